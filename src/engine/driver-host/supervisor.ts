@@ -1,0 +1,231 @@
+/**
+ * Keeps one cable driver available to the engine. Either starts it as a child
+ * process serving on a unix socket in the run directory, or connects to a
+ * socket that something else started (a sidecar). Health-checks it; restarts
+ * a child that died or stopped answering, with backoff; and says "ready"
+ * every time a (re)started driver serves, so the engine pushes the desired
+ * state again. Kernel state belongs to the driver and survives all of this.
+ */
+import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from '../../lib/exec/index.js';
+import { errorMessage } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import {
+  COOKIE_ENV,
+  COOKIE_VALUE,
+  PARENT_STDIN_ENV,
+  PROTOCOL_VERSION,
+  SOCKET_ENV,
+  parseHandshake,
+} from '../../sdk/handshake.js';
+import type { GetDriverInfoResponse } from '../../generated/cabled/driver/v1/driver.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { DriverClient } from './driver-client.js';
+
+export type DriverLaunch =
+  | { kind: 'spawn'; command: string; args: string[]; env?: Record<string, string> }
+  | { kind: 'external'; socketPath: string };
+
+export type DriverState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
+
+export interface SupervisorOptions {
+  name: string;
+  launch: DriverLaunch;
+  runDir: string;
+  logger: Logger;
+  /** Time for a started driver to print its handshake. @default 30000 */
+  startTimeoutMs?: number;
+  /** Health check period. @default 2000 */
+  healthIntervalMs?: number;
+  /** Failed checks in a row before a child is restarted. @default 3 */
+  unhealthyThreshold?: number;
+  backoff?: BackoffOptions;
+}
+
+export interface SupervisorEvents {
+  ready: [client: DriverClient, info: GetDriverInfoResponse];
+  down: [reason: string];
+  state: [state: DriverState];
+}
+
+export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
+  private child: ChildProcess | undefined;
+  private client: DriverClient | undefined;
+  private info: GetDriverInfoResponse | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failedChecks = 0;
+  private stopped = false;
+  private readonly backoff: Backoff;
+  state: DriverState = 'stopped';
+  restarts = 0;
+  lastError = '';
+
+  constructor(private readonly options: SupervisorOptions) {
+    super();
+    this.backoff = new Backoff(options.backoff);
+  }
+
+  get socketPath(): string {
+    const { launch, runDir, name } = this.options;
+    return launch.kind === 'external' ? launch.socketPath : join(runDir, 'drivers', `${name}.sock`);
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
+  get driverInfo(): GetDriverInfoResponse | undefined {
+    return this.info;
+  }
+
+  /** The client of a running driver, or undefined while it is down. */
+  get current(): DriverClient | undefined {
+    return this.state === 'running' ? this.client : undefined;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.setState('starting');
+    void this.attempt();
+  }
+
+  /** Stops supervising; a child driver is stopped (its datapath stays). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.healthTimer);
+    clearTimeout(this.retryTimer);
+    this.client?.close();
+    this.client = undefined;
+    const child = this.child;
+    this.child = undefined;
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await child.catch(() => undefined);
+      clearTimeout(killer);
+    }
+    this.setState('stopped');
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (this.options.launch.kind === 'spawn') await this.spawnChild(this.options.launch);
+      const client = new DriverClient(this.socketPath);
+      const info = await this.waitHealthy(client);
+      if (info.protocolVersion !== PROTOCOL_VERSION) {
+        throw new Error(`driver speaks protocol ${info.protocolVersion}, the engine speaks ${PROTOCOL_VERSION}: install matching versions`);
+      }
+      if (this.stopped) return client.close();
+      this.client = client;
+      this.info = info;
+      this.failedChecks = 0;
+      this.lastError = '';
+      this.setState('running');
+      this.backoff.healthy();
+      this.healthTimer = setInterval(() => void this.check(), this.options.healthIntervalMs ?? 2000).unref();
+      this.options.logger.info('driver ready', { driver: info.name, version: info.version, pid: this.pid, socket: this.socketPath });
+      this.emit('ready', client, info);
+    } catch (err) {
+      this.fail(errorMessage(err));
+    }
+  }
+
+  private async spawnChild(launch: Extract<DriverLaunch, { kind: 'spawn' }>): Promise<void> {
+    const { logger, name } = this.options;
+    const child = spawn(launch.command, launch.args, {
+      env: { ...launch.env, [SOCKET_ENV]: this.socketPath, [COOKIE_ENV]: COOKIE_VALUE, [PARENT_STDIN_ENV]: '1' },
+    });
+    this.child = child;
+    const log = logger.child({ component: `driver.${name}`, pid: child.pid });
+    createInterface({ input: child.stderr }).on('line', (line) => relayLog(log, line));
+    const handshake = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`driver ${name} printed no handshake within ${this.options.startTimeoutMs ?? 30000} ms`)),
+        this.options.startTimeoutMs ?? 30000,
+      );
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (parseHandshake(line)) {
+          clearTimeout(timer);
+          resolve();
+        } else log.info(line);
+      });
+      void child.then((result) => {
+        clearTimeout(timer);
+        reject(new Error(`driver ${name} exited before serving (${describeExit(result)})`));
+      });
+    });
+    void child.then((result) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      if (!this.stopped && this.state === 'running') this.fail(`driver process exited (${describeExit(result)})`);
+    });
+    await handshake;
+  }
+
+  private async waitHealthy(client: DriverClient): Promise<GetDriverInfoResponse> {
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 30000);
+    for (;;) {
+      if (await client.healthy()) return client.info();
+      if (Date.now() > deadline || this.stopped) {
+        client.close();
+        throw new Error(`driver socket ${this.socketPath} does not answer health checks`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private async check(): Promise<void> {
+    if (!this.client || this.state !== 'running') return;
+    if (await this.client.healthy()) {
+      this.failedChecks = 0;
+      this.backoff.healthy();
+      return;
+    }
+    this.failedChecks++;
+    if (this.failedChecks >= (this.options.unhealthyThreshold ?? 3)) this.fail(`driver failed ${this.failedChecks} health checks`);
+  }
+
+  private fail(reason: string): void {
+    if (this.stopped) return;
+    clearInterval(this.healthTimer);
+    this.client?.close();
+    this.client = undefined;
+    this.lastError = reason;
+    const child = this.child;
+    this.child = undefined;
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    const delay = this.backoff.next();
+    this.restarts++;
+    this.options.logger.warn('driver down; restarting', { driver: this.options.name, reason, inMs: delay, restarts: this.restarts });
+    this.setState('restarting');
+    this.emit('down', reason);
+    this.retryTimer = setTimeout(() => void this.attempt(), delay);
+  }
+
+  private setState(state: DriverState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+}
+
+/** Re-logs a driver's stderr line: its JSON log entries keep their level. */
+function relayLog(log: Logger, line: string): void {
+  if (!line.trim()) return;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const { level, message, timestamp: _t, ...rest } = entry;
+    const lvl = typeof level === 'string' && ['error', 'warn', 'info', 'debug'].includes(level) ? level : 'info';
+    log.log(lvl, String(message ?? ''), rest);
+  } catch {
+    log.info(line);
+  }
+}
+
+function describeExit(result: { exitCode?: number; signal?: string }): string {
+  return result.signal ? `signal ${result.signal}` : `exit code ${result.exitCode}`;
+}

@@ -1,0 +1,280 @@
+/**
+ * The gateway engine. Data flows one way:
+ *   config + endpoints  ->  desired cables  ->  reconcile plan  ->  driver calls
+ *   ->  connections observed from the driver  ->  status, events, health.
+ * Reconcile runs on every change, when a (re)started driver becomes ready, and
+ * on a periodic resync; runs never overlap, and a change during a run triggers
+ * one more. Nothing is reconciled before the endpoint source has delivered its
+ * first snapshot, so a restarted engine adopts the cables it finds instead of
+ * tearing them down.
+ */
+import { hostname } from 'node:os';
+import type { Cluster, Connection, ConnectionEvent, Endpoint } from '../generated/cabled/driver/v1/driver.js';
+import type { GatewayStatus } from '../generated/cabled/engine/v1/engine.js';
+import { diffConnections } from '../lib/connection-diff.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { desiredCables, type DesiredCable, type SourcedEndpoint } from './desired-state.js';
+import type { DriverClient } from './driver-host/driver-client.js';
+import type { DriverSupervisor } from './driver-host/supervisor.js';
+import type { GatewayView, Health } from './gateway-view.js';
+import { applyPlan } from './reconcile-apply.js';
+import { planReconcile } from './reconcile-plan.js';
+
+export interface DriverSettings {
+  /** Canonical driver config keys (no secrets). */
+  config: Record<string, string>;
+  /** Secrets, passed to the driver's Init only. */
+  secrets: Record<string, string>;
+}
+
+export interface EndpointSnapshot {
+  endpoints: SourcedEndpoint[];
+  rejected: { where: string; reason: string }[];
+}
+
+export interface EngineOptions {
+  localEndpoint: Endpoint;
+  localCluster: Cluster;
+  supervisor: DriverSupervisor;
+  logger: Logger;
+  version: string;
+  /** Full reconcile period. @default 30000 */
+  resyncIntervalMs?: number;
+  /** How often connection status is refreshed from the driver. @default 2000 */
+  statusIntervalMs?: number;
+  /** Retry delay after a reconcile with failures. @default 5000 */
+  retryIntervalMs?: number;
+}
+
+export class Engine implements GatewayView {
+  private settings: DriverSettings | undefined;
+  private configError = '';
+  private snapshot: EndpointSnapshot | undefined;
+  private desired = new Map<string, DesiredCable>();
+  private conns: Connection[] = [];
+  private initialisedClient: DriverClient | undefined;
+  private initialisedWith = '';
+  private inSync = false;
+  private lastReconcile = 0;
+  private lastFailure = '';
+  private running: Promise<void> | undefined;
+  private dirty = false;
+  private timers: NodeJS.Timeout[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly listeners = new Set<(events: ConnectionEvent[]) => void>();
+  private readonly healthListeners = new Set<() => void>();
+  private lastHealth = '';
+  private readonly log: Logger;
+
+  constructor(private readonly options: EngineOptions) {
+    this.log = options.logger.child({ component: 'engine' });
+  }
+
+  start(): void {
+    const { supervisor } = this.options;
+    supervisor.on('ready', () => {
+      this.initialisedClient = undefined;
+      this.requestReconcile('driver ready');
+    });
+    supervisor.on('state', () => this.healthChanged());
+    supervisor.start();
+    this.timers.push(setInterval(() => this.requestReconcile('periodic resync'), this.options.resyncIntervalMs ?? 30000));
+    this.timers.push(setInterval(() => void this.refreshConnections(), this.options.statusIntervalMs ?? 2000));
+  }
+
+  /** A new, valid driver config (from the config source). */
+  setSettings(settings: DriverSettings): void {
+    this.settings = settings;
+    this.configError = '';
+    this.requestReconcile('config changed');
+  }
+
+  /** The config source rejected an update; the last good config stays in force. */
+  setConfigError(message: string): void {
+    this.configError = message;
+    this.healthChanged();
+  }
+
+  /** A new endpoint snapshot from the endpoint sources. */
+  setEndpoints(snapshot: EndpointSnapshot): void {
+    this.snapshot = snapshot;
+    this.desired = desiredCables(this.options.localEndpoint, snapshot.endpoints);
+    this.requestReconcile('endpoints changed');
+  }
+
+  /** Asks for a reconcile; coalesces with one already running. */
+  requestReconcile(reason: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.log.debug('reconcile requested', { reason });
+    if (this.running) {
+      this.dirty = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.dirty = false;
+        await this.reconcileOnce();
+      } while (this.dirty && !this.stopped);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Resolves once a reconcile has completed with the current inputs. */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async stop(options: { cleanup?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.retryTimer);
+    await this.running;
+    const client = this.options.supervisor.current;
+    if (options.cleanup && client) {
+      this.log.info('cleaning up the datapath before exit');
+      await client.cleanup();
+    }
+    await this.options.supervisor.stop();
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    const client = this.options.supervisor.current;
+    if (!client || !this.settings || !this.snapshot) {
+      this.inSync = false;
+      this.healthChanged();
+      return;
+    }
+    try {
+      await this.ensureInit(client, this.settings);
+      const active = await client.activeConnections();
+      const plan = planReconcile(this.desired, active);
+      if (plan.length) this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
+      const result = await applyPlan(client, plan, this.log);
+      this.inSync = result.failures.length === 0;
+      this.lastFailure = result.failures.map((f) => `${f.action} ${f.cable}: ${f.error}`).join('; ');
+    } catch (err) {
+      this.inSync = false;
+      this.lastFailure = errorMessage(err);
+      this.log.error('reconcile failed', { error: this.lastFailure });
+    }
+    this.lastReconcile = Date.now();
+    if (!this.inSync && !this.stopped) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.requestReconcile('retry after failure'), this.options.retryIntervalMs ?? 5000);
+    }
+    await this.refreshConnections();
+    this.healthChanged();
+  }
+
+  /** Init on a new driver instance, and again whenever the config changes. */
+  private async ensureInit(client: DriverClient, settings: DriverSettings): Promise<void> {
+    const key = JSON.stringify(settings);
+    if (this.initialisedClient === client && this.initialisedWith === key) return;
+    const res = await client.init({
+      localEndpoint: this.options.localEndpoint,
+      localCluster: this.options.localCluster,
+      config: settings.config,
+      secrets: settings.secrets,
+    });
+    this.initialisedClient = client;
+    this.initialisedWith = key;
+    this.log.info('driver initialised', { adopted: res.adoptedCables.length });
+  }
+
+  private async refreshConnections(): Promise<void> {
+    const client = this.options.supervisor.current;
+    if (!client || this.initialisedClient !== client) return;
+    try {
+      const now = await client.connections();
+      const events = diffConnections(this.conns, now);
+      this.conns = now;
+      if (events.length) for (const l of this.listeners) l(events);
+    } catch (err) {
+      this.log.warn('refreshing connection status failed', { error: errorMessage(err) });
+    }
+  }
+
+  private healthChanged(): void {
+    const key = `${this.health()}|${[...this.driverHealth()].join()}`;
+    if (key === this.lastHealth) return;
+    this.lastHealth = key;
+    for (const l of this.healthListeners) l();
+  }
+
+  // ---- GatewayView ----
+
+  status(): GatewayStatus {
+    const sup = this.options.supervisor;
+    const info = sup.driverInfo;
+    return {
+      version: this.options.version,
+      haStatus: this.stopped ? 'passive' : 'active',
+      localEndpoint: this.options.localEndpoint,
+      driver: {
+        name: info?.name ?? '',
+        version: info?.version ?? '',
+        state: sup.state,
+        pid: sup.pid,
+        restarts: sup.restarts,
+        capabilities: info?.capabilities ?? [],
+        socket: sup.socketPath,
+        lastError: sup.lastError,
+      },
+      statusFailure: this.statusFailure(),
+      desiredEndpoints: this.desired.size,
+      rejectedEndpoints: (this.snapshot?.rejected ?? []).map((r) => `${r.where}: ${r.reason}`),
+      config: this.settings?.config ?? {},
+      configError: this.configError,
+      lastReconcileUnixMs: this.lastReconcile,
+      inSync: this.inSync,
+    };
+  }
+
+  connections(): Connection[] {
+    return this.conns;
+  }
+
+  health(): Health {
+    const ok = this.options.supervisor.current !== undefined && this.initialisedClient === this.options.supervisor.current && this.inSync;
+    return ok ? 'SERVING' : 'NOT_SERVING';
+  }
+
+  driverHealth(): Map<string, Health> {
+    const sup = this.options.supervisor;
+    const name = sup.driverInfo?.name ?? this.options.localEndpoint.backend;
+    return new Map([[name, sup.current ? 'SERVING' : 'NOT_SERVING']]);
+  }
+
+  subscribe(listener: (events: ConnectionEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  subscribeHealth(listener: () => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  private statusFailure(): string {
+    const sup = this.options.supervisor;
+    if (!this.settings) return 'no valid driver config yet: ' + (this.configError || 'waiting for the config source');
+    if (!this.snapshot) return 'waiting for the first endpoint snapshot';
+    if (!sup.current) return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
+    return this.lastFailure;
+  }
+}
+
+function count(plan: readonly { kind: string }[], kind: string): number {
+  return plan.filter((a) => a.kind === kind).length;
+}
+
+/** The local cluster description handed to drivers. */
+export function localCluster(local: Endpoint): Cluster {
+  return { clusterId: local.clusterId, serviceCidrs: [], clusterCidrs: local.subnets, globalCidrs: [] };
+}
+
+export const defaultHostname = hostname;

@@ -1,0 +1,161 @@
+/**
+ * The engine's own settings (not the driver's ceIPSec* config): who this
+ * gateway is, where its inputs are, where it serves. Flags win over CABLED_*
+ * environment variables, which win over Submariner's SUBMARINER_* ones.
+ * Every bad value is reported with the flag, the value and the reason.
+ */
+import { parseArgs } from 'node:util';
+import { isIPv4 } from 'node:net';
+import { ConfigError, type ConfigIssue } from '../lib/errors.js';
+import { DEFAULT_DRIVER } from './driver-registry.js';
+
+export interface EngineSettings {
+  clusterId: string;
+  /** Autodetected from the default route when empty. */
+  privateIp: string;
+  publicIp: string;
+  subnets: string[];
+  natEnabled: boolean;
+  driver: string;
+  /** Connect to a driver socket that something else started, instead of starting the driver. */
+  driverSocket: string;
+  backendConfig: Record<string, string>;
+  healthCheckIp: string;
+  /** ConfigMap directory or file with ceCustomConfig. Empty: defaults + environment. */
+  configPath: string;
+  /** Endpoints file (YAML or JSON). */
+  endpointsPath: string;
+  runDir: string;
+  /** Engine API listen addresses (unix:///path or host:port). */
+  listen: string[];
+  /** A TCP address serving only grpc.health.v1 (for kubelet probes). Empty: none. */
+  healthListen: string;
+  resyncIntervalMs: number;
+  statusIntervalMs: number;
+  cleanupOnExit: boolean;
+}
+
+export const USAGE = `Usage: cabled [run|cleanup|version] [flags]
+
+  run       run the gateway (default)
+  cleanup   start the driver, remove everything it made, and exit
+  version   print the version
+
+Flags (environment variable in brackets):
+  --cluster-id ID         this cluster's id [CABLED_CLUSTER_ID, SUBMARINER_CLUSTERID] (required)
+  --private-ip IP         this gateway's private IP [CABLED_PRIVATE_IP] (default: source of the default route)
+  --public-ip IP          this gateway's public IP [CABLED_PUBLIC_IP]
+  --subnets CIDR,...      subnets behind this gateway [CABLED_SUBNETS, SUBMARINER_CLUSTERCIDR + SUBMARINER_SERVICECIDR]
+  --nat-enabled           NAT is in the way [CABLED_NAT_ENABLED, SUBMARINER_NATENABLED]
+  --driver NAME           cable driver: vxlan [CABLED_DRIVER, SUBMARINER_CABLEDRIVER] (default ${DEFAULT_DRIVER})
+  --driver-socket PATH    use a driver already serving on PATH (sidecar) [CABLED_DRIVER_SOCKET_PATH]
+  --backend-config K=V    local endpoint backend config, repeatable (e.g. udp-port=4500)
+  --health-check-ip IP    address remote gateways probe [CABLED_HEALTH_CHECK_IP]
+  --config PATH           ConfigMap directory or file holding ceCustomConfig [CABLED_CONFIG]
+  --endpoints PATH        remote endpoints file, YAML or JSON [CABLED_ENDPOINTS] (required)
+  --run-dir DIR           sockets and driver state [CABLED_RUN_DIR] (default /run/cabled)
+  --listen ADDR           API address, repeatable [CABLED_LISTEN] (default unix://<run-dir>/engine.sock)
+  --health-listen ADDR    TCP address for grpc.health.v1 only [CABLED_HEALTH_LISTEN]
+  --resync-interval SEC   full reconcile period (default 30)
+  --status-interval SEC   connection status refresh period (default 2)
+  --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
+`;
+
+export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { command: string; settings: EngineSettings } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'cluster-id': { type: 'string' },
+      'private-ip': { type: 'string' },
+      'public-ip': { type: 'string' },
+      subnets: { type: 'string' },
+      'nat-enabled': { type: 'boolean' },
+      driver: { type: 'string' },
+      'driver-socket': { type: 'string' },
+      'backend-config': { type: 'string', multiple: true },
+      'health-check-ip': { type: 'string' },
+      config: { type: 'string' },
+      endpoints: { type: 'string' },
+      'run-dir': { type: 'string' },
+      listen: { type: 'string', multiple: true },
+      'health-listen': { type: 'string' },
+      'resync-interval': { type: 'string' },
+      'status-interval': { type: 'string' },
+      'cleanup-on-exit': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = values.help ? 'help' : (positionals[0] ?? 'run');
+  const issues: ConfigIssue[] = [];
+  const pick = (...xs: (string | undefined)[]): string => xs.find((x) => x !== undefined && x !== '') ?? '';
+
+  const runDir = pick(values['run-dir'], env.CABLED_RUN_DIR, '/run/cabled');
+  const subnetsText = pick(
+    values.subnets,
+    env.CABLED_SUBNETS,
+    [env.SUBMARINER_CLUSTERCIDR, env.SUBMARINER_SERVICECIDR].filter(Boolean).join(','),
+  );
+  const settings: EngineSettings = {
+    clusterId: pick(values['cluster-id'], env.CABLED_CLUSTER_ID, env.SUBMARINER_CLUSTERID),
+    privateIp: pick(values['private-ip'], env.CABLED_PRIVATE_IP),
+    publicIp: pick(values['public-ip'], env.CABLED_PUBLIC_IP),
+    subnets: subnetsText.split(',').map((s) => s.trim()).filter(Boolean),
+    natEnabled: values['nat-enabled'] ?? truthy(pick(env.CABLED_NAT_ENABLED, env.SUBMARINER_NATENABLED)),
+    driver: pick(values.driver, env.CABLED_DRIVER, env.SUBMARINER_CABLEDRIVER, DEFAULT_DRIVER).toLowerCase(),
+    driverSocket: pick(values['driver-socket'], env.CABLED_DRIVER_SOCKET_PATH),
+    backendConfig: parseKeyValues(values['backend-config'] ?? [], issues),
+    healthCheckIp: pick(values['health-check-ip'], env.CABLED_HEALTH_CHECK_IP),
+    configPath: pick(values.config, env.CABLED_CONFIG),
+    endpointsPath: pick(values.endpoints, env.CABLED_ENDPOINTS),
+    runDir,
+    listen: values.listen?.length ? values.listen : env.CABLED_LISTEN ? env.CABLED_LISTEN.split(',') : [`unix://${runDir}/engine.sock`],
+    healthListen: pick(values['health-listen'], env.CABLED_HEALTH_LISTEN),
+    resyncIntervalMs: seconds('--resync-interval', pick(values['resync-interval'], '30'), issues),
+    statusIntervalMs: seconds('--status-interval', pick(values['status-interval'], '2'), issues),
+    cleanupOnExit: values['cleanup-on-exit'] ?? false,
+  };
+  if (command === 'run' || command === 'cleanup') validate(settings, issues);
+  if (issues.length) throw new ConfigError('command-line flags and environment', issues);
+  return { command, settings };
+}
+
+function validate(s: EngineSettings, issues: ConfigIssue[]): void {
+  if (!s.clusterId) issues.push({ key: '--cluster-id', value: '', reason: 'required: name this cluster (e.g. --cluster-id cluster1)' });
+  else if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
+    issues.push({ key: '--cluster-id', value: s.clusterId, reason: 'must be a DNS label: lower-case letters, digits and "-", at most 63' });
+  }
+  for (const [key, ip] of [['--private-ip', s.privateIp], ['--public-ip', s.publicIp], ['--health-check-ip', s.healthCheckIp]] as const) {
+    if (ip && !isIPv4(ip)) issues.push({ key, value: ip, reason: 'not an IPv4 address' });
+  }
+  for (const cidr of s.subnets) if (!isCidr(cidr)) issues.push({ key: '--subnets', value: cidr, reason: 'not an IPv4 CIDR (a.b.c.d/n)' });
+  if (!s.endpointsPath) issues.push({ key: '--endpoints', value: '', reason: 'required: the file listing remote endpoints' });
+}
+
+export function isCidr(text: string): boolean {
+  const [ip, len, ...rest] = text.split('/');
+  return rest.length === 0 && !!ip && isIPv4(ip) && !!len && /^\d+$/.test(len) && Number(len) <= 32;
+}
+
+function parseKeyValues(pairs: string[], issues: ConfigIssue[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const i = pair.indexOf('=');
+    if (i <= 0) issues.push({ key: '--backend-config', value: pair, reason: 'expected KEY=VALUE, e.g. udp-port=4500' });
+    else out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
+}
+
+function seconds(key: string, text: string, issues: ConfigIssue[]): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) {
+    issues.push({ key, value: text, reason: 'expected a positive number of seconds' });
+    return 1000;
+  }
+  return Math.round(n * 1000);
+}
+
+function truthy(text: string): boolean {
+  return /^(1|true|yes)$/i.test(text);
+}

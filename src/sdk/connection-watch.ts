@@ -1,0 +1,76 @@
+/**
+ * WatchConnections for any driver built on the SDK: polls the driver's
+ * getConnections() while someone watches (and right after each change the
+ * SDK makes), and fans the differences out to the watchers.
+ */
+import type { Connection, ConnectionEvent } from '../generated/cabled/driver/v1/driver.js';
+import { diffConnections } from '../lib/connection-diff.js';
+import type { Logger } from '../lib/logger.js';
+import { errorMessage } from '../lib/errors.js';
+
+type Listener = (events: ConnectionEvent[]) => void;
+
+export class ConnectionWatch {
+  private last: Connection[] = [];
+  private readonly listeners = new Set<Listener>();
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly fetch: () => Promise<Connection[]>,
+    private readonly logger: Logger,
+    private readonly intervalMs = 2000,
+  ) {}
+
+  /** Adds a watcher; it gets the current list first. Returns "unsubscribe". */
+  async subscribe(listener: Listener): Promise<{ snapshot: Connection[]; unsubscribe: () => void }> {
+    this.listeners.add(listener);
+    if (!this.timer) this.timer = setInterval(() => this.poke(), this.intervalMs).unref();
+    await this.poke();
+    return {
+      snapshot: this.last,
+      unsubscribe: () => {
+        this.listeners.delete(listener);
+        if (this.listeners.size === 0 && this.timer) {
+          clearInterval(this.timer);
+          this.timer = undefined;
+        }
+      },
+    };
+  }
+
+  /** Refreshes now (coalesced) when anyone is watching. */
+  poke(): Promise<void> {
+    if (this.listeners.size === 0) return Promise.resolve();
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = this.refresh().finally(() => {
+      this.refreshing = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.poke();
+      }
+    });
+    return this.refreshing;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.listeners.clear();
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const now = await this.fetch();
+      const events = diffConnections(this.last, now);
+      this.last = now;
+      if (events.length) for (const l of this.listeners) l(events);
+    } catch (err) {
+      this.logger.warn('refreshing connections for watchers failed', { error: errorMessage(err) });
+    }
+  }
+}

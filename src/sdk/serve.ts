@@ -1,0 +1,87 @@
+/**
+ * One call serves a driver: `serveDriver(new MyDriver())`. It binds
+ * cabled.driver.v1 and grpc.health.v1 on the unix socket the engine named
+ * (mode 0600), prints the handshake line, and stops when told to (SIGTERM,
+ * SIGINT) or when the engine that started it is gone (stdin closed). Stopping
+ * never tears the datapath down: only the Cleanup call does.
+ */
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { CableDriverServiceService } from '../generated/cabled/driver/v1/driver.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { errorMessage } from '../lib/errors.js';
+import { ConnectionWatch } from './connection-watch.js';
+import type { CableDriver } from './driver.js';
+import { COOKIE_ENV, COOKIE_VALUE, PARENT_STDIN_ENV, SOCKET_ENV, formatHandshake } from './handshake.js';
+import { driverService } from './service.js';
+
+export interface ServeOptions {
+  /** @default process.env.CABLED_DRIVER_SOCKET, or --socket PATH */
+  socketPath?: string;
+  logger?: Logger;
+  /** How often watchers get refreshed connections. @default 2000 */
+  watchIntervalMs?: number;
+}
+
+export interface ServingDriver {
+  socketPath: string;
+  stop(): Promise<void>;
+}
+
+export async function serveDriver(driver: CableDriver, options: ServeOptions = {}): Promise<ServingDriver> {
+  const name = driver.info().name;
+  const logger = options.logger ?? createLogger({ name: `driver.${name}` }).child({ component: `driver.${name}` });
+  const socketPath = options.socketPath ?? socketFromArgs() ?? process.env[SOCKET_ENV];
+  if (!socketPath) {
+    throw new Error(
+      `the ${name} cable driver is started by the cabled engine; to run it by hand pass --socket /path/driver.sock`,
+    );
+  }
+  if (!options.socketPath && !socketFromArgs() && process.env[COOKIE_ENV] !== COOKIE_VALUE) {
+    throw new Error(`${SOCKET_ENV} is set but the engine's handshake cookie is not: start this driver through cabled`);
+  }
+
+  const watch = new ConnectionWatch(() => driver.getConnections(), logger, options.watchIntervalMs);
+  const server = new Server();
+  server.addService(CableDriverServiceService, driverService(driver, watch, logger));
+  const health = new HealthImplementation({ '': 'SERVING', 'cabled.driver.v1.CableDriverService': 'SERVING' });
+  health.addToServer(server);
+
+  await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 });
+  await rm(socketPath, { force: true });
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix://${socketPath}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+  );
+  await chmod(socketPath, 0o600);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('driver stopping (datapath left in place)');
+      watch.close();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => { server.forceShutdown(); resolve(); }, 2000);
+        server.tryShutdown(() => { clearTimeout(force); resolve(); });
+      });
+      await driver.close?.().catch((err: unknown) => logger.warn('closing driver failed', { error: errorMessage(err) }));
+      await rm(socketPath, { force: true });
+    })());
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+  if (process.env[PARENT_STDIN_ENV] === '1') {
+    process.stdin.on('end', () => void stop().then(() => process.exit(0)));
+    process.stdin.on('error', () => void stop().then(() => process.exit(0)));
+    process.stdin.resume();
+  }
+
+  process.stdout.write(formatHandshake(socketPath) + '\n');
+  logger.info('driver serving', { socket: socketPath, pid: process.pid });
+  return { socketPath, stop };
+}
+
+function socketFromArgs(): string | undefined {
+  const i = process.argv.indexOf('--socket');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * Maps cabled.driver.v1 calls onto a CableDriver: checks requests, holds the
+ * per-cable lock (Init and Cleanup alone), converts errors to gRPC statuses
+ * in one place, and tells the connection watch after every change.
+ */
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import {
+  CableDriverServiceServer,
+  WatchConnectionsRequest,
+  WatchConnectionsResponse,
+} from '../generated/cabled/driver/v1/driver.js';
+import { snapshotEvents } from '../lib/connection-diff.js';
+import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../lib/errors.js';
+import { toStatus } from '../lib/grpc/status.js';
+import type { Logger } from '../lib/logger.js';
+import type { ConnectionWatch } from './connection-watch.js';
+import type { CableDriver } from './driver.js';
+import { PROTOCOL_VERSION } from './handshake.js';
+import { KeyedLock } from './keyed-lock.js';
+
+type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+export function driverService(driver: CableDriver, watch: ConnectionWatch, logger: Logger): CableDriverServiceServer {
+  const lock = new KeyedLock();
+  let initialised = false;
+
+  const unary = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>): Handler<Req, Res> =>
+    (call, callback) => {
+      fn(call.request).then(
+        (res) => callback(null, res),
+        (err: unknown) => {
+          logger.warn(`${name} failed`, { error: errorMessage(err) });
+          callback(toStatus(err));
+        },
+      );
+    };
+  const needInit = (): void => {
+    if (!initialised) throw new FailedPreconditionError('driver not initialised: call Init first');
+  };
+  const cableOf = (cableName: string | undefined): string => {
+    if (!cableName) throw new InvalidArgumentError('endpoint has no cable_name');
+    return cableName;
+  };
+
+  return {
+    getDriverInfo: unary('GetDriverInfo', async () => {
+      const info = driver.info();
+      return { ...info, protocolVersion: PROTOCOL_VERSION, manifest: info.manifest ?? {} };
+    }),
+    init: unary('Init', (req) =>
+      lock.exclusive(async () => {
+        const res = await driver.init(req);
+        initialised = true;
+        void watch.poke();
+        return res;
+      })),
+    connectToEndpoint: unary('ConnectToEndpoint', (req) => {
+      needInit();
+      const cable = cableOf(req.remote?.endpoint?.cableName);
+      return lock.run(cable, async () => {
+        const usingIp = await driver.connectToEndpoint(req.remote!);
+        void watch.poke();
+        return { usingIp };
+      });
+    }),
+    disconnectFromEndpoint: unary('DisconnectFromEndpoint', (req) => {
+      needInit();
+      const cable = cableOf(req.remote?.cableName);
+      return lock.run(cable, async () => {
+        await driver.disconnectFromEndpoint(req.remote!);
+        void watch.poke();
+        return {};
+      });
+    }),
+    getActiveConnections: unary('GetActiveConnections', async () => ({ connections: await driver.getActiveConnections() })),
+    getConnections: unary('GetConnections', async () => ({ connections: await driver.getConnections() })),
+    cleanup: unary('Cleanup', () =>
+      lock.exclusive(async () => {
+        await driver.cleanup();
+        initialised = false;
+        void watch.poke();
+        return {};
+      })),
+    watchConnections: (call: ServerWritableStream<WatchConnectionsRequest, WatchConnectionsResponse>) => {
+      const send = (events: ReturnType<typeof snapshotEvents>): void => {
+        for (const event of events) call.write({ event });
+      };
+      let unsubscribe: (() => void) | undefined;
+      let cancelled = false;
+      call.on('cancelled', () => {
+        cancelled = true;
+        unsubscribe?.();
+      });
+      watch.subscribe(send).then(
+        (sub) => {
+          if (cancelled) return sub.unsubscribe();
+          unsubscribe = sub.unsubscribe;
+          send(snapshotEvents(sub.snapshot));
+        },
+        (err: unknown) => call.destroy(err instanceof Error ? err : new Error(String(err))),
+      );
+    },
+  };
+}

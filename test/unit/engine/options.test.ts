@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { ConfigError } from '../../../src/lib/errors.js';
+import { parseEngineArgs } from '../../../src/engine/options.js';
+
+describe('engine options', () => {
+  it('should read flags, with defaults for the rest', () => {
+    const { command, settings } = parseEngineArgs(
+      ['--cluster-id', 'cluster1', '--endpoints', '/e.yaml', '--subnets', '10.1.0.0/16,10.96.0.0/16', '--backend-config', 'udp-port=4600'],
+      {},
+    );
+    assert.equal(command, 'run');
+    assert.equal(settings.clusterId, 'cluster1');
+    assert.deepEqual(settings.subnets, ['10.1.0.0/16', '10.96.0.0/16']);
+    assert.deepEqual(settings.backendConfig, { 'udp-port': '4600' });
+    assert.equal(settings.driver, 'vxlan');
+    assert.deepEqual(settings.listen, ['unix:///run/cabled/engine.sock']);
+  });
+
+  it("should fall back to Submariner's environment variables", () => {
+    const { settings } = parseEngineArgs(['--endpoints', '/e.yaml'], {
+      SUBMARINER_CLUSTERID: 'east',
+      SUBMARINER_CLUSTERCIDR: '10.1.0.0/16',
+      SUBMARINER_SERVICECIDR: '10.96.0.0/12',
+      SUBMARINER_CABLEDRIVER: 'VXLAN',
+    });
+    assert.equal(settings.clusterId, 'east');
+    assert.deepEqual(settings.subnets, ['10.1.0.0/16', '10.96.0.0/12']);
+    assert.equal(settings.driver, 'vxlan');
+  });
+
+  it('should reject bad values naming the flag, the value and the reason', () => {
+    assert.throws(
+      () => parseEngineArgs(['--cluster-id', 'Cluster_1', '--private-ip', '10.0.0.300', '--subnets', '10.1.0.0', '--endpoints', 'e'], {}),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const keys = err.issues.map((i) => i.key);
+        assert.deepEqual(keys, ['--cluster-id', '--private-ip', '--subnets']);
+        assert.match(err.message, /--private-ip="10\.0\.0\.300": not an IPv4 address/);
+        return true;
+      },
+    );
+  });
+
+  it('should require the cluster id and the endpoints file', () => {
+    assert.throws(() => parseEngineArgs([], {}), /--cluster-id="": required.*--endpoints="": required/);
+  });
+});
