@@ -5,16 +5,8 @@
  * so every run picks the same one), and the local cluster's own endpoints are
  * skipped.
  */
+import type { RemoteEndpoint } from '../endpoints/index.js';
 import type { Endpoint, NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';
-
-/** A remote endpoint as a source delivers it. */
-export interface SourcedEndpoint {
-  spec: Endpoint;
-  /** Creation time, unix ms. */
-  createdAt: number;
-  /** Where it came from (file path and index, resource name). */
-  source: string;
-}
 
 export interface DesiredCable {
   remote: NatEndpointInfo;
@@ -23,8 +15,8 @@ export interface DesiredCable {
 }
 
 /** One cable per remote cluster, keyed by cluster id. */
-export function desiredCables(local: Endpoint, remotes: readonly SourcedEndpoint[]): Map<string, DesiredCable> {
-  const chosen = new Map<string, SourcedEndpoint>();
+export function desiredCables(local: Endpoint, remotes: readonly RemoteEndpoint[]): Map<string, DesiredCable> {
+  const chosen = new Map<string, RemoteEndpoint>();
   for (const r of remotes) {
     if (r.spec.clusterId === local.clusterId) continue;
     const prev = chosen.get(r.spec.clusterId);
@@ -35,7 +27,7 @@ export function desiredCables(local: Endpoint, remotes: readonly SourcedEndpoint
   return out;
 }
 
-function newer(a: SourcedEndpoint, b: SourcedEndpoint): boolean {
+function newer(a: RemoteEndpoint, b: RemoteEndpoint): boolean {
   if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt;
   return a.spec.cableName > b.spec.cableName;
 }

@@ -14,7 +14,8 @@ import type { GatewayStatus } from '../generated/cabled/engine/v1/engine.js';
 import { diffConnections } from '../lib/connection-diff.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { desiredCables, type DesiredCable, type SourcedEndpoint } from './desired-state.js';
+import type { EndpointsSnapshot } from '../endpoints/index.js';
+import { desiredCables, type DesiredCable } from './desired-state.js';
 import type { DriverClient } from './driver-host/driver-client.js';
 import type { DriverSupervisor } from './driver-host/supervisor.js';
 import type { GatewayView, Health } from './gateway-view.js';
@@ -26,11 +27,6 @@ export interface DriverSettings {
   config: Record<string, string>;
   /** Secrets, passed to the driver's Init only. */
   secrets: Record<string, string>;
-}
-
-export interface EndpointSnapshot {
-  endpoints: SourcedEndpoint[];
-  rejected: { where: string; reason: string }[];
 }
 
 export interface EngineOptions {
@@ -50,7 +46,7 @@ export interface EngineOptions {
 export class Engine implements GatewayView {
   private settings: DriverSettings | undefined;
   private configError = '';
-  private snapshot: EndpointSnapshot | undefined;
+  private snapshot: EndpointsSnapshot | undefined;
   private desired = new Map<string, DesiredCable>();
   private conns: Connection[] = [];
   private initialisedClient: DriverClient | undefined;
@@ -60,6 +56,7 @@ export class Engine implements GatewayView {
   private lastFailure = '';
   private running: Promise<void> | undefined;
   private dirty = false;
+  private fullResync = true;
   private timers: NodeJS.Timeout[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -76,11 +73,17 @@ export class Engine implements GatewayView {
     const { supervisor } = this.options;
     supervisor.on('ready', () => {
       this.initialisedClient = undefined;
+      this.fullResync = true;
       this.requestReconcile('driver ready');
     });
     supervisor.on('state', () => this.healthChanged());
     supervisor.start();
-    this.timers.push(setInterval(() => this.requestReconcile('periodic resync'), this.options.resyncIntervalMs ?? 30000));
+    this.timers.push(
+      setInterval(() => {
+        this.fullResync = true;
+        void this.requestReconcile('periodic resync');
+      }, this.options.resyncIntervalMs ?? 30000),
+    );
     this.timers.push(setInterval(() => void this.refreshConnections(), this.options.statusIntervalMs ?? 2000));
   }
 
@@ -98,7 +101,7 @@ export class Engine implements GatewayView {
   }
 
   /** A new endpoint snapshot from the endpoint sources. */
-  setEndpoints(snapshot: EndpointSnapshot): void {
+  setEndpoints(snapshot: EndpointsSnapshot): void {
     this.snapshot = snapshot;
     this.desired = desiredCables(this.options.localEndpoint, snapshot.endpoints);
     this.requestReconcile('endpoints changed');
@@ -150,7 +153,10 @@ export class Engine implements GatewayView {
     }
     try {
       await this.ensureInit(client, this.settings);
-      const active = await client.activeConnections();
+      // A periodic resync reads refreshed status, so cables in error get repaired.
+      const full = this.fullResync;
+      this.fullResync = false;
+      const active = full ? await client.connections() : await client.activeConnections();
       const plan = planReconcile(this.desired, active);
       if (plan.length) this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const result = await applyPlan(client, plan, this.log);
@@ -168,6 +174,12 @@ export class Engine implements GatewayView {
     }
     await this.refreshConnections();
     this.healthChanged();
+  }
+
+  /** Inits the driver with the current settings (for `cabled cleanup`). */
+  async initialise(client: DriverClient): Promise<void> {
+    if (!this.settings) throw new Error('no driver config');
+    await this.ensureInit(client, this.settings);
   }
 
   /** Init on a new driver instance, and again whenever the config changes. */

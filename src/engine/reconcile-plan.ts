@@ -2,9 +2,11 @@
  * The reconcile decision, as a pure function: given the desired cables and
  * the connections the driver reports as installed, what to disconnect and
  * what to connect. Running it on its own result gives no actions, which is
- * what makes reconcile idempotent.
+ * what makes reconcile idempotent. A cable the driver reports in error (when
+ * the caller passes refreshed connections) is connected again: Connect is
+ * idempotent, so this repairs drift such as a route someone deleted.
  */
-import { Endpoint, type Connection, type NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';
+import { ConnectionStatus, Endpoint, type Connection, type NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';
 import type { DesiredCable } from './desired-state.js';
 
 export type ReconcileAction =
@@ -39,6 +41,7 @@ export function planReconcile(desired: ReadonlyMap<string, DesiredCable>, active
 
 /** What differs between an installed cable and the wanted one, or '' when nothing does. */
 function difference(have: Connection, want: NatEndpointInfo): string {
+  if (have.status === ConnectionStatus.CONNECTION_STATUS_ERROR) return `repair: ${have.statusMessage || 'driver reports an error'}`;
   if (have.usingIp !== want.useIp) return `remote IP changed from ${have.usingIp} to ${want.useIp}`;
   if (have.usingNat !== want.useNat) return `NAT changed to ${want.useNat}`;
   const a = JSON.stringify(Endpoint.toJSON(normalise(have.endpoint!)));

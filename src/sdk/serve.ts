@@ -1,5 +1,5 @@
 /**
- * One call serves a driver: `serveDriver(new MyDriver())`. It binds
+ * One call serves a driver: `serveDriver('name', (ctx) => new MyDriver(ctx))`. It binds
  * cabled.driver.v1 and grpc.health.v1 on the unix socket the engine named
  * (mode 0600), prints the handshake line, and stops when told to (SIGTERM,
  * SIGINT) or when the engine that started it is gone (stdin closed). Stopping
@@ -25,13 +25,24 @@ export interface ServeOptions {
   watchIntervalMs?: number;
 }
 
+/** What a driver gets from the SDK when it is created. */
+export interface DriverContext {
+  socketPath: string;
+  /** Where the driver keeps its state (StateStore files): the socket's directory. */
+  stateDir: string;
+  logger: Logger;
+}
+
 export interface ServingDriver {
   socketPath: string;
   stop(): Promise<void>;
 }
 
-export async function serveDriver(driver: CableDriver, options: ServeOptions = {}): Promise<ServingDriver> {
-  const name = driver.info().name;
+export async function serveDriver(
+  name: string,
+  create: (context: DriverContext) => CableDriver,
+  options: ServeOptions = {},
+): Promise<ServingDriver> {
   const logger = options.logger ?? createLogger({ name: `driver.${name}` }).child({ component: `driver.${name}` });
   const socketPath = options.socketPath ?? socketFromArgs() ?? process.env[SOCKET_ENV];
   if (!socketPath) {
@@ -43,6 +54,7 @@ export async function serveDriver(driver: CableDriver, options: ServeOptions = {
     throw new Error(`${SOCKET_ENV} is set but the engine's handshake cookie is not: start this driver through cabled`);
   }
 
+  const driver = create({ socketPath, stateDir: dirname(socketPath), logger });
   const watch = new ConnectionWatch(() => driver.getConnections(), logger, options.watchIntervalMs);
   const server = new Server();
   server.addService(CableDriverServiceService, driverService(driver, watch, logger));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConnectionStatus, type Connection, type Endpoint } from '../../../src/generated/cabled/driver/v1/driver.js';
-import { desiredCables, natInfo, type SourcedEndpoint } from '../../../src/engine/desired-state.js';
+import type { RemoteEndpoint } from '../../../src/endpoints/index.js';
+import { desiredCables, natInfo } from '../../../src/engine/desired-state.js';
 import { planReconcile } from '../../../src/engine/reconcile-plan.js';
 
 function endpoint(cluster: string, ip: string, extra: Partial<Endpoint> = {}): Endpoint {
@@ -20,7 +21,7 @@ function endpoint(cluster: string, ip: string, extra: Partial<Endpoint> = {}): E
 }
 
 const local = endpoint('cluster1', '172.30.0.1', { subnets: ['10.1.0.0/16'] });
-const sourced = (spec: Endpoint, createdAt: number): SourcedEndpoint => ({ spec, createdAt, source: 'test' });
+const sourced = (spec: Endpoint, createdAt: number): RemoteEndpoint => ({ spec, createdAt, source: 'test' });
 
 /** What a driver reports after carrying out connects for `plan`. */
 function installed(cables: Iterable<{ remote: ReturnType<typeof natInfo> }>): Connection[] {

@@ -1,0 +1,160 @@
+/**
+ * The plain VXLAN cable driver (Submariner's "vxlan"): one VXLAN device, and
+ * per remote gateway an FDB entry and routes to its subnets in table 100. No
+ * encryption, no NAT traversal. All kernel work goes through the shared
+ * VxlanOverlay, which goes through the one netlink adapter.
+ */
+import {
+  Capability,
+  ConnectionStatus,
+  type Connection,
+  type Endpoint,
+  type InitRequest,
+  type InitResponse,
+  type NatEndpointInfo,
+} from '../../src/generated/cabled/driver/v1/driver.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../src/lib/errors.js';
+import type { Logger } from '../../src/lib/logger.js';
+import type { NetlinkAdapter } from '../../src/lib/netlink/index.js';
+import { VxlanOverlay, vtepIpFor, type RemoteSpec } from '../../src/overlay/index.js';
+import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
+import type { DriverContext } from '../../src/sdk/serve.js';
+import { StateStore } from '../../src/sdk/state-store.js';
+import { cableStatus } from './status.js';
+
+export const VXLAN_DRIVER_VERSION = '0.1.0';
+const DEFAULT_PORT = 4500;
+
+/** What the driver remembers of each cable (persisted in its state file). */
+interface CableRecord {
+  endpoint: Endpoint;
+  usingIp: string;
+  usingNat: boolean;
+  establishedUnixMs: number;
+}
+
+export class VxlanDriver implements CableDriver {
+  private overlay: VxlanOverlay | undefined;
+  private local: Endpoint | undefined;
+  private readonly cables: StateStore<CableRecord>;
+  private readonly log: Logger;
+
+  constructor(
+    context: DriverContext,
+    private readonly netlink: () => NetlinkAdapter,
+  ) {
+    this.cables = new StateStore(`${context.stateDir}/vxlan.state.json`);
+    this.log = context.logger;
+  }
+
+  private nl: NetlinkAdapter | undefined;
+
+  info(): DriverInfo {
+    return { name: 'vxlan', version: VXLAN_DRIVER_VERSION, capabilities: [Capability.CAPABILITY_WATCH_CONNECTIONS] };
+  }
+
+  async init(req: InitRequest): Promise<InitResponse> {
+    const local = req.localEndpoint;
+    if (!local?.privateIp) throw new InvalidArgumentError('Init needs the local endpoint with its private_ip');
+    const port = udpPort(local, req.config);
+    this.nl ??= this.netlink();
+    const overlay = new VxlanOverlay({ localIp: local.privateIp, port }, { netlink: this.nl, logger: this.log });
+    const device = await overlay.ensureDevice({ up: true });
+    this.overlay = overlay;
+    this.local = local;
+    await this.cables.load();
+    this.log.info(device.adopted ? 'VXLAN device adopted' : 'VXLAN device created', {
+      device: OVERLAY_NAME, ifindex: device.ifindex, mtu: device.mtu, vtep: device.vtepCidr, port, replaced: device.replaced,
+    });
+    if (local.natEnabled) this.log.warn('VXLAN cables do not support NAT: remote gateways must reach this private IP directly');
+    return { adoptedCables: this.cables.entries().map(([name]) => name) };
+  }
+
+  async connectToEndpoint(remote: NatEndpointInfo): Promise<string> {
+    const overlay = this.ready();
+    const ep = remote.endpoint;
+    if (!ep) throw new InvalidArgumentError('ConnectToEndpoint needs remote.endpoint');
+    if (ep.clusterId === this.local?.clusterId) throw new InvalidArgumentError(`endpoint ${ep.cableName} is in the local cluster`);
+    const usingIp = remote.useIp || ep.privateIp;
+    const previous = this.cables.get(ep.cableName);
+    await overlay.ensureRemote(remoteSpec(ep, usingIp), previous && remoteSpec(previous.endpoint, previous.usingIp));
+    this.cables.set(ep.cableName, {
+      endpoint: ep,
+      usingIp,
+      usingNat: remote.useNat,
+      establishedUnixMs: previous?.usingIp === usingIp ? previous.establishedUnixMs : Date.now(),
+    });
+    return usingIp;
+  }
+
+  async disconnectFromEndpoint(remote: Endpoint): Promise<void> {
+    const overlay = this.ready();
+    const record = this.cables.get(remote.cableName);
+    if (!record) return;
+    await overlay.removeRemote(remoteSpec(record.endpoint, record.usingIp));
+    this.cables.delete(remote.cableName);
+  }
+
+  async getActiveConnections(): Promise<Connection[]> {
+    return this.cables.values().map((c) => connection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTED, 'installed', []));
+  }
+
+  async getConnections(): Promise<Connection[]> {
+    if (!this.overlay) return [];
+    const state = await this.overlay.listRemotes();
+    return this.cables.values().map((c) => {
+      const view = { remoteIp: c.usingIp, vtep: vtepIpFor(c.endpoint.privateIp), subnets: c.endpoint.subnets, deviceName: OVERLAY_NAME };
+      const s = cableStatus(view, state);
+      return connection(c, s.status, s.message, s.sas);
+    });
+  }
+
+  async cleanup(): Promise<void> {
+    this.nl ??= this.netlink();
+    const overlay = this.overlay ?? new VxlanOverlay({ localIp: this.local?.privateIp ?? '0.0.0.0', port: DEFAULT_PORT }, { netlink: this.nl, logger: this.log });
+    await overlay.cleanup();
+    this.cables.clear();
+    await this.cables.flush();
+    this.overlay = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.cables.flush();
+    this.nl?.close();
+  }
+
+  private ready(): VxlanOverlay {
+    if (!this.overlay) throw new FailedPreconditionError('VXLAN driver not initialised: call Init first');
+    return this.overlay;
+  }
+}
+
+const OVERLAY_NAME = 'vxlan-tunnel';
+
+function remoteSpec(ep: Endpoint, usingIp: string): RemoteSpec {
+  return { remoteIp: usingIp, remoteVtepSourceIp: ep.privateIp, subnets: ep.subnets };
+}
+
+/** The VXLAN UDP port: the local endpoint's udp-port, else ceIPSecNATTPort, else 4500 (as Submariner). */
+function udpPort(local: Endpoint, config: Record<string, string>): number {
+  const text = local.backendConfig['udp-port'] ?? config.ceIPSecNATTPort ?? String(DEFAULT_PORT);
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`backend_config udp-port=${JSON.stringify(text)}: expected a UDP port 1-65535`);
+  }
+  return port;
+}
+
+function connection(c: CableRecord, status: ConnectionStatus, message: string, sas: Connection['sas']): Connection {
+  return {
+    status,
+    statusMessage: message,
+    endpoint: c.endpoint,
+    usingIp: c.usingIp,
+    usingNat: c.usingNat,
+    sas,
+    rxBytes: 0,
+    txBytes: 0,
+    establishedUnixMs: status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ? c.establishedUnixMs : 0,
+  };
+}

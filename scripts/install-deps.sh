@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what cabled's demo and tests need on a Debian/Ubuntu machine (run as root):
+# the kernel tools the tests check state with, then the npm packages, then a build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "run as root: cabled programs network namespaces, links and routes" >&2
+  exit 2
+fi
+
+need=()
+for pkg_cmd in iproute2:ip iputils-ping:ping; do
+  command -v "${pkg_cmd#*:}" >/dev/null 2>&1 || need+=("${pkg_cmd%%:*}")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "== apt-get install ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+echo "== npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+echo "== build"
+npm run --silent build

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: installs what they need, checks the generated code is up to
+# date with proto/, builds, and runs mocha (unit and, as root, integration on
+# real network namespaces). Ends with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+echo "== generated code matches proto/"
+npx buf lint
+npm run --silent gen
+if ! git diff --quiet -- src/generated 2>/dev/null; then
+  git --no-pager diff --stat -- src/generated
+  echo "src/generated is stale: run 'npm run gen' and commit the result" >&2
+  exit 1
+fi
+
+echo "== tests"
+npx mocha "$@"

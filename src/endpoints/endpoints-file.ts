@@ -1,0 +1,35 @@
+/**
+ * Reads the entries of an endpoints file. The file is YAML or JSON holding a
+ * list of entries, `{endpoints: [...]}`, or a Kubernetes List (`items`, as
+ * `kubectl get endpoints.submariner.io -o yaml` prints). An empty file is an
+ * error rather than "no endpoints", because a writer that truncates before
+ * writing would otherwise tear every cable down; write `[]` to remove all.
+ */
+import { parse } from 'yaml';
+
+/** The raw entries, or why the text is not an endpoints file. */
+export type EntriesRead = { ok: true; entries: unknown[] } | { ok: false; reason: string };
+
+/** Parses endpoints file text into its raw entries (not yet validated). */
+export function parseEndpointsText(text: string): EntriesRead {
+  if (text.trim() === '') return { ok: false, reason: 'the file is empty; write [] (or endpoints: []) to remove every remote endpoint' };
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.replace(/:$/, '');
+    return { ok: false, reason: `not valid YAML or JSON: ${first}; fix the syntax` };
+  }
+  if (Array.isArray(doc)) return { ok: true, entries: doc };
+  if (typeof doc === 'object' && doc !== null) {
+    const d = doc as Record<string, unknown>;
+    for (const field of ['endpoints', 'items']) {
+      if (!(field in d)) continue;
+      const list = d[field];
+      if (list === null) return { ok: true, entries: [] };
+      if (Array.isArray(list)) return { ok: true, entries: list };
+      return { ok: false, reason: `"${field}" is not a list; write ${field}: [ ... ]` };
+    }
+  }
+  return { ok: false, reason: 'expected a list of endpoints, {endpoints: [...]} or a Kubernetes List with items' };
+}

@@ -1,0 +1,107 @@
+/**
+ * Keeps the remote endpoints from a file current. The file is read once
+ * (if it cannot be read or parsed, the returned promise rejects), then
+ * re-read when it changes: a ConfigMap-mounted file (kubelet's `..data`
+ * swap), rename-over or in-place writes, plus a slow poll (watch-file.ts).
+ *
+ * - onChange gets a new snapshot only when it differs from the last one
+ *   (an edit of comments or formatting calls nothing).
+ * - A bad entry is rejected alone (snapshot.rejected) and the rest apply.
+ * - A file that does not parse at all, or is missing or empty, changes
+ *   nothing: the previous snapshot stays in force and onError receives the
+ *   error (once per distinct error).
+ */
+import { readFile } from 'node:fs/promises';
+import { InvalidArgumentError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { watchPath } from '../config/watch-file.js';
+import { FirstSeen } from './created-at.js';
+import { parseEndpointsText } from './endpoints-file.js';
+import { buildSnapshot, type EndpointsSnapshot } from './snapshot.js';
+
+/** Options of watchEndpointsFile. */
+export interface WatchEndpointsOptions {
+  /** The endpoints file (YAML or JSON). */
+  readonly path: string;
+  /** Entries of this cluster are dropped. */
+  readonly localClusterId?: string;
+  /** A different snapshot is in force. */
+  readonly onChange: (snapshot: EndpointsSnapshot) => void;
+  /** The file could not be read or parsed; the previous snapshot stays in force. */
+  readonly onError?: (err: Error) => void;
+  readonly logger?: Logger;
+  /** @default 100 */
+  readonly debounceMs?: number;
+  /** @default 5000 */
+  readonly pollMs?: number;
+  /** Clock for first-seen times. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A running endpoints watch. */
+export interface EndpointsWatch {
+  /** The snapshot in force. */
+  current(): EndpointsSnapshot;
+  /** The error of the latest read, or undefined if it succeeded. */
+  lastError(): Error | undefined;
+  close(): void;
+}
+
+const fingerprint = (s: EndpointsSnapshot): string => JSON.stringify(s);
+
+/** Reads `path` once and keeps its snapshot current; rejects if the first read fails. */
+export async function watchEndpointsFile(options: WatchEndpointsOptions): Promise<EndpointsWatch> {
+  const { path, logger: log } = options;
+  const firstSeen = new FirstSeen(options.now);
+
+  const read = async (): Promise<EndpointsSnapshot> => {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new InvalidArgumentError(`read endpoints file ${path}: ${code}; create it or fix the path`, { cause: err });
+    }
+    const parsed = parseEndpointsText(text);
+    if (!parsed.ok) throw new InvalidArgumentError(`read endpoints file ${path}: ${parsed.reason}`);
+    return buildSnapshot({ entries: parsed.entries, path, firstSeen, localClusterId: options.localClusterId });
+  };
+
+  let current = await read();
+  let currentPrint = fingerprint(current);
+  let error: Error | undefined;
+  if (current.rejected.length) log?.warn('endpoints rejected', { path, rejected: current.rejected });
+
+  const reload = async (): Promise<void> => {
+    let next: EndpointsSnapshot;
+    try {
+      next = await read();
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const repeated = error?.message === e.message;
+      error = e;
+      if (repeated) return;
+      log?.warn('endpoints file unusable; keeping the previous endpoints', { path, error: e.message });
+      options.onError?.(e);
+      return;
+    }
+    error = undefined;
+    const print = fingerprint(next);
+    if (print === currentPrint) return;
+    [current, currentPrint] = [next, print];
+    log?.info('endpoints changed', { path, endpoints: next.endpoints.length, rejected: next.rejected.length });
+    if (next.rejected.length) log?.warn('endpoints rejected', { path, rejected: next.rejected });
+    try {
+      options.onChange(next);
+    } catch (err) {
+      log?.error('endpoints change handler failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
+  const watch = watchPath({ path, onEvent: reload, debounceMs: options.debounceMs, pollMs: options.pollMs, logger: log });
+  return {
+    current: () => current,
+    lastError: () => error,
+    close: () => watch.close(),
+  };
+}

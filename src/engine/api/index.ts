@@ -1,0 +1,4 @@
+/** The engine's gRPC API: start it with a GatewayView. */
+export { startApiServer, API_PROTO_FILES, type ApiServer, type ApiServerOptions } from './server.js';
+export { findConnection } from './find-connection.js';
+export { driverServiceName } from './health-sync.js';

@@ -1,0 +1,109 @@
+/**
+ * The engine's gRPC server: GatewayService, grpc.health.v1 and reflection on
+ * every `listen` address (unix socket 0600 and/or TCP), plus an optional TCP
+ * address serving only grpc.health.v1 for kubelet probes.
+ */
+import { Server } from '@grpc/grpc-js';
+import { GatewayServiceService } from '../../generated/cabled/engine/v1/engine.js';
+import { InvalidArgumentError, errorMessage } from '../../lib/errors.js';
+import { parseAddress } from '../../lib/grpc/address.js';
+import { HEALTH_PROTO_PATH, serveHealth, type HealthService } from '../../lib/grpc/health.js';
+import { bindServer } from '../../lib/grpc/listen.js';
+import { addReflection } from '../../lib/grpc/reflection.js';
+import { silentLogger, type Logger } from '../../lib/logger.js';
+import type { GatewayView } from '../gateway-view.js';
+import { gatewayService } from './gateway-service.js';
+import { syncHealth } from './health-sync.js';
+import { connectionWatches } from './watch.js';
+
+/** The .proto files reflection describes, relative to proto/ or absolute. */
+export const API_PROTO_FILES: readonly string[] = ['cabled/engine/v1/engine.proto', HEALTH_PROTO_PATH];
+
+export interface ApiServerOptions {
+  view: GatewayView;
+  /** Addresses serving the whole API, e.g. ['unix:///run/cabled/engine.sock', '127.0.0.1:50051']. */
+  listen: readonly string[];
+  /** A TCP address serving only grpc.health.v1 (kubelet probes). */
+  healthListen?: string;
+  logger?: Logger;
+  /** How long close() lets calls finish before cutting them. @default 5000 */
+  shutdownTimeoutMs?: number;
+  /** Serve server reflection (needs the .proto files; skipped with a warning when missing). @default true */
+  reflection?: boolean;
+  /** Events queued for one slow WatchConnections client before it is cut off. @default 10000 */
+  maxBufferedEvents?: number;
+}
+
+export interface ApiServer {
+  /** The bound `listen` addresses as grpc-js targets (TCP port 0 replaced by the real port). */
+  readonly addresses: readonly string[];
+  /** The bound `healthListen` address, if any. */
+  readonly healthAddress: string | undefined;
+  /** The health statuses served (for tests and the engine's own shutdown). */
+  readonly health: HealthService;
+  /** Marks health NOT_SERVING, ends watches, then shuts the servers down gracefully. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts the API. Rejects (having released everything) when an address cannot be bound. */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { view } = options;
+  const logger = (options.logger ?? silentLogger()).child({ component: 'api' });
+  if (options.listen.length === 0) throw new InvalidArgumentError('the engine API needs at least one listen address');
+  for (const address of [...options.listen, ...(options.healthListen ? [options.healthListen] : [])]) parseAddress(address);
+
+  const server = new Server();
+  const watches = connectionWatches(view, logger, options.maxBufferedEvents);
+  server.addService(GatewayServiceService, gatewayService(view, logger, watches.handler));
+  const health = serveHealth(server, { '': 'NOT_SERVING' });
+  if (options.reflection ?? true) {
+    try {
+      addReflection(server, API_PROTO_FILES);
+    } catch (err) {
+      logger.warn('serving without reflection', { error: errorMessage(err) });
+    }
+  }
+  let healthServer: Server | undefined;
+  if (options.healthListen) {
+    healthServer = new Server();
+    health.addToServer(healthServer);
+  }
+  const stopHealthSync = syncHealth(view, health, logger);
+  const servers = healthServer ? [server, healthServer] : [server];
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      stopHealthSync();
+      health.shutdown();
+      watches.closeAll();
+      await Promise.all(servers.map((s) => shutdown(s, options.shutdownTimeoutMs ?? 5000, logger)));
+      logger.info('engine API stopped');
+    })());
+
+  try {
+    const addresses: string[] = [];
+    for (const address of options.listen) addresses.push(await bindServer(server, address));
+    const healthAddress = healthServer && options.healthListen ? await bindServer(healthServer, options.healthListen) : undefined;
+    logger.info('engine API listening', { addresses, healthAddress });
+    return { addresses, healthAddress, health, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** tryShutdown, then forceShutdown when calls are still running after `timeoutMs`. */
+async function shutdown(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = new Promise<boolean>((resolve) => server.tryShutdown(() => resolve(true)));
+  const deadline = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const clean = await Promise.race([graceful, deadline]);
+  clearTimeout(timer);
+  if (!clean) {
+    logger.warn('calls still running at shutdown deadline; cutting them', { timeoutMs });
+    server.forceShutdown();
+  }
+}

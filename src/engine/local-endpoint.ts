@@ -1,0 +1,35 @@
+/**
+ * This gateway's own Endpoint, from the engine settings. The private IP, when
+ * not given, is the source address of the default route (what Submariner gets
+ * from a UDP "dial" to 8.8.8.8, without sending anything).
+ */
+import { hostname } from 'node:os';
+import type { Endpoint } from '../generated/cabled/driver/v1/driver.js';
+import { cableName } from '../endpoints/naming.js';
+import { FailedPreconditionError } from '../lib/errors.js';
+import type { NetlinkAdapter } from '../lib/netlink/index.js';
+import type { EngineSettings } from './options.js';
+
+export async function localEndpoint(settings: EngineSettings, netlink: NetlinkAdapter): Promise<Endpoint> {
+  const privateIp = settings.privateIp || (await detectPrivateIp(netlink));
+  return {
+    clusterId: settings.clusterId,
+    cableName: cableName(settings.clusterId, privateIp),
+    hostname: hostname(),
+    subnets: settings.subnets,
+    privateIp,
+    publicIp: settings.publicIp,
+    natEnabled: settings.natEnabled,
+    backend: settings.driver,
+    backendConfig: settings.backendConfig,
+    healthCheckIp: settings.healthCheckIp,
+  };
+}
+
+async function detectPrivateIp(netlink: NetlinkAdapter): Promise<string> {
+  const route = await netlink.routeTo('8.8.8.8');
+  if (!route?.src) {
+    throw new FailedPreconditionError('cannot autodetect the private IP: no default route with a source address; pass --private-ip');
+  }
+  return route.src;
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+/**
+ * The cabled gateway process. Wires the sources (config, endpoints file), the
+ * driver supervisor, the engine and its API together, and handles signals.
+ * SIGTERM/SIGINT stop the engine and leave the datapath in place (a restart
+ * adopts it), unless --cleanup-on-exit is set.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { toDriverConfig } from '../config/cable-config.js';
+import { loadConfig } from '../config/load.js';
+import { watchConfig } from '../config/watch-config.js';
+import { watchEndpointsFile } from '../endpoints/index.js';
+import { errorMessage } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { openNetlink } from '../lib/netlink/index.js';
+import { startApiServer } from './api/server.js';
+import { driverLaunch } from './driver-registry.js';
+import { DriverSupervisor } from './driver-host/supervisor.js';
+import { Engine, localCluster } from './engine.js';
+import { localEndpoint } from './local-endpoint.js';
+import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }
+).version;
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseEngineArgs>;
+  try {
+    parsed = parseEngineArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`cabled: ${errorMessage(err)}\nRun "cabled --help" for the flags.\n`);
+    return 2;
+  }
+  const { command, settings } = parsed;
+  if (command === 'help') return void process.stdout.write(USAGE), 0;
+  if (command === 'version') return void process.stdout.write(`cabled ${VERSION}\n`), 0;
+  if (command !== 'run' && command !== 'cleanup') {
+    process.stderr.write(`cabled: unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  const logger = createLogger({ name: 'cabled' });
+  try {
+    return command === 'run' ? await run(settings, logger) : await cleanup(settings, logger);
+  } catch (err) {
+    logger.error(`cabled ${command} failed`, { error: errorMessage(err) });
+    return 1;
+  }
+}
+
+async function setUp(settings: EngineSettings, logger: Logger) {
+  const netlink = await openNetlink();
+  const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
+  const supervisor = new DriverSupervisor({
+    name: settings.driver,
+    launch: settings.driverSocket ? { kind: 'external', socketPath: settings.driverSocket } : driverLaunch(settings.driver),
+    runDir: settings.runDir,
+    logger,
+  });
+  const engine = new Engine({
+    localEndpoint: local,
+    localCluster: localCluster(local),
+    supervisor,
+    logger,
+    version: VERSION,
+    resyncIntervalMs: settings.resyncIntervalMs,
+    statusIntervalMs: settings.statusIntervalMs,
+  });
+  // With a ConfigMap: watched and hot-reloaded. Without: defaults + environment, read once.
+  const config = settings.configPath
+    ? await watchConfig({
+        path: settings.configPath,
+        env: process.env,
+        logger,
+        onChange: (cfg) => engine.setSettings(toDriverConfig(cfg)),
+        onError: (err) => {
+          logger.error('config update rejected; the last good config stays in force', { error: errorMessage(err) });
+          engine.setConfigError(errorMessage(err));
+        },
+      })
+    : await fixedConfig(await loadConfig({ env: process.env }));
+  engine.setSettings(toDriverConfig(config.current()));
+  logger.info('gateway starting', { cluster: local.clusterId, cable: local.cableName, privateIp: local.privateIp, driver: settings.driver });
+  return { local, supervisor, engine, config };
+}
+
+async function run(settings: EngineSettings, logger: Logger): Promise<number> {
+  const { local, engine, config } = await setUp(settings, logger);
+  engine.start();
+  const endpoints = await watchEndpointsFile({
+    path: settings.endpointsPath,
+    localClusterId: local.clusterId,
+    logger,
+    onChange: (snapshot) => engine.setEndpoints(snapshot),
+    onError: (err) => logger.error('endpoints file unreadable; the last good endpoints stay in force', { error: errorMessage(err) }),
+  });
+  engine.setEndpoints(endpoints.current());
+  const api = await startApiServer({ view: engine, listen: settings.listen, healthListen: settings.healthListen || undefined, logger });
+  logger.info('API serving', { addresses: api.addresses });
+
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
+  });
+  logger.info('stopping', { cleanup: settings.cleanupOnExit });
+  endpoints.close();
+  config.close();
+  await engine.stop({ cleanup: settings.cleanupOnExit });
+  await api.close();
+  return 0;
+}
+
+async function fixedConfig(cfg: Awaited<ReturnType<typeof loadConfig>>) {
+  return { current: () => cfg, close: () => undefined };
+}
+
+/** `cabled cleanup`: start the driver, Init it, remove everything it made. */
+async function cleanup(settings: EngineSettings, logger: Logger): Promise<number> {
+  const { supervisor, engine, config } = await setUp(settings, logger);
+  config.close();
+  const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {
+    supervisor.once('ready', (c) => resolve(c));
+    setTimeout(() => reject(new Error(`driver ${settings.driver} did not start: ${supervisor.lastError}`)), 60000).unref();
+    supervisor.start();
+  });
+  await engine.initialise(client);
+  await client.cleanup();
+  logger.info('datapath removed');
+  await supervisor.stop();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`cabled: ${errorMessage(err)}\n`);
+    process.exit(1);
+  },
+);

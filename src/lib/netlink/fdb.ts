@@ -1,0 +1,72 @@
+/**
+ * VXLAN forwarding database (FDB) entries: AF_BRIDGE neighbours with NTF_SELF
+ * on the VXLAN device itself, the equivalent of
+ * `bridge fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst <ip> self permanent`.
+ * Several dsts can share the zero MAC (head-end replication), hence APPEND.
+ */
+import { isErrno } from './errors.js';
+import { assertIpv4, bufferToIpv4, bufferToMac, ipv4ToBuffer, macToBuffer, ZERO_MAC } from './ip.js';
+import { AF_BRIDGE, NLM_F, type NetlinkSession } from './session.js';
+import type { FdbEntry } from './types.js';
+
+/** FDB entries of one device (the dump is filtered here: the kernel returns every port's). */
+export async function listFdb(s: NetlinkSession, linkIndex: number): Promise<FdbEntry[]> {
+  const msgs = await s.run(
+    async () => `list FDB entries of ${await s.linkLabel(linkIndex)}`,
+    () => s.sock.getNeighbors({ family: AF_BRIDGE, ifindex: linkIndex }, {}, s.opts()),
+  );
+  const out: FdbEntry[] = [];
+  for (const m of msgs) {
+    if (m.data.family !== AF_BRIDGE || m.data.ifindex !== linkIndex) continue;
+    const mac = bufferToMac(m.attrs.lladdr);
+    if (!mac) continue;
+    out.push({
+      linkIndex,
+      mac,
+      dst: bufferToIpv4(m.attrs.dst),
+      permanent: Boolean(m.data.state?.permanent),
+      self: Boolean(m.data.flags?.self),
+    });
+  }
+  return out;
+}
+
+/**
+ * Appends (mac, dst) to the device's FDB with NLM_F_CREATE|NLM_F_APPEND,
+ * state PERMANENT|NOARP, flag SELF. Appending an existing pair is a no-op.
+ */
+export async function appendFdb(s: NetlinkSession, linkIndex: number, dst: string, mac: string = ZERO_MAC): Promise<void> {
+  assertIpv4(dst, 'FDB destination');
+  const lladdr = macToBuffer(mac);
+  await s.run(
+    async () => `add FDB entry ${mac} dst ${dst} on ${await s.linkLabel(linkIndex)}`,
+    () =>
+      s.sock.newNeighbor(
+        { family: AF_BRIDGE, ifindex: linkIndex, state: { permanent: true, noarp: true }, flags: { self: true } },
+        { lladdr, dst: ipv4ToBuffer(dst) },
+        s.opts(NLM_F.CREATE | NLM_F.APPEND),
+      ),
+  );
+}
+
+/**
+ * Deletes the (mac, dst) entry; an absent one is fine. The kernel answers 0
+ * when the MAC exists without that dst, and ENOENT when the MAC is gone.
+ */
+export async function deleteFdb(s: NetlinkSession, linkIndex: number, dst: string, mac: string = ZERO_MAC): Promise<void> {
+  assertIpv4(dst, 'FDB destination');
+  const lladdr = macToBuffer(mac);
+  try {
+    await s.run(
+      async () => `delete FDB entry ${mac} dst ${dst} on ${await s.linkLabel(linkIndex)}`,
+      () =>
+        s.sock.delNeighbor(
+          { family: AF_BRIDGE, ifindex: linkIndex, flags: { self: true } },
+          { lladdr, dst: ipv4ToBuffer(dst) },
+          s.opts(),
+        ),
+    );
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+}

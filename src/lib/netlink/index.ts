@@ -1,0 +1,30 @@
+/**
+ * Public surface of the netlink adapter: the only module in cabled that
+ * imports the `netlink` npm package. Re-exports only.
+ */
+export { openNetlink, type OpenNetlinkOptions } from './adapter.js';
+export { NetlinkError, isErrno } from './errors.js';
+export {
+  assertIpv4,
+  formatCidr,
+  ipv4Octets,
+  isIpv4,
+  networkOf,
+  parseCidr,
+  ZERO_MAC,
+  type Ipv4Cidr,
+} from './ip.js';
+export type {
+  AddressInfo,
+  FdbEntry,
+  LinkInfo,
+  NetlinkAdapter,
+  RouteInfo,
+  RouteLookup,
+  RouteMatch,
+  RouteSpec,
+  RuleInfo,
+  TableRule,
+  VxlanInfo,
+  VxlanLinkSpec,
+} from './types.js';

@@ -1,0 +1,155 @@
+/**
+ * IPv4 routes (RTM_*ROUTE): list one table, replace, delete, and the two
+ * lookups used for autodetection (`ip route get <ip>` and the main table's
+ * default route). Tables >= 256 go in RTA_TABLE only (rtm_table = UNSPEC),
+ * like iproute2 does; we always send RTA_TABLE.
+ */
+import netlink from 'netlink';
+import type { rt } from 'netlink';
+import { InvalidArgumentError } from '../errors.js';
+import { isErrno } from './errors.js';
+import { assertIpv4, bufferToIpv4, ipv4ToBuffer, parseCidr } from './ip.js';
+import { AF_INET, NLM_F, type NetlinkSession } from './session.js';
+import type { RouteInfo, RouteLookup, RouteMatch, RouteSpec } from './types.js';
+
+const RT_TABLE_MAIN = 254;
+const RT_SCOPE_LINK = 253;
+const RT_SCOPE_NOWHERE = 255;
+const RTPROT_STATIC = 4;
+
+function checkTable(table: number): void {
+  if (!Number.isInteger(table) || table < 1 || table > 0xffffffff || table === 255) {
+    throw new InvalidArgumentError(`invalid routing table ${table}: 1 to 4294967295, not 255 (local)`);
+  }
+}
+
+function headerTable(table: number): number {
+  return table < 256 ? table : 0;
+}
+
+function enumName(value: unknown, names: Record<number, string>): string {
+  return typeof value === 'number' ? (names[value] ?? String(value)) : String(value ?? 'UNSPEC');
+}
+
+function enumNumber(value: unknown, values: Record<string, number | string>): number {
+  if (typeof value === 'number') return value;
+  const n = typeof value === 'string' ? values[value] : undefined;
+  return typeof n === 'number' ? n : 0;
+}
+
+/** Plain view of one RTM_NEWROUTE message (IPv4). */
+export function toRouteInfo(m: rt.RouteMessage): RouteInfo {
+  const table = m.attrs.table ?? m.data.table ?? 0;
+  const dst = bufferToIpv4(m.attrs.dst) ?? '0.0.0.0';
+  return {
+    dst: `${dst}/${m.data.dstLen ?? 0}`,
+    gateway: bufferToIpv4(m.attrs.gateway),
+    oif: m.attrs.oif,
+    table,
+    src: bufferToIpv4(m.attrs.prefsrc),
+    priority: m.attrs.priority,
+    type: enumName(m.data.type, netlink.rt.RouteType).toLowerCase(),
+    protocol: enumNumber(m.data.protocol, netlink.rt.RouteProtocol),
+  };
+}
+
+function describeRoute(r: { dst: string; gateway?: string; src?: string; priority?: number; table: number }, dev?: string): string {
+  return (
+    `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${dev ? ` dev ${dev}` : ''}` +
+    `${r.src ? ` src ${r.src}` : ''}${r.priority !== undefined ? ` metric ${r.priority}` : ''} table ${r.table}`
+  );
+}
+
+/** IPv4 routes of `table` (filtered here: the kernel dumps every table). */
+export async function listRoutes(s: NetlinkSession, table: number): Promise<RouteInfo[]> {
+  checkTable(table);
+  const msgs = await s.run(
+    () => `list routes of table ${table}`,
+    () => s.sock.getRoutes({ family: AF_INET, table: headerTable(table) }, {}, s.opts()),
+  );
+  return msgs.filter((m) => m.data.family === AF_INET).map(toRouteInfo).filter((r) => r.table === table);
+}
+
+/** `ip route replace`: NLM_F_CREATE|NLM_F_REPLACE, protocol static. */
+export async function replaceRoute(s: NetlinkSession, spec: RouteSpec): Promise<void> {
+  const { address, prefixLength } = parseCidr(spec.dst, 'route destination', { network: true });
+  checkTable(spec.table);
+  if (spec.gateway !== undefined) assertIpv4(spec.gateway, 'route gateway');
+  if (spec.src !== undefined) assertIpv4(spec.src, 'route source');
+  const attrs: rt.RouteAttrs = { dst: ipv4ToBuffer(address), oif: spec.oif, table: spec.table };
+  if (spec.gateway) attrs.gateway = ipv4ToBuffer(spec.gateway);
+  if (spec.src) attrs.prefsrc = ipv4ToBuffer(spec.src);
+  if (spec.priority !== undefined) attrs.priority = spec.priority;
+  await s.run(
+    async () => `replace route ${describeRoute(spec, await s.linkLabel(spec.oif))}`,
+    () =>
+      s.sock.newRoute(
+        {
+          family: AF_INET,
+          dstLen: prefixLength,
+          table: headerTable(spec.table),
+          protocol: RTPROT_STATIC,
+          scope: spec.gateway ? 0 : RT_SCOPE_LINK,
+          type: 'UNICAST',
+        },
+        attrs,
+        s.opts(NLM_F.CREATE | NLM_F.REPLACE),
+      ),
+  );
+}
+
+/** Deletes the first route matching; fields left out match any. An absent route is fine. */
+export async function deleteRoute(s: NetlinkSession, match: RouteMatch): Promise<void> {
+  const { address, prefixLength } = parseCidr(match.dst, 'route destination', { network: true });
+  checkTable(match.table);
+  if (match.gateway !== undefined) assertIpv4(match.gateway, 'route gateway');
+  const attrs: rt.RouteAttrs = { dst: ipv4ToBuffer(address), table: match.table };
+  if (match.gateway) attrs.gateway = ipv4ToBuffer(match.gateway);
+  if (match.oif !== undefined) attrs.oif = match.oif;
+  if (match.priority !== undefined) attrs.priority = match.priority;
+  try {
+    await s.run(
+      async () =>
+        `delete route ${describeRoute(match, match.oif !== undefined ? await s.linkLabel(match.oif) : undefined)}`,
+      // scope NOWHERE and type/protocol 0 = "any", as `ip route del` sends.
+      () =>
+        s.sock.delRoute(
+          { family: AF_INET, dstLen: prefixLength, table: headerTable(match.table), scope: RT_SCOPE_NOWHERE },
+          attrs,
+          s.opts(),
+        ),
+    );
+  } catch (err) {
+    if (!isErrno(err, 'ESRCH', 'ENOENT')) throw err;
+  }
+}
+
+/** `ip route get <ip>` (RTM_GETROUTE, no packet is sent); undefined when unreachable. */
+export async function routeTo(s: NetlinkSession, ip: string): Promise<RouteLookup | undefined> {
+  assertIpv4(ip, 'route lookup destination');
+  try {
+    const [m] = await s.run(
+      () => `look up route to ${ip}`,
+      () => s.sock.getRoute({ family: AF_INET, dstLen: 32 }, { dst: ipv4ToBuffer(ip) }, s.opts()),
+    );
+    if (!m || m.attrs.oif === undefined) return undefined;
+    return {
+      oif: m.attrs.oif,
+      src: bufferToIpv4(m.attrs.prefsrc),
+      gateway: bufferToIpv4(m.attrs.gateway),
+      table: m.attrs.table ?? m.data.table ?? 0,
+    };
+  } catch (err) {
+    if (isErrno(err, 'ENETUNREACH', 'EHOSTUNREACH')) return undefined;
+    throw err;
+  }
+}
+
+/** The main table's unicast default route with the lowest metric, or undefined. */
+export async function getDefaultRoute(s: NetlinkSession): Promise<RouteInfo | undefined> {
+  const defaults = (await listRoutes(s, RT_TABLE_MAIN)).filter(
+    (r) => r.dst === '0.0.0.0/0' && r.type === 'unicast',
+  );
+  defaults.sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
+  return defaults[0];
+}

@@ -1,0 +1,201 @@
+/**
+ * The VXLAN overlay between gateways, shared by the plain VXLAN cable driver
+ * and the libreswan transport-mode driver: one device (default vxlan-tunnel,
+ * VNI 1000), a 241.x/8 VTEP address, one zero-MAC FDB entry per remote, the
+ * remote subnets via the remote VTEPs in table 100, and `priority 100 lookup
+ * 100`. Every method is idempotent and the calls are serialised.
+ */
+import type { Logger } from '../lib/logger.js';
+import { silentLogger } from '../lib/logger.js';
+import { FailedPreconditionError } from '../lib/errors.js';
+import { ZERO_MAC, type LinkInfo, type NetlinkAdapter } from '../lib/netlink/index.js';
+import { procSysctl, type Sysctl } from '../lib/sysctl.js';
+import { resolveOverlayOptions, type ResolvedOverlayOptions, type VxlanOverlayOptions } from './options.js';
+import { planEnsureRemote, planRemoveRemote, resolveRemote, type RemotePlan, type RemoteSpec } from './remote-plan.js';
+import type { DeviceResult, EnsureDeviceOptions, OverlayDeps, OverlayState, RemoteChange } from './types.js';
+import { detectUnderlay } from './underlay.js';
+import { overlayMtu, vtepCidrFor } from './vtep.js';
+
+/** The VXLAN overlay. The constructor only validates; kernel work starts with `ensureDevice()`. */
+export class VxlanOverlay {
+  readonly options: ResolvedOverlayOptions;
+  private readonly nl: NetlinkAdapter;
+  private readonly sysctl: Sysctl;
+  private readonly log: Logger;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: VxlanOverlayOptions, deps: OverlayDeps) {
+    this.options = resolveOverlayOptions(options);
+    this.nl = deps.netlink;
+    this.sysctl = deps.sysctl ?? procSysctl();
+    this.log = deps.logger ?? silentLogger();
+  }
+
+  /** Local VTEP with prefix length, e.g. "241.18.0.8/8". */
+  get vtepCidr(): string {
+    const o = this.options;
+    return vtepCidrFor(o.localIp, o.vtepPrefix, o.vtepPrefixLength);
+  }
+
+  /** Creates or adopts the device, then its address, sysctls and rule. */
+  ensureDevice(opts: EnsureDeviceOptions = {}): Promise<DeviceResult> {
+    return this.serialise(async () => {
+      const o = this.options;
+      const underlay = await detectUnderlay(this.nl, { localIp: o.localIp, ifindex: o.underlayIndex, mtu: o.underlayMtu });
+      const mtu = o.mtu ?? overlayMtu(underlay.mtu, o.mtuOverhead);
+      let link = await this.nl.getLink(o.deviceName);
+      const adopted = link !== undefined && this.matches(link, underlay.ifindex);
+      const replaced = link !== undefined && !adopted;
+      if (link && replaced) {
+        this.log.info('replacing mismatching overlay device', { device: o.deviceName, found: link.vxlan ?? link.kind });
+        await this.nl.deleteLink(link.index);
+      }
+      if (!link || replaced) {
+        link = await this.nl.createVxlan({
+          name: o.deviceName, vni: o.vni, port: o.port, localIp: o.localIp, underlayIndex: underlay.ifindex, mtu,
+        });
+        this.log.info('created overlay device', { device: o.deviceName, ifindex: link.index, vni: o.vni, port: o.port, mtu });
+      } else {
+        this.log.info('adopted overlay device', { device: o.deviceName, ifindex: link.index });
+      }
+      if (link.mtu !== mtu) await this.nl.setLinkMtu(link.index, mtu);
+      await this.ensureOnlyVtepAddress(link.index);
+      if (o.rpFilter !== false) await this.sysctl.setRpFilter(o.deviceName, o.rpFilter);
+      if (o.forwarding) await this.sysctl.setForwarding(o.deviceName, true);
+      await this.nl.ensureRule({ priority: o.rulePriority, table: o.table });
+      const up = opts.up ?? true;
+      if (up && !link.up) await this.nl.setLinkUp(link.index, true);
+      return { ifindex: link.index, adopted, replaced, mtu, vtepCidr: this.vtepCidr, up: up || link.up };
+    });
+  }
+
+  /** Sets the device up (routes via remote VTEPs need it up). */
+  setUp(): Promise<void> {
+    return this.serialise(async () => this.nl.setLinkUp((await this.requireDevice()).index, true));
+  }
+
+  /** Sets the device down. The kernel then flushes its routes: call `ensureRemote` again after `setUp`. */
+  setDown(): Promise<void> {
+    return this.serialise(async () => this.nl.setLinkUp((await this.requireDevice()).index, false));
+  }
+
+  /**
+   * Installs one remote: FDB `00:00:00:00:00:00 dst <remoteIp>` and each subnet
+   * via the remote VTEP in the overlay table. Removes this remote's routes (and
+   * `previous`'s FDB entry and routes) that are no longer wanted. Needs the device up.
+   */
+  ensureRemote(spec: RemoteSpec, previous?: RemoteSpec): Promise<RemoteChange> {
+    return this.serialise(async () => {
+      const want = resolveRemote(spec, this.options.vtepPrefix);
+      const prev = previous ? resolveRemote(previous, this.options.vtepPrefix) : undefined;
+      const link = await this.requireDevice();
+      if (!link.up) {
+        throw new FailedPreconditionError(
+          `install remote ${want.remoteIp} on ${link.name}: the device is down and the kernel refuses routes via a gateway on a down device; call setUp() first`,
+        );
+      }
+      const plan = planEnsureRemote(await this.context(link), want, prev);
+      const change = await this.apply(link, plan, want.vtep);
+      this.log.info('installed overlay remote', { remoteIp: want.remoteIp, ...change });
+      return change;
+    });
+  }
+
+  /** Removes exactly one remote's FDB entry and its routes (via its VTEP). Absent things are fine. */
+  removeRemote(remote: Pick<RemoteSpec, 'remoteIp' | 'remoteVtepSourceIp'>): Promise<RemoteChange> {
+    return this.serialise(async () => {
+      const r = resolveRemote({ ...remote, subnets: [] }, this.options.vtepPrefix);
+      const link = await this.nl.getLink(this.options.deviceName);
+      const empty: RemoteChange = { vtep: r.vtep, fdbAdded: [], fdbRemoved: [], routesReplaced: [], routesRemoved: [] };
+      if (!link) return empty;
+      const change = await this.apply(link, planRemoveRemote(await this.context(link), r), r.vtep);
+      this.log.info('removed overlay remote', { remoteIp: r.remoteIp, ...change });
+      return change;
+    });
+  }
+
+  /** FDB destinations and routes per remote VTEP currently in the kernel. */
+  listRemotes(): Promise<OverlayState> {
+    return this.serialise(async () => {
+      const link = await this.nl.getLink(this.options.deviceName);
+      if (!link) return { fdbDsts: [], routes: [] };
+      const ctx = await this.context(link);
+      const byVtep = new Map<string, string[]>();
+      for (const r of ctx.routes) {
+        if (r.oif !== link.index || !r.gateway) continue;
+        byVtep.set(r.gateway, [...(byVtep.get(r.gateway) ?? []), r.dst]);
+      }
+      const v = link.vxlan;
+      return {
+        device: { ifindex: link.index, name: link.name, up: link.up, mtu: link.mtu, vni: v?.vni, port: v?.port, localIp: v?.localIp },
+        fdbDsts: ctx.fdb.filter((e) => e.mac === ZERO_MAC && e.dst).map((e) => e.dst as string),
+        routes: [...byVtep].map(([vtep, subnets]) => ({ vtep, subnets })),
+      };
+    });
+  }
+
+  /** Removes the device, its routes in the overlay table and the rule. Re-runnable. */
+  cleanup(): Promise<void> {
+    return this.serialise(async () => {
+      const o = this.options;
+      const link = await this.nl.getLink(o.deviceName);
+      if (link) {
+        for (const r of await this.nl.listRoutes(o.table)) {
+          if (r.oif === link.index) await this.nl.deleteRoute({ dst: r.dst, table: o.table, oif: r.oif, priority: r.priority });
+        }
+        await this.nl.deleteLink(link.index);
+      }
+      await this.nl.deleteRule({ priority: o.rulePriority, table: o.table });
+      this.log.info('removed overlay', { device: o.deviceName, existed: Boolean(link) });
+    });
+  }
+
+  private matches(link: LinkInfo, underlayIndex: number | undefined): boolean {
+    const o = this.options;
+    const v = link.vxlan;
+    return (
+      link.kind === 'vxlan' && v !== undefined && v.vni === o.vni && v.port === o.port && v.localIp === o.localIp &&
+      !v.learning && (underlayIndex === undefined || v.underlayIndex === underlayIndex)
+    );
+  }
+
+  private async ensureOnlyVtepAddress(ifindex: number): Promise<void> {
+    const want = this.vtepCidr;
+    for (const a of await this.nl.listAddresses(ifindex)) {
+      if (a.cidr !== want) await this.nl.deleteAddress(ifindex, a.cidr);
+    }
+    await this.nl.ensureAddress(ifindex, want);
+  }
+
+  private async requireDevice(): Promise<LinkInfo> {
+    const link = await this.nl.getLink(this.options.deviceName);
+    if (!link) throw new FailedPreconditionError(`overlay device ${this.options.deviceName} does not exist: call ensureDevice() first`);
+    return link;
+  }
+
+  private async context(link: LinkInfo) {
+    const o = this.options;
+    const [fdb, routes] = await Promise.all([this.nl.listFdb(link.index), this.nl.listRoutes(o.table)]);
+    return { ifindex: link.index, table: o.table, metric: o.routeMetric, fdb, routes };
+  }
+
+  private async apply(link: LinkInfo, plan: RemotePlan, vtep: string): Promise<RemoteChange> {
+    for (const dst of plan.addFdb) await this.nl.appendFdb(link.index, dst, ZERO_MAC);
+    for (const r of plan.replaceRoutes) await this.nl.replaceRoute(r);
+    for (const r of plan.deleteRoutes) await this.nl.deleteRoute(r);
+    for (const dst of plan.deleteFdb) await this.nl.deleteFdb(link.index, dst, ZERO_MAC);
+    return {
+      vtep,
+      fdbAdded: plan.addFdb,
+      fdbRemoved: plan.deleteFdb,
+      routesReplaced: plan.replaceRoutes.map((r) => r.dst),
+      routesRemoved: plan.deleteRoutes.map((r) => r.dst),
+    };
+  }
+
+  private serialise<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,132 @@
+/** cablectl's pure formatting: tables, sections, bytes, durations, and the domain renderers. */
+import { strict as assert } from 'node:assert';
+import { formatAge, formatDuration, formatNanos, humanBytes, renderSections, renderTable } from '../../../src/cli/format.js';
+import { connectionsTable, eventLine, securityAssociationsTable, statusText } from '../../../src/cli/render.js';
+import { ConnectionEvent_Kind, ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
+import { makeConnection, makeStatus } from '../api/fake-view.js';
+
+describe('cablectl formatting', function () {
+  describe('renderTable', function () {
+    it('aligns columns three spaces apart, upper-cases headers, trims line ends', () => {
+      const text = renderTable(['name', 'status'], [
+        ['cluster2', 'connected'],
+        ['c3', 'error'],
+      ]);
+      assert.equal(text, ['NAME       STATUS', 'cluster2   connected', 'c3         error'].join('\n'));
+    });
+
+    it('shows "-" for empty cells and flattens newlines', () => {
+      assert.equal(renderTable(['A', 'B', 'C'], [['', undefined, 'x\ny']]), ['A   B   C', '-   -   x y'].join('\n'));
+    });
+
+    it('renders only the header for no rows', () => {
+      assert.equal(renderTable(['A', 'B'], []), 'A   B');
+    });
+  });
+
+  describe('renderSections', function () {
+    it('aligns values across sections and shows "-" for empty values', () => {
+      const text = renderSections([
+        { title: 'One', fields: [['Name', 'x'], ['Longer label', '']] },
+        { title: 'Two', fields: [['PID', 7]] },
+      ]);
+      assert.equal(text, ['One', '  Name:          x', '  Longer label:  -', 'Two', '  PID:           7'].join('\n'));
+    });
+  });
+
+  describe('humanBytes', function () {
+    const cases: [number, string][] = [
+      [0, '0 B'],
+      [512, '512 B'],
+      [1023, '1023 B'],
+      [1024, '1.0 KiB'],
+      [1536, '1.5 KiB'],
+      [20 * 1024, '20 KiB'],
+      [3 * 1024 ** 2, '3.0 MiB'],
+      [1024 ** 2 - 1, '1.0 MiB'],
+      [5.25 * 1024 ** 3, '5.3 GiB'],
+      [2 * 1024 ** 5, '2.0 PiB'],
+    ];
+    for (const [bytes, text] of cases) it(`${bytes} → ${text}`, () => assert.equal(humanBytes(bytes), text));
+    it('shows "-" for nonsense', () => {
+      assert.equal(humanBytes(-1), '-');
+      assert.equal(humanBytes(Number.NaN), '-');
+    });
+  });
+
+  describe('formatDuration', function () {
+    const cases: [number, string][] = [
+      [0, '0ms'],
+      [850, '850ms'],
+      [1000, '1s'],
+      [45_000, '45s'],
+      [60_000, '1m'],
+      [192_000, '3m12s'],
+      [3_600_000, '1h'],
+      [7_500_000, '2h5m'],
+      [90_000_000, '1d1h'],
+      [-5000, '-5s'],
+    ];
+    for (const [ms, text] of cases) it(`${ms}ms → ${text}`, () => assert.equal(formatDuration(ms), text));
+  });
+
+  describe('formatNanos', function () {
+    const cases: [number, string][] = [
+      [850, '850ns'],
+      [999.7, '1µs'],
+      [12_300, '12.3µs'],
+      [100_000, '100µs'],
+      [999_700, '1ms'],
+      [1_000_000, '1ms'],
+      [1_500_000, '1.5ms'],
+      [2_000_000_000, '2s'],
+    ];
+    for (const [ns, text] of cases) it(`${ns}ns → ${text}`, () => assert.equal(formatNanos(ns), text));
+  });
+
+  describe('formatAge', function () {
+    it('reads "never", "just now" and "<duration> ago"', () => {
+      const now = 1_700_000_000_000;
+      assert.equal(formatAge(0, now), 'never');
+      assert.equal(formatAge(now + 5000, now), 'just now');
+      assert.equal(formatAge(now - 90_000, now), '1m30s ago');
+    });
+  });
+
+  describe('domain renderers', function () {
+    const now = 1_700_000_000_000;
+    const connected = makeConnection('cluster2', { establishedUnixMs: now - 90_000 });
+    const failing = makeConnection('cluster3', { status: ConnectionStatus.CONNECTION_STATUS_ERROR, statusMessage: 'no proposal chosen', usingNat: true });
+
+    it('renders the connections table like subctl, sorted by cluster', () => {
+      const lines = connectionsTable([failing, connected], false, now).split('\n');
+      assert.match(lines[0] ?? '', /^GATEWAY\s+CLUSTER\s+REMOTE-IP\s+NAT\s+CABLE-DRIVER\s+SUBNETS\s+STATUS\s+RTT-AVG\s+RX\s+TX$/);
+      assert.match(lines[1] ?? '', /^gw-cluster2\s+cluster2\s+10\.0\.0\.2\s+no\s+vxlan\s+10\.96\.0\.0\/16,10\.244\.0\.0\/16\s+connected\s+1\.5ms\s+1\.5 KiB\s+3\.0 MiB$/);
+      assert.match(lines[2] ?? '', /cluster3.*\byes\b.*\berror\b/);
+    });
+
+    it('adds ESTABLISHED and MESSAGE when wide, and lists SAs', () => {
+      const wide = connectionsTable([connected, failing], true, now);
+      assert.match(wide, /ESTABLISHED\s+MESSAGE/);
+      assert.match(wide, /1m30s ago\s+all SAs established/);
+      assert.match(wide, /no proposal chosen/);
+      const sas = securityAssociationsTable([connected]);
+      assert.match(sas, /^CLUSTER\s+SA\s+KIND\s+STATE/);
+      assert.match(sas, /cluster2\s+route 10\.96\.0\.0\/16 via 10\.0\.0\.2\s+route\s+established/);
+    });
+
+    it('renders the status with driver, rejected endpoints and config', () => {
+      const text = statusText(makeStatus(), now);
+      assert.match(text, /Version:\s+0\.1\.0-test/);
+      assert.match(text, /PID:\s+4242/);
+      assert.match(text, /Capabilities:\s+watch-connections, traffic-counters/);
+      assert.match(text, /Rejected endpoints \(1\)\n  - cluster9/);
+      assert.match(text, /reconcileInterval:\s+30s/);
+    });
+
+    it('renders a watch event as one line', () => {
+      const line = eventLine({ kind: ConnectionEvent_Kind.KIND_ADDED, connection: failing }, now);
+      assert.match(line, /^2023-11-14T22:13:20\.000Z {2}ADDED {5}cluster3 {10}error {7}no proposal chosen$/);
+    });
+  });
+});
