@@ -5,7 +5,7 @@
  */
 export { SCHEMA, SCHEMA_BY_KEY, CONFIG_KEYS, keyDef, type ConfigKey, type ConfigValue, type KeyDef, type KeyType } from './schema.js';
 export {
-  toDriverConfig, describe, effectiveIkePort, formatValue,
+  toDriverConfig, describe, describe as describeConfig, effectiveIkePort, formatValue,
   type CableConfig, type CableConfigValues, type ConfigSource,
 } from './cable-config.js';
 export { loadConfig, possibleSources, type LoadConfigOptions } from './load.js';

@@ -33,8 +33,9 @@ function coerce(d: KeyDef, raw: unknown): Coerced<ConfigValue> {
     case 'bool': return coerceBool(raw);
     case 'port': return coercePort(raw);
     case 'string':
-      // Secrets are used verbatim: trimming would change the key.
-      return d.secret && typeof raw === 'string' ? { ok: true, value: raw } : coerceString(raw);
+      // Secrets are used verbatim: trimming, or YAML reading 0x12 as a number, would change the key.
+      if (!d.secret) return coerceString(raw);
+      return typeof raw === 'string' ? { ok: true, value: raw } : { ok: false, reason: 'not a string; quote the PSK so that YAML keeps it exactly' };
     case 'path': {
       const s = coerceString(raw);
       if (s.ok && !s.value.startsWith('/')) return { ok: false, reason: 'not an absolute path; use a path starting with /' };

@@ -5,13 +5,14 @@
  * SIGINT) or when the engine that started it is gone (stdin closed). Stopping
  * never tears the datapath down: only the Cleanup call does.
  */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { Server } from '@grpc/grpc-js';
+import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CableDriverServiceService } from '../generated/cabled/driver/v1/driver.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { errorMessage } from '../lib/errors.js';
+import { serveHealth } from '../lib/grpc/health.js';
+import { bindServer } from '../lib/grpc/listen.js';
 import { ConnectionWatch } from './connection-watch.js';
 import type { CableDriver } from './driver.js';
 import { COOKIE_ENV, COOKIE_VALUE, PARENT_STDIN_ENV, SOCKET_ENV, formatHandshake } from './handshake.js';
@@ -58,21 +59,16 @@ export async function serveDriver(
   const watch = new ConnectionWatch(() => driver.getConnections(), logger, options.watchIntervalMs);
   const server = new Server();
   server.addService(CableDriverServiceService, driverService(driver, watch, logger));
-  const health = new HealthImplementation({ '': 'SERVING', 'cabled.driver.v1.CableDriverService': 'SERVING' });
-  health.addToServer(server);
-
-  await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 });
-  await rm(socketPath, { force: true });
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${socketPath}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-  );
-  await chmod(socketPath, 0o600);
+  const health = serveHealth(server, { '': 'SERVING', 'cabled.driver.v1.CableDriverService': 'SERVING' });
+  // Creates the directory 0700, replaces a stale socket (refuses a live one), chmods the socket 0600.
+  await bindServer(server, `unix://${socketPath}`);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       logger.info('driver stopping (datapath left in place)');
       watch.close();
+      health.shutdown();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => { server.forceShutdown(); resolve(); }, 2000);
         server.tryShutdown(() => { clearTimeout(force); resolve(); });

@@ -2,7 +2,7 @@
  * The engine's view of one driver socket: promise-returning calls with a
  * deadline each, health checks, and the connection watch stream.
  */
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, type ServiceError } from '@grpc/grpc-js';
 import {
   CableDriverServiceClient,
   type Connection,
@@ -14,7 +14,8 @@ import {
   type NatEndpointInfo,
   type WatchConnectionsResponse,
 } from '../../generated/cabled/driver/v1/driver.js';
-import { HealthCheckResponse_ServingStatus, HealthClient } from '../../generated/grpc/health/v1/health.js';
+import { call } from '../../lib/grpc/call.js';
+import { checkHealth, createHealthClient, type HealthClient } from '../../lib/grpc/health-client.js';
 
 export interface CallTimeouts {
   /** Quick calls: info, health, listing. @default 5000 */
@@ -23,13 +24,6 @@ export interface CallTimeouts {
   longMs: number;
 }
 
-type Unary<Req, Res> = (
-  req: Req,
-  md: Metadata,
-  opts: { deadline: Date },
-  cb: (err: ServiceError | null, res: Res) => void,
-) => unknown;
-
 export class DriverClient {
   private readonly client: CableDriverServiceClient;
   private readonly health: HealthClient;
@@ -37,42 +31,41 @@ export class DriverClient {
   constructor(readonly socketPath: string, private readonly timeouts: CallTimeouts = { shortMs: 5000, longMs: 60000 }) {
     const target = `unix://${socketPath}`;
     this.client = new CableDriverServiceClient(target, credentials.createInsecure());
-    this.health = new HealthClient(target, credentials.createInsecure());
+    this.health = createHealthClient(target);
   }
 
   info(): Promise<GetDriverInfoResponse> {
-    return this.call(this.client, this.client.getDriverInfo, {}, this.timeouts.shortMs);
+    return call(this.client.getDriverInfo.bind(this.client), {}, { timeoutMs: this.timeouts.shortMs });
   }
 
   init(req: InitRequest): Promise<InitResponse> {
-    return this.call(this.client, this.client.init, req, this.timeouts.longMs);
+    return call(this.client.init.bind(this.client), req, { timeoutMs: this.timeouts.longMs });
   }
 
   async connect(remote: NatEndpointInfo): Promise<string> {
-    return (await this.call(this.client, this.client.connectToEndpoint, { remote }, this.timeouts.longMs)).usingIp;
+    return (await call(this.client.connectToEndpoint.bind(this.client), { remote }, { timeoutMs: this.timeouts.longMs })).usingIp;
   }
 
   async disconnect(remote: Endpoint): Promise<void> {
-    await this.call(this.client, this.client.disconnectFromEndpoint, { remote }, this.timeouts.longMs);
+    await call(this.client.disconnectFromEndpoint.bind(this.client), { remote }, { timeoutMs: this.timeouts.longMs });
   }
 
   async activeConnections(): Promise<Connection[]> {
-    return (await this.call(this.client, this.client.getActiveConnections, {}, this.timeouts.shortMs)).connections;
+    return (await call(this.client.getActiveConnections.bind(this.client), {}, { timeoutMs: this.timeouts.shortMs })).connections;
   }
 
   async connections(): Promise<Connection[]> {
-    return (await this.call(this.client, this.client.getConnections, {}, this.timeouts.longMs)).connections;
+    return (await call(this.client.getConnections.bind(this.client), {}, { timeoutMs: this.timeouts.longMs })).connections;
   }
 
   async cleanup(): Promise<void> {
-    await this.call(this.client, this.client.cleanup, {}, this.timeouts.longMs);
+    await call(this.client.cleanup.bind(this.client), {}, { timeoutMs: this.timeouts.longMs });
   }
 
   /** True when the driver answers grpc.health.v1 Check with SERVING. */
   async healthy(): Promise<boolean> {
     try {
-      const res = await this.call(this.health, this.health.check, { service: '' }, this.timeouts.shortMs);
-      return res.status === HealthCheckResponse_ServingStatus.SERVING;
+      return (await checkHealth(this.health, '', { timeoutMs: this.timeouts.shortMs })) === 'SERVING';
     } catch {
       return false;
     }
@@ -92,11 +85,4 @@ export class DriverClient {
     this.health.close();
   }
 
-  private call<Req, Res>(target: object, method: Unary<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      method.call(target, req, new Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (err, res) =>
-        err ? reject(err) : resolve(res),
-      );
-    });
-  }
 }

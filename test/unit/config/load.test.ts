@@ -172,6 +172,7 @@ describe('loadConfig', () => {
     it('should redact a PSK that is not a string', async () => {
       const err = await loadError('ceIPSecPSK: 123456789012');
       assert.ok(!err.message.includes('123456789012'), err.message);
+      assert.match(issueFor(err, 'ceIPSecPSK').reason, /not a string; quote the PSK/);
     });
   });
 });
