@@ -6,6 +6,7 @@
  */
 import {
   Capability,
+  type CableResult,
   ConnectionStatus,
   type Connection,
   type Endpoint,
@@ -13,10 +14,10 @@ import {
   type InitResponse,
   type NatEndpointInfo,
 } from '../../src/generated/cabled/driver/v1/driver.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../src/lib/errors.js';
+import { CabledError, FailedPreconditionError, InvalidArgumentError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { NetlinkAdapter } from '../../src/lib/netlink/index.js';
-import { VxlanOverlay, vtepIpFor, type RemoteSpec } from '../../src/overlay/index.js';
+import { VxlanOverlay, vtepIpFor, type RemoteChange, type RemoteSpec } from '../../src/overlay/index.js';
 import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
 import type { DriverContext } from '../../src/sdk/serve.js';
 import { StateStore } from '../../src/sdk/state-store.js';
@@ -71,28 +72,54 @@ export class VxlanDriver implements CableDriver {
   }
 
   async connectToEndpoint(remote: NatEndpointInfo): Promise<string> {
-    const overlay = this.ready();
-    const ep = remote.endpoint;
-    if (!ep) throw new InvalidArgumentError('ConnectToEndpoint needs remote.endpoint');
-    if (ep.clusterId === this.local?.clusterId) throw new InvalidArgumentError(`endpoint ${ep.cableName} is in the local cluster`);
-    const usingIp = remote.useIp || ep.privateIp;
-    const previous = this.cables.get(ep.cableName);
-    await overlay.ensureRemote(remoteSpec(ep, usingIp), previous && remoteSpec(previous.endpoint, previous.usingIp));
-    this.cables.set(ep.cableName, {
-      endpoint: ep,
-      usingIp,
-      usingNat: remote.useNat,
-      establishedUnixMs: previous?.usingIp === usingIp ? previous.establishedUnixMs : Date.now(),
-    });
-    return usingIp;
+    return single(await this.applyCables([], [remote]));
   }
 
   async disconnectFromEndpoint(remote: Endpoint): Promise<void> {
+    single(await this.applyCables([remote], []));
+  }
+
+  /** Disconnects then connects many cables with one kernel burst (see VxlanOverlay.applyRemotes). */
+  async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
     const overlay = this.ready();
-    const record = this.cables.get(remote.cableName);
-    if (!record) return;
-    await overlay.removeRemote(remoteSpec(record.endpoint, record.usingIp));
-    this.cables.delete(remote.cableName);
+    const results: CableResult[] = [];
+    const removing = disconnect.map((ep) => ({ ep, record: this.cables.get(ep.cableName) }));
+    const connecting: { ep: Endpoint; remote: NatEndpointInfo; usingIp: string; previous?: CableRecord }[] = [];
+    const refused = new Map<NatEndpointInfo, string>();
+    for (const remote of connect) {
+      const ep = remote.endpoint!;
+      if (ep.clusterId === this.local?.clusterId) refused.set(remote, `endpoint ${ep.cableName} is in the local cluster`);
+      else connecting.push({ ep, remote, usingIp: remote.useIp || ep.privateIp, previous: this.cables.get(ep.cableName) });
+    }
+    const known = removing.filter((r) => r.record);
+    const outcomes = await overlay.applyRemotes(
+      known.map((r) => remoteSpec(r.record!.endpoint, r.record!.usingIp)),
+      connecting.map((c) => ({ spec: remoteSpec(c.ep, c.usingIp), previous: c.previous && remoteSpec(c.previous.endpoint, c.previous.usingIp) })),
+    );
+    const outcomeOf = new Map<object, RemoteChange | Error>();
+    [...known, ...connecting].forEach((item, i) => outcomeOf.set(item, outcomes[i]!));
+
+    for (const r of removing) {
+      const outcome = outcomeOf.get(r);
+      if (outcome instanceof Error) results.push({ cableName: r.ep.cableName, usingIp: '', error: outcome.message });
+      else {
+        this.cables.delete(r.ep.cableName);
+        results.push({ cableName: r.ep.cableName, usingIp: '', error: '' });
+      }
+    }
+    for (const remote of connect) {
+      const ep = remote.endpoint!;
+      const c = connecting.find((x) => x.remote === remote);
+      const outcome = c && outcomeOf.get(c);
+      if (!c || outcome instanceof Error) {
+        results.push({ cableName: ep.cableName, usingIp: '', error: refused.get(remote) ?? (outcome as Error).message });
+        continue;
+      }
+      const sameIp = c.previous?.usingIp === c.usingIp;
+      this.cables.set(ep.cableName, { endpoint: ep, usingIp: c.usingIp, usingNat: remote.useNat, establishedUnixMs: sameIp ? c.previous!.establishedUnixMs : Date.now() });
+      results.push({ cableName: ep.cableName, usingIp: c.usingIp, error: '' });
+    }
+    return results;
   }
 
   async getActiveConnections(): Promise<Connection[]> {
@@ -130,6 +157,13 @@ export class VxlanDriver implements CableDriver {
 }
 
 const OVERLAY_NAME = 'vxlan-tunnel';
+
+/** The outcome of a one-cable ApplyCables, as the single-cable call returns it. */
+function single(results: CableResult[]): string {
+  const r = results[0];
+  if (r?.error) throw new CabledError(r.error);
+  return r?.usingIp ?? '';
+}
 
 function remoteSpec(ep: Endpoint, usingIp: string): RemoteSpec {
   return { remoteIp: usingIp, remoteVtepSourceIp: ep.privateIp, subnets: ep.subnets };

@@ -15,7 +15,7 @@ export function parseEndpointsText(text: string): EntriesRead {
   if (text.trim() === '') return { ok: false, reason: 'the file is empty; write [] (or endpoints: []) to remove every remote endpoint' };
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = parseFast(text);
   } catch (err) {
     const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.replace(/:$/, '');
     return { ok: false, reason: `not valid YAML or JSON: ${first}; fix the syntax` };
@@ -32,4 +32,17 @@ export function parseEndpointsText(text: string): EntriesRead {
     }
   }
   return { ok: false, reason: 'expected a list of endpoints, {endpoints: [...]} or a Kubernetes List with items' };
+}
+
+/** JSON is YAML, but JSON.parse reads a large JSON file ~50x faster than the YAML parser. */
+function parseFast(text: string): unknown {
+  const first = text.trimStart()[0];
+  if (first === '[' || first === '{') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // not strict JSON (e.g. YAML flow style): let the YAML parser read it and report
+    }
+  }
+  return parse(text);
 }

@@ -20,11 +20,18 @@ export function knownDrivers(): string[] {
   return Object.keys(DRIVERS);
 }
 
+/**
+ * V8 flags for driver processes: a small young generation keeps a driver's
+ * RSS close to its live data after a burst of work (measured: 106 -> 89 MB
+ * after installing 1000 VXLAN cables, at the same speed).
+ */
+const DRIVER_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 /** How to start the named driver as a child process of this node. */
 export function driverLaunch(name: string): DriverLaunch {
   const entry = DRIVERS[name];
   if (!entry) {
     throw new InvalidArgumentError(`unknown cable driver "${name}"; supported drivers: ${knownDrivers().join(', ')}`);
   }
-  return { kind: 'spawn', command: process.execPath, args: [distRoot + entry.main] };
+  return { kind: 'spawn', command: process.execPath, args: [...DRIVER_NODE_FLAGS, distRoot + entry.main] };
 }

@@ -9,7 +9,7 @@
  * tearing them down.
  */
 import { hostname } from 'node:os';
-import type { Cluster, Connection, ConnectionEvent, Endpoint } from '../generated/cabled/driver/v1/driver.js';
+import { Capability, type Cluster, type Connection, type ConnectionEvent, type Endpoint } from '../generated/cabled/driver/v1/driver.js';
 import type { GatewayStatus } from '../generated/cabled/engine/v1/engine.js';
 import { diffConnections } from '../lib/connection-diff.js';
 import { errorMessage } from '../lib/errors.js';
@@ -159,7 +159,8 @@ export class Engine implements GatewayView {
       const active = full ? await client.connections() : await client.activeConnections();
       const plan = planReconcile(this.desired, active);
       if (plan.length) this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
-      const result = await applyPlan(client, plan, this.log);
+      const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
+      const result = await applyPlan(client, plan, this.log, { batch });
       this.inSync = result.failures.length === 0;
       this.lastFailure = result.failures.map((f) => `${f.action} ${f.cable}: ${f.error}`).join('; ');
     } catch (err) {

@@ -92,6 +92,8 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     path: settings.endpointsPath,
     localClusterId: local.clusterId,
     logger,
+    // Writers replace the file atomically (kubelet's ..data swap, rename); a short debounce suffices.
+    debounceMs: 20,
     onChange: (snapshot) => engine.setEndpoints(snapshot),
     onError: (err) => logger.error('endpoints file unreadable; the last good endpoints stay in force', { error: errorMessage(err) }),
   });

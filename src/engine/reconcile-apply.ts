@@ -1,8 +1,11 @@
 /**
  * Carries out a reconcile plan through the driver: disconnects first, then
- * connects, each group with bounded concurrency. One cable's failure does not
- * stop the others; every failure is returned with the cable it concerns.
+ * connects. A driver with CAPABILITY_BATCH gets them in ApplyCables calls of
+ * up to `BATCH_SIZE` cables; others get single-cable calls with bounded
+ * concurrency. One cable's failure does not stop the others; every failure is
+ * returned with the cable it concerns.
  */
+import { mapLimited } from '../lib/concurrency.js';
 import type { DriverClient } from './driver-host/driver-client.js';
 import type { ReconcileAction } from './reconcile-plan.js';
 import { errorMessage } from '../lib/errors.js';
@@ -13,13 +16,19 @@ export interface ApplyResult {
   failures: { cable: string; action: ReconcileAction['kind']; error: string }[];
 }
 
+export const BATCH_SIZE = 500;
+
 export async function applyPlan(
   driver: DriverClient,
   plan: readonly ReconcileAction[],
   logger: Logger,
-  concurrency = 32,
+  options: { batch: boolean; concurrency?: number },
 ): Promise<ApplyResult> {
   const result: ApplyResult = { applied: 0, failures: [] };
+  if (options.batch) {
+    for (let i = 0; i < plan.length; i += BATCH_SIZE) await applyBatch(driver, plan.slice(i, i + BATCH_SIZE), logger, result);
+    return result;
+  }
   const run = async (action: ReconcileAction): Promise<void> => {
     const cable = action.kind === 'connect' ? action.remote.endpoint?.cableName ?? '' : action.endpoint.cableName;
     try {
@@ -37,15 +46,38 @@ export async function applyPlan(
       result.failures.push({ cable, action: action.kind, error });
     }
   };
-  await forEachLimited(plan.filter((a) => a.kind === 'disconnect'), concurrency, run);
-  await forEachLimited(plan.filter((a) => a.kind === 'connect'), concurrency, run);
+  const concurrency = options.concurrency ?? 32;
+  await mapLimited(plan.filter((a) => a.kind === 'disconnect'), concurrency, run);
+  await mapLimited(plan.filter((a) => a.kind === 'connect'), concurrency, run);
   return result;
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+async function applyBatch(driver: DriverClient, plan: readonly ReconcileAction[], logger: Logger, result: ApplyResult): Promise<void> {
+  const disconnects = plan.filter((a): a is Extract<ReconcileAction, { kind: 'disconnect' }> => a.kind === 'disconnect');
+  const connects = plan.filter((a): a is Extract<ReconcileAction, { kind: 'connect' }> => a.kind === 'connect');
+  const actions = [...disconnects, ...connects];
+  let results;
+  try {
+    results = await driver.applyCables(disconnects.map((a) => a.endpoint), connects.map((a) => a.remote));
+  } catch (err) {
+    const error = errorMessage(err);
+    logger.error('applying a batch of cables failed', { cables: actions.length, error });
+    for (const a of actions) result.failures.push({ cable: cableOf(a), action: a.kind, error });
+    return;
+  }
+  results.forEach((r, i) => {
+    const action = actions[i];
+    if (!action) return;
+    if (r.error) {
+      logger.error(`${action.kind === 'connect' ? 'installing' : 'removing'} cable failed`, { cable: r.cableName, error: r.error });
+      result.failures.push({ cable: r.cableName, action: action.kind, error: r.error });
+    } else {
+      result.applied++;
+      logger.info(action.kind === 'connect' ? 'cable installed' : 'cable removed', { cable: r.cableName, usingIp: r.usingIp || undefined, reason: action.reason });
+    }
+  });
+}
+
+function cableOf(a: ReconcileAction): string {
+  return a.kind === 'connect' ? a.remote.endpoint?.cableName ?? '' : a.endpoint.cableName;
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import { silentLogger } from '../lib/logger.js';
 import { FailedPreconditionError } from '../lib/errors.js';
 import { ZERO_MAC, type LinkInfo, type NetlinkAdapter } from '../lib/netlink/index.js';
+import { KernelView } from './kernel-view.js';
 import { procSysctl, type Sysctl } from '../lib/sysctl.js';
 import { resolveOverlayOptions, type ResolvedOverlayOptions, type VxlanOverlayOptions } from './options.js';
 import { planEnsureRemote, planRemoveRemote, resolveRemote, type RemotePlan, type RemoteSpec } from './remote-plan.js';
@@ -23,6 +24,14 @@ export class VxlanOverlay {
   private readonly sysctl: Sysctl;
   private readonly log: Logger;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * What this overlay last read from or wrote to the kernel, so installing N
+   * remotes costs N small writes rather than N full dumps. Refreshed by every
+   * listRemotes() (the drivers' status refresh) and dropped by ensureDevice()
+   * and cleanup(); installs are idempotent writes, so a stale entry can only
+   * delay the deletion of a route someone else added, never leave one missing.
+   */
+  private cache: KernelView | undefined;
 
   constructor(options: VxlanOverlayOptions, deps: OverlayDeps) {
     this.options = resolveOverlayOptions(options);
@@ -40,6 +49,7 @@ export class VxlanOverlay {
   /** Creates or adopts the device, then its address, sysctls and rule. */
   ensureDevice(opts: EnsureDeviceOptions = {}): Promise<DeviceResult> {
     return this.serialise(async () => {
+      this.cache = undefined;
       const o = this.options;
       const underlay = await detectUnderlay(this.nl, { localIp: o.localIp, ifindex: o.underlayIndex, mtu: o.underlayMtu });
       const mtu = o.mtu ?? overlayMtu(underlay.mtu, o.mtuOverhead);
@@ -88,15 +98,17 @@ export class VxlanOverlay {
     return this.serialise(async () => {
       const want = resolveRemote(spec, this.options.vtepPrefix);
       const prev = previous ? resolveRemote(previous, this.options.vtepPrefix) : undefined;
-      const link = await this.requireDevice();
+      const ctx = await this.cached();
+      const { link } = ctx;
       if (!link.up) {
+        this.cache = undefined;
         throw new FailedPreconditionError(
           `install remote ${want.remoteIp} on ${link.name}: the device is down and the kernel refuses routes via a gateway on a down device; call setUp() first`,
         );
       }
-      const plan = planEnsureRemote(await this.context(link), want, prev);
+      const plan = planEnsureRemote(ctx.narrow(want, prev), want, prev);
       const change = await this.apply(link, plan, want.vtep);
-      this.log.info('installed overlay remote', { remoteIp: want.remoteIp, ...change });
+      this.log.debug('installed overlay remote', { remoteIp: want.remoteIp, ...change });
       return change;
     });
   }
@@ -105,21 +117,75 @@ export class VxlanOverlay {
   removeRemote(remote: Pick<RemoteSpec, 'remoteIp' | 'remoteVtepSourceIp'>): Promise<RemoteChange> {
     return this.serialise(async () => {
       const r = resolveRemote({ ...remote, subnets: [] }, this.options.vtepPrefix);
-      const link = await this.nl.getLink(this.options.deviceName);
       const empty: RemoteChange = { vtep: r.vtep, fdbAdded: [], fdbRemoved: [], routesReplaced: [], routesRemoved: [] };
-      if (!link) return empty;
-      const change = await this.apply(link, planRemoveRemote(await this.context(link), r), r.vtep);
-      this.log.info('removed overlay remote', { remoteIp: r.remoteIp, ...change });
+      const ctx = this.cache ?? (await this.nl.getLink(this.options.deviceName).then((l) => (l ? this.cached() : undefined)));
+      if (!ctx) return empty;
+      const change = await this.apply(ctx.link, planRemoveRemote(ctx.narrow(r), r), r.vtep);
+      this.log.debug('removed overlay remote', { remoteIp: r.remoteIp, ...change });
       return change;
+    });
+  }
+
+  /**
+   * Many remotes in one burst: the removals, then the installs, each planned
+   * against one cached view of the kernel, with every write sent without
+   * waiting for the one before (the kernel still applies them in order).
+   * Returns one outcome per item, removals first, in order: what changed, or
+   * the Error that stopped that item. Installs need the device up.
+   */
+  applyRemotes(
+    remove: readonly Pick<RemoteSpec, 'remoteIp' | 'remoteVtepSourceIp'>[],
+    ensure: readonly { spec: RemoteSpec; previous?: RemoteSpec }[],
+  ): Promise<(RemoteChange | Error)[]> {
+    return this.serialise(async () => {
+      const exists = this.cache ?? (await this.nl.getLink(this.options.deviceName));
+      if (!exists) {
+        if (ensure.length) await this.requireDevice(); // throws: no device to install on
+        return remove.map(() => ({ vtep: '', fdbAdded: [], fdbRemoved: [], routesReplaced: [], routesRemoved: [] }));
+      }
+      const ctx = await this.cached();
+      if (ensure.length && !ctx.link.up) {
+        this.cache = undefined;
+        throw new FailedPreconditionError(`install remotes on ${ctx.link.name}: the device is down; call setUp() first`);
+      }
+      const pending: Promise<RemoteChange>[] = [];
+      const start = (planOf: () => { plan: RemotePlan; vtep: string }): void => {
+        try {
+          const { plan, vtep } = planOf();
+          ctx.apply(plan);
+          pending.push(this.send(ctx.link, plan).then(() => changeOf(plan, vtep)));
+        } catch (err) {
+          pending.push(Promise.reject(err));
+        }
+      };
+      for (const r of remove) {
+        start(() => {
+          const want = resolveRemote({ ...r, subnets: [] }, this.options.vtepPrefix);
+          return { plan: planRemoveRemote(ctx.narrow(want), want), vtep: want.vtep };
+        });
+      }
+      for (const { spec, previous } of ensure) {
+        start(() => {
+          const want = resolveRemote(spec, this.options.vtepPrefix);
+          const prev = previous ? resolveRemote(previous, this.options.vtepPrefix) : undefined;
+          return { plan: planEnsureRemote(ctx.narrow(want, prev), want, prev), vtep: want.vtep };
+        });
+      }
+      const outcomes = await Promise.allSettled(pending);
+      if (outcomes.some((o) => o.status === 'rejected')) this.cache = undefined;
+      this.log.debug('applied overlay remotes', { removed: remove.length, ensured: ensure.length });
+      return outcomes.map((o) => (o.status === 'fulfilled' ? o.value : asError(o.reason)));
     });
   }
 
   /** FDB destinations and routes per remote VTEP currently in the kernel. */
   listRemotes(): Promise<OverlayState> {
     return this.serialise(async () => {
+      this.cache = undefined;
       const link = await this.nl.getLink(this.options.deviceName);
       if (!link) return { fdbDsts: [], routes: [] };
       const ctx = await this.context(link);
+      this.cache = new KernelView(link, this.options.table, this.options.routeMetric, ctx.fdb, ctx.routes);
       const byVtep = new Map<string, string[]>();
       for (const r of ctx.routes) {
         if (r.oif !== link.index || !r.gateway) continue;
@@ -137,6 +203,7 @@ export class VxlanOverlay {
   /** Removes the device, its routes in the overlay table and the rule. Re-runnable. */
   cleanup(): Promise<void> {
     return this.serialise(async () => {
+      this.cache = undefined;
       const o = this.options;
       const link = await this.nl.getLink(o.deviceName);
       if (link) {
@@ -179,18 +246,38 @@ export class VxlanOverlay {
     return { ifindex: link.index, table: o.table, metric: o.routeMetric, fdb, routes };
   }
 
+  /** The cached kernel view, read once (one getLink and two dumps) when absent. */
+  private async cached(): Promise<KernelView> {
+    if (!this.cache) {
+      const link = await this.requireDevice();
+      const ctx = await this.context(link);
+      this.cache = new KernelView(link, this.options.table, this.options.routeMetric, ctx.fdb, ctx.routes);
+    }
+    return this.cache;
+  }
+
   private async apply(link: LinkInfo, plan: RemotePlan, vtep: string): Promise<RemoteChange> {
-    for (const dst of plan.addFdb) await this.nl.appendFdb(link.index, dst, ZERO_MAC);
-    for (const r of plan.replaceRoutes) await this.nl.replaceRoute(r);
-    for (const r of plan.deleteRoutes) await this.nl.deleteRoute(r);
-    for (const dst of plan.deleteFdb) await this.nl.deleteFdb(link.index, dst, ZERO_MAC);
-    return {
-      vtep,
-      fdbAdded: plan.addFdb,
-      fdbRemoved: plan.deleteFdb,
-      routesReplaced: plan.replaceRoutes.map((r) => r.dst),
-      routesRemoved: plan.deleteRoutes.map((r) => r.dst),
-    };
+    try {
+      for (const dst of plan.addFdb) await this.nl.appendFdb(link.index, dst, ZERO_MAC);
+      for (const r of plan.replaceRoutes) await this.nl.replaceRoute(r);
+      for (const r of plan.deleteRoutes) await this.nl.deleteRoute(r);
+      for (const dst of plan.deleteFdb) await this.nl.deleteFdb(link.index, dst, ZERO_MAC);
+    } catch (err) {
+      this.cache = undefined; // the kernel said something we did not expect: read it afresh next time
+      throw err;
+    }
+    this.cache?.apply(plan);
+    return changeOf(plan, vtep);
+  }
+
+  /** Sends a plan's writes back to back (pipelined), in make-before-break order. */
+  private async send(link: LinkInfo, plan: RemotePlan): Promise<void> {
+    await Promise.all([
+      ...plan.addFdb.map((dst) => this.nl.appendFdb(link.index, dst, ZERO_MAC)),
+      ...plan.replaceRoutes.map((r) => this.nl.replaceRoute(r)),
+      ...plan.deleteRoutes.map((r) => this.nl.deleteRoute(r)),
+      ...plan.deleteFdb.map((dst) => this.nl.deleteFdb(link.index, dst, ZERO_MAC)),
+    ]);
   }
 
   private serialise<T>(work: () => Promise<T>): Promise<T> {
@@ -198,4 +285,18 @@ export class VxlanOverlay {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function changeOf(plan: RemotePlan, vtep: string): RemoteChange {
+  return {
+    vtep,
+    fdbAdded: plan.addFdb,
+    fdbRemoved: plan.deleteFdb,
+    routesReplaced: plan.replaceRoutes.map((r) => r.dst),
+    routesRemoved: plan.deleteRoutes.map((r) => r.dst),
+  };
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }

@@ -5,6 +5,7 @@
  * with the idempotency rules written there.
  */
 import type {
+  CableResult,
   Capability,
   Connection,
   Endpoint,
@@ -29,6 +30,13 @@ export interface CableDriver {
   connectToEndpoint(remote: NatEndpointInfo): Promise<string>;
   /** Remove one remote's cable and only it. Unknown cable: no error. */
   disconnectFromEndpoint(remote: Endpoint): Promise<void>;
+  /**
+   * Optional: many disconnects, then connects, in one burst; one result per
+   * cable (disconnects first), failures reported per cable. When present the
+   * SDK advertises CAPABILITY_BATCH; when absent ApplyCables falls back to the
+   * single-cable methods.
+   */
+  applyCables?(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]>;
   /** Installed cables, status not refreshed. */
   getActiveConnections(): Promise<Connection[]>;
   /** Installed cables, status and counters refreshed. */

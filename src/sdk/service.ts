@@ -5,11 +5,14 @@
  */
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import {
+  Capability,
+  type CableResult,
   CableDriverServiceServer,
   WatchConnectionsRequest,
   WatchConnectionsResponse,
 } from '../generated/cabled/driver/v1/driver.js';
 import { snapshotEvents } from '../lib/connection-diff.js';
+import type { Endpoint, NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../lib/errors.js';
 import { toStatus } from '../lib/grpc/status.js';
 import type { Logger } from '../lib/logger.js';
@@ -17,6 +20,7 @@ import type { ConnectionWatch } from './connection-watch.js';
 import type { CableDriver } from './driver.js';
 import { PROTOCOL_VERSION } from './handshake.js';
 import { KeyedLock } from './keyed-lock.js';
+import { mapLimited } from '../lib/concurrency.js';
 
 type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
@@ -45,7 +49,8 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
   return {
     getDriverInfo: unary('GetDriverInfo', async () => {
       const info = driver.info();
-      return { ...info, protocolVersion: PROTOCOL_VERSION, manifest: info.manifest ?? {} };
+      const capabilities = driver.applyCables ? [...new Set([...info.capabilities, Capability.CAPABILITY_BATCH])] : info.capabilities;
+      return { ...info, capabilities, protocolVersion: PROTOCOL_VERSION, manifest: info.manifest ?? {} };
     }),
     init: unary('Init', (req) =>
       lock.exclusive(async () => {
@@ -71,6 +76,16 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
         void watch.poke();
         return {};
       });
+    }),
+    applyCables: unary('ApplyCables', async (req) => {
+      needInit();
+      for (const ep of req.disconnect) cableOf(ep.cableName);
+      for (const r of req.connect) cableOf(r.endpoint?.cableName);
+      const results = driver.applyCables
+        ? await lock.exclusive(() => driver.applyCables!(req.disconnect, req.connect))
+        : await applyOneByOne(driver, lock, req.disconnect, req.connect);
+      void watch.poke();
+      return { results };
     }),
     getActiveConnections: unary('GetActiveConnections', async () => ({ connections: await driver.getActiveConnections() })),
     getConnections: unary('GetConnections', async () => ({ connections: await driver.getConnections() })),
@@ -102,3 +117,23 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
     },
   };
 }
+
+/** ApplyCables for a driver without a batch path: the single-cable calls, a few at a time. */
+async function applyOneByOne(
+  driver: CableDriver,
+  lock: KeyedLock,
+  disconnect: Endpoint[],
+  connect: NatEndpointInfo[],
+): Promise<CableResult[]> {
+  const one = async (cable: string, fn: () => Promise<string>): Promise<CableResult> => {
+    try {
+      return { cableName: cable, usingIp: await lock.run(cable, fn), error: '' };
+    } catch (err) {
+      return { cableName: cable, usingIp: '', error: errorMessage(err) };
+    }
+  };
+  const down = await mapLimited(disconnect, 16, (ep) => one(ep.cableName, async () => (await driver.disconnectFromEndpoint(ep), '')));
+  const up = await mapLimited(connect, 16, (r) => one(r.endpoint!.cableName, () => driver.connectToEndpoint(r)));
+  return [...down, ...up];
+}
+

@@ -5,6 +5,7 @@
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import {
   CableDriverServiceClient,
+  type CableResult,
   type Connection,
   type ConnectionEvent,
   type Endpoint,
@@ -48,6 +49,12 @@ export class DriverClient {
 
   async disconnect(remote: Endpoint): Promise<void> {
     await call(this.client.disconnectFromEndpoint.bind(this.client), { remote }, { timeoutMs: this.timeouts.longMs });
+  }
+
+  /** Many disconnects then connects in one call (drivers with CAPABILITY_BATCH). */
+  async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
+    const res = await call(this.client.applyCables.bind(this.client), { disconnect, connect }, { timeoutMs: this.timeouts.longMs * 4 });
+    return res.results;
   }
 
   async activeConnections(): Promise<Connection[]> {

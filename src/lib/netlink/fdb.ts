@@ -46,6 +46,7 @@ export async function appendFdb(s: NetlinkSession, linkIndex: number, dst: strin
         { lladdr, dst: ipv4ToBuffer(dst) },
         s.opts(NLM_F.CREATE | NLM_F.APPEND),
       ),
+    'pipelined',
   );
 }
 
@@ -65,6 +66,7 @@ export async function deleteFdb(s: NetlinkSession, linkIndex: number, dst: strin
           { lladdr, dst: ipv4ToBuffer(dst) },
           s.opts(),
         ),
+      'pipelined',
     );
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;

@@ -95,6 +95,7 @@ export async function replaceRoute(s: NetlinkSession, spec: RouteSpec): Promise<
         attrs,
         s.opts(NLM_F.CREATE | NLM_F.REPLACE),
       ),
+    'pipelined',
   );
 }
 
@@ -118,6 +119,7 @@ export async function deleteRoute(s: NetlinkSession, match: RouteMatch): Promise
           attrs,
           s.opts(),
         ),
+      'pipelined',
     );
   } catch (err) {
     if (!isErrno(err, 'ESRCH', 'ENOENT')) throw err;

@@ -1,7 +1,9 @@
 /**
- * One rtnetlink socket plus the rules every request follows: one request in
- * flight at a time (the kernel answers EBUSY to a second dump started on a
- * socket whose dump is still running), a timeout on each request, explicit
+ * One rtnetlink socket plus the rules every request follows: dumps and reads
+ * run alone (the kernel answers EBUSY to a second dump started on a socket
+ * whose dump is still running); plain writes may be pipelined, many in flight
+ * at once and answered by sequence number, which is what makes a burst of
+ * FDB entries and routes cheap; a timeout on each request, explicit
  * NLM_F_* flags (the package sends only REQUEST|ACK, plus DUMP for the get*s
  * helpers), and errors that name the operation and object. The per-object
  * modules (links.ts, routes.ts, ...) use only this.
@@ -32,7 +34,13 @@ export interface SessionOptions {
 export class NetlinkSession {
   readonly timeoutMs: number;
   private closed = false;
-  private inFlight: Promise<unknown> = Promise.resolve();
+  /** Settles when the last exclusive request (and everything before it) is done. */
+  private barrier: Promise<unknown> = Promise.resolve();
+  /** Pipelined writes in flight. */
+  private readonly writes = new Set<Promise<unknown>>();
+  private readonly slotWaiters: (() => void)[] = [];
+  /** Writes in flight at most: keeps the acks inside the socket's receive buffer. */
+  static readonly MAX_PIPELINED = 128;
 
   constructor(
     readonly sock: RtNetlinkSocket,
@@ -51,9 +59,26 @@ export class NetlinkSession {
    * NetlinkError whose message starts with `describe()`, evaluated only then
    * (it may look up a device name: "on vxlan-tunnel", not "on ifindex 7").
    */
-  async run<T>(describe: () => string | Promise<string>, request: () => Promise<T>): Promise<T> {
-    const result = this.inFlight.then(request, request);
-    this.inFlight = result.catch(() => undefined);
+  async run<T>(
+    describe: () => string | Promise<string>,
+    request: () => Promise<T>,
+    mode: 'exclusive' | 'pipelined' = 'exclusive',
+  ): Promise<T> {
+    let result: Promise<T>;
+    if (mode === 'exclusive') {
+      result = Promise.all([this.barrier, ...this.writes]).then(request, request);
+      this.barrier = result.catch(() => undefined);
+    } else {
+      while (this.writes.size >= NetlinkSession.MAX_PIPELINED) await new Promise<void>((r) => this.slotWaiters.push(r));
+      result = this.barrier.then(request, request);
+      const tracked: Promise<unknown> = result
+        .catch(() => undefined)
+        .finally(() => {
+          this.writes.delete(tracked);
+          this.slotWaiters.shift()?.();
+        });
+      this.writes.add(tracked);
+    }
     try {
       return await result;
     } catch (err) {

@@ -121,6 +121,33 @@ describe('VXLAN overlay (real namespace)', function () {
     ]);
   });
 
+  it('should install and remove many remotes in one pipelined burst, touching only those remotes', async () => {
+    const many = Array.from({ length: 60 }, (_, i) => ({
+      remoteIp: `192.168.252.${i + 1}`,
+      remoteVtepSourceIp: `192.168.252.${i + 1}`,
+      subnets: [`10.${120 + i}.0.0/16`],
+    }));
+    const [installed] = await run(ov('applyRemotes', [], many.map((spec) => ({ spec }))));
+    assert.equal(installed.length, 60);
+    assert.ok(installed.every((c: { vtep?: string }) => c.vtep?.startsWith('241.168.252.')), 'every item succeeded');
+    const fdb = await fdbOf(ns, 'vxlan-tunnel');
+    assert.equal(fdb.length, 61);
+    assert.ok(fdb.includes('00:00:00:00:00:00 dst 192.168.250.2'), "the earlier remote's entry stays");
+    assert.equal((await routesOf(ns, 100)).length, 62);
+
+    // Remove 20 and change one in the same burst: removals first, then installs.
+    const [outcome] = await run(
+      ov('applyRemotes', many.slice(0, 20), [{ spec: { ...many[30]!, subnets: ['10.150.0.0/16', '10.250.0.0/16'] } }]),
+    );
+    assert.equal(outcome.length, 21);
+    const after = await routesOf(ns, 100);
+    assert.equal((await fdbOf(ns, 'vxlan-tunnel')).length, 41);
+    assert.equal(after.length, 43);
+    assert.ok(!after.some((r) => r.startsWith('10.120.0.0/16')), 'a removed remote has no route left');
+    assert.ok(after.includes('10.250.0.0/16 via 241.168.252.31 dev vxlan-tunnel metric 100'));
+    assert.ok(after.includes('10.2.0.0/16 via 241.168.250.2 dev vxlan-tunnel metric 100'), "the earlier remote's routes stay");
+  });
+
   it('should replace a device of that name with another VNI, with a new ifindex', async () => {
     await run(ov('cleanup'));
     await ip(ns, 'link', 'add', 'vxlan-tunnel', 'type', 'vxlan', 'id', '2000', 'dstport', '4500', 'local', '192.168.250.1', 'dev', 'eth0');

@@ -61,6 +61,11 @@ export enum Capability {
   CAPABILITY_ENCRYPTION = 3,
   /** CAPABILITY_NAT_TRAVERSAL - The driver can cross NAT (use_nat is honoured). */
   CAPABILITY_NAT_TRAVERSAL = 4,
+  /**
+   * CAPABILITY_BATCH - The driver serves ApplyCables efficiently (one kernel or daemon burst for
+   * many cables). Without it the engine calls Connect/Disconnect per cable.
+   */
+  CAPABILITY_BATCH = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -81,6 +86,9 @@ export function capabilityFromJSON(object: any): Capability {
     case 4:
     case "CAPABILITY_NAT_TRAVERSAL":
       return Capability.CAPABILITY_NAT_TRAVERSAL;
+    case 5:
+    case "CAPABILITY_BATCH":
+      return Capability.CAPABILITY_BATCH;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -100,6 +108,8 @@ export function capabilityToJSON(object: Capability): string {
       return "CAPABILITY_ENCRYPTION";
     case Capability.CAPABILITY_NAT_TRAVERSAL:
       return "CAPABILITY_NAT_TRAVERSAL";
+    case Capability.CAPABILITY_BATCH:
+      return "CAPABILITY_BATCH";
     case Capability.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -331,6 +341,27 @@ export interface GetConnectionsRequest {
 
 export interface GetConnectionsResponse {
   connections: Connection[];
+}
+
+export interface ApplyCablesRequest {
+  /** Removed first, each as DisconnectFromEndpoint would. */
+  disconnect: Endpoint[];
+  /** Then installed, each as ConnectToEndpoint would. */
+  connect: NatEndpointInfo[];
+}
+
+/** The outcome for one cable of an ApplyCables call. */
+export interface CableResult {
+  cableName: string;
+  /** For a connect: the remote IP the cable uses. */
+  usingIp: string;
+  /** Empty on success; otherwise what failed, as the single-cable call would say. */
+  error: string;
+}
+
+export interface ApplyCablesResponse {
+  /** One result per cable, disconnects first, in request order. */
+  results: CableResult[];
 }
 
 export interface CleanupRequest {
@@ -2326,6 +2357,273 @@ export const GetConnectionsResponse: MessageFns<GetConnectionsResponse> = {
   },
 };
 
+function createBaseApplyCablesRequest(): ApplyCablesRequest {
+  return { disconnect: [], connect: [] };
+}
+
+export const ApplyCablesRequest: MessageFns<ApplyCablesRequest> = {
+  encode(message: ApplyCablesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.disconnect) {
+      Endpoint.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.connect) {
+      NatEndpointInfo.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplyCablesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplyCablesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.disconnect.push(Endpoint.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connect.push(NatEndpointInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplyCablesRequest {
+    return {
+      disconnect: globalThis.Array.isArray(object?.disconnect)
+        ? object.disconnect.map((e: any) => Endpoint.fromJSON(e))
+        : [],
+      connect: globalThis.Array.isArray(object?.connect)
+        ? object.connect.map((e: any) => NatEndpointInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ApplyCablesRequest): unknown {
+    const obj: any = {};
+    if (message.disconnect?.length) {
+      obj.disconnect = message.disconnect.map((e) => Endpoint.toJSON(e));
+    }
+    if (message.connect?.length) {
+      obj.connect = message.connect.map((e) => NatEndpointInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApplyCablesRequest>, I>>(base?: I): ApplyCablesRequest {
+    return ApplyCablesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApplyCablesRequest>, I>>(object: I): ApplyCablesRequest {
+    const message = createBaseApplyCablesRequest();
+    message.disconnect = object.disconnect?.map((e) => Endpoint.fromPartial(e)) || [];
+    message.connect = object.connect?.map((e) => NatEndpointInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCableResult(): CableResult {
+  return { cableName: "", usingIp: "", error: "" };
+}
+
+export const CableResult: MessageFns<CableResult> = {
+  encode(message: CableResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cableName !== "") {
+      writer.uint32(10).string(message.cableName);
+    }
+    if (message.usingIp !== "") {
+      writer.uint32(18).string(message.usingIp);
+    }
+    if (message.error !== "") {
+      writer.uint32(26).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CableResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCableResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cableName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.usingIp = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CableResult {
+    return {
+      cableName: isSet(object.cableName)
+        ? globalThis.String(object.cableName)
+        : isSet(object.cable_name)
+        ? globalThis.String(object.cable_name)
+        : "",
+      usingIp: isSet(object.usingIp)
+        ? globalThis.String(object.usingIp)
+        : isSet(object.using_ip)
+        ? globalThis.String(object.using_ip)
+        : "",
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: CableResult): unknown {
+    const obj: any = {};
+    if (message.cableName !== "") {
+      obj.cableName = message.cableName;
+    }
+    if (message.usingIp !== "") {
+      obj.usingIp = message.usingIp;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CableResult>, I>>(base?: I): CableResult {
+    return CableResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CableResult>, I>>(object: I): CableResult {
+    const message = createBaseCableResult();
+    message.cableName = object.cableName ?? "";
+    message.usingIp = object.usingIp ?? "";
+    message.error = object.error ?? "";
+    return message;
+  },
+};
+
+function createBaseApplyCablesResponse(): ApplyCablesResponse {
+  return { results: [] };
+}
+
+export const ApplyCablesResponse: MessageFns<ApplyCablesResponse> = {
+  encode(message: ApplyCablesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      CableResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplyCablesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplyCablesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(CableResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplyCablesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results) ? object.results.map((e: any) => CableResult.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ApplyCablesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => CableResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApplyCablesResponse>, I>>(base?: I): ApplyCablesResponse {
+    return ApplyCablesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApplyCablesResponse>, I>>(object: I): ApplyCablesResponse {
+    const message = createBaseApplyCablesResponse();
+    message.results = object.results?.map((e) => CableResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseCleanupRequest(): CleanupRequest {
   return {};
 }
@@ -3262,6 +3560,20 @@ export const CableDriverServiceService = {
     responseDeserialize: (value: Buffer): DisconnectFromEndpointResponse =>
       DisconnectFromEndpointResponse.decode(value),
   },
+  /**
+   * Many disconnects and connects in one call, with the same idempotency as
+   * the single-cable calls. One cable's failure does not stop the others; it
+   * is reported in its CableResult, and the call itself still succeeds.
+   */
+  applyCables: {
+    path: "/cabled.driver.v1.CableDriverService/ApplyCables" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ApplyCablesRequest): Buffer => Buffer.from(ApplyCablesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ApplyCablesRequest => ApplyCablesRequest.decode(value),
+    responseSerialize: (value: ApplyCablesResponse): Buffer => Buffer.from(ApplyCablesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ApplyCablesResponse => ApplyCablesResponse.decode(value),
+  },
   /** The cables installed, without refreshing their status (cheap). */
   getActiveConnections: {
     path: "/cabled.driver.v1.CableDriverService/GetActiveConnections" as const,
@@ -3333,6 +3645,12 @@ export interface CableDriverServiceServer extends UntypedServiceImplementation {
   connectToEndpoint: handleUnaryCall<ConnectToEndpointRequest, ConnectToEndpointResponse>;
   /** Removes the cable to one remote endpoint, and only it. Unknown cable: OK. */
   disconnectFromEndpoint: handleUnaryCall<DisconnectFromEndpointRequest, DisconnectFromEndpointResponse>;
+  /**
+   * Many disconnects and connects in one call, with the same idempotency as
+   * the single-cable calls. One cable's failure does not stop the others; it
+   * is reported in its CableResult, and the call itself still succeeds.
+   */
+  applyCables: handleUnaryCall<ApplyCablesRequest, ApplyCablesResponse>;
   /** The cables installed, without refreshing their status (cheap). */
   getActiveConnections: handleUnaryCall<GetActiveConnectionsRequest, GetActiveConnectionsResponse>;
   /**
@@ -3418,6 +3736,26 @@ export interface CableDriverServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DisconnectFromEndpointResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Many disconnects and connects in one call, with the same idempotency as
+   * the single-cable calls. One cable's failure does not stop the others; it
+   * is reported in its CableResult, and the call itself still succeeds.
+   */
+  applyCables(
+    request: ApplyCablesRequest,
+    callback: (error: ServiceError | null, response: ApplyCablesResponse) => void,
+  ): ClientUnaryCall;
+  applyCables(
+    request: ApplyCablesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ApplyCablesResponse) => void,
+  ): ClientUnaryCall;
+  applyCables(
+    request: ApplyCablesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ApplyCablesResponse) => void,
   ): ClientUnaryCall;
   /** The cables installed, without refreshing their status (cheap). */
   getActiveConnections(
