@@ -30,7 +30,8 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
 
   const unary = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>): Handler<Req, Res> =>
     (call, callback) => {
-      fn(call.request).then(
+      // Through a promise, so a synchronous throw (a precondition) gets its status too.
+      Promise.resolve(call.request).then(fn).then(
         (res) => callback(null, res),
         (err: unknown) => {
           logger.warn(`${name} failed`, { error: errorMessage(err) });
