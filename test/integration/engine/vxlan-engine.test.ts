@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConnectionEvent_Kind, ConnectionStatus, type ConnectionEvent } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { CABLECTL_MAIN, ENGINE_MAIN, EngineProcess } from '../../helpers/engine-process.js';
+import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
 import { bridgeJson, canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, nsExec, nsSysctl, run, waitFor } from '../../helpers/netns.js';
 
 const tag = `${process.pid % 100000}`;
@@ -53,6 +54,7 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
   this.timeout(60000);
   let work: string;
   let endpointsPath: string;
+  let configDir: string;
   let e1: EngineProcess;
   let e2: EngineProcess;
 
@@ -66,7 +68,12 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
     await connectVeth({ ns: NS1, name: 'eth-c1', cidr: `${IP1}/24` }, { ns: NS2, name: 'eth-c2', cidr: `${IP2}/24` });
     await run('ip', ['-n', NS1, 'addr', 'add', '10.1.0.1/32', 'dev', 'lo']);
     await run('ip', ['-n', NS2, 'addr', 'add', '10.2.0.1/32', 'dev', 'lo']);
-    e1 = new EngineProcess({ ns: NS1, clusterId: 'cluster1', privateIp: IP1, subnets: ['10.1.0.0/16'], endpointsPath, runDir: join(work, 'run1') });
+    configDir = join(work, 'configmap');
+    writeKubeletVolume(configDir, { ceCustomConfig: 'ceIPSecNATTPort: 4500,\nceIPSecDebug: false\n' });
+    e1 = new EngineProcess({
+      ns: NS1, clusterId: 'cluster1', privateIp: IP1, subnets: ['10.1.0.0/16'], endpointsPath, runDir: join(work, 'run1'),
+      extraArgs: ['--config', configDir],
+    });
     e2 = new EngineProcess({ ns: NS2, clusterId: 'cluster2', privateIp: IP2, subnets: ['10.2.0.0/16'], endpointsPath, runDir: join(work, 'run2') });
     e1.start();
     e2.start();
@@ -151,6 +158,24 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
       } finally {
         stream.cancel();
       }
+    });
+  });
+
+  context('when the mounted ConfigMap gets a bad update (kubelet ..data swap)', () => {
+    it('should report the key, value and reason, keep the last good config and the datapath, and recover', async () => {
+      const ifindex = (await vxlanLink(NS1))?.ifindex;
+      writeKubeletVolume(configDir, { ceCustomConfig: 'ceIPSecNATTPort: 99999\n' });
+      await waitFor('the config error in the status', async () => /ceIPSecNATTPort="99999"/.test((await e1.status()).configError), 10000);
+      const st = await e1.status();
+      assert.equal(st.config.ceIPSecNATTPort, '4500', 'the last good config stays in force');
+      assert.equal((await vxlanLink(NS1))?.ifindex, ifindex);
+      await ping(NS1, '10.1.0.1', '10.2.0.1');
+      writeKubeletVolume(configDir, { ceCustomConfig: 'ceIPSecNATTPort: 4500\nceIPSecDebug: true\n' });
+      await waitFor('the error cleared and the new config in force', async () => {
+        const now = await e1.status();
+        return now.configError === '' && now.config.ceIPSecDebug === 'true';
+      }, 10000);
+      assert.equal((await vxlanLink(NS1))?.ifindex, ifindex, 'a config change re-inits the driver in place');
     });
   });
 

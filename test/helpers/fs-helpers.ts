@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (tests run from dist/test/unit/<folder>/). */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+/** The repository root (this file runs from dist/test/helpers/). */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The path of a fixture, e.g. fixture('config', 'seed-example.txt'). */
 export function fixture(folder: string, name: string): string {
