@@ -8,7 +8,7 @@ export {
   toDriverConfig, describe, describe as describeConfig, effectiveIkePort, formatValue,
   type CableConfig, type CableConfigValues, type ConfigSource,
 } from './cable-config.js';
-export { loadConfig, possibleSources, type LoadConfigOptions } from './load.js';
+export { loadConfig, configFromDriverMaps, possibleSources, type LoadConfigOptions } from './load.js';
 export { SUBMARINER_SECRETS_DIR, envLayer, type Env } from './env-source.js';
 export { CUSTOM_CONFIG_KEY, parseCustomConfig, parseConfigFile, stripTrailingCommas, type ParsedText } from './custom-config-text.js';
 export { checkDhGroup, checkEspProposal, checkIkeProposal, proposalDhGroups, DH_GROUP_NAMES } from './algorithms.js';

@@ -20,7 +20,7 @@ import type { CableConfig, CableConfigValues, ConfigSource } from './cable-confi
 import { CUSTOM_CONFIG_KEY } from './custom-config-text.js';
 import { configMapLayer } from './configmap-source.js';
 import { envLayer, type Env } from './env-source.js';
-import { emptyLayer } from './layer.js';
+import { emptyLayer, layerFromValues } from './layer.js';
 import { readPskFile } from './psk-file.js';
 import { resolveLayers } from './resolve.js';
 import { checkRules } from './rules.js';
@@ -63,6 +63,20 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Cable
 
   const label = options.path !== undefined ? `${cm.label} and the environment` : 'the environment';
   if (issues.length) throw new ConfigError(label, issues);
+  return freeze(values as unknown as CableConfigValues, r.sources);
+}
+
+/**
+ * The configuration a driver receives in its Init request (canonical keys,
+ * string values; the PSK in `secrets`), validated with the same schema and
+ * rules as the engine's sources. Throws ConfigError naming every bad key.
+ */
+export function configFromDriverMaps(config: Record<string, string>, secrets: Record<string, string>): CableConfig {
+  const layer = layerFromValues('the Init request', 'configmap:Init', { ...config, ...secrets });
+  const r = resolveLayers([layer]);
+  const values = { ...r.values };
+  const issues = [...r.issues, ...checkRules({ values, from: r.from, failed: r.failed, pskKey: values.psk !== undefined ? 'ceIPSecPSK' : undefined })];
+  if (issues.length) throw new ConfigError('the Init request', issues);
   return freeze(values as unknown as CableConfigValues, r.sources);
 }
 
