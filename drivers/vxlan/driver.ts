@@ -14,12 +14,13 @@ import {
   type InitResponse,
   type NatEndpointInfo,
 } from '../../src/generated/cabled/driver/v1/driver.js';
-import { CabledError, FailedPreconditionError, InvalidArgumentError } from '../../src/lib/errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { NetlinkAdapter } from '../../src/lib/netlink/index.js';
 import { VxlanOverlay, vtepIpFor, type RemoteChange, type RemoteSpec } from '../../src/overlay/index.js';
 import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
 import type { DriverContext } from '../../src/sdk/serve.js';
+import { singleResult } from '../../src/sdk/results.js';
 import { StateStore } from '../../src/sdk/state-store.js';
 import { cableStatus } from './status.js';
 
@@ -72,11 +73,11 @@ export class VxlanDriver implements CableDriver {
   }
 
   async connectToEndpoint(remote: NatEndpointInfo): Promise<string> {
-    return single(await this.applyCables([], [remote]));
+    return singleResult(await this.applyCables([], [remote]));
   }
 
   async disconnectFromEndpoint(remote: Endpoint): Promise<void> {
-    single(await this.applyCables([remote], []));
+    singleResult(await this.applyCables([remote], []));
   }
 
   /** Disconnects then connects many cables with one kernel burst (see VxlanOverlay.applyRemotes). */
@@ -158,12 +159,6 @@ export class VxlanDriver implements CableDriver {
 
 const OVERLAY_NAME = 'vxlan-tunnel';
 
-/** The outcome of a one-cable ApplyCables, as the single-cable call returns it. */
-function single(results: CableResult[]): string {
-  const r = results[0];
-  if (r?.error) throw new CabledError(r.error);
-  return r?.usingIp ?? '';
-}
 
 function remoteSpec(ep: Endpoint, usingIp: string): RemoteSpec {
   return { remoteIp: usingIp, remoteVtepSourceIp: ep.privateIp, subnets: ep.subnets };

@@ -4,6 +4,7 @@
  */
 export { openNetlink, type OpenNetlinkOptions } from './adapter.js';
 export { NetlinkError, isErrno } from './errors.js';
+export { CABLED_SELECTOR_TAG, openXfrm, VXLAN_BLOCK_PRIORITY, type XfrmOptions } from './xfrm.js';
 export {
   assertIpv4,
   formatCidr,
@@ -27,4 +28,12 @@ export type {
   TableRule,
   VxlanInfo,
   VxlanLinkSpec,
+  XfrmAdapter,
+  XfrmBlockPolicySpec,
+  XfrmDir,
+  XfrmPolicy,
+  XfrmPolicyKey,
+  XfrmProto,
+  XfrmSelector,
+  XfrmTemplate,
 } from './types.js';

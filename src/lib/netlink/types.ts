@@ -179,3 +179,93 @@ export interface NetlinkAdapter {
   /** Closes the socket; pending requests fail. Idempotent. */
   close(): void;
 }
+
+/*
+ * XFRM (IPsec policy database) objects, read and written through
+ * `openXfrm()` (xfrm.ts) on a NETLINK_XFRM socket. IPv4 selectors only on
+ * the write side; listing also reports IPv6 policies (family "ipv6").
+ */
+
+/** IP protocol of an XFRM selector: a name for the common ones, else the number. */
+export type XfrmProto = 'icmp' | 'tcp' | 'udp' | 'gre' | 'esp' | 'ah' | 'ipv6-icmp' | 'sctp' | number;
+
+/** Direction of an XFRM policy (XFRM_POLICY_IN/OUT/FWD). */
+export type XfrmDir = 'in' | 'out' | 'fwd';
+
+/** What an XFRM policy applies to. Omitted fields match anything. */
+export interface XfrmSelector {
+  /** Source prefix, "a.b.c.d/len" with no host bits set, e.g. "10.0.0.1/32". */
+  src: string;
+  /** Destination prefix, same form. */
+  dst: string;
+  /** IP protocol; omitted = any. */
+  proto?: XfrmProto;
+  /** Source port (tcp/udp/sctp only); omitted = any. */
+  sport?: number;
+  /** Destination port (tcp/udp/sctp only); omitted = any. */
+  dport?: number;
+}
+
+/** The kernel's key of a policy: selector plus direction (the priority is not part of it). */
+export interface XfrmPolicyKey extends XfrmSelector {
+  dir: XfrmDir;
+}
+
+/** A BLOCK policy to install with `ensureBlockPolicy`. */
+export interface XfrmBlockPolicySpec extends XfrmPolicyKey {
+  /** XFRM priority; a LOWER value wins. See VXLAN_BLOCK_PRIORITY. */
+  priority: number;
+}
+
+/** One `xfrm_user_tmpl` of a policy: the SA the matching packets must use. */
+export interface XfrmTemplate {
+  /** "esp", "ah", or the IPPROTO number (108 = IPComp). */
+  proto: XfrmProto;
+  /** "transport", "tunnel", "beet", or the XFRM_MODE_* number. */
+  mode: 'transport' | 'tunnel' | 'beet' | number;
+  /** 0 for pluto's trap policies ("any SA"), else the SA's reqid. */
+  reqid: number;
+}
+
+/** One policy of the SPD as the kernel lists it. Per-socket policies are not listed. */
+export interface XfrmPolicy {
+  family: 'ipv4' | 'ipv6';
+  dir: XfrmDir;
+  action: 'allow' | 'block';
+  /** Lower wins. */
+  priority: number;
+  /** Kernel-assigned policy index (`ip xfrm policy ... index N`). */
+  index: number;
+  /** "a.b.c.d/len" (IPv6 text "::/0" for family ipv6). */
+  src: string;
+  dst: string;
+  proto?: XfrmProto;
+  /** Present when the selector restricts it. For icmp/ipv6-icmp this is the ICMP type, as the kernel stores it. */
+  sport?: number;
+  /** Present when the selector restricts it. For icmp/ipv6-icmp this is the ICMP code. */
+  dport?: number;
+  /** True for IPsec policies (encrypt with an SA, e.g. pluto's); false for plain allow/block policies. */
+  hasTemplates: boolean;
+  templates: XfrmTemplate[];
+  /** XFRMA_MARK, when set. */
+  mark?: { value: number; mask: number };
+  /** True when cabled created it (its selector carries cabled's tag; see xfrm.ts). */
+  owned: boolean;
+}
+
+/**
+ * The only way cabled talks to the XFRM policy database. Every request has a
+ * timeout; `deletePolicy` treats "absent" as done; `ensureBlockPolicy`
+ * returns true when it changed something. Only cabled's own policies are
+ * ever written or deleted (pluto's and the operator's are left alone).
+ */
+export interface XfrmAdapter {
+  /** Every SPD policy of this network namespace (IPv4 and IPv6; per-socket policies excluded). */
+  listPolicies(): Promise<XfrmPolicy[]>;
+  /** Creates or updates cabled's BLOCK policy for this selector and direction. */
+  ensureBlockPolicy(spec: XfrmBlockPolicySpec): Promise<boolean>;
+  /** Deletes cabled's policy for this selector and direction; absent is fine. */
+  deletePolicy(key: XfrmPolicyKey): Promise<void>;
+  /** Closes the socket; pending requests fail. Idempotent. */
+  close(): void;
+}

@@ -1,0 +1,351 @@
+/**
+ * The libreswan cable driver: tunnel mode (Submariner's), or VXLAN over
+ * transport mode (seed 004), chosen by ceIPSecMode / ceIPSecOverlay.
+ * Every whack call goes through the whack adapter (src/lib/whack), pluto's
+ * lifecycle through a PlutoHandle (own or host mode), kernel state through
+ * the netlink adapter (VXLAN overlay, XFRM block policies).
+ *
+ * Transport mode fails closed. Per remote, in this order:
+ *   1. a BLOCK policy for clear UDP to the VXLAN port towards that gateway;
+ *   2. both halves of the pair added and routed (pluto's trap policies, which
+ *      beat the block, send matching packets to IKE instead of the wire);
+ *   3. only then the device up, the FDB entry and the routes, so VXLAN can
+ *      be sent to that gateway at all;
+ *   4. initiation, by the one side the pair's rule picks.
+ * A missing SA therefore drops VXLAN rather than leaking it.
+ */
+import { join } from 'node:path';
+import {
+  Capability,
+  ConnectionStatus,
+  type CableResult,
+  type Connection,
+  type Endpoint,
+  type InitRequest,
+  type InitResponse,
+  type NatEndpointInfo,
+} from '../../src/generated/cabled/driver/v1/driver.js';
+import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../src/lib/errors.js';
+import type { Logger } from '../../src/lib/logger.js';
+import { VXLAN_BLOCK_PRIORITY, type NetlinkAdapter, type XfrmAdapter, type XfrmPolicyKey } from '../../src/lib/netlink/index.js';
+import { MonotonicCounter, counterWrap, type LibreswanVersion, type TrafficRecord } from '../../src/lib/whack/index.js';
+import { VxlanOverlay, type RemoteSpec } from '../../src/overlay/index.js';
+import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
+import type { DriverContext } from '../../src/sdk/serve.js';
+import { singleResult } from '../../src/sdk/results.js';
+import { StateStore } from '../../src/sdk/state-store.js';
+import { planConnections, type PlannedConnection } from './connection-plan.js';
+import { transportOverhead } from './overhead.js';
+import { createPluto, readLogTail, type PlutoHandle, type SecretEntry } from './pluto/index.js';
+import { readSettings, type LibreswanSettings } from './settings.js';
+import { cableStatus } from './status.js';
+
+export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
+
+/** What the driver remembers of each cable (persisted in its state file). */
+interface CableRecord {
+  endpoint: Endpoint;
+  usingIp: string;
+  usingNat: boolean;
+  mode: 'tunnel' | 'transport';
+  connections: PlannedConnection[];
+  establishedUnixMs: number;
+}
+
+export interface LibreswanDeps {
+  netlink: () => NetlinkAdapter;
+  xfrm: () => XfrmAdapter;
+}
+
+export class LibreswanDriver implements CableDriver {
+  private settings: LibreswanSettings | undefined;
+  private local: Endpoint | undefined;
+  private pluto: PlutoHandle | undefined;
+  private plutoKey = '';
+  private overlay: VxlanOverlay | undefined;
+  private nl: NetlinkAdapter | undefined;
+  private xf: XfrmAdapter | undefined;
+  private version: LibreswanVersion | undefined;
+  private readonly cables: StateStore<CableRecord>;
+  private readonly counters = new Map<string, { rx: MonotonicCounter; tx: MonotonicCounter }>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly context: DriverContext,
+    private readonly deps: LibreswanDeps,
+  ) {
+    this.cables = new StateStore(join(context.stateDir, 'libreswan.state.json'));
+    this.log = context.logger;
+  }
+
+  info(): DriverInfo {
+    return {
+      name: 'libreswan',
+      version: LIBRESWAN_DRIVER_VERSION,
+      capabilities: [
+        Capability.CAPABILITY_WATCH_CONNECTIONS,
+        Capability.CAPABILITY_TRAFFIC_COUNTERS,
+        Capability.CAPABILITY_ENCRYPTION,
+        Capability.CAPABILITY_NAT_TRAVERSAL,
+      ],
+      manifest: this.version ? { libreswan_version: this.version.raw } : {},
+    };
+  }
+
+  async init(req: InitRequest): Promise<InitResponse> {
+    const local = req.localEndpoint;
+    if (!local?.privateIp) throw new InvalidArgumentError('Init needs the local endpoint with its private_ip');
+    const settings = readSettings(req.config, req.secrets);
+    await this.ensurePluto(settings);
+    this.settings = settings;
+    this.local = local;
+    this.version = await this.pluto!.whack.version();
+    if (settings.mode === 'transport') {
+      this.nl ??= this.deps.netlink();
+      this.xf ??= this.deps.xfrm();
+      this.overlay = new VxlanOverlay(
+        { localIp: local.privateIp, port: settings.vxlanPort, mtuOverhead: transportOverhead(settings.esp) },
+        { netlink: this.nl, logger: this.log },
+      );
+      // Down until a remote's policies exist (an adopted device keeps its state).
+      const device = await this.overlay.ensureDevice({ up: false });
+      this.log.info('VXLAN device for transport mode ready', { ...device, port: settings.vxlanPort });
+    } else {
+      this.overlay = undefined;
+    }
+    await this.cables.load();
+    await this.writeSecrets([]);
+    this.log.info('libreswan driver initialised', {
+      mode: settings.mode, pluto: settings.plutoMode, libreswan: this.version.raw, cables: this.cables.entries().length,
+    });
+    return { adoptedCables: this.cables.entries().map(([name]) => name) };
+  }
+
+  async connectToEndpoint(remote: NatEndpointInfo): Promise<string> {
+    return singleResult(await this.applyCables([], [remote]));
+  }
+
+  async disconnectFromEndpoint(remote: Endpoint): Promise<void> {
+    singleResult(await this.applyCables([remote], []));
+  }
+
+  async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
+    const s = this.ready();
+    const results: CableResult[] = [];
+    for (const ep of disconnect) results.push(await this.outcome(ep.cableName, async () => (await this.remove(ep.cableName), '')));
+
+    const planned = new Map<NatEndpointInfo, PlannedConnection[]>();
+    const refused = new Map<NatEndpointInfo, string>();
+    for (const remote of connect) {
+      const ep = remote.endpoint!;
+      if (ep.clusterId === this.local!.clusterId) refused.set(remote, `endpoint ${ep.cableName} is in the local cluster`);
+      else if (s.mode === 'tunnel' && planConnections(this.local!, remote, s).length === 0) {
+        refused.set(remote, `no subnet pair to protect between ${this.local!.cableName} and ${ep.cableName}: both need subnets`);
+      } else planned.set(remote, planConnections(this.local!, remote, s));
+    }
+    if (planned.size) await this.writeSecrets([...planned.values()].flat());
+    const loaded = planned.size ? await this.pluto!.whack.connections() : new Map();
+
+    for (const remote of connect) {
+      const cable = remote.endpoint!.cableName;
+      const conns = planned.get(remote);
+      if (!conns) {
+        results.push({ cableName: cable, usingIp: '', error: refused.get(remote) ?? 'not planned' });
+        continue;
+      }
+      results.push(await this.outcome(cable, () => this.install(remote, conns, loaded)));
+    }
+    return results;
+  }
+
+  async getActiveConnections(): Promise<Connection[]> {
+    return this.cables.values().map((c) => this.connection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTING, 'installed', [], 0, 0));
+  }
+
+  async getConnections(): Promise<Connection[]> {
+    if (!this.pluto || !this.settings) return [];
+    const whack = this.pluto.whack;
+    const [states, traffic] = await Promise.all([whack.showStates(), whack.trafficStatus()]);
+    const logLines = this.pluto.logFile ? await readLogTail(this.pluto.logFile).catch(() => []) : [];
+    return this.cables.values().map((c) => {
+      const kind = c.mode === 'transport' ? 'esp-transport' : 'esp-tunnel';
+      const st = cableStatus(
+        c.connections.map((p) => ({ name: p.spec.name, kind, carries: p.carries })),
+        { states, traffic, logLines },
+        (name, records) => this.bytes(name, records),
+      );
+      return this.connection(c, st.status, st.message, st.sas, st.rxBytes, st.txBytes);
+    });
+  }
+
+  async cleanup(): Promise<void> {
+    if (this.pluto) {
+      for (const [name] of this.cables.entries()) await this.remove(name).catch((err: unknown) => this.log.warn('cleanup: removing cable failed', { cable: name, error: errorMessage(err) }));
+      await this.writeSecrets([]).catch(() => undefined);
+    }
+    if (this.overlay) await this.overlay.cleanup();
+    if (this.xf) for (const p of await this.xf.listPolicies()) if (p.owned) await this.xf.deletePolicy(p as XfrmPolicyKey);
+    this.cables.clear();
+    await this.cables.flush();
+    if (this.pluto?.mode === 'own') {
+      await this.pluto.stop();
+      this.pluto = undefined;
+      this.plutoKey = '';
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.cables.flush();
+    await this.pluto?.stop();
+    this.nl?.close();
+    this.xf?.close();
+  }
+
+  // ---- internals ----
+
+  private ready(): LibreswanSettings {
+    if (!this.settings || !this.pluto || !this.local) throw new FailedPreconditionError('libreswan driver not initialised: call Init first');
+    return this.settings;
+  }
+
+  /** Starts (own) or attaches to (host) pluto; a mode or socket change replaces the handle. */
+  private async ensurePluto(s: LibreswanSettings): Promise<void> {
+    const key = `${s.plutoMode}|${s.plutoSocket}|${s.debug}`;
+    if (this.pluto && this.plutoKey === key) return;
+    if (this.pluto) await this.pluto.stop();
+    const pluto = createPluto({
+      plutoMode: s.plutoMode,
+      plutoSocket: s.plutoSocket || undefined,
+      ownDir: join(this.context.stateDir, 'pluto'),
+      ipsecDir: process.env.CABLED_IPSEC_DIR,
+      debug: s.debug,
+      logger: this.log,
+    });
+    await pluto.ready();
+    pluto.onRestart(() => this.reinstallAll());
+    this.pluto = pluto;
+    this.plutoKey = key;
+  }
+
+  /** After a pluto restart its connections are gone: add, route and initiate them again. */
+  private async reinstallAll(): Promise<void> {
+    const records = this.cables.values();
+    const remotes = records.map((r) => ({ endpoint: r.endpoint, useIp: r.usingIp, useNat: r.usingNat }));
+    const results = await this.applyCables([], remotes);
+    const failed = results.filter((r) => r.error);
+    this.log.info('connections re-added after a pluto restart', { cables: results.length, failed: failed.length });
+  }
+
+  /** The PSK for every identity pair we use (and for those about to be added). */
+  private async writeSecrets(extra: PlannedConnection[]): Promise<void> {
+    const psk = this.settings!.psk;
+    const pairs = new Map<string, SecretEntry>();
+    for (const p of [...this.cables.values().flatMap((c) => c.connections), ...extra]) {
+      const selectors = [p.spec.left.id ?? p.spec.left.host, p.spec.right.id ?? p.spec.right.host];
+      pairs.set(selectors.join(' '), { selectors, psk });
+    }
+    await this.pluto!.writeSecrets([...pairs.values()]);
+  }
+
+  private async install(remote: NatEndpointInfo, conns: PlannedConnection[], loaded: Map<string, unknown>): Promise<string> {
+    const s = this.settings!;
+    const ep = remote.endpoint!;
+    const whack = this.pluto!.whack;
+    const previous = this.cables.get(ep.cableName);
+    const same = (p: PlannedConnection) => JSON.stringify(previous?.connections.find((q) => q.spec.name === p.spec.name)?.spec) === JSON.stringify(p.spec);
+    const fresh = conns.filter((p) => !loaded.has(p.spec.name) || !same(p));
+
+    if (s.mode === 'transport') await this.xf!.ensureBlockPolicy({ ...this.blockKey(remote.useIp), priority: VXLAN_BLOCK_PRIORITY });
+    // Connections of the previous version of this cable that are no longer wanted.
+    for (const old of previous?.connections ?? []) {
+      if (!conns.some((p) => p.spec.name === old.spec.name)) await whack.deleteConnection(old.spec.name);
+    }
+    if (previous && s.mode === 'transport' && previous.usingIp !== remote.useIp) await this.xf!.deletePolicy(this.blockKey(previous.usingIp));
+
+    for (const r of await whack.addConnections(fresh.map((p) => p.spec), 'replace')) if (!r.ok) throw r.error;
+    for (const r of await whack.routeAll(fresh.filter((p) => p.route).map((p) => p.spec.name))) if (!r.ok) throw r.error;
+
+    if (s.mode === 'transport') {
+      const overlay = this.overlay!;
+      await overlay.setUp();
+      const [change] = await overlay.applyRemotes([], [{ spec: overlaySpec(ep, remote.useIp), previous: previous && overlaySpec(previous.endpoint, previous.usingIp) }]);
+      if (change instanceof Error) throw change;
+    }
+    // Initiation is asynchronous: status polling tells when the SAs are up.
+    for (const r of await whack.initiateAll(fresh.filter((p) => p.initiate).map((p) => p.spec.name))) if (!r.ok) throw r.error;
+
+    this.cables.set(ep.cableName, {
+      endpoint: ep,
+      usingIp: remote.useIp,
+      usingNat: remote.useNat,
+      mode: s.mode,
+      connections: conns,
+      establishedUnixMs: previous?.establishedUnixMs ?? 0,
+    });
+    if (fresh.length) this.log.info('IPsec connections added', { cable: ep.cableName, added: fresh.map((p) => p.spec.name), initiating: fresh.some((p) => p.initiate) });
+    return remote.useIp;
+  }
+
+  /** Removes one cable: its overlay entries, its connections, its block policy. */
+  private async remove(cable: string): Promise<void> {
+    const record = this.cables.get(cable);
+    if (!record) return;
+    if (record.mode === 'transport' && this.overlay) {
+      const [change] = await this.overlay.applyRemotes([overlaySpec(record.endpoint, record.usingIp)], []);
+      if (change instanceof Error) throw change;
+    }
+    for (const p of record.connections) await this.pluto!.whack.deleteConnection(p.spec.name);
+    if (record.mode === 'transport' && this.xf) await this.xf.deletePolicy(this.blockKey(record.usingIp));
+    this.cables.delete(cable);
+    for (const p of record.connections) this.counters.delete(p.spec.name);
+    await this.writeSecrets([]);
+  }
+
+  private blockKey(remoteIp: string): XfrmPolicyKey {
+    return { src: `${this.local!.privateIp}/32`, dst: `${remoteIp}/32`, proto: 'udp', dport: this.settings!.vxlanPort, dir: 'out' };
+  }
+
+  private bytes(name: string, records: TrafficRecord[]): { rx: number; tx: number } {
+    const newest = records.reduce<TrafficRecord | undefined>((a, r) => (!a || r.serial > a.serial ? r : a), undefined);
+    let c = this.counters.get(name);
+    if (!c) {
+      const v = this.version!;
+      c = { rx: new MonotonicCounter(counterWrap(v, 'inBytes')), tx: new MonotonicCounter(counterWrap(v, 'outBytes')) };
+      this.counters.set(name, c);
+    }
+    if (newest?.inBytes !== undefined) c.rx.update(newest.serial, newest.inBytes);
+    if (newest?.outBytes !== undefined) c.tx.update(newest.serial, newest.outBytes);
+    return { rx: Number(c.rx.total), tx: Number(c.tx.total) };
+  }
+
+  private connection(c: CableRecord, status: ConnectionStatus, message: string, sas: Connection['sas'], rx: number, tx: number): Connection {
+    if (status === ConnectionStatus.CONNECTION_STATUS_CONNECTED && !c.establishedUnixMs) {
+      c.establishedUnixMs = Date.now();
+      this.cables.set(c.endpoint.cableName, c);
+    }
+    return {
+      status,
+      statusMessage: message,
+      endpoint: c.endpoint,
+      usingIp: c.usingIp,
+      usingNat: c.usingNat,
+      sas,
+      rxBytes: rx,
+      txBytes: tx,
+      establishedUnixMs: status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ? c.establishedUnixMs : 0,
+    };
+  }
+
+  private async outcome(cable: string, fn: () => Promise<string>): Promise<CableResult> {
+    try {
+      return { cableName: cable, usingIp: await fn(), error: '' };
+    } catch (err) {
+      return { cableName: cable, usingIp: '', error: errorMessage(err) };
+    }
+  }
+}
+
+function overlaySpec(ep: Endpoint, usingIp: string): RemoteSpec {
+  return { remoteIp: usingIp, remoteVtepSourceIp: ep.privateIp, subnets: ep.subnets };
+}
+

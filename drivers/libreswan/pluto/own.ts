@@ -1,0 +1,233 @@
+/**
+ * Own mode: the driver starts pluto itself and supervises it.
+ *   [ip netns exec NS] [prlimit --nofile=1024:1024] /usr/libexec/ipsec/pluto --config F --rundir D
+ *       --nssdir N --secretsfile S --logfile L --dumpdir D --nofork --use-xfrm [--stderrlog]
+ * --config comes first (its `config setup` would override earlier options);
+ * --nofork keeps pluto our child and lets it replace a stale pid file.
+ * The open-file limit is capped (default 1024) because pluto walks every
+ * possible fd at start and hangs for minutes under a huge container limit
+ * (libreswan#373; OVN/CNO run `ulimit -n 1024` for the same reason).
+ * Before starting it refuses to run beside another pluto or IKE daemon in the
+ * same network namespace. When pluto dies it is restarted with backoff and
+ * the restart hooks run (connections added with whack die with pluto).
+ */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../../src/lib/errors.js';
+import { type ChildProcess, spawn } from '../../../src/lib/exec/index.js';
+import type { Logger } from '../../../src/lib/logger.js';
+import { WhackAdapter } from '../../../src/lib/whack/index.js';
+import { assertNoOtherIkeDaemon } from './detect.js';
+import { isLivePluto, pathsUnder, preparePlutoFiles, readPidFile, removeStaleRunFiles, type PlutoPaths } from './files.js';
+import { type PlutoHandle, type RestartHook, RestartHooks } from './handle.js';
+import { readLogTail } from './log-tail.js';
+import { type SecretEntry, writeSecretsFile } from './secrets.js';
+
+export interface OwnPlutoOptions {
+  /** Directory for pluto's files (see pathsUnder); keep it short (ctl socket path <= 107 bytes). */
+  dir: string;
+  /** Override single paths. */
+  paths?: Partial<PlutoPaths>;
+  /** Start pluto in this network namespace (tests). Production: the host namespace. */
+  netns?: string;
+  /** Adds --stderrlog and copies pluto's stderr to the debug log. */
+  debug?: boolean;
+  /** @default /usr/libexec/ipsec/pluto */
+  plutoPath?: string;
+  whackPath?: string;
+  whackTimeoutMs?: number;
+  /** How long pluto may take to answer on its socket. @default 30000 */
+  readyTimeoutMs?: number;
+  /** First restart delay; doubles per failed attempt. @default 500 */
+  restartDelayMs?: number;
+  /** @default 30000 */
+  maxRestartDelayMs?: number;
+  /** Up this long = healthy again (the delay resets). @default 30000 */
+  stableAfterMs?: number;
+  /** RLIMIT_NOFILE for pluto (via prlimit); null leaves it alone. @default 1024 */
+  maxOpenFiles?: number | null;
+  /** More pluto options (after the standard ones), e.g. ['--nhelpers', '1']. */
+  extraArgs?: readonly string[];
+  logger?: Logger;
+}
+
+interface Gate {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function gate(): Gate {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+export class OwnPluto implements PlutoHandle {
+  readonly mode = 'own' as const;
+  readonly socket: string;
+  readonly whack: WhackAdapter;
+  readonly paths: PlutoPaths;
+  private readonly hooks: RestartHooks;
+  private gate = gate();
+  private loop: Promise<void> | undefined;
+  private child: ChildProcess | undefined;
+  private currentPid: number | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: OwnPlutoOptions) {
+    this.paths = { ...pathsUnder(options.dir), ...options.paths };
+    this.socket = join(this.paths.rundir, 'pluto.ctl');
+    if (Buffer.byteLength(this.socket) > 107) {
+      throw new InvalidArgumentError(`pluto ctl socket path too long (${Buffer.byteLength(this.socket)} > 107 bytes; libreswan#428): ${this.socket}`);
+    }
+    this.hooks = new RestartHooks(options.logger);
+    this.whack = new WhackAdapter({
+      socket: this.socket,
+      ...(options.whackPath ? { whackPath: options.whackPath } : {}),
+      ...(options.whackTimeoutMs ? { timeoutMs: options.whackTimeoutMs } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+
+  get logFile(): string {
+    return this.paths.log;
+  }
+
+  pid(): number | undefined {
+    return this.currentPid;
+  }
+
+  onRestart(hook: RestartHook): () => void {
+    return this.hooks.add(hook);
+  }
+
+  /** Starts pluto on first call; afterwards resolves whenever pluto is up (again). */
+  ready(): Promise<void> {
+    if (this.stopping) return Promise.reject(new UnavailableError('pluto handle is stopped'));
+    this.loop ??= this.supervise();
+    return this.gate.promise;
+  }
+
+  async writeSecrets(entries: readonly SecretEntry[]): Promise<void> {
+    await writeSecretsFile(this.paths.secrets, entries);
+    if (this.child) await this.whack.rereadSecrets();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    const child = this.child;
+    if (child) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await child;
+      clearTimeout(killer);
+    }
+    await this.loop;
+    this.gate.reject(new UnavailableError('pluto handle is stopped'));
+  }
+
+  private async supervise(): Promise<void> {
+    let attempt = 0;
+    let first = true;
+    let reason = '';
+    while (!this.stopping) {
+      let child: ChildProcess;
+      try {
+        ({ child } = await this.startOnce());
+      } catch (err) {
+        if (first || this.stopping) {
+          this.gate.reject(err);
+          this.loop = undefined;
+          this.gate = gate();
+          if (first) this.gate.promise.catch(() => undefined);
+          return;
+        }
+        this.options.logger?.error('pluto restart failed', { attempt, error: err instanceof Error ? err.message : String(err) });
+        await this.sleep(this.delay(attempt++));
+        continue;
+      }
+      const previousPid = this.currentPid;
+      this.currentPid = child.pid;
+      this.child = child;
+      this.gate.resolve();
+      if (!first) await this.hooks.fire({ mode: 'own', ...(child.pid ? { pid: child.pid } : {}), ...(previousPid ? { previousPid } : {}), reason });
+      first = false;
+      const upAt = Date.now();
+      const result = await child;
+      this.child = undefined;
+      if (this.stopping) break;
+      reason = `pluto exited (${result.signal ? `signal ${result.signal}` : `exit code ${String(result.exitCode)}`})`;
+      const tail = (await readLogTail(this.paths.log, 4096)).slice(-5);
+      this.options.logger?.error(`${reason}; restarting`, { pid: child.pid, lastLog: tail });
+      this.gate = gate();
+      if (Date.now() - upAt > (this.options.stableAfterMs ?? 30_000)) attempt = 0;
+      await this.sleep(this.delay(attempt++));
+    }
+  }
+
+  private delay(attempt: number): number {
+    return Math.min(this.options.maxRestartDelayMs ?? 30_000, (this.options.restartDelayMs ?? 500) * 2 ** attempt);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => { clearTimeout(t); resolve(); };
+    });
+  }
+
+  /**
+   * Prepares files, refuses a second IKE daemon, spawns pluto and waits until
+   * it answers. (The child is wrapped: a ChildProcess is a thenable, and
+   * returning it bare from an async function would wait for pluto to exit.)
+   */
+  private async startOnce(): Promise<{ child: ChildProcess }> {
+    const { netns } = this.options;
+    await preparePlutoFiles(this.paths);
+    const holder = await readPidFile(join(this.paths.rundir, 'pluto.pid'));
+    if (holder !== undefined && (await isLivePluto(holder))) {
+      throw new FailedPreconditionError(`pluto pid ${holder} already runs with rundir ${this.paths.rundir}; use ceIPSecPlutoMode: host with ceIPSecPlutoSocket=${this.socket}, or stop it`);
+    }
+    await assertNoOtherIkeDaemon(netns);
+    await removeStaleRunFiles(this.paths.rundir);
+    const p = this.paths;
+    let cmd = [this.options.plutoPath ?? '/usr/libexec/ipsec/pluto',
+      '--config', p.config, '--rundir', p.rundir, '--nssdir', p.nssdir, '--secretsfile', p.secrets,
+      '--logfile', p.log, '--dumpdir', p.rundir, '--nofork', '--use-xfrm',
+      ...(this.options.debug ? ['--stderrlog'] : []), ...(this.options.extraArgs ?? [])];
+    const nofile = this.options.maxOpenFiles === undefined ? 1024 : this.options.maxOpenFiles;
+    if (nofile !== null && (await access('/usr/bin/prlimit').then(() => true, () => false))) {
+      cmd = ['/usr/bin/prlimit', `--nofile=${nofile}:${nofile}`, ...cmd];
+    }
+    if (netns) cmd = ['ip', 'netns', 'exec', netns, ...cmd];
+    const child = spawn(cmd[0]!, cmd.slice(1));
+    child.stdout.resume();
+    if (this.options.debug) {
+      child.stderr.on('data', (chunk: Buffer) => this.options.logger?.debug('pluto', { stderr: chunk.toString('utf8').trimEnd() }));
+    } else {
+      child.stderr.resume();
+    }
+    let exited = false;
+    void child.then(() => { exited = true; });
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
+    for (;;) {
+      if (exited) {
+        const result = await child;
+        const tail = (await readLogTail(p.log, 8192)).slice(-5).join(' | ');
+        throw new UnavailableError(`pluto exited during start (${result.signal ?? `exit code ${String(result.exitCode)}`}): ${tail || 'no log'}`);
+      }
+      if (await this.whack.ping(1000)) return { child };
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        await child;
+        throw new UnavailableError(`pluto did not answer on ${this.socket} within ${this.options.readyTimeoutMs ?? 30_000} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The status of one libreswan cable, from what pluto says right now
+ * (--showstates, --trafficstatus) and, in own mode, its log. A cable is
+ * `connected` only when every SA it needs is established: both halves of the
+ * VXLAN pair, every subnet pair in tunnel mode. Otherwise the message names
+ * the SA that is missing and why, in words a person can act on.
+ */
+import {
+  ConnectionStatus,
+  SaState,
+  type SecurityAssociation,
+} from '../../src/generated/cabled/driver/v1/driver.js';
+import { classifySa, type ShowStates, type TrafficRecord } from '../../src/lib/whack/index.js';
+
+export interface PlutoView {
+  states: ShowStates;
+  traffic: TrafficRecord[];
+  /** pluto's recent log lines (own mode), oldest first; empty in host mode. */
+  logLines: readonly string[];
+}
+
+export interface CableSaSpec {
+  name: string;
+  kind: 'esp-tunnel' | 'esp-transport';
+  carries: string;
+}
+
+export interface CableStatus {
+  status: ConnectionStatus;
+  message: string;
+  sas: SecurityAssociation[];
+  rxBytes: number;
+  txBytes: number;
+}
+
+const FAILED_VERDICTS = new Set(['kernel-refused', 'ts-unacceptable', 'peer-temporary-failure', 'auth-failed', 'no-proposal', 'no-answer']);
+
+export function cableStatus(conns: readonly CableSaSpec[], view: PlutoView, counters: (name: string, rec: TrafficRecord[]) => { rx: number; tx: number }): CableStatus {
+  const sas: SecurityAssociation[] = [];
+  let rxBytes = 0;
+  let txBytes = 0;
+  for (const c of conns) {
+    const records = view.traffic.filter((t) => t.connection === c.name);
+    const diag = classifySa({ connection: c.name, logLines: view.logLines, states: view.states, traffic: records });
+    const bytes = counters(c.name, records);
+    rxBytes += bytes.rx;
+    txBytes += bytes.tx;
+    const state =
+      diag.verdict === 'established' ? SaState.SA_STATE_ESTABLISHED
+        : FAILED_VERDICTS.has(diag.verdict) ? SaState.SA_STATE_FAILED
+          : SaState.SA_STATE_PENDING;
+    const message = diag.verdict === 'established' ? c.carries : `${diag.reason}${diag.hint ? ` (${diag.hint})` : ''}`;
+    sas.push({ name: c.name, kind: c.kind, state, message, rxBytes: bytes.rx, txBytes: bytes.tx });
+  }
+  const failed = sas.filter((s) => s.state === SaState.SA_STATE_FAILED);
+  const pending = sas.filter((s) => s.state === SaState.SA_STATE_PENDING);
+  if (failed.length === 0 && pending.length === 0) {
+    return { status: ConnectionStatus.CONNECTION_STATUS_CONNECTED, message: `all ${sas.length} SAs established`, sas, rxBytes, txBytes };
+  }
+  const missing = [...failed, ...pending].map((s) => `${s.name}: ${s.message}`).join('; ');
+  const up = sas.length - failed.length - pending.length;
+  return {
+    status: failed.length ? ConnectionStatus.CONNECTION_STATUS_ERROR : ConnectionStatus.CONNECTION_STATUS_CONNECTING,
+    message: `${up} of ${sas.length} SAs established; ${missing}`,
+    sas,
+    rxBytes,
+    txBytes,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Recognizes the pluto log lines that matter for "is the SA up, and if not
+ * why" (pure). Accepts log-file lines (with or without the
+ * "Nov 22 21:58:06.267685: " timestamp, or a syslog "pluto[123]: " prefix)
+ * and whack transcript lines (4.x RC prefix). Strings verified on 4.10:
+ *   ERROR: "t1" #5: netlink response for Add SA esp.d5e00c7d@10.99.0.1: Function not implemented (errno 38)
+ *   "t1" #8: IKE_AUTH response rejected Child SA with TS_UNACCEPTABLE
+ *   "t1" #1: IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED
+ *   "t1" #1: authentication failed: computed hash does not match hash received from peer ID_FQDN '@left'
+ *   "dead" #10: STATE_V2_PARENT_I1: 3 second timeout exceeded after 4 retransmits.  No response ...
+ */
+
+/** Kinds of events. */
+export type LogEventKind =
+  | 'ike-established' | 'child-established' | 'kernel-refused' | 'ts-unacceptable' | 'ts-no-match' | 'ts-sent'
+  | 'temporary-failure' | 'auth-failed' | 'no-proposal-ike' | 'no-proposal-child'
+  | 'retransmit' | 'no-answer' | 'network-error';
+
+/** One recognized line. */
+export interface LogEvent {
+  kind: LogEventKind;
+  connection: string;
+  serial?: number;
+  /** The line as given. */
+  line: string;
+  errno?: number;
+  /** strerror text or other detail. */
+  detail?: string;
+  /** Peer address, when the line names it. */
+  peer?: string;
+}
+
+const PREFIXES = /^(?:\d{3} )?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?:? )?(?:\S+ pluto\[\d+\]: )?/;
+const SUBJECT = /^(?:ERROR: )?"([^"]*)"(?:\[\d+\])?(?: [^#"]*?)?(?: #(\d+))?: (?:ERROR: )?(.*)$/;
+
+interface Rule {
+  re: RegExp;
+  kind: LogEventKind;
+  fill?: (m: RegExpExecArray, e: LogEvent) => void;
+}
+
+const RULES: Rule[] = [
+  // 4.10+: "...: Function not implemented (errno 38)"; up to 4.6: "... included errno 38: Function not implemented"
+  { re: /netlink response for Add SA (\S+): (.*) \(errno (\d+)\)/, kind: 'kernel-refused', fill: (m, e) => { e.detail = m[2]; e.errno = Number(m[3]); } },
+  { re: /netlink response for Add SA (\S+) included errno (\d+): (.*)/, kind: 'kernel-refused', fill: (m, e) => { e.errno = Number(m[2]); e.detail = m[3]; } },
+  { re: /(?:Add SA|XFRM_MSG_NEWSA)\b.*?(?:errno[ =](\d+)|\(errno (\d+)\))/, kind: 'kernel-refused', fill: (m, e) => { e.errno = Number(m[1] ?? m[2]); } },
+  { re: /established Child SA|IPsec SA established/, kind: 'child-established' },
+  { re: /established IKE SA|ISAKMP SA established/, kind: 'ike-established' },
+  { re: /No IKEv2 connection found with compatible Traffic Selectors/, kind: 'ts-no-match' },
+  { re: /responding to .* with (?:\w+ )?notification TS_UNACCEPTABLE/, kind: 'ts-sent' },
+  { re: /TS_UNACCEPTABLE/, kind: 'ts-unacceptable' },
+  { re: /TEMPORARY_FAILURE/, kind: 'temporary-failure' },
+  { re: /AUTHENTICATION_FAILED|authentication failed|authentication request rejected/i, kind: 'auth-failed' },
+  { re: /(?:IKE_AUTH|CREATE_CHILD_SA).*NO_PROPOSAL_CHOSEN|no local ESP\/AH proposal/i, kind: 'no-proposal-child' },
+  { re: /NO_PROPOSAL_CHOSEN|no acceptable proposal|no local proposal matches/i, kind: 'no-proposal-ike' },
+  { re: /timeout exceeded after \d+ retransmits|No response \(or no acceptable response\)/, kind: 'no-answer' },
+  { re: /: retransmission; will wait/, kind: 'retransmit' },
+  { re: /asynchronous network error report .*?: (.+?) \[errno (\d+)/, kind: 'network-error', fill: (m, e) => { e.detail = m[1]; e.errno = Number(m[2]); } },
+];
+
+/** Recognizes one line; undefined when it says nothing useful or names no connection. */
+export function parseLogEvent(line: string): LogEvent | undefined {
+  const body = line.replace(PREFIXES, '');
+  const subject = SUBJECT.exec(body);
+  if (!subject) return undefined;
+  const text = subject[3] ?? '';
+  for (const rule of RULES) {
+    const m = rule.re.exec(text);
+    if (!m) continue;
+    const e: LogEvent = { kind: rule.kind, connection: subject[1] ?? '', line };
+    if (subject[2] !== undefined) e.serial = Number(subject[2]);
+    rule.fill?.(m, e);
+    return e;
+  }
+  return undefined;
+}
+
+/** All recognized events, in order. */
+export function parseLogEvents(lines: readonly string[]): LogEvent[] {
+  const out: LogEvent[] = [];
+  for (const l of lines) {
+    const e = parseLogEvent(l);
+    if (e) out.push(e);
+  }
+  return out;
+}
+
+/** The peer address of the latest "sent IKE_SA_INIT request to <ip>:<port>" of a connection. */
+export function lastPeerOf(lines: readonly string[], connection: string): string | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const body = (lines[i] ?? '').replace(PREFIXES, '');
+    const m = /^"([^"]*)"(?:\[\d+\])?[^#]*#\d+: sent IKE_SA_INIT request to ([0-9a-fA-F.:]+?):\d+$/.exec(body);
+    if (m && m[1] === connection) return m[2];
+  }
+  return undefined;
+}
