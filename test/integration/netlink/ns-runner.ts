@@ -1,16 +1,17 @@
 /**
  * Child script of the namespace tests: run with
  * `ip netns exec <ns> node ns-runner.js '<json>'`, it opens the real netlink
- * adapter (and an overlay when options are given) in that namespace, makes
- * the listed calls in order, and prints one JSON line with the results or
- * the first error (name, message, errno), then exits 0.
+ * adapter (plus an overlay when options are given, and the XFRM adapter when
+ * a step is `on: 'xfrm'`) in that namespace, makes the listed calls in order,
+ * and prints one JSON line with the results or the first error (name,
+ * message, errno), then exits 0.
  */
-import { openNetlink, NetlinkError, type NetlinkAdapter } from '../../../src/lib/netlink/index.js';
+import { openNetlink, openXfrm, NetlinkError, type NetlinkAdapter } from '../../../src/lib/netlink/index.js';
 import { VxlanOverlay, detectUnderlay, type VxlanOverlayOptions } from '../../../src/overlay/index.js';
 
 /** One call: `on` picks the object, `call` the method, `args` its arguments. */
 export interface Step {
-  on: 'netlink' | 'overlay' | 'underlay';
+  on: 'netlink' | 'overlay' | 'underlay' | 'xfrm';
   call: string;
   args?: unknown[];
 }
@@ -32,10 +33,12 @@ async function main(): Promise<RunnerOutput> {
   const input = JSON.parse(process.argv[2] ?? '{"steps":[]}') as RunnerInput;
   const nl = openNetlink({ timeoutMs: 5000 });
   const overlay = input.overlay ? new VxlanOverlay(input.overlay, { netlink: nl }) : undefined;
+  const xfrm = input.steps.some((s) => s.on === 'xfrm') ? openXfrm({ timeoutMs: 5000 }) : undefined;
   const targets: Record<Step['on'], Record<string, unknown> | undefined> = {
     netlink: nl as unknown as Record<string, unknown>,
     overlay: overlay as unknown as Record<string, unknown> | undefined,
     underlay: { detect: (opts: unknown) => detectUnderlay(nl as NetlinkAdapter, opts as object) },
+    xfrm: xfrm as unknown as Record<string, unknown> | undefined,
   };
   const results: unknown[] = [];
   try {
@@ -57,6 +60,7 @@ async function main(): Promise<RunnerOutput> {
     return { ok: true, results };
   } finally {
     nl.close();
+    xfrm?.close();
   }
 }
 
