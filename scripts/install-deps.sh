@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what cabled's demo and tests need on a Debian/Ubuntu machine (run as root):
-# the kernel tools the tests check state with, then the npm packages, then a build.
+# iproute2 and ping (the tests read kernel state and send traffic with them), libreswan
+# (pluto and whack, driven by the libreswan driver), tcpdump (wire captures in the
+# fail-closed tests); then the npm packages, then a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +12,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 need=()
-for pkg_cmd in iproute2:ip iputils-ping:ping; do
+for pkg_cmd in iproute2:ip iputils-ping:ping libreswan:/usr/libexec/ipsec/pluto tcpdump:tcpdump; do
   command -v "${pkg_cmd#*:}" >/dev/null 2>&1 || need+=("${pkg_cmd%%:*}")
 done
 if [ "${#need[@]}" -gt 0 ]; then

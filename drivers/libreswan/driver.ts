@@ -28,7 +28,7 @@ import {
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { VXLAN_BLOCK_PRIORITY, type NetlinkAdapter, type XfrmAdapter, type XfrmPolicyKey } from '../../src/lib/netlink/index.js';
-import { MonotonicCounter, counterWrap, type LibreswanVersion, type TrafficRecord } from '../../src/lib/whack/index.js';
+import { MonotonicCounter, counterWrap, type LibreswanVersion, type LoadedConnection, type TrafficRecord } from '../../src/lib/whack/index.js';
 import { VxlanOverlay, type RemoteSpec } from '../../src/overlay/index.js';
 import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
 import type { DriverContext } from '../../src/sdk/serve.js';
@@ -144,7 +144,7 @@ export class LibreswanDriver implements CableDriver {
       } else planned.set(remote, planConnections(this.local!, remote, s));
     }
     if (planned.size) await this.writeSecrets([...planned.values()].flat());
-    const loaded = planned.size ? await this.pluto!.whack.connections() : new Map();
+    const loaded = planned.size ? await this.pluto!.whack.connections() : new Map<string, LoadedConnection>();
 
     for (const remote of connect) {
       const cable = remote.endpoint!.cableName;
@@ -247,7 +247,7 @@ export class LibreswanDriver implements CableDriver {
     await this.pluto!.writeSecrets([...pairs.values()]);
   }
 
-  private async install(remote: NatEndpointInfo, conns: PlannedConnection[], loaded: Map<string, unknown>): Promise<string> {
+  private async install(remote: NatEndpointInfo, conns: PlannedConnection[], loaded: Map<string, LoadedConnection>): Promise<string> {
     const s = this.settings!;
     const ep = remote.endpoint!;
     const whack = this.pluto!.whack;
@@ -263,7 +263,9 @@ export class LibreswanDriver implements CableDriver {
     if (previous && s.mode === 'transport' && previous.usingIp !== remote.useIp) await this.xf!.deletePolicy(this.blockKey(previous.usingIp));
 
     for (const r of await whack.addConnections(fresh.map((p) => p.spec), 'replace')) if (!r.ok) throw r.error;
-    for (const r of await whack.routeAll(fresh.filter((p) => p.route).map((p) => p.spec.name))) if (!r.ok) throw r.error;
+    // Routed: the fresh ones, and any loaded one whose trap policies were removed behind our back.
+    const toRoute = conns.filter((p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'));
+    for (const r of await whack.routeAll(toRoute.map((p) => p.spec.name))) if (!r.ok) throw r.error;
 
     if (s.mode === 'transport') {
       const overlay = this.overlay!;

@@ -40,10 +40,31 @@ const plutoLog = (g: Gateway) => readFile(join(g.plutoDir, 'pluto.log'), 'utf8')
 const connectionTo = async (g: Gateway, cluster: string): Promise<Connection | undefined> =>
   (await g.engine.connections()).find((c) => c.endpoint?.clusterId === cluster);
 
-function suite(mode: 'tunnel' | 'transport'): void {
-  describe(`engine with the libreswan driver, ${mode} mode, own pluto per namespace (integration, root, real pluto)`, function () {
+/** Counts packets leaving `dev` in `ns` while `during` runs: clear UDP to 4789, and other clear UDP. */
+async function captureWhile(ns: string, dev: string, during: () => Promise<void>): Promise<{ vxlan: number; other: number }> {
+  const { spawn } = await import('node:child_process');
+  const tcpdump = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-l', '-n', '-Q', 'out', '-i', dev, 'udp and not port 500 and not port 4500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  tcpdump.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  tcpdump.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await waitFor('tcpdump listening', async () => err.includes('listening on'), 10000, 50);
+  try {
+    await during();
+    await new Promise((r) => setTimeout(r, 300)); // let the last packets reach the capture buffer
+  } finally {
+    tcpdump.kill('SIGINT');
+    await new Promise((r) => tcpdump.once('exit', r));
+  }
+  const lines = out.split('\n').filter((l) => /^\d/.test(l));
+  return { vxlan: lines.filter((l) => /\.4789: /.test(l)).length, other: lines.filter((l) => !/\.4789: /.test(l)).length };
+}
+
+function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {}): void {
+  const title = options.wrongPsk ? 'with a different PSK on each side' : 'own pluto per namespace';
+  describe(`engine with the libreswan driver, ${mode} mode, ${title} (integration, root, real pluto)`, function () {
     this.timeout(90000);
-    const tag = `${process.pid % 100000}${mode[0]}`;
+    const tag = `${process.pid % 100000}${mode[0]}${options.wrongPsk ? 'p' : ''}`;
     let work: string;
     const gw: Gateway[] = [];
     const expected = mode === 'tunnel' ? ['-0-0'] : ['-0', '-1'];
@@ -53,16 +74,18 @@ function suite(mode: 'tunnel' | 'transport'): void {
       work = await mkdtemp(join(tmpdir(), `cabled-ls${mode[0]}-`));
       const endpointsPath = join(work, 'endpoints.yaml');
       await writeFile(endpointsPath, stringify(ENDPOINTS));
-      const config = mode === 'tunnel'
-        ? `ceIPSecMode: "tunnel"\nceIPSecPSK: "${PSK}"\n`
-        : `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${PSK}"\n`;
+      const configFor = (psk: string) => mode === 'tunnel'
+        ? `ceIPSecMode: "tunnel"\nceIPSecPSK: "${psk}"\n`
+        : `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${psk}"\n`;
       const names = [`cbt-ls${tag}-1`, `cbt-ls${tag}-2`];
       for (const ns of names) await createNetns(ns);
       await connectVeth({ ns: names[0]!, name: 'eth-g1', cidr: `${IP1}/24` }, { ns: names[1]!, name: 'eth-g2', cidr: `${IP2}/24` });
+      await run('ip', ['-n', names[0]!, 'addr', 'add', '10.1.0.1/32', 'dev', 'lo']);
+      await run('ip', ['-n', names[1]!, 'addr', 'add', '10.2.0.1/32', 'dev', 'lo']);
       for (const [i, ns] of names.entries()) {
         const runDir = join(work, `run${i + 1}`);
         const configDir = join(work, `config${i + 1}`);
-        writeKubeletVolume(configDir, { ceCustomConfig: config });
+        writeKubeletVolume(configDir, { ceCustomConfig: configFor(i && options.wrongPsk ? `${PSK}-other` : PSK) });
         const engine = new EngineProcess({
           ns, clusterId: `cluster${i + 1}`, privateIp: i ? IP2 : IP1, subnets: [i ? '10.2.0.0/16' : '10.1.0.0/16'],
           endpointsPath, runDir, extraArgs: ['--driver', 'libreswan', '--config', configDir],
@@ -84,6 +107,18 @@ function suite(mode: 'tunnel' | 'transport'): void {
       for (const g of gw) await deleteNetns(g.ns);
       if (work) await rm(work, { recursive: true, force: true });
     });
+
+    if (options.wrongPsk) {
+      it('should report an authentication failure on both sides, not "connecting" forever', async () => {
+        for (const [i, g] of gw.entries()) {
+          await waitFor(`${g.ns}: authentication failure reported`, async () => {
+            const c = await connectionTo(g, i === 0 ? 'cluster2' : 'cluster1');
+            return c?.status === ConnectionStatus.CONNECTION_STATUS_ERROR && /authentication failed \(PSK mismatch\?\)/.test(c.statusMessage);
+          }, 30000, 250);
+        }
+      });
+      return;
+    }
 
     it('should establish the IKE SA between the two plutos (--showstates)', async () => {
       for (const [i, g] of gw.entries()) {
@@ -134,6 +169,37 @@ function suite(mode: 'tunnel' | 'transport'): void {
       });
     }
 
+    if (mode === 'transport') {
+      it('should never send VXLAN in the clear: no SA, no clear UDP/4789 on the wire (a clear UDP/5555 packet proves the capture sees clear traffic)', async () => {
+        const counts = await captureWhile(gw[0]!.ns, 'eth-g1', async () => {
+          await nsExec(gw[0]!.ns, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '-I', '10.1.0.1', '10.2.0.1']).catch(() => undefined);
+          await nsExec(gw[0]!.ns, 'bash', ['-c', `echo probe > /dev/udp/${IP2}/5555`]);
+        });
+        assert.equal(counts.vxlan, 0, 'clear VXLAN packets on the wire');
+        assert.ok(counts.other >= 1, 'the capture saw the clear UDP/5555 probe');
+      });
+
+      it("should still drop VXLAN when pluto's trap policies are gone (the block policy), and route them again on resync", async () => {
+        const g = gw[0]!;
+        for (const suffix of ['-0', '-1']) await whack(g, '--unroute', '--name', `${CABLE_TO_2}${suffix}`);
+        const counts = await captureWhile(g.ns, 'eth-g1', async () => {
+          await nsExec(g.ns, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '-I', '10.1.0.1', '10.2.0.1']).catch(() => undefined);
+        });
+        assert.equal(counts.vxlan, 0, 'clear VXLAN packets on the wire without trap policies');
+      });
+
+      it("should delete exactly that endpoint's connections and policies when it leaves the endpoints file", async () => {
+        const g = gw[0]!;
+        await writeFile(join(work, 'endpoints.yaml'), stringify([ENDPOINTS[0]]));
+        await waitFor('the cable removed', async () => (await g.engine.connections()).length === 0, 20000, 200);
+        const conns = (await whack(g, '--status')).stdout;
+        assert.doesNotMatch(conns, new RegExp(CABLE_TO_2));
+        const policies = (await nsExec(g.ns, 'ip', ['xfrm', 'policy', 'show'])).stdout;
+        assert.doesNotMatch(policies, /dst 172\.30\.5\.2\/32/);
+        assert.deepEqual(await ipJson(g.ns, 'route', 'show', 'table', '100'), []);
+      });
+    }
+
     it('should remove the connections and the policies on cleanup, and nothing else', async () => {
       const g = gw[0]!;
       await g.engine.stop('SIGTERM');
@@ -150,3 +216,4 @@ function suite(mode: 'tunnel' | 'transport'): void {
 
 suite('tunnel');
 suite('transport');
+suite('tunnel', { wrongPsk: true });
