@@ -36,7 +36,7 @@ import { singleResult } from '../../src/sdk/results.js';
 import { StateStore } from '../../src/sdk/state-store.js';
 import { planConnections, type PlannedConnection } from './connection-plan.js';
 import { transportOverhead } from './overhead.js';
-import { createPluto, readLogTail, type PlutoHandle, type SecretEntry } from './pluto/index.js';
+import { HostPluto, createPluto, readLogTail, type PlutoHandle, type SecretEntry } from './pluto/index.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus } from './status.js';
 
@@ -258,11 +258,15 @@ export class LibreswanDriver implements CableDriver {
     if (s.mode === 'transport') await this.xf!.ensureBlockPolicy({ ...this.blockKey(remote.useIp), priority: VXLAN_BLOCK_PRIORITY });
     // Connections of the previous version of this cable that are no longer wanted.
     for (const old of previous?.connections ?? []) {
-      if (!conns.some((p) => p.spec.name === old.spec.name)) await whack.deleteConnection(old.spec.name);
+      if (!conns.some((p) => p.spec.name === old.spec.name)) await this.dropConnection(old.spec.name);
     }
     if (previous && s.mode === 'transport' && previous.usingIp !== remote.useIp) await this.xf!.deletePolicy(this.blockKey(previous.usingIp));
 
     for (const r of await whack.addConnections(fresh.map((p) => p.spec), 'replace')) if (!r.ok) throw r.error;
+    // Host mode: also as conn files the host's pluto loads when it restarts (auto=start for the initiating side).
+    if (this.pluto instanceof HostPluto) {
+      for (const p of fresh) await this.pluto.writeConnFile(p.spec, p.initiate ? 'start' : p.route ? 'route' : 'add');
+    }
     // Routed: the fresh ones, and any loaded one whose trap policies were removed behind our back.
     const toRoute = conns.filter((p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'));
     for (const r of await whack.routeAll(toRoute.map((p) => p.spec.name))) if (!r.ok) throw r.error;
@@ -296,11 +300,17 @@ export class LibreswanDriver implements CableDriver {
       const [change] = await this.overlay.applyRemotes([overlaySpec(record.endpoint, record.usingIp)], []);
       if (change instanceof Error) throw change;
     }
-    for (const p of record.connections) await this.pluto!.whack.deleteConnection(p.spec.name);
+    for (const p of record.connections) await this.dropConnection(p.spec.name);
     if (record.mode === 'transport' && this.xf) await this.xf.deletePolicy(this.blockKey(record.usingIp));
     this.cables.delete(cable);
     for (const p of record.connections) this.counters.delete(p.spec.name);
     await this.writeSecrets([]);
+  }
+
+  /** Deletes a connection (and its SAs and policies) from pluto, and its conn file in host mode. */
+  private async dropConnection(name: string): Promise<void> {
+    await this.pluto!.whack.deleteConnection(name);
+    if (this.pluto instanceof HostPluto) await this.pluto.removeConnFile(name);
   }
 
   private blockKey(remoteIp: string): XfrmPolicyKey {

@@ -27,6 +27,8 @@ export interface EngineSpec {
   endpointsPath: string;
   runDir: string;
   extraArgs?: string[];
+  /** Extra environment for the engine (and the drivers it starts). */
+  env?: Record<string, string>;
 }
 
 export class EngineProcess {
@@ -55,7 +57,7 @@ export class EngineProcess {
     ];
     mkdirSync(spec.runDir, { recursive: true, mode: 0o700 });
     const log = createWriteStream(this.logPath, { flags: 'a' });
-    this.child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CABLED_LOG_FORMAT: 'json' } });
+    this.child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CABLED_LOG_FORMAT: 'json', ...spec.env } });
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
   }
