@@ -68,8 +68,12 @@ export function classifySa(input: ClassifyInput): SaDiagnosis {
   const explained = lastIndex(since, (e) => CHILD_KINDS.includes(e.kind));
   const childIdx = explained >= 0 ? explained : lastIndex(since, (e) => e.kind === 'ts-sent');
   const ike = since[ikeIdx];
-  if (ike && ike.kind !== 'ike-established' && ikeIdx > childIdx) return ikeFailure(connection, ike, since, input.logLines ?? []);
   const kernel = [...since].reverse().find((e) => e.kind === 'kernel-refused');
+  // A kernel that cannot install the SA explains the negotiation noise that follows it (crossing
+  // initiations, revivals, NO_PROPOSAL_CHOSEN on a half-torn IKE SA); only a later authentication
+  // failure or a silent peer is news a person must see instead.
+  const ikeNews = ike && ike.kind !== 'ike-established' && ikeIdx > childIdx && (!kernel || ike.kind === 'auth-failed' || ike.kind === 'no-answer');
+  if (ikeNews) return ikeFailure(connection, ike, since, input.logLines ?? []);
   if (kernel) return kernelRefusal(connection, kernel);
   const child = since[childIdx];
   if (child) return childFailure(connection, child);
@@ -117,7 +121,10 @@ function ikeFailure(connection: string, e: LogEvent, events: readonly LogEvent[]
     return { ...d, verdict: 'auth-failed', reason: 'authentication failed (PSK mismatch?)', hint: 'both gateways must hold the same PSK for this pair of IDs (ceIPSecPSK), and the IDs must match the secrets file' };
   }
   if (e.kind === 'no-proposal-ike') {
-    return { ...d, verdict: 'no-proposal', reason: 'no common IKE proposal (NO_PROPOSAL_CHOSEN)', hint: 'ceIPSecIke differs between the gateways' };
+    return {
+      ...d, verdict: 'no-proposal', reason: 'peer found no matching connection or IKE proposal (NO_PROPOSAL_CHOSEN)',
+      hint: 'the peer has not added this connection (yet: pluto retries), or ceIPSecIke differs between the gateways',
+    };
   }
   const peer = lastPeerOf(lines, connection);
   const net = [...events].reverse().find((x) => x.kind === 'network-error');
