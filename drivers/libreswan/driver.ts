@@ -145,15 +145,12 @@ export class LibreswanDriver implements CableDriver {
     }
     if (planned.size) await this.writeSecrets([...planned.values()].flat());
     const loaded = planned.size ? await this.pluto!.whack.connections() : new Map<string, LoadedConnection>();
+    const errors = await this.installAll([...planned].map(([remote, conns]) => ({ remote, conns })), loaded);
 
     for (const remote of connect) {
       const cable = remote.endpoint!.cableName;
-      const conns = planned.get(remote);
-      if (!conns) {
-        results.push({ cableName: cable, usingIp: '', error: refused.get(remote) ?? 'not planned' });
-        continue;
-      }
-      results.push(await this.outcome(cable, () => this.install(remote, conns, loaded)));
+      const error = refused.get(remote) ?? errors.get(remote);
+      results.push(error ? { cableName: cable, usingIp: '', error } : { cableName: cable, usingIp: remote.useIp, error: '' });
     }
     return results;
   }
@@ -247,49 +244,86 @@ export class LibreswanDriver implements CableDriver {
     await this.pluto!.writeSecrets([...pairs.values()]);
   }
 
-  private async install(remote: NatEndpointInfo, conns: PlannedConnection[], loaded: Map<string, LoadedConnection>): Promise<string> {
+  /**
+   * Installs many cables in phases, each phase one burst over all of them
+   * (block policies, adds, routes, overlay entries, initiations), so 200
+   * cables cost a few bounded-concurrency whack bursts rather than 200
+   * sequences. A cable that fails a phase is left out of the later ones and
+   * reported; the fail-closed order holds per cable. Returns the errors.
+   */
+  private async installAll(items: { remote: NatEndpointInfo; conns: PlannedConnection[] }[], loaded: Map<string, LoadedConnection>): Promise<Map<NatEndpointInfo, string>> {
     const s = this.settings!;
-    const ep = remote.endpoint!;
     const whack = this.pluto!.whack;
-    const previous = this.cables.get(ep.cableName);
-    const same = (p: PlannedConnection) => JSON.stringify(previous?.connections.find((q) => q.spec.name === p.spec.name)?.spec) === JSON.stringify(p.spec);
-    const fresh = conns.filter((p) => !loaded.has(p.spec.name) || !same(p));
+    const errors = new Map<NatEndpointInfo, string>();
+    const fail = (remote: NatEndpointInfo, err: unknown) => errors.has(remote) || errors.set(remote, errorMessage(err));
+    const live = () => items.filter((i) => !errors.has(i.remote));
+    const work = items.map((i) => {
+      const previous = this.cables.get(i.remote.endpoint!.cableName);
+      const same = (p: PlannedConnection) =>
+        JSON.stringify(previous?.connections.find((q) => q.spec.name === p.spec.name)?.spec) === JSON.stringify(p.spec);
+      const fresh = i.conns.filter((p) => !loaded.has(p.spec.name) || !same(p));
+      // Routed: the fresh ones, and any loaded one whose trap policies were removed behind our back.
+      const toRoute = i.conns.filter((p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'));
+      return { ...i, previous, fresh, toRoute };
+    });
+    const byName = new Map(work.flatMap((w) => w.conns.map((p) => [p.spec.name, w.remote] as const)));
+    const settle = (names: readonly string[], results: readonly { ok: boolean; error?: unknown }[]) =>
+      results.forEach((r, k) => !r.ok && fail(byName.get(names[k]!)!, r.error));
 
-    if (s.mode === 'transport') await this.xf!.ensureBlockPolicy({ ...this.blockKey(remote.useIp), priority: VXLAN_BLOCK_PRIORITY });
-    // Connections of the previous version of this cable that are no longer wanted.
-    for (const old of previous?.connections ?? []) {
-      if (!conns.some((p) => p.spec.name === old.spec.name)) await this.dropConnection(old.spec.name);
-    }
-    if (previous && s.mode === 'transport' && previous.usingIp !== remote.useIp) await this.xf!.deletePolicy(this.blockKey(previous.usingIp));
-
-    for (const r of await whack.addConnections(fresh.map((p) => p.spec), 'replace')) if (!r.ok) throw r.error;
-    // Host mode: also as conn files the host's pluto loads when it restarts (auto=start for the initiating side).
-    if (this.pluto instanceof HostPluto) {
-      for (const p of fresh) await this.pluto.writeConnFile(p.spec, p.initiate ? 'start' : p.route ? 'route' : 'add');
-    }
-    // Routed: the fresh ones, and any loaded one whose trap policies were removed behind our back.
-    const toRoute = conns.filter((p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'));
-    for (const r of await whack.routeAll(toRoute.map((p) => p.spec.name))) if (!r.ok) throw r.error;
-
+    // 1. Fail closed first: the block policy towards each remote gateway (transport mode).
     if (s.mode === 'transport') {
+      await Promise.all(work.map(async (w) => {
+        try {
+          await this.xf!.ensureBlockPolicy({ ...this.blockKey(w.remote.useIp), priority: VXLAN_BLOCK_PRIORITY });
+          if (w.previous && w.previous.usingIp !== w.remote.useIp) await this.xf!.deletePolicy(this.blockKey(w.previous.usingIp));
+        } catch (err) {
+          fail(w.remote, err);
+        }
+      }));
+    }
+    // 2. Connections of the previous version of a cable that are no longer wanted.
+    for (const w of work) {
+      for (const old of w.previous?.connections ?? []) {
+        if (!w.conns.some((p) => p.spec.name === old.spec.name)) await this.dropConnection(old.spec.name).catch((err: unknown) => fail(w.remote, err));
+      }
+    }
+    // 3. Add, 4. route: both halves of a pair before anything can carry VXLAN.
+    const ok = () => new Set(live().map((w) => w.remote));
+    const add = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.fresh);
+    settle(add.map((p) => p.spec.name), await whack.addConnections(add.map((p) => p.spec), 'replace', { concurrency: 16 }));
+    if (this.pluto instanceof HostPluto) {
+      // Host mode: also as conn files the host's pluto loads when it restarts (auto=start for the initiating side).
+      for (const p of add.filter((p) => !errors.has(byName.get(p.spec.name)!))) {
+        await this.pluto.writeConnFile(p.spec, p.initiate ? 'start' : p.route ? 'route' : 'add').catch((err: unknown) => fail(byName.get(p.spec.name)!, err));
+      }
+    }
+    const route = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.toRoute.map((p) => p.spec.name));
+    settle(route, await whack.routeAll(route, { concurrency: 16 }));
+    // 5. Only then the overlay: device up, FDB entry and routes towards each remote.
+    if (s.mode === 'transport' && live().length) {
       const overlay = this.overlay!;
       await overlay.setUp();
-      const [change] = await overlay.applyRemotes([], [{ spec: overlaySpec(ep, remote.useIp), previous: previous && overlaySpec(previous.endpoint, previous.usingIp) }]);
-      if (change instanceof Error) throw change;
+      const go = live();
+      const changes = await overlay.applyRemotes([], go.map((w) => {
+        const prev = this.cables.get(w.remote.endpoint!.cableName);
+        return { spec: overlaySpec(w.remote.endpoint!, w.remote.useIp), previous: prev && overlaySpec(prev.endpoint, prev.usingIp) };
+      }));
+      changes.forEach((c, k) => c instanceof Error && fail(go[k]!.remote, c));
     }
-    // Initiation is asynchronous: status polling tells when the SAs are up.
-    for (const r of await whack.initiateAll(fresh.filter((p) => p.initiate).map((p) => p.spec.name))) if (!r.ok) throw r.error;
+    // 6. Initiation (asynchronous: status polling tells when the SAs are up), by the side the rule picks.
+    const initiate = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.fresh.filter((p) => p.initiate).map((p) => p.spec.name));
+    settle(initiate, await whack.initiateAll(initiate, { concurrency: 16 }));
 
-    this.cables.set(ep.cableName, {
-      endpoint: ep,
-      usingIp: remote.useIp,
-      usingNat: remote.useNat,
-      mode: s.mode,
-      connections: conns,
-      establishedUnixMs: previous?.establishedUnixMs ?? 0,
-    });
-    if (fresh.length) this.log.info('IPsec connections added', { cable: ep.cableName, added: fresh.map((p) => p.spec.name), initiating: fresh.some((p) => p.initiate) });
-    return remote.useIp;
+    for (const w of work) {
+      if (errors.has(w.remote)) continue;
+      const ep = w.remote.endpoint!;
+      this.cables.set(ep.cableName, {
+        endpoint: ep, usingIp: w.remote.useIp, usingNat: w.remote.useNat, mode: s.mode, connections: w.conns,
+        establishedUnixMs: w.previous?.establishedUnixMs ?? 0,
+      });
+      if (w.fresh.length) this.log.info('IPsec connections added', { cable: ep.cableName, added: w.fresh.map((p) => p.spec.name) });
+    }
+    return errors;
   }
 
   /** Removes one cable: its overlay entries, its connections, its block policy. */

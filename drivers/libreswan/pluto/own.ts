@@ -11,6 +11,7 @@
  * same network namespace. When pluto dies it is restarted with backoff and
  * the restart hooks run (connections added with whack die with pluto).
  */
+import { createWriteStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../../src/lib/errors.js';
@@ -30,7 +31,11 @@ export interface OwnPlutoOptions {
   paths?: Partial<PlutoPaths>;
   /** Start pluto in this network namespace (tests). Production: the host namespace. */
   netns?: string;
-  /** Adds --stderrlog and copies pluto's stderr to the debug log. */
+  /**
+   * Adds --stderrlog and copies pluto's stderr to the debug log. (With
+   * --stderrlog pluto leaves --logfile empty, so stderr is also appended to
+   * the log file: the SA classifier keeps working.)
+   */
   debug?: boolean;
   /** @default /usr/libexec/ipsec/pluto */
   plutoPath?: string;
@@ -46,6 +51,8 @@ export interface OwnPlutoOptions {
   stableAfterMs?: number;
   /** RLIMIT_NOFILE for pluto (via prlimit); null leaves it alone. @default 1024 */
   maxOpenFiles?: number | null;
+  /** How long stop() waits after SIGTERM before SIGKILL (pluto unroutes every connection on the way out). @default 30000 */
+  stopTimeoutMs?: number;
   /** More pluto options (after the standard ones), e.g. ['--nhelpers', '1']. */
   extraArgs?: readonly string[];
   logger?: Logger;
@@ -123,7 +130,7 @@ export class OwnPluto implements PlutoHandle {
     const child = this.child;
     if (child) {
       child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const killer = setTimeout(() => child.kill('SIGKILL'), this.options.stopTimeoutMs ?? 30_000);
       await child;
       clearTimeout(killer);
     }
@@ -208,6 +215,7 @@ export class OwnPluto implements PlutoHandle {
     const child = spawn(cmd[0]!, cmd.slice(1));
     child.stdout.resume();
     if (this.options.debug) {
+      child.stderr.pipe(createWriteStream(p.log, { flags: 'a' }));
       child.stderr.on('data', (chunk: Buffer) => this.options.logger?.debug('pluto', { stderr: chunk.toString('utf8').trimEnd() }));
     } else {
       child.stderr.resume();
