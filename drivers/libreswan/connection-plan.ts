@@ -68,6 +68,9 @@ export function planConnections(local: Endpoint, remote: NatEndpointInfo, s: Lib
   const localPreferred = s.preferredServer || local.backendConfig['preferred-server'] === 'true';
 
   if (s.mode === 'transport') {
+    // No updown script: routing is the overlay's job (table 100), and pluto runs updown once per
+    // --route, one at a time (~25 ms each): disabling it makes routing many connections cheap.
+    Object.assign(common, { updown: '%disabled' });
     const mode = operationMode(local, ep, localPreferred);
     const initiate = mode === 'client' || (mode === 'bidirectional' && local.cableName < ep.cableName);
     const end = (e: Endpoint, host: string, ikePort: number, protoPort: string) => ({ host, id: e.privateIp, ikePort, protoPort });

@@ -28,7 +28,14 @@ import {
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { VXLAN_BLOCK_PRIORITY, type NetlinkAdapter, type XfrmAdapter, type XfrmPolicyKey } from '../../src/lib/netlink/index.js';
-import { MonotonicCounter, counterWrap, type LibreswanVersion, type LoadedConnection, type TrafficRecord } from '../../src/lib/whack/index.js';
+import {
+  MonotonicCounter,
+  counterWrap,
+  loadWithAddconn,
+  type LibreswanVersion,
+  type LoadedConnection,
+  type TrafficRecord,
+} from '../../src/lib/whack/index.js';
 import { VxlanOverlay, type RemoteSpec } from '../../src/overlay/index.js';
 import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
 import type { DriverContext } from '../../src/sdk/serve.js';
@@ -41,6 +48,9 @@ import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus } from './status.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
+
+/** From this many new connections in one call on, load them with one addconn call. */
+const BULK_THRESHOLD = 8;
 
 /** What the driver remembers of each cable (persisted in its state file). */
 interface CableRecord {
@@ -69,6 +79,7 @@ export class LibreswanDriver implements CableDriver {
   private readonly cables: StateStore<CableRecord>;
   private readonly counters = new Map<string, { rx: MonotonicCounter; tx: MonotonicCounter }>();
   private readonly log: Logger;
+  private batches = 0;
 
   constructor(
     private readonly context: DriverContext,
@@ -290,14 +301,33 @@ export class LibreswanDriver implements CableDriver {
     // 3. Add, 4. route: both halves of a pair before anything can carry VXLAN.
     const ok = () => new Set(live().map((w) => w.remote));
     const add = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.fresh);
-    settle(add.map((p) => p.spec.name), await whack.addConnections(add.map((p) => p.spec), 'replace', { concurrency: 16 }));
+    const routed = new Set<string>();
+    let groupInitiate: string | undefined;
+    if (add.length >= BULK_THRESHOLD) {
+      // One addconn call per auto= value instead of two whack calls per connection: auto=route adds
+      // and routes, auto=add only adds. (Not auto=start: 4.10 then initiates without routing first,
+      // which would break the fail-closed order; initiation follows below, with whack.)
+      // The initiating ones share a fresh alias: one `whack --initiate --name <alias>` starts them all.
+      const alias = `cabled-batch-${Date.now().toString(36)}-${++this.batches}`;
+      for (const auto of ['route', 'add'] as const) {
+        const part = add.filter((p) => p.route === (auto === 'route'));
+        if (!part.length) continue;
+        const specs = part.map((p) => (p.initiate ? { ...p.spec, alias } : p.spec));
+        const r = await loadWithAddconn(whack, specs, { file: join(this.context.stateDir, `batch-${auto}.conf`), auto, logger: this.log });
+        for (const name of r.failed) fail(byName.get(name)!, new Error(`pluto did not load connection ${name} (addconn exit ${r.exitCode}); its log says why`));
+        if (auto === 'route') for (const name of r.loaded) routed.add(name);
+      }
+      groupInitiate = alias;
+    } else {
+      settle(add.map((p) => p.spec.name), await whack.addConnections(add.map((p) => p.spec), 'replace', { concurrency: 16 }));
+    }
     if (this.pluto instanceof HostPluto) {
       // Host mode: also as conn files the host's pluto loads when it restarts (auto=start for the initiating side).
       for (const p of add.filter((p) => !errors.has(byName.get(p.spec.name)!))) {
         await this.pluto.writeConnFile(p.spec, p.initiate ? 'start' : p.route ? 'route' : 'add').catch((err: unknown) => fail(byName.get(p.spec.name)!, err));
       }
     }
-    const route = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.toRoute.map((p) => p.spec.name));
+    const route = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.toRoute.map((p) => p.spec.name)).filter((n) => !routed.has(n));
     settle(route, await whack.routeAll(route, { concurrency: 16 }));
     // 5. Only then the overlay: device up, FDB entry and routes towards each remote.
     if (s.mode === 'transport' && live().length) {
@@ -312,7 +342,13 @@ export class LibreswanDriver implements CableDriver {
     }
     // 6. Initiation (asynchronous: status polling tells when the SAs are up), by the side the rule picks.
     const initiate = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.fresh.filter((p) => p.initiate).map((p) => p.spec.name));
-    settle(initiate, await whack.initiateAll(initiate, { concurrency: 16 }));
+    if (groupInitiate && initiate.length) {
+      // Every fresh initiating connection of this burst carries the alias (one that failed a phase
+      // was never loaded, or has no trap policy to carry traffic, so starting it costs nothing).
+      await whack.initiate(groupInitiate).catch((err: unknown) => initiate.forEach((n) => fail(byName.get(n)!, err)));
+    } else {
+      settle(initiate, await whack.initiateAll(initiate, { concurrency: 32 }));
+    }
 
     for (const w of work) {
       if (errors.has(w.remote)) continue;

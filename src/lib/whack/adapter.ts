@@ -6,7 +6,7 @@
  * namespace (`ip netns exec <ns>`; tests need it, the ctl socket is a path).
  * Success is decided from the output lines, not from the exit code alone.
  */
-import { run, type RunOptions, type RunResult } from '../exec/index.js';
+import { ExecError, run, type RunOptions, type RunResult } from '../exec/index.js';
 import type { Logger } from '../logger.js';
 import { mapBounded, type Settled } from './batch.js';
 import { parseBriefStatus, type BriefStatus } from './briefstatus.js';
@@ -62,6 +62,9 @@ export interface WhackResult {
   exitCode: number;
   durationMs: number;
 }
+
+/** What initiate did: whack returned, or it was still attached when the timeout hit. */
+export type InitiateOutcome = 'initiated' | 'pending';
 
 /** What addConnection did. */
 export type AddOutcome = 'added' | 'exists' | 'replaced';
@@ -158,9 +161,24 @@ export class WhackAdapter {
     await this.call(unrouteArgs(name));
   }
 
-  /** `--initiate --asynchronous`: returns at once; poll showStates()/trafficStatus() for the outcome. */
-  async initiate(name: string): Promise<void> {
-    await this.call(initiateArgs(name));
+  /**
+   * `--initiate --asynchronous`; poll showStates()/trafficStatus() for the outcome.
+   * 4.10 keeps whack attached while a CREATE_CHILD_SA on an existing IKE SA is
+   * being retransmitted, even with --asynchronous (seen: a 10 s hang when both
+   * gateways initiated at once). A timeout therefore resolves 'pending' (pluto
+   * keeps negotiating; killing whack does not stop it) instead of failing.
+   */
+  async initiate(name: string, timeoutMs = 5000): Promise<InitiateOutcome> {
+    try {
+      await this.call(initiateArgs(name), { timeoutMs });
+      return 'initiated';
+    } catch (err) {
+      if (err instanceof ExecError && err.timedOut) {
+        this.logger?.warn('whack --initiate did not return; negotiation continues in pluto', { connection: name, timeoutMs });
+        return 'pending';
+      }
+      throw err;
+    }
   }
 
   async terminate(name: string): Promise<void> {
@@ -220,7 +238,7 @@ export class WhackAdapter {
   }
 
   /** Initiates many connections (asynchronously), `concurrency` at a time. */
-  initiateAll(names: readonly string[], options: BatchOptions = {}): Promise<Settled<void>[]> {
+  initiateAll(names: readonly string[], options: BatchOptions = {}): Promise<Settled<InitiateOutcome>[]> {
     return mapBounded(names, options.concurrency ?? 8, (n) => this.initiate(n));
   }
 

@@ -108,7 +108,7 @@ function childFailure(connection: string, e: LogEvent): SaDiagnosis {
     case 'temporary-failure':
       return { ...d, verdict: 'peer-temporary-failure', reason: 'peer could not create the Child SA (TEMPORARY_FAILURE)', hint: 'libreswan 5 answers this when its kernel refuses the SA: read the peer\'s log for "Add SA"' };
     case 'no-proposal-child':
-      return { ...d, verdict: 'no-proposal', reason: 'no common ESP proposal (NO_PROPOSAL_CHOSEN)', hint: 'ceIPSecEsp / PFS groups differ between the gateways' };
+      return { ...d, verdict: 'no-proposal', reason: 'no common ESP proposal (NO_PROPOSAL_CHOSEN)', hint: 'ceIPSecEsp / PFS differ between the gateways, or between connections sharing one IKE SA (libreswan 4.10 refuses a non-PFS Child SA on the IKE SA of a PFS connection)' };
     default:
       return { ...d, verdict: 'ts-unacceptable', reason: 'peer rejected traffic selectors (TS_UNACCEPTABLE)',
         hint: 'libreswan 4.x also answers TS_UNACCEPTABLE when its kernel cannot install the SA: read the peer\'s log for "netlink response for Add SA"; otherwise the subnets or protocol/ports do not mirror each other' };

@@ -47,6 +47,7 @@ export function renderConn(version: LibreswanVersion, spec: ConnectionSpec, auto
   if (spec.updown !== undefined) {
     kv.push(['leftupdown', quote(spec.updown)], ['rightupdown', quote(spec.updown)]);
   }
+  if (spec.alias !== undefined) kv.push(['connalias', spec.alias]);
   kv.push(['auto', auto]);
   return { text: `conn ${spec.name}\n${kv.map(([k, v]) => `\t${k}=${v}\n`).join('')}\n`, warnings };
 }

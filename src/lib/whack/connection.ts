@@ -47,6 +47,11 @@ export interface ConnectionSpec {
   retransmitTimeoutSec?: number;
   /** updown script for both ends; "%disabled" skips it (much faster --route, no routes added). */
   updown?: string;
+  /**
+   * conn files only (`connalias=`): a group name; `whack --initiate --name <alias>` then starts every
+   * connection of the group with one call.
+   */
+  alias?: string;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
@@ -59,6 +64,7 @@ export function validateConnection(spec: ConnectionSpec): ConnectionSpec {
   const bad = (field: string, why: string): never => {
     throw new InvalidArgumentError(`connection ${JSON.stringify(spec.name)}: ${field}: ${why}`);
   };
+  if (spec.alias !== undefined && !NAME_RE.test(spec.alias)) bad('alias', 'use letters, digits and . _ + -');
   if (!NAME_RE.test(spec.name)) bad('name', 'use letters, digits and . _ + - (at most 128 characters)');
   if (spec.mode !== 'tunnel' && spec.mode !== 'transport') bad('mode', `must be tunnel or transport, not ${String(spec.mode)}`);
   for (const [side, end] of [['left', spec.left], ['right', spec.right]] as const) {

@@ -51,7 +51,7 @@ const RULES: Rule[] = [
   { re: /TS_UNACCEPTABLE/, kind: 'ts-unacceptable' },
   { re: /TEMPORARY_FAILURE/, kind: 'temporary-failure' },
   { re: /AUTHENTICATION_FAILED|authentication failed|authentication request rejected/i, kind: 'auth-failed' },
-  { re: /(?:IKE_AUTH|CREATE_CHILD_SA).*NO_PROPOSAL_CHOSEN|no local ESP\/AH proposal/i, kind: 'no-proposal-child' },
+  { re: /(?:IKE_AUTH|CREATE_CHILD_SA).*NO_PROPOSAL_CHOSEN|no local ESP\/AH proposal|no local proposal matches remote proposals \d+:(?:ESP|AH)/i, kind: 'no-proposal-child' },
   { re: /NO_PROPOSAL_CHOSEN|no acceptable proposal|no local proposal matches/i, kind: 'no-proposal-ike' },
   { re: /timeout exceeded after \d+ retransmits|No response \(or no acceptable response\)/, kind: 'no-answer' },
   { re: /: retransmission; will wait/, kind: 'retransmit' },

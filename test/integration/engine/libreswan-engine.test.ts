@@ -184,6 +184,35 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
         assert.equal(counts.vxlan, 0, 'clear VXLAN packets on the wire without trap policies');
       });
 
+      it('should add, route and start many cables at once (one addconn burst), each behind its block policy', async () => {
+        const g = gw[0]!;
+        // Four more gateways: addresses that exist in namespace 2 where nothing listens on IKE.
+        const extra = [3, 4, 5, 6].map((n) => ({ cluster_id: `cluster${n}`, private_ip: `172.30.5.${n}`, subnets: [`10.${n}.0.0/16`], backend: 'libreswan' }));
+        for (const e of extra) await run('ip', ['-n', gw[1]!.ns, 'addr', 'add', `${e.private_ip}/32`, 'dev', 'eth-g2']);
+        await writeFile(join(work, 'endpoints.yaml'), stringify([...ENDPOINTS, ...extra]));
+        await waitFor('five cables', async () => (await g.engine.connections()).length === 5, 20000, 200);
+        const st = await g.engine.status();
+        assert.ok(st.inSync, st.statusFailure);
+        const status = (await whack(g, '--status')).stdout;
+        const policies = (await nsExec(g.ns, 'ip', ['xfrm', 'policy', 'show'])).stdout;
+        for (const e of extra) {
+          const cable = `submariner-cable-${e.cluster_id}-${e.private_ip.replaceAll('.', '-')}`;
+          for (const half of ['-0', '-1']) {
+            const line = status.split('\n').find((l) => l.includes(`"${cable}${half}": `)) ?? '';
+            assert.match(line, /; (prospective erouted|erouted|routed)/, `${cable}${half} loaded and routed: ${line}`);
+          }
+          assert.match(policies, new RegExp(`dst ${e.private_ip.replaceAll('.', '\\.')}/32 proto udp dport 4789\\s+dir out action block`));
+        }
+        const states = parseShowStates((await whack(g, '--showstates')).stdout);
+        for (const e of extra) {
+          const cable = `submariner-cable-${e.cluster_id}-${e.private_ip.replaceAll('.', '-')}`;
+          const started = states.states.some((x) => x.connection.startsWith(cable)) || states.pending.some((x) => x.connection.startsWith(cable));
+          assert.ok(started, `initiation started for ${cable} (this side's cable name sorts first)`);
+        }
+        await writeFile(join(work, 'endpoints.yaml'), stringify(ENDPOINTS));
+        await waitFor('back to one cable', async () => (await g.engine.connections()).length === 1, 20000, 200);
+      });
+
       it("should delete exactly that endpoint's connections and policies when it leaves the endpoints file", async () => {
         const g = gw[0]!;
         await writeFile(join(work, 'endpoints.yaml'), stringify([ENDPOINTS[0]]));
