@@ -29,7 +29,7 @@ const LOCAL_IP = '10.201.255.254';
 const PSK = 'bench-psk-0123456789abcdef0123456789abcdef';
 
 function remote(i: number): Endpoint {
-  const ip = `10.201.${i >> 8}.${(i & 255) + 1}`;
+  const ip = `10.201.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
   const cluster = `c${String(i).padStart(4, '0')}`;
   return {
     clusterId: cluster, cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`, hostname: cluster,

@@ -36,9 +36,10 @@ import {
   type LoadedConnection,
   type TrafficRecord,
 } from '../../src/lib/whack/index.js';
-import { VxlanOverlay, type RemoteSpec } from '../../src/overlay/index.js';
+import { VxlanOverlay, remoteSpecOf } from '../../src/overlay/index.js';
 import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
 import type { DriverContext } from '../../src/sdk/serve.js';
+import { cableConnection, type CableRecord } from '../../src/sdk/cable-record.js';
 import { singleResult } from '../../src/sdk/results.js';
 import { StateStore } from '../../src/sdk/state-store.js';
 import { planConnections, type PlannedConnection } from './connection-plan.js';
@@ -53,13 +54,9 @@ export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
 const BULK_THRESHOLD = 8;
 
 /** What the driver remembers of each cable (persisted in its state file). */
-interface CableRecord {
-  endpoint: Endpoint;
-  usingIp: string;
-  usingNat: boolean;
+interface LibreswanCable extends CableRecord {
   mode: 'tunnel' | 'transport';
   connections: PlannedConnection[];
-  establishedUnixMs: number;
 }
 
 export interface LibreswanDeps {
@@ -76,7 +73,7 @@ export class LibreswanDriver implements CableDriver {
   private nl: NetlinkAdapter | undefined;
   private xf: XfrmAdapter | undefined;
   private version: LibreswanVersion | undefined;
-  private readonly cables: StateStore<CableRecord>;
+  private readonly cables: StateStore<LibreswanCable>;
   private readonly counters = new Map<string, { rx: MonotonicCounter; tx: MonotonicCounter }>();
   private readonly log: Logger;
   private batches = 0;
@@ -336,7 +333,7 @@ export class LibreswanDriver implements CableDriver {
       const go = live();
       const changes = await overlay.applyRemotes([], go.map((w) => {
         const prev = this.cables.get(w.remote.endpoint!.cableName);
-        return { spec: overlaySpec(w.remote.endpoint!, w.remote.useIp), previous: prev && overlaySpec(prev.endpoint, prev.usingIp) };
+        return { spec: remoteSpecOf(w.remote.endpoint!, w.remote.useIp), previous: prev && remoteSpecOf(prev.endpoint, prev.usingIp) };
       }));
       changes.forEach((c, k) => c instanceof Error && fail(go[k]!.remote, c));
     }
@@ -367,7 +364,7 @@ export class LibreswanDriver implements CableDriver {
     const record = this.cables.get(cable);
     if (!record) return;
     if (record.mode === 'transport' && this.overlay) {
-      const [change] = await this.overlay.applyRemotes([overlaySpec(record.endpoint, record.usingIp)], []);
+      const [change] = await this.overlay.applyRemotes([remoteSpecOf(record.endpoint, record.usingIp)], []);
       if (change instanceof Error) throw change;
     }
     for (const p of record.connections) await this.dropConnection(p.spec.name);
@@ -400,22 +397,12 @@ export class LibreswanDriver implements CableDriver {
     return { rx: Number(c.rx.total), tx: Number(c.tx.total) };
   }
 
-  private connection(c: CableRecord, status: ConnectionStatus, message: string, sas: Connection['sas'], rx: number, tx: number): Connection {
+  private connection(c: LibreswanCable, status: ConnectionStatus, message: string, sas: Connection['sas'], rx: number, tx: number): Connection {
     if (status === ConnectionStatus.CONNECTION_STATUS_CONNECTED && !c.establishedUnixMs) {
       c.establishedUnixMs = Date.now();
       this.cables.set(c.endpoint.cableName, c);
     }
-    return {
-      status,
-      statusMessage: message,
-      endpoint: c.endpoint,
-      usingIp: c.usingIp,
-      usingNat: c.usingNat,
-      sas,
-      rxBytes: rx,
-      txBytes: tx,
-      establishedUnixMs: status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ? c.establishedUnixMs : 0,
-    };
+    return cableConnection(c, status, message, sas, { rx, tx });
   }
 
   private async outcome(cable: string, fn: () => Promise<string>): Promise<CableResult> {
@@ -427,7 +414,4 @@ export class LibreswanDriver implements CableDriver {
   }
 }
 
-function overlaySpec(ep: Endpoint, usingIp: string): RemoteSpec {
-  return { remoteIp: usingIp, remoteVtepSourceIp: ep.privateIp, subnets: ep.subnets };
-}
 

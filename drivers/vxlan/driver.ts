@@ -17,9 +17,10 @@ import {
 import { FailedPreconditionError, InvalidArgumentError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { NetlinkAdapter } from '../../src/lib/netlink/index.js';
-import { VxlanOverlay, vtepIpFor, type RemoteChange, type RemoteSpec } from '../../src/overlay/index.js';
+import { VxlanOverlay, remoteSpecOf, vtepIpFor, type RemoteChange } from '../../src/overlay/index.js';
 import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
 import type { DriverContext } from '../../src/sdk/serve.js';
+import { cableConnection, type CableRecord } from '../../src/sdk/cable-record.js';
 import { singleResult } from '../../src/sdk/results.js';
 import { StateStore } from '../../src/sdk/state-store.js';
 import { cableStatus } from './status.js';
@@ -27,13 +28,6 @@ import { cableStatus } from './status.js';
 export const VXLAN_DRIVER_VERSION = '0.1.0';
 const DEFAULT_PORT = 4500;
 
-/** What the driver remembers of each cable (persisted in its state file). */
-interface CableRecord {
-  endpoint: Endpoint;
-  usingIp: string;
-  usingNat: boolean;
-  establishedUnixMs: number;
-}
 
 export class VxlanDriver implements CableDriver {
   private overlay: VxlanOverlay | undefined;
@@ -94,8 +88,8 @@ export class VxlanDriver implements CableDriver {
     }
     const known = removing.filter((r) => r.record);
     const outcomes = await overlay.applyRemotes(
-      known.map((r) => remoteSpec(r.record!.endpoint, r.record!.usingIp)),
-      connecting.map((c) => ({ spec: remoteSpec(c.ep, c.usingIp), previous: c.previous && remoteSpec(c.previous.endpoint, c.previous.usingIp) })),
+      known.map((r) => remoteSpecOf(r.record!.endpoint, r.record!.usingIp)),
+      connecting.map((c) => ({ spec: remoteSpecOf(c.ep, c.usingIp), previous: c.previous && remoteSpecOf(c.previous.endpoint, c.previous.usingIp) })),
     );
     const outcomeOf = new Map<object, RemoteChange | Error>();
     [...known, ...connecting].forEach((item, i) => outcomeOf.set(item, outcomes[i]!));
@@ -124,7 +118,7 @@ export class VxlanDriver implements CableDriver {
   }
 
   async getActiveConnections(): Promise<Connection[]> {
-    return this.cables.values().map((c) => connection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTED, 'installed', []));
+    return this.cables.values().map((c) => cableConnection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTED, 'installed'));
   }
 
   async getConnections(): Promise<Connection[]> {
@@ -133,7 +127,7 @@ export class VxlanDriver implements CableDriver {
     return this.cables.values().map((c) => {
       const view = { remoteIp: c.usingIp, vtep: vtepIpFor(c.endpoint.privateIp), subnets: c.endpoint.subnets, deviceName: OVERLAY_NAME };
       const s = cableStatus(view, state);
-      return connection(c, s.status, s.message, s.sas);
+      return cableConnection(c, s.status, s.message, s.sas);
     });
   }
 
@@ -160,9 +154,6 @@ export class VxlanDriver implements CableDriver {
 const OVERLAY_NAME = 'vxlan-tunnel';
 
 
-function remoteSpec(ep: Endpoint, usingIp: string): RemoteSpec {
-  return { remoteIp: usingIp, remoteVtepSourceIp: ep.privateIp, subnets: ep.subnets };
-}
 
 /** The VXLAN UDP port: the local endpoint's udp-port, else ceIPSecNATTPort, else 4500 (as Submariner). */
 function udpPort(local: Endpoint, config: Record<string, string>): number {
@@ -174,16 +165,3 @@ function udpPort(local: Endpoint, config: Record<string, string>): number {
   return port;
 }
 
-function connection(c: CableRecord, status: ConnectionStatus, message: string, sas: Connection['sas']): Connection {
-  return {
-    status,
-    statusMessage: message,
-    endpoint: c.endpoint,
-    usingIp: c.usingIp,
-    usingNat: c.usingNat,
-    sas,
-    rxBytes: 0,
-    txBytes: 0,
-    establishedUnixMs: status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ? c.establishedUnixMs : 0,
-  };
-}

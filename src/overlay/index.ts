@@ -5,7 +5,7 @@
 export { VxlanOverlay } from './vxlan-overlay.js';
 export type { DeviceResult, EnsureDeviceOptions, OverlayDeps, OverlayState, RemoteChange } from './types.js';
 export { OVERLAY_DEFAULTS, resolveOverlayOptions, type ResolvedOverlayOptions, type VxlanOverlayOptions } from './options.js';
-export { planEnsureRemote, planRemoveRemote, resolveRemote, type RemotePlan, type RemoteSpec, type ResolvedRemote } from './remote-plan.js';
+export { planEnsureRemote, planRemoveRemote, remoteSpecOf, resolveRemote, type RemotePlan, type RemoteSpec, type ResolvedRemote } from './remote-plan.js';
 export { detectUnderlay, type DetectUnderlayOptions, type Underlay } from './underlay.js';
 export {
   DEFAULT_VTEP_PREFIX,

@@ -119,3 +119,8 @@ export function planRemoveRemote(ctx: PlanContext, remote: { remoteIp: string; v
     deleteFdb: dsts.has(remote.remoteIp) ? [remote.remoteIp] : [],
   };
 }
+
+/** The overlay's view of a remote endpoint: its FDB destination, VTEP source and subnets. */
+export function remoteSpecOf(ep: { privateIp: string; subnets: readonly string[] }, usingIp: string): RemoteSpec {
+  return { remoteIp: usingIp, remoteVtepSourceIp: ep.privateIp, subnets: ep.subnets };
+}
