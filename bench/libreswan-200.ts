@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     console.log(`speed-up:                         ${(loopMs / engineMs).toFixed(1)}x`);
   } finally {
     await engine.stop('SIGTERM');
+    await engine.stopPluto();
     await deleteNetns(NS);
     await deleteNetns(PEER);
     await rm(work, { recursive: true, force: true });

@@ -199,9 +199,10 @@ export class LibreswanDriver implements CableDriver {
     }
   }
 
+  /** The process is stopping: pluto (own mode) keeps running with its SAs, for the next driver to adopt. */
   async close(): Promise<void> {
     await this.cables.flush();
-    await this.pluto?.stop();
+    await this.pluto?.release();
     this.nl?.close();
     this.xf?.close();
   }

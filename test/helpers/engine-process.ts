@@ -80,6 +80,20 @@ export class EngineProcess {
     clearTimeout(timer);
   }
 
+  /**
+   * Stops the pluto the libreswan driver started in own mode. It outlives the
+   * engine on purpose (a restarted driver adopts it), so tests end it here.
+   */
+  async stopPluto(): Promise<void> {
+    const pid = Number((await readFile(join(this.spec.runDir, 'drivers', 'pluto', 'run', 'pluto.pid'), 'utf8').catch(() => '')).trim());
+    if (!pid) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+
   async log(): Promise<string> {
     return readFile(this.logPath, 'utf8').catch(() => '');
   }

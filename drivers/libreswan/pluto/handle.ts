@@ -35,8 +35,10 @@ export interface PlutoHandle {
   onRestart(hook: RestartHook): () => void;
   /** Replaces the driver's PSK entries and makes pluto reload them. PSKs never reach a command line or a log. */
   writeSecrets(entries: readonly SecretEntry[]): Promise<void>;
-  /** own: stops pluto; host: stops watching (never touches the host's pluto). */
+  /** own: stops pluto (its SAs go with it); host: stops watching (never touches the host's pluto). */
   stop(): Promise<void>;
+  /** Stops watching and leaves pluto running with its SAs, for the next driver instance to adopt. */
+  release(): Promise<void>;
   /** The current pluto pid, when known. */
   pid(): number | undefined;
 }

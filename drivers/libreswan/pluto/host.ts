@@ -122,6 +122,11 @@ export class HostPluto implements PlutoHandle {
     await rm(this.connFile(name), { force: true });
   }
 
+  /** Same as stop(): the host's pluto is never ours to stop. */
+  release(): Promise<void> {
+    return this.stop();
+  }
+
   /** Stops watching. The host's pluto is left alone. */
   async stop(): Promise<void> {
     this.stopped = true;

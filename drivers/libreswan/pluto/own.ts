@@ -3,7 +3,11 @@
  *   [ip netns exec NS] [prlimit --nofile=1024:1024] /usr/libexec/ipsec/pluto --config F --rundir D
  *       --nssdir N --secretsfile S --logfile L --dumpdir D --nofork --use-xfrm [--stderrlog]
  * --config comes first (its `config setup` would override earlier options);
- * --nofork keeps pluto our child and lets it replace a stale pid file.
+ * --nofork keeps pluto in the foreground of the process we start and lets it
+ * replace a stale pid file. pluto is started detached: it outlives the driver
+ * process, and a restarted driver ADOPTS the pluto that answers on its rundir
+ * (same SAs, nothing renegotiated) instead of starting another. Only stop()
+ * (the driver's Cleanup) ends it; release() leaves it running.
  * The open-file limit is capped (default 1024) because pluto walks every
  * possible fd at start and hangs for minutes under a huge container limit
  * (libreswan#373; OVN/CNO run `ulimit -n 1024` for the same reason).
@@ -11,11 +15,10 @@
  * same network namespace. When pluto dies it is restarted with backoff and
  * the restart hooks run (connections added with whack die with pluto).
  */
-import { createWriteStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../../src/lib/errors.js';
-import { type ChildProcess, spawn } from '../../../src/lib/exec/index.js';
+import { spawnDaemon } from '../../../src/lib/exec/index.js';
 import type { Logger } from '../../../src/lib/logger.js';
 import { WhackAdapter } from '../../../src/lib/whack/index.js';
 import { assertNoOtherIkeDaemon } from './detect.js';
@@ -80,7 +83,7 @@ export class OwnPluto implements PlutoHandle {
   private readonly hooks: RestartHooks;
   private gate = gate();
   private loop: Promise<void> | undefined;
-  private child: ChildProcess | undefined;
+  private proc: PlutoProcess | undefined;
   private currentPid: number | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -121,21 +124,31 @@ export class OwnPluto implements PlutoHandle {
 
   async writeSecrets(entries: readonly SecretEntry[]): Promise<void> {
     await writeSecretsFile(this.paths.secrets, entries);
-    if (this.child) await this.whack.rereadSecrets();
+    if (this.proc) await this.whack.rereadSecrets();
   }
 
+  /** Stops pluto (SIGTERM: it deletes its SAs and policies), then stops watching. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    const child = this.child;
-    if (child) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), this.options.stopTimeoutMs ?? 30_000);
-      await child;
+    const proc = this.proc;
+    if (proc) {
+      proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), this.options.stopTimeoutMs ?? 30_000);
+      await proc.exited;
       clearTimeout(killer);
     }
     await this.loop;
     this.gate.reject(new UnavailableError('pluto handle is stopped'));
+  }
+
+  /** Stops watching; pluto keeps running with its SAs for the next driver to adopt. */
+  async release(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    this.proc?.release();
+    await this.loop;
+    this.gate.reject(new UnavailableError('pluto handle is released'));
   }
 
   private async supervise(): Promise<void> {
@@ -143,9 +156,9 @@ export class OwnPluto implements PlutoHandle {
     let first = true;
     let reason = '';
     while (!this.stopping) {
-      let child: ChildProcess;
+      let proc: PlutoProcess;
       try {
-        ({ child } = await this.startOnce());
+        proc = await this.startOnce();
       } catch (err) {
         if (first || this.stopping) {
           this.gate.reject(err);
@@ -159,18 +172,18 @@ export class OwnPluto implements PlutoHandle {
         continue;
       }
       const previousPid = this.currentPid;
-      this.currentPid = child.pid;
-      this.child = child;
+      this.currentPid = proc.pid;
+      this.proc = proc;
       this.gate.resolve();
-      if (!first) await this.hooks.fire({ mode: 'own', ...(child.pid ? { pid: child.pid } : {}), ...(previousPid ? { previousPid } : {}), reason });
+      if (!first) await this.hooks.fire({ mode: 'own', pid: proc.pid, ...(previousPid ? { previousPid } : {}), reason });
       first = false;
       const upAt = Date.now();
-      const result = await child;
-      this.child = undefined;
+      const ended = await proc.exited;
+      this.proc = undefined;
       if (this.stopping) break;
-      reason = `pluto exited (${result.signal ? `signal ${result.signal}` : `exit code ${String(result.exitCode)}`})`;
+      reason = `pluto exited (${ended})`;
       const tail = (await readLogTail(this.paths.log, 4096)).slice(-5);
-      this.options.logger?.error(`${reason}; restarting`, { pid: child.pid, lastLog: tail });
+      this.options.logger?.error(`${reason}; restarting`, { pid: proc.pid, lastLog: tail });
       this.gate = gate();
       if (Date.now() - upAt > (this.options.stableAfterMs ?? 30_000)) attempt = 0;
       await this.sleep(this.delay(attempt++));
@@ -189,16 +202,20 @@ export class OwnPluto implements PlutoHandle {
   }
 
   /**
-   * Prepares files, refuses a second IKE daemon, spawns pluto and waits until
-   * it answers. (The child is wrapped: a ChildProcess is a thenable, and
-   * returning it bare from an async function would wait for pluto to exit.)
+   * Adopts the pluto that already answers on our rundir (left by an earlier
+   * driver instance), or prepares files, refuses a second IKE daemon, starts
+   * pluto detached and waits until it answers.
    */
-  private async startOnce(): Promise<{ child: ChildProcess }> {
+  private async startOnce(): Promise<PlutoProcess> {
     const { netns } = this.options;
     await preparePlutoFiles(this.paths);
     const holder = await readPidFile(join(this.paths.rundir, 'pluto.pid'));
     if (holder !== undefined && (await isLivePluto(holder))) {
-      throw new FailedPreconditionError(`pluto pid ${holder} already runs with rundir ${this.paths.rundir}; use ceIPSecPlutoMode: host with ceIPSecPlutoSocket=${this.socket}, or stop it`);
+      if (await this.whack.ping(2000)) {
+        this.options.logger?.info('adopted the running pluto (its SAs are kept)', { pid: holder });
+        return adopted(holder);
+      }
+      throw new FailedPreconditionError(`pluto pid ${holder} holds rundir ${this.paths.rundir} but does not answer on ${this.socket}; stop it (kill ${holder}) or use ceIPSecPlutoMode: host`);
     }
     await assertNoOtherIkeDaemon(netns);
     await removeStaleRunFiles(this.paths.rundir);
@@ -212,30 +229,74 @@ export class OwnPluto implements PlutoHandle {
       cmd = ['/usr/bin/prlimit', `--nofile=${nofile}:${nofile}`, ...cmd];
     }
     if (netns) cmd = ['ip', 'netns', 'exec', netns, ...cmd];
-    const child = spawn(cmd[0]!, cmd.slice(1));
-    child.stdout.resume();
-    if (this.options.debug) {
-      child.stderr.pipe(createWriteStream(p.log, { flags: 'a' }));
-      child.stderr.on('data', (chunk: Buffer) => this.options.logger?.debug('pluto', { stderr: chunk.toString('utf8').trimEnd() }));
-    } else {
-      child.stderr.resume();
-    }
-    let exited = false;
-    void child.then(() => { exited = true; });
+    // --stderrlog empties the log file: in debug mode stderr is appended to it instead.
+    const daemon = spawnDaemon(cmd[0]!, cmd.slice(1), this.options.debug ? { stderrFile: p.log } : {});
+    let exited: string | undefined;
+    void daemon.exited.then((r) => { exited = r.signal ? `signal ${r.signal}` : `exit code ${String(r.exitCode)}`; });
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
     for (;;) {
       if (exited) {
-        const result = await child;
         const tail = (await readLogTail(p.log, 8192)).slice(-5).join(' | ');
-        throw new UnavailableError(`pluto exited during start (${result.signal ?? `exit code ${String(result.exitCode)}`}): ${tail || 'no log'}`);
+        throw new UnavailableError(`pluto exited during start (${exited}): ${tail || 'no log'}`);
       }
-      if (await this.whack.ping(1000)) return { child };
+      if (await this.whack.ping(1000)) return started(daemon.pid, daemon.exited);
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        await child;
+        kill(daemon.pid, 'SIGKILL');
+        await daemon.exited;
         throw new UnavailableError(`pluto did not answer on ${this.socket} within ${this.options.readyTimeoutMs ?? 30_000} ms`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+/** A pluto we watch: started by us (its exit is reported) or adopted (its pid is polled). */
+interface PlutoProcess {
+  pid: number;
+  /** Settles with how it ended, or with "released" after release(). */
+  exited: Promise<string>;
+  kill(signal: NodeJS.Signals): void;
+  /** Stop watching without touching the process. */
+  release(): void;
+}
+
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function started(pid: number, exit: Promise<{ exitCode?: number; signal?: string }>): PlutoProcess {
+  let release: (reason: string) => void = () => undefined;
+  const released = new Promise<string>((resolve) => (release = resolve));
+  const ended = exit.then((r) => (r.signal ? `signal ${r.signal}` : `exit code ${String(r.exitCode)}`));
+  return { pid, exited: Promise.race([ended, released]), kill: (signal) => kill(pid, signal), release: () => release('released') };
+}
+
+function adopted(pid: number): PlutoProcess {
+  let timer: NodeJS.Timeout | undefined;
+  let settle: (reason: string) => void = () => undefined;
+  const exited = new Promise<string>((resolve) => {
+    settle = resolve;
+    timer = setInterval(() => {
+      void isLivePluto(pid).then((alive) => {
+        if (!alive) {
+          clearInterval(timer);
+          resolve('exited (an adopted pluto: no exit status)');
+        }
+      });
+    }, 500);
+    timer.unref();
+  });
+  return {
+    pid,
+    exited,
+    kill: (signal) => kill(pid, signal),
+    release: () => {
+      clearInterval(timer);
+      settle('released');
+    },
+  };
 }

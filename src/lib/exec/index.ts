@@ -88,3 +88,29 @@ export function spawn(file: string, args: readonly string[], options: SpawnOptio
     extendEnv: options.extendEnv ?? true,
   });
 }
+
+export interface DaemonOptions {
+  /** Append the daemon's stderr to this file (stdout is discarded); default: both discarded. */
+  stderrFile?: string;
+}
+
+/**
+ * A daemon that must outlive this process (pluto in own mode: a restarted
+ * driver adopts it instead of tearing the SAs down). Detached, in its own
+ * process group, not killed when we exit, and not keeping our event loop
+ * alive. `exited` settles when it ends while we are still here.
+ */
+export function spawnDaemon(file: string, args: readonly string[], options: DaemonOptions = {}): { pid: number; exited: Promise<{ exitCode?: number; signal?: string }> } {
+  const child = execa(file, args, {
+    detached: true,
+    cleanup: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: options.stderrFile ? { file: options.stderrFile, append: true } : 'ignore',
+    reject: false,
+  });
+  if (child.pid === undefined) throw new ExecError(`${file}: could not be started`, file, undefined, '', false);
+  child.unref();
+  const exited = child.then((r) => ({ exitCode: r.exitCode, signal: r.signal }));
+  return { pid: child.pid, exited };
+}

@@ -89,6 +89,7 @@ describe('engine with the libreswan driver on a host pluto it does not own (inte
   after(async function () {
     await e1?.stop('SIGTERM');
     await e2?.stop('SIGTERM');
+    await e2?.stopPluto();
     if (this.currentTest?.state === 'failed') process.stderr.write(`--- engine1 ---\n${(await e1?.log())?.slice(-3000)}\n`);
     pluto?.kill('SIGKILL');
     await deleteNetns(ns1);
