@@ -46,7 +46,7 @@ import { planConnections, type PlannedConnection } from './connection-plan.js';
 import { transportOverhead } from './overhead.js';
 import { HostPluto, createPluto, readLogTail, type PlutoHandle, type SecretEntry } from './pluto/index.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
-import { cableStatus } from './status.js';
+import { cableStatus, indexLog } from './status.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
 
@@ -172,11 +172,14 @@ export class LibreswanDriver implements CableDriver {
     const whack = this.pluto.whack;
     const [states, traffic] = await Promise.all([whack.showStates(), whack.trafficStatus()]);
     const logLines = this.pluto.logFile ? await readLogTail(this.pluto.logFile).catch(() => []) : [];
+    const logEvents = indexLog(logLines);
+    const byName = new Map<string, TrafficRecord[]>();
+    for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
     return this.cables.values().map((c) => {
       const kind = c.mode === 'transport' ? 'esp-transport' : 'esp-tunnel';
       const st = cableStatus(
         c.connections.map((p) => ({ name: p.spec.name, kind, carries: p.carries })),
-        { states, traffic, logLines },
+        { states, traffic, logLines, logEvents, trafficByConnection: byName },
         (name, records) => this.bytes(name, records),
       );
       return this.connection(c, st.status, st.message, st.sas, st.rxBytes, st.txBytes);

@@ -10,13 +10,28 @@ import {
   SaState,
   type SecurityAssociation,
 } from '../../src/generated/cabled/driver/v1/driver.js';
-import { classifySa, type ShowStates, type TrafficRecord } from '../../src/lib/whack/index.js';
+import { classifySa, parseLogEvents, type LogEvent, type ShowStates, type TrafficRecord } from '../../src/lib/whack/index.js';
 
 export interface PlutoView {
   states: ShowStates;
   traffic: TrafficRecord[];
   /** pluto's recent log lines (own mode), oldest first; empty in host mode. */
   logLines: readonly string[];
+  /** The same lines parsed once and grouped by connection (see indexLog). */
+  logEvents: ReadonlyMap<string, LogEvent[]>;
+  /** --trafficstatus records grouped by connection. */
+  trafficByConnection: ReadonlyMap<string, TrafficRecord[]>;
+}
+
+/** Parses pluto's log once and groups the events by connection name. */
+export function indexLog(lines: readonly string[]): Map<string, LogEvent[]> {
+  const byConnection = new Map<string, LogEvent[]>();
+  for (const e of parseLogEvents(lines)) {
+    let list = byConnection.get(e.connection);
+    if (!list) byConnection.set(e.connection, (list = []));
+    list.push(e);
+  }
+  return byConnection;
 }
 
 export interface CableSaSpec {
@@ -40,8 +55,8 @@ export function cableStatus(conns: readonly CableSaSpec[], view: PlutoView, coun
   let rxBytes = 0;
   let txBytes = 0;
   for (const c of conns) {
-    const records = view.traffic.filter((t) => t.connection === c.name);
-    const diag = classifySa({ connection: c.name, logLines: view.logLines, states: view.states, traffic: records });
+    const records = view.trafficByConnection.get(c.name) ?? [];
+    const diag = classifySa({ connection: c.name, logLines: view.logLines, logEvents: view.logEvents.get(c.name) ?? [], states: view.states, traffic: records });
     const bytes = counters(c.name, records);
     rxBytes += bytes.rx;
     txBytes += bytes.tx;

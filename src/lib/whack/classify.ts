@@ -33,6 +33,12 @@ export interface ClassifyInput {
   connection: string;
   /** pluto log lines (timestamps allowed) or whack output, oldest first. */
   logLines?: readonly string[];
+  /**
+   * The same lines already parsed (parseLogEvents), e.g. once for many
+   * connections: classifying N connections then costs one parse, not N.
+   * Events of other connections are ignored.
+   */
+  logEvents?: readonly LogEvent[];
   states?: ShowStates;
   traffic?: readonly TrafficRecord[];
 }
@@ -57,7 +63,7 @@ export function classifySa(input: ClassifyInput): SaDiagnosis {
       input.states?.states.some((s) => s.connection === connection && s.kind === 'child' && s.established)) {
     return { ...base, verdict: 'established', reason: 'Child SA established' };
   }
-  const events = parseLogEvents(input.logLines ?? []).filter((e) => e.connection === connection);
+  const events = (input.logEvents ?? parseLogEvents(input.logLines ?? [])).filter((e) => e.connection === connection);
   const lastUp = lastIndex(events, (e) => e.kind === 'child-established');
   const since = events.slice(lastUp + 1);
   if (lastUp >= 0 && !input.states && since.every((e) => e.kind === 'ike-established' || e.kind === 'retransmit')) {
