@@ -146,10 +146,10 @@ export class LibreswanDriver implements CableDriver {
     const refused = new Map<NatEndpointInfo, string>();
     for (const remote of connect) {
       const ep = remote.endpoint!;
+      const conns = ep.clusterId === this.local!.clusterId ? [] : planConnections(this.local!, remote, s);
       if (ep.clusterId === this.local!.clusterId) refused.set(remote, `endpoint ${ep.cableName} is in the local cluster`);
-      else if (s.mode === 'tunnel' && planConnections(this.local!, remote, s).length === 0) {
-        refused.set(remote, `no subnet pair to protect between ${this.local!.cableName} and ${ep.cableName}: both need subnets`);
-      } else planned.set(remote, planConnections(this.local!, remote, s));
+      else if (conns.length === 0) refused.set(remote, `no subnet pair to protect between ${this.local!.cableName} and ${ep.cableName}: both need subnets`);
+      else planned.set(remote, conns);
     }
     if (planned.size) await this.writeSecrets([...planned.values()].flat());
     const loaded = planned.size ? await this.pluto!.whack.connections() : new Map<string, LoadedConnection>();
