@@ -11,9 +11,16 @@
  * selectors and no subnets:
  *   `<cable>-0`: local udp/<vxlan port> <-> remote udp (any port)
  *   `<cable>-1`: local udp (any port)   <-> remote udp/<vxlan port>
- * Both gateways add and route both; only one initiates the pair (when both
- * do, libreswan builds duplicate Child SAs): the preferred server never
- * initiates, otherwise the gateway with the smaller cable name does.
+ * Both gateways add both; only one initiates the pair (when both do,
+ * libreswan builds duplicate Child SAs): the preferred server never
+ * initiates, otherwise the gateway with the smaller cable name does. Only the
+ * initiating side routes (installs trap policies): on the other side a trap
+ * policy turns its first outgoing VXLAN packet into an on-demand initiation
+ * (ACQUIRE), i.e. both sides initiate after all. Measured in the stock-kernel
+ * guest: duplicate Child SAs, one side sending with an SPI the other never
+ * installed, and a cable reported connected that carried nothing. The
+ * responder stays fail-closed through its block policy, and pluto installs
+ * its IPsec policies when the initiator's Child SAs arrive.
  */
 import type { Endpoint, NatEndpointInfo } from '../../src/generated/cabled/driver/v1/driver.js';
 import type { ConnectionSpec } from '../../src/lib/whack/index.js';
@@ -78,13 +85,13 @@ export function planConnections(local: Endpoint, remote: NatEndpointInfo, s: Lib
     return [
       {
         spec: { name: `${ep.cableName}-0`, mode: 'transport', left: end(local, local.privateIp, localPort, vx), right: end(ep, remote.useIp, remotePort, 'udp'), ...common },
-        route: true,
+        route: initiate,
         initiate,
         carries: `VXLAN from ${ep.cableName} (udp/${s.vxlanPort} here)`,
       },
       {
         spec: { name: `${ep.cableName}-1`, mode: 'transport', left: end(local, local.privateIp, localPort, 'udp'), right: end(ep, remote.useIp, remotePort, vx), ...common },
-        route: true,
+        route: initiate,
         initiate,
         carries: `VXLAN to ${ep.cableName} (udp/${s.vxlanPort} there)`,
       },

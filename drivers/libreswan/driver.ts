@@ -7,8 +7,9 @@
  *
  * Transport mode fails closed. Per remote, in this order:
  *   1. a BLOCK policy for clear UDP to the VXLAN port towards that gateway;
- *   2. both halves of the pair added and routed (pluto's trap policies, which
- *      beat the block, send matching packets to IKE instead of the wire);
+ *   2. both halves of the pair added, and routed on the initiating side
+ *      (pluto's trap policies, which beat the block, send matching packets to
+ *      IKE instead of the wire; see connection-plan.ts for why only there);
  *   3. only then the device up, the FDB entry and the routes, so VXLAN can
  *      be sent to that gateway at all;
  *   4. initiation, by the one side the pair's rule picks.

@@ -1,0 +1,230 @@
+/**
+ * The guest's scenarios: two gateways (namespaces `e2e-a`, `e2e-b`) joined by a
+ * veth pair (172.31.255.1/.2), a cluster-subnet address on lo in each
+ * (10.1.0.1, 10.2.0.1), egress captures on both veth ends started before the
+ * engines, one real cabled engine per namespace (plain VXLAN driver, or the
+ * libreswan driver with its own pluto), pings and a clear UDP probe, two
+ * cablectl readings, the kernel's XFRM state, packet counts per class,
+ * optionally a fail-closed phase and iperf3 figures. Each scenario cleans its
+ * namespaces and processes up.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
+import { CABLECTL_MAIN, EngineProcess } from '../../helpers/engine-process.js';
+import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import type { ConnectionReading, GuestJob, IperfResult, PingResult, ScenarioName, ScenarioResult } from '../harness/types.js';
+import { inNs, must, sh, sleep, startInNs, stopChild, until } from './sh.js';
+import { countPcap, startCapture, stopCaptures, sumCounts, type Capture } from './wire.js';
+
+export const PSK = 'cabled-e2e-psk-0123456789abcdef0123456789';
+const A = { ns: 'e2e-a', dev: 'ea', ip: '172.31.255.1', sub: '10.1.0.0/16', host: '10.1.0.1', cluster: 'cluster1' };
+const B = { ns: 'e2e-b', dev: 'eb', ip: '172.31.255.2', sub: '10.2.0.0/16', host: '10.2.0.1', cluster: 'cluster2' };
+type Side = typeof A;
+const CABLE_A_TO_B = 'submariner-cable-cluster2-172-31-255-2';
+
+/** Logs a progress line on the console (the host shows it). */
+export function say(msg: string): void {
+  process.stdout.write(`E2E: ${msg}\n`);
+}
+
+async function topology(): Promise<void> {
+  for (const s of [A, B]) {
+    await sh('ip', ['netns', 'del', s.ns]);
+    await must('ip', ['netns', 'add', s.ns]);
+    await must('ip', ['-n', s.ns, 'link', 'set', 'lo', 'up']);
+    await must('ip', ['-n', s.ns, 'addr', 'add', `${s.host}/32`, 'dev', 'lo']);
+  }
+  await must('ip', ['-n', A.ns, 'link', 'add', A.dev, 'type', 'veth', 'peer', 'name', B.dev, 'netns', B.ns]);
+  for (const s of [A, B]) {
+    await must('ip', ['-n', s.ns, 'addr', 'add', `${s.ip}/24`, 'dev', s.dev]);
+    await must('ip', ['-n', s.ns, 'link', 'set', s.dev, 'up']);
+  }
+}
+
+/** `ping -c count` from `from` to `to` in `side`'s namespace. */
+export async function ping(side: Side, from: string, to: string, count = 5, waitS = 2): Promise<PingResult> {
+  const o = await inNs(side.ns, 'ping', ['-n', '-c', String(count), '-i', '0.2', '-W', String(waitS), '-I', from, to], 60000);
+  const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(o.stdout);
+  return { from, to, transmitted: Number(m?.[1] ?? count), received: Number(m?.[2] ?? 0) };
+}
+
+/** Reads side A's cable towards B with the real cablectl. */
+async function cablectl(runDir: string, t0: number): Promise<ConnectionReading> {
+  const out = await must(process.execPath, [CABLECTL_MAIN, '--socket', join(runDir, 'engine.sock'), 'connections', '-o', 'json'], 60000);
+  type Json = { status?: string; statusMessage?: string; rxBytes?: string | number; txBytes?: string | number; endpoint?: { clusterId?: string };
+    sas?: { name?: string; kind?: string; state?: string; rxBytes?: string | number; txBytes?: string | number }[] };
+  const conns = (JSON.parse(out) as { connections: Json[] }).connections;
+  const c = conns.find((x) => x.endpoint?.clusterId === B.cluster);
+  if (!c) throw new Error(`cablectl lists no connection to ${B.cluster}: ${out}`);
+  return {
+    at: (Date.now() - t0) / 1000,
+    status: c.status ?? '', statusMessage: c.statusMessage ?? '',
+    rxBytes: Number(c.rxBytes ?? 0), txBytes: Number(c.txBytes ?? 0),
+    sas: (c.sas ?? []).map((s) => ({ name: s.name ?? '', kind: s.kind ?? '', state: s.state ?? '', rxBytes: Number(s.rxBytes ?? 0), txBytes: Number(s.txBytes ?? 0) })),
+  };
+}
+
+/** iperf3 TCP for `seconds` from `from` (in A) to `to` (in B). */
+async function iperf(path: string, from: string, to: string, seconds = 5): Promise<IperfResult> {
+  const server = startInNs(B.ns, 'iperf3', ['-s', '-1', '--forceflush', '-B', to]);
+  try {
+    await until('iperf3 server listening', async () => server.output().includes('Server listening'), 30000, 200);
+    const o = await inNs(A.ns, 'iperf3', ['-c', to, '-B', from, '-t', String(seconds), '-J'], (seconds + 20) * 1000);
+    if (!o.stdout.trim()) throw new Error(`iperf3 ${path}: no output (exit ${o.code}): ${o.stderr}`);
+    const j = JSON.parse(o.stdout) as { end?: { sum_received?: { bits_per_second?: number }; sum_sent?: { retransmits?: number } }; error?: string };
+    if (j.error || !j.end?.sum_received) throw new Error(`iperf3 ${path}: ${j.error ?? o.stderr}`);
+    return { path, mbps: Math.round((j.end.sum_received.bits_per_second ?? 0) / 1e5) / 10, retransmits: j.end.sum_sent?.retransmits ?? -1, seconds };
+  } finally {
+    await stopChild(server.child, 3000);
+  }
+}
+
+function endpointsFile(dir: string, backend: string): string {
+  const udp = backend === 'vxlan' ? { backend_config: { 'udp-port': '4789' } } : {};
+  const eps = [A, B].map((s, i) => ({ cluster_id: s.cluster, hostname: `gw${i + 1}`, private_ip: s.ip, subnets: [s.sub], backend, ...udp }));
+  const path = join(dir, 'endpoints.yaml');
+  writeFileSync(path, stringify(eps));
+  return path;
+}
+
+function configFor(name: ScenarioName): string | undefined {
+  if (name === 'transport') return `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${PSK}"\n`;
+  if (name === 'tunnel') return `ceIPSecMode: "tunnel"\nceIPSecPSK: "${PSK}"\n`;
+  return undefined;
+}
+
+const plutoPid = (runDir: string): number => {
+  const f = join(runDir, 'drivers', 'pluto', 'run', 'pluto.pid');
+  return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : 0;
+};
+
+/** Runs one scenario; never throws (a failure is recorded in the result). */
+export async function runScenario(name: ScenarioName, job: GuestJob, outDir: string): Promise<ScenarioResult> {
+  const res: ScenarioResult = { name, completed: false, timings: {}, pings: [], connections: [], notes: [], iperf: [] };
+  const t0 = Date.now();
+  const mark = (what: string) => {
+    res.timings[what] = Math.round((Date.now() - t0) / 100) / 10;
+    say(`${name}: ${what} at ${res.timings[what]} s`);
+  };
+  const work = join(process.env.TMPDIR ?? '/run/tmp', `e2e-${name}`);
+  const out = join(outDir, name);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  const engines: EngineProcess[] = [];
+  let captures: Capture[] = [];
+  try {
+    await topology();
+    captures = [await startCapture(A.ns, A.dev, join(work, 'wire-a.pcap')), await startCapture(B.ns, B.dev, join(work, 'wire-b.pcap'))];
+    mark('captures listening');
+
+    const backend = name === 'vxlan' ? 'vxlan' : 'libreswan';
+    const endpointsPath = endpointsFile(work, backend);
+    for (const [i, s] of [A, B].entries()) {
+      const runDir = join(work, `run-${i ? 'b' : 'a'}`);
+      const extraArgs = ['--driver', backend];
+      const config = configFor(name);
+      if (config) {
+        const configDir = join(work, `config-${i ? 'b' : 'a'}`);
+        writeKubeletVolume(configDir, { ceCustomConfig: config });
+        extraArgs.push('--config', configDir);
+      } else {
+        extraArgs.push('--backend-config', 'udp-port=4789');
+      }
+      engines.push(new EngineProcess({ ns: s.ns, clusterId: s.cluster, privateIp: s.ip, subnets: [s.sub], endpointsPath, runDir, extraArgs }));
+    }
+    for (const e of engines) e.start();
+    mark('engines started');
+    await until('both cables connected', async () => {
+      const all = await Promise.all(engines.map((e) => e.connections().catch(() => [])));
+      return all.every((cs) => cs.length === 1 && cs[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+    }, 120000, 500);
+    mark('both cables connected');
+
+    if (name === 'tunnel') {
+      // Tunnel mode needs a route to the remote subnet sourced from the local subnet (Submariner's route agent adds it).
+      for (const [s, peer] of [[A, B], [B, A]] as const) {
+        const r = await inNs(s.ns, 'ip', ['route', 'get', peer.host, 'from', s.host]);
+        if (r.code !== 0) {
+          await must('ip', ['-n', s.ns, 'route', 'replace', peer.sub, 'via', peer.ip, 'src', s.host]);
+          res.notes.push(`${s.ns}: no route to ${peer.sub} after connect; the test added one via ${peer.ip} src ${s.host}`);
+        }
+      }
+    }
+
+    res.pings.push(await ping(A, A.host, B.host));
+    mark('first ping');
+    await sleep(1500);
+    res.connections.push(await cablectl(engines[0]!.spec.runDir, t0));
+    res.pings.push(await ping(B, B.host, A.host));
+    res.pings.push(await ping(A, A.host, B.host));
+    await inNs(A.ns, 'bash', ['-c', `echo e2e-probe > /dev/udp/${B.ip}/5555`]);
+    await sleep(1500);
+    res.connections.push(await cablectl(engines[0]!.spec.runDir, t0));
+    mark('pings and cablectl readings');
+    res.xfrmState = (await inNs(A.ns, 'ip', ['xfrm', 'state'])).stdout;
+    res.xfrmPolicy = (await inNs(A.ns, 'ip', ['xfrm', 'policy'])).stdout;
+
+    await stopCaptures(captures);
+    const perEnd = { a: await countPcap(captures[0]!.file), b: await countPcap(captures[1]!.file) };
+    captures = [];
+    res.wirePerEnd = perEnd;
+    res.wire = sumCounts([perEnd.a, perEnd.b]);
+    mark('wire counted');
+
+    if (job.perf) {
+      // Before the fail-closed phase, which leaves side B without SAs. A failed run is recorded, not fatal.
+      const runs: [string, string, string][] = name === 'vxlan' ? [['plain veth', A.ip, B.ip], ['plain VXLAN', A.host, B.host]]
+        : [[name === 'transport' ? 'VXLAN over transport ESP' : 'tunnel-mode ESP', A.host, B.host]];
+      for (const [label, from, to] of runs) {
+        res.iperf.push(await iperf(label, from, to).catch((err: unknown) => ({ path: label, mbps: 0, retransmits: -1, seconds: 5, error: String(err) })));
+      }
+      mark('iperf3');
+    }
+
+    if (name === 'transport' && job.failClosed) {
+      const runB = engines[1]!.spec.runDir;
+      const pid = plutoPid(runB);
+      if (!pid) throw new Error(`no pluto.pid under ${runB}`);
+      const fc = [await startCapture(A.ns, A.dev, join(work, 'fc-a.pcap')), await startCapture(B.ns, B.dev, join(work, 'fc-b.pcap'))];
+      // pluto of side B stopped (SIGSTOP, so the driver does not restart it during the check) and B's SAs gone:
+      // nothing can negotiate new ones; VXLAN must be dropped, never sent in clear.
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await must('ip', ['-n', B.ns, 'xfrm', 'state', 'flush']);
+        const pingAtoB = await ping(A, A.host, B.host, 5, 1);
+        const pingBtoA = await ping(B, B.host, A.host, 5, 1);
+        await stopCaptures(fc);
+        const wire = sumCounts([await countPcap(fc[0]!.file), await countPcap(fc[1]!.file)]);
+        res.failClosed = { how: `SIGSTOP pluto (pid ${pid}) of ${B.ns} and ip xfrm state flush there`, pingAtoB, pingBtoA, wire };
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      mark('fail-closed phase');
+    }
+
+    res.completed = true;
+  } catch (err) {
+    res.error = err instanceof Error ? err.stack ?? err.message : String(err);
+    say(`${name}: FAILED ${res.error}`);
+  } finally {
+    await stopCaptures(captures).catch(() => undefined);
+    const pids = engines.map((e) => plutoPid(e.spec.runDir));
+    for (const e of engines) await e.stop('SIGTERM', 15000).catch(() => undefined);
+    for (const pid of pids) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    // Logs and pcaps out through the results share, for whoever reads a failure.
+    for (const [i, e] of engines.entries()) {
+      const side = i ? 'b' : 'a';
+      for (const [src, dst] of [[e.logPath, `engine-${side}.log`], [join(e.spec.runDir, 'drivers', 'pluto', 'pluto.log'), `pluto-${side}.log`]] as const) {
+        if (existsSync(src)) copyFileSync(src, join(out, dst));
+      }
+    }
+    for (const f of ['wire-a.pcap', 'wire-b.pcap', 'fc-a.pcap', 'fc-b.pcap']) if (existsSync(join(work, f))) copyFileSync(join(work, f), join(out, f));
+    for (const s of [A, B]) await sh('ip', ['netns', 'del', s.ns]);
+    rmSync(work, { recursive: true, force: true });
+    mark('cleaned up');
+  }
+  return res;
+}

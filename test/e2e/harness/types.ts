@@ -1,0 +1,122 @@
+/**
+ * The contract between the host side of the end-to-end harness (which boots
+ * the guest) and the guest program (which runs the scenarios inside it): the
+ * job the host writes into the results share, and the result the guest
+ * writes back as `result.json`. Plain JSON, no classes.
+ */
+
+/** A scenario the guest program knows how to run. */
+export type ScenarioName = 'vxlan' | 'transport' | 'tunnel';
+
+/** What the host asks the guest to do (`job.json` in the results share). */
+export interface GuestJob {
+  /** Run sequentially, namespaces cleaned between them. */
+  scenarios: ScenarioName[];
+  /** Also run iperf3 (5 s TCP) in each scenario. */
+  perf: boolean;
+  /** For `transport`: also stop one pluto and check that VXLAN fails closed. */
+  failClosed: boolean;
+}
+
+/** Packet counts per class, from `tcpdump -Q out` captures (one line per packet). */
+export interface WireCounts {
+  /** Outer UDP to or from port 4789: VXLAN in the clear. */
+  clearVxlan: number;
+  /** IP protocol 50. */
+  esp: number;
+  /** UDP 4500 with a non-zero SPI (not the non-ESP marker): ESP in UDP. */
+  espInUdp: number;
+  /** IKE: UDP 500, or UDP 4500 behind the non-ESP marker. */
+  ike: number;
+  /** Outer UDP to port 5555 (the clear probe). */
+  clearUdp5555: number;
+  /** Outer ICMP between 10.1.0.0/16 and 10.2.0.0/16 (clear pod traffic). */
+  clearIcmpSubnets: number;
+  /** Outer ICMP of any kind. */
+  icmp: number;
+  /** Every packet captured. */
+  total: number;
+}
+
+/** One ping run. */
+export interface PingResult {
+  from: string;
+  to: string;
+  transmitted: number;
+  received: number;
+}
+
+/** One SA of one cable, as cablectl printed it. */
+export interface SaReading {
+  name: string;
+  kind: string;
+  state: string;
+  rxBytes: number;
+  txBytes: number;
+}
+
+/** One cable, as cablectl printed it (`connections -o json`). */
+export interface ConnectionReading {
+  /** Seconds since the scenario started. */
+  at: number;
+  status: string;
+  statusMessage: string;
+  rxBytes: number;
+  txBytes: number;
+  sas: SaReading[];
+}
+
+/** One iperf3 TCP run. */
+export interface IperfResult {
+  path: string;
+  mbps: number;
+  retransmits: number;
+  seconds: number;
+  /** Set when the run failed. */
+  error?: string;
+}
+
+/** What the fail-closed phase measured. */
+export interface FailClosedResult {
+  /** How the pluto was stopped. */
+  how: string;
+  pingAtoB: PingResult;
+  pingBtoA: PingResult;
+  wire: WireCounts;
+}
+
+/** Everything one scenario measured. */
+export interface ScenarioResult {
+  name: ScenarioName;
+  /** False when the scenario threw; `error` says why. Measurements taken before remain. */
+  completed: boolean;
+  error?: string;
+  /** Seconds, per step (e.g. `engines connected`). */
+  timings: Record<string, number>;
+  pings: PingResult[];
+  /** Summed over both veth ends, captured from before the engines started until after the probes. */
+  wire?: WireCounts;
+  /** Per veth end (`a`, `b`). */
+  wirePerEnd?: Record<string, WireCounts>;
+  /** Side A's cable towards B, read twice with pings in between. */
+  connections: ConnectionReading[];
+  /** `ip xfrm state` in namespace A. */
+  xfrmState?: string;
+  /** `ip xfrm policy` in namespace A. */
+  xfrmPolicy?: string;
+  /** Notes on what the test had to do itself (e.g. a route the driver did not add). */
+  notes: string[];
+  failClosed?: FailClosedResult;
+  iperf: IperfResult[];
+}
+
+/** `result.json`: written by the guest after every scenario. */
+export interface GuestResult {
+  kernel: string;
+  startedAt: string;
+  /** Seconds from guest program start to the last write. */
+  elapsed: number;
+  /** True once every scenario ran (successfully or not). */
+  finished: boolean;
+  scenarios: ScenarioResult[];
+}
