@@ -15,7 +15,7 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
   let boot: BootOutcome | undefined;
 
   before(async function () {
-    boot = await bootGuest({ name: 'vxlan-transport', job: { scenarios: ['transport', 'vxlan'], perf: true, failClosed: true }, timeoutMs: 840000 });
+    boot = await bootGuest({ name: 'vxlan-transport', job: { scenarios: ['transport', 'vxlan'], perf: true, failClosed: true, restart: true }, timeoutMs: 840000 });
     console.log(timingReport(boot));
   });
 
@@ -52,6 +52,17 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
     it('should leave UDP to another port (5555) in the clear: the selectors are port-specific', () => {
       const s = scenario(boot, 'transport');
       assert.ok(s.wire && s.wire.clearUdp5555 >= 1, `clear UDP/5555: ${JSON.stringify(s.wire)}`);
+    });
+
+    it('should lose no packet of a 20/s ping while the engine is killed (SIGKILL) and started again, and renegotiate nothing', () => {
+      const r = scenario(boot, 'transport').restart;
+      assert.ok(r, 'the restart phase ran');
+      assert.ok(r.ping.transmitted >= 200, `pings sent: ${r.ping.transmitted}`);
+      assert.equal(r.ping.received, r.ping.transmitted, `lost ${r.ping.transmitted - r.ping.received} of ${r.ping.transmitted}`);
+      assert.equal(r.plutoPidAfter, r.plutoPidBefore, 'the same pluto (adopted by the restarted driver)');
+      assert.ok(r.spisBefore.length > 0, 'SAs before the restart');
+      assert.deepEqual(r.spisAfter, r.spisBefore, 'the same SPIs: no SA renegotiated');
+      console.log(`  engine restart: back in sync after ${r.backInSyncS.toFixed(1)} s; ${r.ping.received}/${r.ping.transmitted} pings`);
     });
 
     it('should install transport-mode SAs in the kernel (ip xfrm state)', () => {

@@ -184,6 +184,33 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       mark('iperf3');
     }
 
+    if (name === 'transport' && job.restart) {
+      // Issue 4, scenario 5: a 20/s ping across the tunnel while A's engine is SIGKILLed and started again.
+      const e = engines[0]!;
+      // ESP SAs only: spi 0x00000000 is a larval ACQUIRE state the kernel holds for a while, not an SA.
+      const spis = async () => [...(await inNs(A.ns, 'ip', ['xfrm', 'state'])).stdout.matchAll(/spi (0x[0-9a-f]+)/g)]
+        .map((m) => m[1]!).filter((spi) => spi !== '0x00000000').sort();
+      const spisBefore = await spis();
+      const plutoPidBefore = plutoPid(e.spec.runDir);
+      const pinger = startInNs(A.ns, 'ping', ['-n', '-i', '0.05', '-w', '15', '-I', A.host, B.host]);
+      await sleep(2000);
+      await e.stop('SIGKILL');
+      const restartedAt = Date.now();
+      e.start();
+      await until('engine A in sync again', async () => {
+        const st = await e.status().catch(() => undefined);
+        return st?.driver?.state === 'running' && st.inSync === true;
+      }, 60000, 200);
+      const backInSyncS = (Date.now() - restartedAt) / 1000;
+      await new Promise<void>((r) => (pinger.child.exitCode !== null ? r() : pinger.child.once('exit', () => r())));
+      const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(pinger.output());
+      res.restart = {
+        ping: { from: A.host, to: B.host, transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) },
+        spisBefore, spisAfter: await spis(), plutoPidBefore, plutoPidAfter: plutoPid(e.spec.runDir), backInSyncS,
+      };
+      mark('engine restart phase');
+    }
+
     if (name === 'transport' && job.failClosed) {
       const runB = engines[1]!.spec.runDir;
       const pid = plutoPid(runB);

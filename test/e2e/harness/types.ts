@@ -16,6 +16,20 @@ export interface GuestJob {
   perf: boolean;
   /** For `transport`: also stop one pluto and check that VXLAN fails closed. */
   failClosed: boolean;
+  /** For `transport`: also kill side A's engine under a continuous ping and start it again. */
+  restart?: boolean;
+}
+
+/** The engine-restart phase: SIGKILL and restart of side A's engine under a 20/s ping. */
+export interface RestartResult {
+  ping: PingResult;
+  /** ESP SPIs in namespace A before and after. */
+  spisBefore: string[];
+  spisAfter: string[];
+  plutoPidBefore: number;
+  plutoPidAfter: number;
+  /** Seconds from the restart until the engine was in sync again. */
+  backInSyncS: number;
 }
 
 /** Packet counts per class, from `tcpdump -Q out` captures (one line per packet). */
@@ -107,6 +121,7 @@ export interface ScenarioResult {
   /** Notes on what the test had to do itself (e.g. a route the driver did not add). */
   notes: string[];
   failClosed?: FailClosedResult;
+  restart?: RestartResult;
   iperf: IperfResult[];
 }
 
