@@ -9,7 +9,14 @@
  * tearing them down.
  */
 import { hostname } from 'node:os';
-import { Capability, type Cluster, type Connection, type ConnectionEvent, type Endpoint } from '../generated/cabled/driver/v1/driver.js';
+import {
+  Capability,
+  ConnectionStatus,
+  type Cluster,
+  type Connection,
+  type ConnectionEvent,
+  type Endpoint,
+} from '../generated/cabled/driver/v1/driver.js';
 import type { GatewayStatus } from '../generated/cabled/engine/v1/engine.js';
 import { diffConnections } from '../lib/connection-diff.js';
 import { errorMessage } from '../lib/errors.js';
@@ -207,7 +214,18 @@ export class Engine implements GatewayView {
       this.conns = now;
       if (events.length) for (const l of this.listeners) l(events);
     } catch (err) {
-      this.log.warn('refreshing connection status failed', { error: errorMessage(err) });
+      // What was observed before is no longer known: never keep reporting it as connected.
+      const why = errorMessage(err);
+      this.log.warn('refreshing connection status failed', { error: why });
+      const unknown = this.conns.map((c) => ({
+        ...c,
+        status: ConnectionStatus.CONNECTION_STATUS_ERROR,
+        statusMessage: `status unknown: the driver could not read it (${why})`,
+        establishedUnixMs: 0,
+      }));
+      const events = diffConnections(this.conns, unknown);
+      this.conns = unknown;
+      if (events.length) for (const l of this.listeners) l(events);
     }
   }
 

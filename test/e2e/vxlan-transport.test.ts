@@ -15,7 +15,7 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
   let boot: BootOutcome | undefined;
 
   before(async function () {
-    boot = await bootGuest({ name: 'vxlan-transport', job: { scenarios: ['transport', 'vxlan'], perf: true, failClosed: true, restart: true }, timeoutMs: 840000 });
+    boot = await bootGuest({ name: 'vxlan-transport', job: { scenarios: ['transport', 'vxlan'], perf: true, failClosed: true, restart: true, plutoKill: true }, timeoutMs: 840000 });
     console.log(timingReport(boot));
   });
 
@@ -63,6 +63,14 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
       assert.ok(r.spisBefore.length > 0, 'SAs before the restart');
       assert.deepEqual(r.spisAfter, r.spisBefore, 'the same SPIs: no SA renegotiated');
       console.log(`  engine restart: back in sync after ${r.backInSyncS.toFixed(1)} s; ${r.ping.received}/${r.ping.transmitted} pings`);
+    });
+
+    it('should bring the connections back by itself when pluto is killed, and say how long it took', () => {
+      const k = scenario(boot, 'transport').plutoKill;
+      assert.ok(k, 'the pluto-kill phase ran');
+      assert.notEqual(k.pidAfter, k.pidBefore, 'a new pluto');
+      assert.ok(k.pingAfter.received >= k.pingAfter.transmitted - 1, `ping after recovery: ${k.pingAfter.received}/${k.pingAfter.transmitted}`);
+      console.log(`  pluto killed: a new pluto and the cable connected again after ${k.recoveredS.toFixed(1)} s (TCG)`);
     });
 
     it('should install transport-mode SAs in the kernel (ip xfrm state)', () => {

@@ -211,6 +211,27 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       mark('engine restart phase');
     }
 
+    if (name === 'transport' && job.plutoKill) {
+      // Issue 4, scenario 6: pluto killed (own mode); the driver restarts it and re-adds its connections.
+      const e = engines[0]!;
+      const pidBefore = plutoPid(e.spec.runDir);
+      process.kill(pidBefore, 'SIGKILL');
+      const killedAt = Date.now();
+      // First the engine must notice (its status stops saying connected), then the cable must come back.
+      await until('the engine noticing pluto is gone', async () => {
+        const cs = await e.connections().catch(() => []);
+        return cs[0]?.status !== ConnectionStatus.CONNECTION_STATUS_CONNECTED;
+      }, 60000, 100);
+      await until('a new pluto, and the cable connected again', async () => {
+        if (plutoPid(e.spec.runDir) === pidBefore) return false;
+        const cs = await e.connections().catch(() => []);
+        return cs[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED;
+      }, 120000, 200);
+      const recoveredS = (Date.now() - killedAt) / 1000;
+      res.plutoKill = { pidBefore, pidAfter: plutoPid(e.spec.runDir), recoveredS, pingAfter: await ping(A, A.host, B.host) };
+      mark('pluto-kill phase');
+    }
+
     if (name === 'transport' && job.failClosed) {
       const runB = engines[1]!.spec.runDir;
       const pid = plutoPid(runB);

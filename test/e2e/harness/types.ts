@@ -18,6 +18,17 @@ export interface GuestJob {
   failClosed: boolean;
   /** For `transport`: also kill side A's engine under a continuous ping and start it again. */
   restart?: boolean;
+  /** For `transport`: also SIGKILL side A's pluto and measure how long until the cable is back. */
+  plutoKill?: boolean;
+}
+
+/** The pluto-killed phase: side A's pluto SIGKILLed; the driver restarts it and re-adds its connections. */
+export interface PlutoKillResult {
+  pidBefore: number;
+  pidAfter: number;
+  /** Seconds from the kill until cablectl showed the cable connected again (both SAs established). */
+  recoveredS: number;
+  pingAfter: PingResult;
 }
 
 /** The engine-restart phase: SIGKILL and restart of side A's engine under a 20/s ping. */
@@ -122,6 +133,7 @@ export interface ScenarioResult {
   notes: string[];
   failClosed?: FailClosedResult;
   restart?: RestartResult;
+  plutoKill?: PlutoKillResult;
   iperf: IperfResult[];
 }
 
