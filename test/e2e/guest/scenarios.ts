@@ -164,6 +164,20 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
     await sleep(1500);
     res.connections.push(await cablectl(engines[0]!.spec.runDir, t0));
     mark('pings and cablectl readings');
+    if (name === 'transport') {
+      // Issue 4, item 4: with DF set, the largest payload the overlay MTU allows passes; one byte more
+      // is refused locally (EMSGSIZE), never sent and silently dropped after encryption.
+      const mtu = Number(/mtu (\d+)/.exec((await inNs(A.ns, 'ip', ['link', 'show', 'vxlan-tunnel'])).stdout)?.[1] ?? 0);
+      const df = async (size: number) => {
+        const o = await inNs(A.ns, 'ping', ['-n', '-c', '2', '-i', '0.3', '-W', '2', '-M', 'do', '-s', String(size), '-I', A.host, B.host]);
+        const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(o.stdout);
+        return { result: { from: A.host, to: B.host, transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) }, output: `${o.stdout}${o.stderr}` };
+      };
+      const fits = await df(mtu - 28);
+      const tooBig = await df(mtu - 27);
+      res.mtu = { mtu, fits: fits.result, tooBig: tooBig.result, tooBigOutput: tooBig.output.slice(0, 2000) };
+      mark('MTU pings');
+    }
     res.xfrmState = (await inNs(A.ns, 'ip', ['xfrm', 'state'])).stdout;
     res.xfrmPolicy = (await inNs(A.ns, 'ip', ['xfrm', 'policy'])).stdout;
 

@@ -22,6 +22,17 @@ export interface GuestJob {
   plutoKill?: boolean;
 }
 
+/** DF pings at the overlay's MTU limit (issue item 4). */
+export interface MtuResult {
+  /** MTU of the VXLAN device in namespace A. */
+  mtu: number;
+  /** `ping -M do` with the largest payload the MTU allows (mtu - 28). */
+  fits: PingResult;
+  /** One byte more: must be refused locally ("message too long"), not sent and dropped. */
+  tooBig: PingResult;
+  tooBigOutput: string;
+}
+
 /** The pluto-killed phase: side A's pluto SIGKILLed; the driver restarts it and re-adds its connections. */
 export interface PlutoKillResult {
   pidBefore: number;
@@ -134,6 +145,7 @@ export interface ScenarioResult {
   failClosed?: FailClosedResult;
   restart?: RestartResult;
   plutoKill?: PlutoKillResult;
+  mtu?: MtuResult;
   iperf: IperfResult[];
 }
 
