@@ -28,10 +28,10 @@ import { cableStatus } from './status.js';
 export const VXLAN_DRIVER_VERSION = '0.1.0';
 const DEFAULT_PORT = 4500;
 
-
 export class VxlanDriver implements CableDriver {
   private overlay: VxlanOverlay | undefined;
   private local: Endpoint | undefined;
+  private nl: NetlinkAdapter | undefined;
   private readonly cables: StateStore<CableRecord>;
   private readonly log: Logger;
 
@@ -42,8 +42,6 @@ export class VxlanDriver implements CableDriver {
     this.cables = new StateStore(`${context.stateDir}/vxlan.state.json`);
     this.log = context.logger;
   }
-
-  private nl: NetlinkAdapter | undefined;
 
   info(): DriverInfo {
     return { name: 'vxlan', version: VXLAN_DRIVER_VERSION, capabilities: [Capability.CAPABILITY_WATCH_CONNECTIONS] };
@@ -60,7 +58,7 @@ export class VxlanDriver implements CableDriver {
     this.local = local;
     await this.cables.load();
     this.log.info(device.adopted ? 'VXLAN device adopted' : 'VXLAN device created', {
-      device: OVERLAY_NAME, ifindex: device.ifindex, mtu: device.mtu, vtep: device.vtepCidr, port, replaced: device.replaced,
+      device: overlay.options.deviceName, ifindex: device.ifindex, mtu: device.mtu, vtep: device.vtepCidr, port, replaced: device.replaced,
     });
     if (local.natEnabled) this.log.warn('VXLAN cables do not support NAT: remote gateways must reach this private IP directly');
     return { adoptedCables: this.cables.entries().map(([name]) => name) };
@@ -122,10 +120,11 @@ export class VxlanDriver implements CableDriver {
   }
 
   async getConnections(): Promise<Connection[]> {
-    if (!this.overlay) return [];
-    const state = await this.overlay.listRemotes();
+    const overlay = this.overlay;
+    if (!overlay) return [];
+    const state = await overlay.listRemotes();
     return this.cables.values().map((c) => {
-      const view = { remoteIp: c.usingIp, vtep: vtepIpFor(c.endpoint.privateIp), subnets: c.endpoint.subnets, deviceName: OVERLAY_NAME };
+      const view = { remoteIp: c.usingIp, vtep: vtepIpFor(c.endpoint.privateIp), subnets: c.endpoint.subnets, deviceName: overlay.options.deviceName };
       const s = cableStatus(view, state);
       return cableConnection(c, s.status, s.message, s.sas);
     });
@@ -151,7 +150,6 @@ export class VxlanDriver implements CableDriver {
   }
 }
 
-const OVERLAY_NAME = 'vxlan-tunnel';
 
 
 

@@ -8,7 +8,6 @@
  * first snapshot, so a restarted engine adopts the cables it finds instead of
  * tearing them down.
  */
-import { hostname } from 'node:os';
 import {
   Capability,
   ConnectionStatus,
@@ -308,4 +307,3 @@ export function localCluster(local: Endpoint): Cluster {
   return { clusterId: local.clusterId, serviceCidrs: [], clusterCidrs: local.subnets, globalCidrs: [] };
 }
 
-export const defaultHostname = hostname;

@@ -30,7 +30,7 @@ export async function applyPlan(
     return result;
   }
   const run = async (action: ReconcileAction): Promise<void> => {
-    const cable = action.kind === 'connect' ? action.remote.endpoint?.cableName ?? '' : action.endpoint.cableName;
+    const cable = cableOf(action);
     try {
       if (action.kind === 'connect') {
         const usingIp = await driver.connect(action.remote);
