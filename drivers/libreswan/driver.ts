@@ -75,7 +75,8 @@ export class LibreswanDriver implements CableDriver {
   private xf: XfrmAdapter | undefined;
   private version: LibreswanVersion | undefined;
   private readonly cables: StateStore<LibreswanCable>;
-  private readonly counters = new Map<string, { rx: MonotonicCounter; tx: MonotonicCounter }>();
+  /** Byte counters per connection and Child SA serial: duplicate Child SAs (both sides initiating, rekey overlap) each carry part of the traffic. */
+  private readonly counters = new Map<string, Map<number, { rx: MonotonicCounter; tx: MonotonicCounter }>>();
   private readonly log: Logger;
   private batches = 0;
 
@@ -390,17 +391,28 @@ export class LibreswanDriver implements CableDriver {
   }
 
   private bytes(name: string, records: TrafficRecord[]): { rx: number; tx: number } {
-    const newest = records.reduce<TrafficRecord | undefined>((a, r) => (!a || r.serial > a.serial ? r : a), undefined);
-    let c = this.counters.get(name);
-    if (!c) {
-      const v = this.version!;
-      c = { rx: new MonotonicCounter(counterWrap(v, 'inBytes')), tx: new MonotonicCounter(counterWrap(v, 'outBytes')) };
-      this.counters.set(name, c);
+    let bySerial = this.counters.get(name);
+    if (!bySerial) this.counters.set(name, (bySerial = new Map()));
+    for (const r of records) {
+      let c = bySerial.get(r.serial);
+      if (!c) {
+        const v = this.version!;
+        c = { rx: new MonotonicCounter(counterWrap(v, 'inBytes')), tx: new MonotonicCounter(counterWrap(v, 'outBytes')) };
+        bySerial.set(r.serial, c);
+      }
+      if (r.inBytes !== undefined) c.rx.update(r.serial, r.inBytes);
+      if (r.outBytes !== undefined) c.tx.update(r.serial, r.outBytes);
     }
-    if (newest?.inBytes !== undefined) c.rx.update(newest.serial, newest.inBytes);
-    if (newest?.outBytes !== undefined) c.tx.update(newest.serial, newest.outBytes);
-    return { rx: Number(c.rx.total), tx: Number(c.tx.total) };
+    // An SA that is gone keeps its last reading in the total, so the total never goes down.
+    let rx = 0n;
+    let tx = 0n;
+    for (const c of bySerial.values()) {
+      rx += c.rx.total;
+      tx += c.tx.total;
+    }
+    return { rx: Number(rx), tx: Number(tx) };
   }
+
 
   private connection(c: LibreswanCable, status: ConnectionStatus, message: string, sas: Connection['sas'], rx: number, tx: number): Connection {
     if (status === ConnectionStatus.CONNECTION_STATUS_CONNECTED && !c.establishedUnixMs) {
