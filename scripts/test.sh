@@ -16,4 +16,5 @@ if ! git diff --quiet -- src/generated 2>/dev/null; then
 fi
 
 echo "== tests"
-npx mocha "$@"
+# Arguments name test files (e.g. dist/test/unit/**/*.test.js); none means all of them.
+if [ "$#" -gt 0 ]; then npx mocha "$@"; else npx mocha --recursive 'dist/test/**/*.test.js'; fi

@@ -8,13 +8,13 @@
  * restarts it. Runs as root, with Debian's libreswan.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseShowStates } from '../../../src/lib/whack/index.js';
 import { EngineProcess } from '../../helpers/engine-process.js';
 import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { HostPluto } from '../../helpers/host-pluto.js';
 import { canUseNetns, connectVeth, createNetns, deleteNetns, run, waitFor } from '../../helpers/netns.js';
 
 const PSK = 'cabled-host-mode-psk-0123456789abcdef0123';
@@ -28,38 +28,18 @@ describe('engine with the libreswan driver on a host pluto it does not own (inte
   const ns1 = `cbt-lh${tag}-1`;
   const ns2 = `cbt-lh${tag}-2`;
   let work: string;
-  let host: string;
-  let pluto: ChildProcess | undefined;
+  let pluto: HostPluto;
   let e1: EngineProcess;
   let e2: EngineProcess;
-  const socket = () => join(host, 'run', 'pluto.ctl');
-  const whack = (...args: string[]) => run('/usr/libexec/ipsec/whack', ['--ctlsocket', socket(), ...args]);
-  const loaded = async () => (await whack('--status')).stdout;
-
-  async function startHostPluto(): Promise<ChildProcess> {
-    const child = spawn('ip', ['netns', 'exec', ns1, '/usr/libexec/ipsec/pluto', '--config', join(host, 'ipsec.conf'),
-      '--rundir', join(host, 'run'), '--nssdir', join(host, 'nss'), '--secretsfile', join(host, 'ipsec.secrets'),
-      '--logfile', join(host, 'pluto.log'), '--dumpdir', join(host, 'run'), '--nofork', '--use-xfrm'], { stdio: 'ignore' });
-    await waitFor('the host pluto answering', async () => (await whack('--briefstatus').then(() => true, () => false)), 20000, 100);
-    return child;
-  }
 
   before(async function () {
     if (!canUseNetns()) throw new Error('integration tests need root (network namespaces)');
     work = await mkdtemp('/tmp/cbt-lh-');
-    host = join(work, 'host');
-    await mkdir(join(host, 'run'), { recursive: true });
-    await mkdir(join(host, 'ipsec.d'), { recursive: true });
-    await run('certutil', ['-N', '-d', `sql:${join(host, 'nss')}`, '--empty-password']).catch(async () => {
-      await mkdir(join(host, 'nss'), { recursive: true });
-      await run('certutil', ['-N', '-d', `sql:${join(host, 'nss')}`, '--empty-password']);
-    });
-    await writeFile(join(host, 'ipsec.conf'), `config setup\n\tuniqueids=yes\ninclude ${host}/ipsec.d/*.conf\n`);
-    await writeFile(join(host, 'ipsec.secrets'), `include ${host}/ipsec.d/*.secrets\n`, { mode: 0o600 });
+    pluto = new HostPluto(ns1, join(work, 'host'));
     await createNetns(ns1);
     await createNetns(ns2);
     await connectVeth({ ns: ns1, name: 'eth-h1', cidr: `${IP1}/24` }, { ns: ns2, name: 'eth-h2', cidr: `${IP2}/24` });
-    pluto = await startHostPluto();
+    await pluto.start();
 
     const endpointsPath = join(work, 'endpoints.yaml');
     await writeFile(endpointsPath, stringify([
@@ -67,12 +47,12 @@ describe('engine with the libreswan driver on a host pluto it does not own (inte
       { cluster_id: 'cluster2', private_ip: IP2, subnets: ['10.2.0.0/16'], backend: 'libreswan' },
     ]));
     writeKubeletVolume(join(work, 'config1'), {
-      ceCustomConfig: `ceIPSecPSK: "${PSK}"\nceIPSecPlutoMode: host\nceIPSecPlutoSocket: ${socket()}\n`,
+      ceCustomConfig: `ceIPSecPSK: "${PSK}"\nceIPSecPlutoMode: host\nceIPSecPlutoSocket: ${pluto.socket}\n`,
     });
     writeKubeletVolume(join(work, 'config2'), { ceCustomConfig: `ceIPSecPSK: "${PSK}"\n` });
     e1 = new EngineProcess({
       ns: ns1, clusterId: 'cluster1', privateIp: IP1, subnets: ['10.1.0.0/16'], endpointsPath, runDir: join(work, 'run1'),
-      extraArgs: ['--driver', 'libreswan', '--config', join(work, 'config1')], env: { CABLED_IPSEC_DIR: join(host, 'ipsec.d') },
+      extraArgs: ['--driver', 'libreswan', '--config', join(work, 'config1')], env: { CABLED_IPSEC_DIR: pluto.ipsecDir },
     });
     e2 = new EngineProcess({
       ns: ns2, clusterId: 'cluster2', privateIp: IP2, subnets: ['10.2.0.0/16'], endpointsPath, runDir: join(work, 'run2'),
@@ -91,19 +71,19 @@ describe('engine with the libreswan driver on a host pluto it does not own (inte
     await e2?.stop('SIGTERM');
     await e2?.stopPluto();
     if (this.currentTest?.state === 'failed') process.stderr.write(`--- engine1 ---\n${(await e1?.log())?.slice(-3000)}\n`);
-    pluto?.kill('SIGKILL');
+    await pluto?.stop('SIGKILL');
     await deleteNetns(ns1);
     await deleteNetns(ns2);
     if (work) await rm(work, { recursive: true, force: true });
   });
 
   it("should add the engine's connection to the host pluto, with its PSK in its own secrets file and a conn file", async () => {
-    assert.match(await loaded(), new RegExp(`"${CABLE}-0-0"`));
-    const files = await readdir(join(host, 'ipsec.d'));
+    assert.ok((await pluto.loaded()).includes(`${CABLE}-0-0`));
+    const files = await readdir(pluto.ipsecDir);
     assert.ok(files.includes('cabled.secrets'));
     assert.ok(files.includes(`cabled-${CABLE}-0-0.conf`));
     await waitFor('IKE SA established through the host pluto', async () =>
-      parseShowStates((await whack('--showstates')).stdout).states.some((s) => s.kind === 'ike' && s.established), 30000, 200);
+      parseShowStates((await pluto.whack('--showstates')).stdout).states.some((s) => s.kind === 'ike' && s.established), 30000, 200);
   });
 
   it('should never start a pluto of its own in host mode', async () => {
@@ -114,21 +94,20 @@ describe('engine with the libreswan driver on a host pluto it does not own (inte
 
   context('when the test restarts the host pluto', () => {
     it('should get its connection back in the new pluto', async () => {
-      const oldPid = pluto!.pid;
-      pluto!.kill('SIGTERM');
-      await new Promise((r) => pluto!.once('exit', r));
-      pluto = await startHostPluto();
+      const oldPid = pluto.pid;
+      await pluto.stop('SIGTERM');
+      await pluto.start();
       assert.notEqual(pluto.pid, oldPid);
-      await waitFor('the connection loaded in the restarted pluto', async () => new RegExp(`"${CABLE}-0-0"`).test(await loaded()), 20000, 200);
+      await waitFor('the connection loaded in the restarted pluto', async () => (await pluto.loaded()).includes(`${CABLE}-0-0`), 20000, 200);
     });
   });
 
   context('when the engine stops', () => {
     it('should leave the host pluto running', async () => {
-      const pid = pluto!.pid!;
+      const pid = pluto.pid;
       await e1.stop('SIGTERM');
       process.kill(pid, 0); // throws if gone
-      assert.equal((await whack('--briefstatus').then(() => 'up')), 'up');
+      assert.ok((await pluto.whack('--briefstatus')).ok, 'the host pluto still answers');
     });
   });
 });
