@@ -12,7 +12,9 @@
  *      IKE instead of the wire; see connection-plan.ts for why only there);
  *   3. only then the device up, the FDB entry and the routes, so VXLAN can
  *      be sent to that gateway at all;
- *   4. initiation, by the one side the pair's rule picks.
+ *   4. initiation, by the one side the pair's rule picks (and, after a
+ *      restart that only this side lost its IKE SAs in, by the responder:
+ *      take-over.ts).
  * A missing SA therefore drops VXLAN rather than leaking it.
  */
 import { join } from 'node:path';
@@ -46,6 +48,7 @@ import { StateStore } from '../../src/sdk/state-store.js';
 import { planConnections, type PlannedConnection } from './connection-plan.js';
 import { transportOverhead } from './overhead.js';
 import { HostPluto, createPluto, readLogTail, type PlutoHandle, type SecretEntry } from './pluto/index.js';
+import { ResponderTakeOver } from './take-over.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus, indexLog } from './status.js';
 
@@ -73,6 +76,7 @@ export class LibreswanDriver implements CableDriver {
   private overlay: VxlanOverlay | undefined;
   private nl: NetlinkAdapter | undefined;
   private xf: XfrmAdapter | undefined;
+  private takeOver: ResponderTakeOver | undefined;
   private version: LibreswanVersion | undefined;
   private readonly cables: StateStore<LibreswanCable>;
   /** Byte counters per connection and Child SA serial: duplicate Child SAs (both sides initiating, rekey overlap) each carry part of the traffic. */
@@ -117,6 +121,15 @@ export class LibreswanDriver implements CableDriver {
         { localIp: local.privateIp, port: settings.vxlanPort, mtuOverhead: transportOverhead(settings.esp) },
         { netlink: this.nl, logger: this.log },
       );
+      this.takeOver ??= new ResponderTakeOver({
+        listStates: () => this.xf!.listStates(),
+        established: async () => new Set((await this.pluto!.whack.showStates()).states.filter((st) => st.kind === 'child' && st.established).map((st) => st.connection)),
+        initiate: async (names) => {
+          const failed = (await this.pluto!.whack.initiateAll(names, { concurrency: 32 })).filter((r) => !r.ok);
+          if (failed.length) throw new Error(failed.map((r) => errorMessage(r.error)).join('; '));
+        },
+        logger: this.log,
+      });
       // Down until a remote's policies exist (an adopted device keeps its state).
       const device = await this.overlay.ensureDevice({ up: false });
       this.log.info('VXLAN device for transport mode ready', { ...device, port: settings.vxlanPort });
@@ -189,6 +202,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   async cleanup(): Promise<void> {
+    this.takeOver?.stop();
     if (this.pluto) {
       for (const [name] of this.cables.entries()) await this.remove(name).catch((err: unknown) => this.log.warn('cleanup: removing cable failed', { cable: name, error: errorMessage(err) }));
       await this.writeSecrets([]).catch(() => undefined);
@@ -206,6 +220,7 @@ export class LibreswanDriver implements CableDriver {
 
   /** The process is stopping: pluto (own mode) keeps running with its SAs, for the next driver to adopt. */
   async close(): Promise<void> {
+    this.takeOver?.stop();
     await this.cables.flush();
     await this.pluto?.release();
     this.nl?.close();
@@ -352,6 +367,9 @@ export class LibreswanDriver implements CableDriver {
     } else {
       settle(initiate, await whack.initiateAll(initiate, { concurrency: 32 }));
     }
+    // 7. Responder take-over (take-over.ts): fresh responder connections towards a peer the kernel still holds SAs with.
+    await this.takeOver?.consider(work.filter((w) => ok().has(w.remote))
+      .flatMap((w) => w.fresh.filter((p) => !p.initiate).map((p) => ({ connection: p.spec.name, peer: w.remote.useIp }))));
 
     for (const w of work) {
       if (errors.has(w.remote)) continue;

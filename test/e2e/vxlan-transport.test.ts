@@ -15,7 +15,7 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
   let boot: BootOutcome | undefined;
 
   before(async function () {
-    boot = await bootGuest({ name: 'vxlan-transport', job: { scenarios: ['transport', 'vxlan'], perf: true, failClosed: true, restart: true, plutoKill: true }, timeoutMs: 840000 });
+    boot = await bootGuest({ name: 'vxlan-transport', job: { scenarios: ['transport', 'vxlan'], perf: true, failClosed: true, restart: true, plutoKill: true, peerRestart: true }, timeoutMs: 840000 });
     console.log(timingReport(boot));
   });
 
@@ -71,6 +71,16 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
       assert.notEqual(k.pidAfter, k.pidBefore, 'a new pluto');
       assert.ok(k.pingAfter.received >= k.pingAfter.transmitted - 1, `ping after recovery: ${k.pingAfter.received}/${k.pingAfter.transmitted}`);
       console.log(`  pluto killed: a new pluto and the cable connected again after ${k.recoveredS.toFixed(1)} s (TCG)`);
+    });
+
+    it("should bring the connection back on both sides when the peer gateway's engine and pluto are restarted, and say how long it took", () => {
+      const r = scenario(boot, 'transport').peerRestart;
+      assert.ok(r, 'the peer-restart phase ran');
+      assert.notEqual(r.pidAfter, r.pidBefore, "a new pluto on the restarted gateway");
+      assert.ok(r.pingAtoB.received >= r.pingAtoB.transmitted - 1, `ping A -> B after: ${JSON.stringify(r.pingAtoB)}`);
+      assert.ok(r.pingBtoA.received >= r.pingBtoA.transmitted - 1, `ping B -> A after: ${JSON.stringify(r.pingBtoA)}`);
+      assert.notDeepEqual(r.spisAfter, r.spisBefore, 'new SAs: the new pluto could not have kept the old ones');
+      console.log(`  peer restarted: its cable connected after ${r.bConnectedS.toFixed(1)} s, both sides after ${r.bothConnectedS.toFixed(1)} s (TCG)`);
     });
 
     it('should pass a DF ping of the largest size the overlay MTU allows, and refuse one byte more locally (message too long)', () => {

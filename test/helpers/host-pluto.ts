@@ -55,6 +55,17 @@ export class HostPluto {
     );
   }
 
+  /**
+   * Loads a connection of "the host's own" (not cabled's): `body` is the conn
+   * section's lines, written to <ipsec.d>/<name>.conf and loaded with addconn,
+   * as ipsec.service would.
+   */
+  async addConn(name: string, body: string[]): Promise<void> {
+    const file = join(this.ipsecDir, `${name}.conf`);
+    await writeFile(file, `conn ${name}\n${body.map((l) => `\t${l}\n`).join('')}`);
+    await run('/usr/libexec/ipsec/addconn', ['--ctlsocket', this.socket, '--config', file, name], 30000);
+  }
+
   /** Connection names pluto has loaded (`whack --status`). */
   async loaded(): Promise<string[]> {
     const { stdout } = await this.whack('--status');

@@ -33,6 +33,7 @@ export type {
   XfrmDir,
   XfrmPolicy,
   XfrmPolicyKey,
+  XfrmState,
   XfrmProto,
   XfrmSelector,
   XfrmTemplate,

@@ -259,9 +259,21 @@ export interface XfrmPolicy {
  * returns true when it changed something. Only cabled's own policies are
  * ever written or deleted (pluto's and the operator's are left alone).
  */
+/** The identity of one SA (`ip xfrm state`): who, which SPI, which protocol and mode. */
+export interface XfrmState {
+  family: 'ipv4' | 'ipv6';
+  src: string;
+  dst: string;
+  spi: number;
+  proto: XfrmProto;
+  mode: XfrmTemplate['mode'];
+}
+
 export interface XfrmAdapter {
   /** Every SPD policy of this network namespace (IPv4 and IPv6; per-socket policies excluded). */
   listPolicies(): Promise<XfrmPolicy[]>;
+  /** Every SA of this network namespace (IPv4 and IPv6), larval ACQUIRE states (SPI 0) included. */
+  listStates(): Promise<XfrmState[]>;
   /** Creates or updates cabled's BLOCK policy for this selector and direction. */
   ensureBlockPolicy(spec: XfrmBlockPolicySpec): Promise<boolean>;
   /** Deletes cabled's policy for this selector and direction; absent is fine. */

@@ -2,7 +2,8 @@
  * Pure encode/decode of the NETLINK_XFRM policy messages cabled uses, laid
  * out as in linux/xfrm.h (checked against the kernel headers and a live
  * kernel by the tests): xfrm_selector (56 bytes), xfrm_userpolicy_info (168),
- * xfrm_userpolicy_id (64), xfrm_user_tmpl (64), xfrm_mark (8). Integers are
+ * xfrm_userpolicy_id (64), xfrm_user_tmpl (64), xfrm_mark (8), and the head of
+ * xfrm_usersa_info (224) for listing SAs. Integers are
  * host order except the ports (big-endian) and addresses (network order).
  * No kernel access; the socket side is xfrm.ts.
  */
@@ -10,14 +11,14 @@ import netlink from 'netlink';
 import { endianness } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
 import { formatCidr, ipv4ToBuffer, parseCidr } from './ip.js';
-import type { XfrmDir, XfrmPolicy, XfrmPolicyKey, XfrmProto, XfrmSelector, XfrmTemplate } from './types.js';
+import type { XfrmDir, XfrmPolicy, XfrmPolicyKey, XfrmProto, XfrmSelector, XfrmState, XfrmTemplate } from './types.js';
 
 /** XFRM_MSG_* message types. */
-export const XFRM_MSG = { NEWPOLICY: 19, DELPOLICY: 20, GETPOLICY: 21, UPDPOLICY: 25 } as const;
+export const XFRM_MSG = { NEWSA: 16, GETSA: 18, NEWPOLICY: 19, DELPOLICY: 20, GETPOLICY: 21, UPDPOLICY: 25 } as const;
 /** XFRMA_* attribute types read here. */
 export const XFRMA = { TMPL: 5, MARK: 21 } as const;
 /** Struct sizes on Linux (x86-64 and other 64-bit ABIs). */
-export const XFRM_SIZES = { selector: 56, lifetimeCfg: 64, lifetimeCur: 32, userpolicyInfo: 168, userpolicyId: 64, userTmpl: 64, mark: 8 } as const;
+export const XFRM_SIZES = { selector: 56, lifetimeCfg: 64, lifetimeCur: 32, userpolicyInfo: 168, userpolicyId: 64, userTmpl: 64, mark: 8, usersaInfo: 224 } as const;
 /** XFRM_INF: "no limit" in xfrm_lifetime_cfg. */
 export const XFRM_INF = 0xffff_ffff_ffff_ffffn;
 /** XFRM_POLICY_ALLOW / XFRM_POLICY_BLOCK. */
@@ -281,6 +282,26 @@ export function toXfrmPolicy(m: RawPolicyMessage, tag: number): XfrmPolicy | und
   if (sel.dportMask) p.dport = sel.dport;
   if (m.mark) p.mark = m.mark;
   return p;
+}
+
+/**
+ * The identity of an SA from a NEWSA payload (xfrm_usersa_info: selector 0-56,
+ * id.daddr 56, id.spi 72 (big-endian), id.proto 76, saddr 80, family 212,
+ * mode 214), or undefined for families other than IPv4/IPv6.
+ */
+export function toXfrmState(data: Buffer): XfrmState | undefined {
+  needs(data, XFRM_SIZES.usersaInfo, 'xfrm_usersa_info');
+  const family = r16(data, 212);
+  if (family !== AF_INET && family !== AF_INET6) return undefined;
+  const addr = (at: number) => prefixText(family, data.subarray(at, at + 16), 0).replace(/\/0$/, '');
+  return {
+    family: family === AF_INET ? 'ipv4' : 'ipv6',
+    src: addr(80),
+    dst: addr(56),
+    spi: data.readUInt32BE(72),
+    proto: protoOf(data.readUInt8(76)),
+    mode: MODE_NAMES[data.readUInt8(214)] ?? data.readUInt8(214),
+  };
 }
 
 /** IPPROTO number of a selector protocol given by name or number. */

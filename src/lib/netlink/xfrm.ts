@@ -30,7 +30,7 @@ import netlink from 'netlink';
 import type { NetlinkMessage, NetlinkSocket } from 'netlink';
 import { InvalidArgumentError } from '../errors.js';
 import { isErrno, toNetlinkError } from './errors.js';
-import type { XfrmAdapter, XfrmBlockPolicySpec, XfrmPolicy, XfrmPolicyKey } from './types.js';
+import type { XfrmAdapter, XfrmBlockPolicySpec, XfrmPolicy, XfrmPolicyKey, XfrmState } from './types.js';
 import {
   XFRM_ACTION,
   XFRM_INF,
@@ -42,6 +42,7 @@ import {
   encodePolicyMessage,
   selectorFromSpec,
   toXfrmPolicy,
+  toXfrmState,
 } from './xfrm-codec.js';
 
 /**
@@ -98,6 +99,14 @@ class XfrmNetlinkAdapter implements XfrmAdapter {
     return msgs.flatMap((m) => {
       const p = m.type === XFRM_MSG.NEWPOLICY ? toXfrmPolicy(decodePolicyMessage(m.data), CABLED_SELECTOR_TAG) : undefined;
       return p ? [p] : [];
+    });
+  }
+
+  async listStates(): Promise<XfrmState[]> {
+    const msgs = await this.request('list XFRM states', XFRM_MSG.GETSA, Buffer.alloc(0), netlink.FlagsGet.DUMP);
+    return msgs.flatMap((m) => {
+      const st = m.type === XFRM_MSG.NEWSA ? toXfrmState(m.data) : undefined;
+      return st ? [st] : [];
     });
   }
 

@@ -14,7 +14,8 @@ import { stringify } from 'yaml';
 import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { CABLECTL_MAIN, EngineProcess } from '../../helpers/engine-process.js';
 import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
-import type { ConnectionReading, GuestJob, IperfResult, PingResult, ScenarioName, ScenarioResult } from '../harness/types.js';
+import { HostPluto } from '../../helpers/host-pluto.js';
+import type { ConnectionReading, GuestJob, IperfResult, PingResult, RestartResult, ScenarioName, ScenarioResult } from '../harness/types.js';
 import { inNs, must, sh, sleep, startInNs, stopChild, until } from './sh.js';
 import { countPcap, startCapture, stopCaptures, sumCounts, type Capture } from './wire.js';
 
@@ -46,8 +47,7 @@ async function topology(): Promise<void> {
 /** `ping -c count` from `from` to `to` in `side`'s namespace. */
 export async function ping(side: Side, from: string, to: string, count = 5, waitS = 2): Promise<PingResult> {
   const o = await inNs(side.ns, 'ping', ['-n', '-c', String(count), '-i', '0.2', '-W', String(waitS), '-I', from, to], 60000);
-  const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(o.stdout);
-  return { from, to, transmitted: Number(m?.[1] ?? count), received: Number(m?.[2] ?? 0) };
+  return pingCounts(from, to, o.stdout);
 }
 
 /** Reads side A's cable towards B with the real cablectl. */
@@ -89,16 +89,55 @@ function endpointsFile(dir: string, backend: string): string {
   return path;
 }
 
-function configFor(name: ScenarioName): string | undefined {
-  if (name === 'transport') return `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${PSK}"\n`;
+function configFor(name: ScenarioName, host: HostPluto | undefined): string | undefined {
+  const transport = `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${PSK}"\n`;
+  if (name === 'transport') return transport;
+  if (name === 'transport-host' && host) return `${transport}ceIPSecPlutoMode: host\nceIPSecPlutoSocket: ${host.socket}\n`;
   if (name === 'tunnel') return `ceIPSecMode: "tunnel"\nceIPSecPSK: "${PSK}"\n`;
   return undefined;
 }
 
+/** The pid of the pluto the libreswan driver started in own mode (0: none). */
 const plutoPid = (runDir: string): number => {
   const f = join(runDir, 'drivers', 'pluto', 'run', 'pluto.pid');
   return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : 0;
 };
+
+/** ESP SPIs in `side`'s namespace. spi 0x00000000 is a larval ACQUIRE state the kernel holds for a while, not an SA. */
+async function espSpis(side: Side): Promise<string[]> {
+  return [...(await inNs(side.ns, 'ip', ['xfrm', 'state'])).stdout.matchAll(/spi (0x[0-9a-f]+)/g)]
+    .map((m) => m[1]!).filter((spi) => spi !== '0x00000000').sort();
+}
+
+/** Counts from ping's summary line. */
+function pingCounts(from: string, to: string, output: string): PingResult {
+  const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(output);
+  return { from, to, transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) };
+}
+
+/** Issue 4, scenario 5 (and 8): a 20/s ping across the tunnel while A's engine is SIGKILLed and started again. */
+async function restartUnderPing(e: EngineProcess, pluto: () => number): Promise<RestartResult> {
+  const spisBefore = await espSpis(A);
+  const plutoPidBefore = pluto();
+  const pinger = startInNs(A.ns, 'ping', ['-n', '-i', '0.05', '-w', '15', '-I', A.host, B.host]);
+  await sleep(2000);
+  await e.stop('SIGKILL');
+  const restartedAt = Date.now();
+  e.start();
+  await until('engine A in sync again', async () => {
+    const st = await e.status().catch(() => undefined);
+    return st?.driver?.state === 'running' && st.inSync === true;
+  }, 60000, 200);
+  const backInSyncS = (Date.now() - restartedAt) / 1000;
+  await new Promise<void>((r) => (pinger.child.exitCode !== null ? r() : pinger.child.once('exit', () => r())));
+  return { ping: pingCounts(A.host, B.host, pinger.output()), spisBefore, spisAfter: await espSpis(A), plutoPidBefore, plutoPidAfter: pluto(), backInSyncS };
+}
+
+const connected = async (e: EngineProcess): Promise<boolean> =>
+  (await e.connections().catch(() => []))[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED;
+
+/** A connection of "the host's own" in a host pluto (north-south, seed 000): cabled must leave it alone. */
+const FOREIGN_CONN = 'host-north-south';
 
 /** Runs one scenario; never throws (a failure is recorded in the result). */
 export async function runScenario(name: ScenarioName, job: GuestJob, outDir: string): Promise<ScenarioResult> {
@@ -114,6 +153,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
   mkdirSync(work, { recursive: true });
   mkdirSync(out, { recursive: true });
   const engines: EngineProcess[] = [];
+  const hostPlutos: HostPluto[] = [];
   let captures: Capture[] = [];
   try {
     await topology();
@@ -122,10 +162,20 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
 
     const backend = name === 'vxlan' ? 'vxlan' : 'libreswan';
     const endpointsPath = endpointsFile(work, backend);
+    if (name === 'transport-host') {
+      // Issue 4, scenario 8: the "host's" pluto, started by the test, one per gateway, before the engines.
+      for (const [i, s] of [A, B].entries()) {
+        const host = new HostPluto(s.ns, join(work, `host-${i ? 'b' : 'a'}`));
+        hostPlutos.push(host);
+        await host.start();
+        await host.addConn(FOREIGN_CONN, [`left=${s.ip}`, 'right=192.0.2.10', 'authby=secret', 'type=transport', 'leftprotoport=tcp/6443', 'auto=add']);
+      }
+      mark('host plutos started');
+    }
     for (const [i, s] of [A, B].entries()) {
       const runDir = join(work, `run-${i ? 'b' : 'a'}`);
       const extraArgs = ['--driver', backend];
-      const config = configFor(name);
+      const config = configFor(name, hostPlutos[i]);
       if (config) {
         const configDir = join(work, `config-${i ? 'b' : 'a'}`);
         writeKubeletVolume(configDir, { ceCustomConfig: config });
@@ -133,7 +183,8 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       } else {
         extraArgs.push('--backend-config', 'udp-port=4789');
       }
-      engines.push(new EngineProcess({ ns: s.ns, clusterId: s.cluster, privateIp: s.ip, subnets: [s.sub], endpointsPath, runDir, extraArgs }));
+      const env = hostPlutos[i] ? { CABLED_IPSEC_DIR: hostPlutos[i].ipsecDir } : undefined;
+      engines.push(new EngineProcess({ ns: s.ns, clusterId: s.cluster, privateIp: s.ip, subnets: [s.sub], endpointsPath, runDir, extraArgs, env }));
     }
     for (const e of engines) e.start();
     mark('engines started');
@@ -170,8 +221,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       const mtu = Number(/mtu (\d+)/.exec((await inNs(A.ns, 'ip', ['link', 'show', 'vxlan-tunnel'])).stdout)?.[1] ?? 0);
       const df = async (size: number) => {
         const o = await inNs(A.ns, 'ping', ['-n', '-c', '2', '-i', '0.3', '-W', '2', '-M', 'do', '-s', String(size), '-I', A.host, B.host]);
-        const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(o.stdout);
-        return { result: { from: A.host, to: B.host, transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) }, output: `${o.stdout}${o.stderr}` };
+        return { result: pingCounts(A.host, B.host, o.stdout), output: `${o.stdout}${o.stderr}` };
       };
       const fits = await df(mtu - 28);
       const tooBig = await df(mtu - 27);
@@ -188,7 +238,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
     res.wire = sumCounts([perEnd.a, perEnd.b]);
     mark('wire counted');
 
-    if (job.perf) {
+    if (job.perf && name !== 'transport-host') {
       // Before the fail-closed phase, which leaves side B without SAs. A failed run is recorded, not fatal.
       const runs: [string, string, string][] = name === 'vxlan' ? [['plain veth', A.ip, B.ip], ['plain VXLAN', A.host, B.host]]
         : [[name === 'transport' ? 'VXLAN over transport ESP' : 'tunnel-mode ESP', A.host, B.host]];
@@ -199,29 +249,8 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
     }
 
     if (name === 'transport' && job.restart) {
-      // Issue 4, scenario 5: a 20/s ping across the tunnel while A's engine is SIGKILLed and started again.
       const e = engines[0]!;
-      // ESP SAs only: spi 0x00000000 is a larval ACQUIRE state the kernel holds for a while, not an SA.
-      const spis = async () => [...(await inNs(A.ns, 'ip', ['xfrm', 'state'])).stdout.matchAll(/spi (0x[0-9a-f]+)/g)]
-        .map((m) => m[1]!).filter((spi) => spi !== '0x00000000').sort();
-      const spisBefore = await spis();
-      const plutoPidBefore = plutoPid(e.spec.runDir);
-      const pinger = startInNs(A.ns, 'ping', ['-n', '-i', '0.05', '-w', '15', '-I', A.host, B.host]);
-      await sleep(2000);
-      await e.stop('SIGKILL');
-      const restartedAt = Date.now();
-      e.start();
-      await until('engine A in sync again', async () => {
-        const st = await e.status().catch(() => undefined);
-        return st?.driver?.state === 'running' && st.inSync === true;
-      }, 60000, 200);
-      const backInSyncS = (Date.now() - restartedAt) / 1000;
-      await new Promise<void>((r) => (pinger.child.exitCode !== null ? r() : pinger.child.once('exit', () => r())));
-      const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(pinger.output());
-      res.restart = {
-        ping: { from: A.host, to: B.host, transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) },
-        spisBefore, spisAfter: await spis(), plutoPidBefore, plutoPidAfter: plutoPid(e.spec.runDir), backInSyncS,
-      };
+      res.restart = await restartUnderPing(e, () => plutoPid(e.spec.runDir));
       mark('engine restart phase');
     }
 
@@ -244,6 +273,46 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       const recoveredS = (Date.now() - killedAt) / 1000;
       res.plutoKill = { pidBefore, pidAfter: plutoPid(e.spec.runDir), recoveredS, pingAfter: await ping(A, A.host, B.host) };
       mark('pluto-kill phase');
+    }
+
+    if (name === 'transport' && job.peerRestart) {
+      // Issue 4, scenario 7: gateway B restarted, engine and pluto (SIGKILL, as in a crash; its kernel state stays).
+      // B is the IKE responder: A's pluto still believes in the old IKE SA and B's new pluto knows nothing of it.
+      const e = engines[1]!;
+      const spisBefore = await espSpis(A);
+      const pidBefore = plutoPid(e.spec.runDir);
+      await e.stop('SIGKILL');
+      process.kill(pidBefore, 'SIGKILL');
+      const killedAt = Date.now();
+      e.start();
+      let bConnectedS = 0;
+      await until('the cable connected again on both sides (B with a new pluto)', async () => {
+        if (plutoPid(e.spec.runDir) === pidBefore) return false;
+        const b = await connected(e);
+        if (b && !bConnectedS) bConnectedS = (Date.now() - killedAt) / 1000;
+        return b && (await connected(engines[0]!));
+      }, 300000, 500);
+      const bothConnectedS = (Date.now() - killedAt) / 1000;
+      res.peerRestart = {
+        pidBefore, pidAfter: plutoPid(e.spec.runDir), bConnectedS, bothConnectedS,
+        pingAtoB: await ping(A, A.host, B.host), pingBtoA: await ping(B, B.host, A.host), spisBefore, spisAfter: await espSpis(A),
+      };
+      mark('peer-restart phase');
+    }
+
+    if (name === 'transport-host') {
+      // Issue 4, scenario 8: engine A restarted under ping, then stopped: the host's pluto keeps the tunnels up.
+      const pids = () => hostPlutos.map((h) => h.pid);
+      const foreign = () => Promise.all(hostPlutos.map(async (h) => (await h.loaded()).includes(FOREIGN_CONN)));
+      const plutoPids = pids();
+      const foreignBefore = await foreign();
+      const restart = await restartUnderPing(engines[0]!, () => hostPlutos[0]!.pid);
+      mark('engine restart (host pluto)');
+      await engines[0]!.stop('SIGTERM');
+      const loadedAfterStop = await hostPlutos[0]!.loaded();
+      const pingAfterStop = await ping(A, A.host, B.host);
+      res.hostMode = { plutoPids, plutoPidsAfter: pids(), foreignBefore, foreignAfter: await foreign(), restart, loadedAfterStop, pingAfterStop };
+      mark('engine stopped (host pluto)');
     }
 
     if (name === 'transport' && job.failClosed) {
@@ -276,10 +345,12 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
     const pids = engines.map((e) => plutoPid(e.spec.runDir));
     for (const e of engines) await e.stop('SIGTERM', 15000).catch(() => undefined);
     for (const pid of pids) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const h of hostPlutos) await h.stop('SIGKILL');
     // Logs and pcaps out through the results share, for whoever reads a failure.
     for (const [i, e] of engines.entries()) {
       const side = i ? 'b' : 'a';
-      for (const [src, dst] of [[e.logPath, `engine-${side}.log`], [join(e.spec.runDir, 'drivers', 'pluto', 'pluto.log'), `pluto-${side}.log`]] as const) {
+      const plutoLog = hostPlutos[i]?.logFile ?? join(e.spec.runDir, 'drivers', 'pluto', 'pluto.log');
+      for (const [src, dst] of [[e.logPath, `engine-${side}.log`], [plutoLog, `pluto-${side}.log`]] as const) {
         if (existsSync(src)) copyFileSync(src, join(out, dst));
       }
     }

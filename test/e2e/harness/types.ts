@@ -6,7 +6,7 @@
  */
 
 /** A scenario the guest program knows how to run. */
-export type ScenarioName = 'vxlan' | 'transport' | 'tunnel';
+export type ScenarioName = 'vxlan' | 'transport' | 'tunnel' | 'transport-host';
 
 /** What the host asks the guest to do (`job.json` in the results share). */
 export interface GuestJob {
@@ -20,6 +20,8 @@ export interface GuestJob {
   restart?: boolean;
   /** For `transport`: also SIGKILL side A's pluto and measure how long until the cable is back. */
   plutoKill?: boolean;
+  /** For `transport`: also kill gateway B's engine and pluto (SIGKILL), start its engine again, and wait for both sides. */
+  peerRestart?: boolean;
 }
 
 /** DF pings at the overlay's MTU limit (issue item 4). */
@@ -52,6 +54,46 @@ export interface RestartResult {
   plutoPidAfter: number;
   /** Seconds from the restart until the engine was in sync again. */
   backInSyncS: number;
+}
+
+/**
+ * The peer-restart phase: gateway B's engine and pluto both SIGKILLed (B is
+ * the IKE responder of the pair, the side that cannot bring the pair back by
+ * initiating), B's engine started again; B's kernel state stays, as in a pod
+ * restart.
+ */
+export interface PeerRestartResult {
+  pidBefore: number;
+  pidAfter: number;
+  /** Seconds from the kill until B's engine reported its cable connected again (its new pluto holds both SAs). */
+  bConnectedS: number;
+  /** Seconds from the kill until both engines reported the cable connected. */
+  bothConnectedS: number;
+  pingAtoB: PingResult;
+  pingBtoA: PingResult;
+  /** ESP SPIs in namespace A before and after (renegotiated: they differ). */
+  spisBefore: string[];
+  spisAfter: string[];
+}
+
+/**
+ * The host-pluto scenario: in each namespace a pluto started by the test
+ * (standing in for the host's ipsec.service, holding a connection of "the
+ * host's own") serves that namespace's engine in host mode.
+ */
+export interface HostModeResult {
+  /** Host pluto pids (A, B) when the cables first connected, and at the end. */
+  plutoPids: number[];
+  plutoPidsAfter: number[];
+  /** The host's own connection in each host pluto, before and after the engine's restart and stop. */
+  foreignBefore: boolean[];
+  foreignAfter: boolean[];
+  /** Engine A SIGKILLed and started again under a 20/s ping. */
+  restart: RestartResult;
+  /** Connections host pluto A still holds after engine A was stopped (SIGTERM, no cleanup). */
+  loadedAfterStop: string[];
+  /** Pings across the overlay with engine A stopped. */
+  pingAfterStop: PingResult;
 }
 
 /** Packet counts per class, from `tcpdump -Q out` captures (one line per packet). */
@@ -145,6 +187,8 @@ export interface ScenarioResult {
   failClosed?: FailClosedResult;
   restart?: RestartResult;
   plutoKill?: PlutoKillResult;
+  peerRestart?: PeerRestartResult;
+  hostMode?: HostModeResult;
   mtu?: MtuResult;
   iperf: IperfResult[];
 }

@@ -61,6 +61,12 @@ describe('XFRM policy adapter (real namespace)', function () {
     if (canUseNetns()) await deleteNetns(ns);
   });
 
+  it('should dump the SAs of the namespace (none here: this kernel has no ESP; the stock-kernel e2e reads real ones)', async () => {
+    const [states] = await inNetns<[unknown[]]>(ns, [xf('listStates')]);
+    assert.deepEqual(states, []);
+    assert.equal((await ip(ns, 'xfrm', 'state', 'list')).trim(), '', 'ip xfrm state agrees');
+  });
+
   it('should install exactly one block policy however often it is ensured', async () => {
     const [first, second, listed] = await inNetns<[boolean, boolean, XfrmPolicy[]]>(ns, [
       xf('ensureBlockPolicy', BLOCK),

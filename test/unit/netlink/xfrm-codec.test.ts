@@ -23,6 +23,7 @@ import {
   encodeTemplate,
   selectorFromSpec,
   toXfrmPolicy,
+  toXfrmState,
   type RawPolicyInfo,
   type RawSelector,
 } from '../../../src/lib/netlink/xfrm-codec.js';
@@ -37,6 +38,7 @@ const OFFSETS = {
   'sel.dport': 32, 'sel.family': 40, 'sel.prefixlen_d': 42, 'sel.proto': 44, 'sel.ifindex': 48, 'sel.user': 52,
   'info.lft': 56, 'info.curlft': 120, 'info.priority': 152, 'info.index': 156, 'info.dir': 160, 'info.action': 161, 'info.share': 163,
   'id.index': 56, 'id.dir': 60, 'tmpl.proto': 20, 'tmpl.family': 24, 'tmpl.saddr': 28, 'tmpl.reqid': 44, 'tmpl.mode': 48, 'tmpl.aalgos': 52,
+  'sa.daddr': 56, 'sa.spi': 72, 'sa.proto': 76, 'sa.saddr': 80, 'sa.family': 212, 'sa.mode': 214,
 } as const;
 
 const ip4 = (text: string) => Buffer.concat([Buffer.from(text.split('.').map(Number)), Buffer.alloc(12)]);
@@ -64,7 +66,7 @@ describe('XFRM policy codec', () => {
     assert.equal(encodePolicyId(sampleSelector(), 1).length, XFRM_SIZES.userpolicyId);
     const tmpl = encodeTemplate({ daddr: ip4('0.0.0.0'), spi: 0, proto: 50, family: 2, saddr: ip4('0.0.0.0'), reqid: 7, mode: 0 });
     assert.equal(tmpl.length, XFRM_SIZES.userTmpl);
-    assert.deepEqual(XFRM_SIZES, { selector: 56, lifetimeCfg: 64, lifetimeCur: 32, userpolicyInfo: 168, userpolicyId: 64, userTmpl: 64, mark: 8 });
+    assert.deepEqual(XFRM_SIZES, { selector: 56, lifetimeCfg: 64, lifetimeCur: 32, userpolicyInfo: 168, userpolicyId: 64, userTmpl: 64, mark: 8, usersaInfo: 224 });
   });
 
   it('should match sizeof/offsetof of linux/xfrm.h when a C compiler is available', function () {
@@ -75,11 +77,12 @@ describe('XFRM policy codec', () => {
     try {
       const fields: [string, string, string][] = Object.keys(OFFSETS).map((k) => {
         const [s, f] = k.split('.') as [string, string];
-        const struct = { sel: 'xfrm_selector', info: 'xfrm_userpolicy_info', id: 'xfrm_userpolicy_id', tmpl: 'xfrm_user_tmpl' }[s] ?? s;
-        const member = s === 'tmpl' && f === 'proto' ? 'id.proto' : f;
+        const struct = { sel: 'xfrm_selector', info: 'xfrm_userpolicy_info', id: 'xfrm_userpolicy_id', tmpl: 'xfrm_user_tmpl', sa: 'xfrm_usersa_info' }[s] ?? s;
+        const inId = (s === 'tmpl' && f === 'proto') || (s === 'sa' && ['daddr', 'spi', 'proto'].includes(f));
+        const member = inId ? `id.${f}` : f;
         return [k, struct, member];
       });
-      const sizes = ['xfrm_selector', 'xfrm_lifetime_cfg', 'xfrm_lifetime_cur', 'xfrm_userpolicy_info', 'xfrm_userpolicy_id', 'xfrm_user_tmpl', 'xfrm_mark'];
+      const sizes = ['xfrm_selector', 'xfrm_lifetime_cfg', 'xfrm_lifetime_cur', 'xfrm_userpolicy_info', 'xfrm_userpolicy_id', 'xfrm_user_tmpl', 'xfrm_mark', 'xfrm_usersa_info'];
       const src = [
         '#include <stdio.h>', '#include <stddef.h>', '#include <linux/xfrm.h>', 'int main(void) {',
         ...sizes.map((s) => `printf("%zu\\n", sizeof(struct ${s}));`),
@@ -94,6 +97,20 @@ describe('XFRM policy codec', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('should read the identity of an SA (xfrm_usersa_info) at the kernel offsets', () => {
+    const b = Buffer.alloc(XFRM_SIZES.usersaInfo);
+    ip4('172.31.255.2').copy(b, OFFSETS['sa.daddr']);
+    b.writeUInt32BE(0xc0ffee01, OFFSETS['sa.spi']);
+    b.writeUInt8(50, OFFSETS['sa.proto']);
+    ip4('172.31.255.1').copy(b, OFFSETS['sa.saddr']);
+    (LE ? b.writeUInt16LE.bind(b) : b.writeUInt16BE.bind(b))(2, OFFSETS['sa.family']);
+    b.writeUInt8(0, OFFSETS['sa.mode']);
+    assert.deepEqual(toXfrmState(b), { family: 'ipv4', src: '172.31.255.1', dst: '172.31.255.2', spi: 0xc0ffee01, proto: 'esp', mode: 'transport' });
+    (LE ? b.writeUInt16LE.bind(b) : b.writeUInt16BE.bind(b))(1, OFFSETS['sa.family']);
+    assert.equal(toXfrmState(b), undefined, 'AF_UNIX: not an IP SA');
+    assert.throws(() => toXfrmState(b.subarray(0, 100)), /truncated xfrm_usersa_info/);
   });
 
   it('should write each field at its kernel offset', () => {
