@@ -88,13 +88,15 @@ describe('metrics scraped over HTTP while connections come and go (integration, 
   });
 
   it("should expose the connection to cluster2 under Submariner's names and labels, with its latency", async () => {
-    await waitFor('a latency series for cluster2', async () => remotes(await scrape(), 'submariner_connection_latency_seconds').includes('cluster2'), 15000);
+    // The first probe can wait about a second for neighbour resolution across the new overlay; later ones are veth round trips.
+    const fast = (samples: PromSample[]) => samplesOf(samples, 'submariner_connection_latency_seconds').some((s) => s.labels.remote_cluster === 'cluster2' && s.value < 0.1);
+    await waitFor('a sub-100 ms latency series for cluster2', async () => fast(await scrape()), 15000);
     const samples = await scrape();
     const cable = cableLabels('cluster2', IP2);
     assert.deepEqual(samplesOf(samples, 'submariner_connections'), [{ name: 'submariner_connections', labels: { ...cable, status: 'connected' }, value: 1 }]);
     const [latency] = samplesOf(samples, 'submariner_connection_latency_seconds');
     assert.deepEqual(latency?.labels, cable);
-    assert.ok(latency.value > 0 && latency.value < 1, `latency ${latency.value} s`);
+    assert.ok(latency.value > 0, `latency ${latency.value} s`);
     const [established] = samplesOf(samples, 'submariner_connection_established_timestamp');
     assert.ok(Math.abs(established!.value - Date.now() / 1000) < 120, 'established moments ago');
     assert.deepEqual(samplesOf(samples, 'submariner_requested_connections').map((s) => s.labels), [
