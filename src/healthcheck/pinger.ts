@@ -44,6 +44,7 @@ export class PingProcess implements Pinger {
   private child: ChildProcess | undefined;
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
+  private launches = 0;
 
   constructor(private readonly options: PingerOptions) {
     this.tracker = new ProbeTracker(options.ip, options.maxPacketLossCount);
@@ -58,6 +59,11 @@ export class PingProcess implements Pinger {
     return this.tracker.result();
   }
 
+  /** How many times ping was started (more than once after it exited). */
+  get starts(): number {
+    return this.launches;
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retry);
@@ -67,6 +73,7 @@ export class PingProcess implements Pinger {
 
   private launch(): void {
     if (this.stopped) return;
+    this.launches += 1;
     let child: ChildProcess;
     try {
       child = spawn('ping', pingArgs(this.options));
