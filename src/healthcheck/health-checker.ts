@@ -29,7 +29,8 @@ export function probeTargets(endpoints: Iterable<Endpoint>): ProbeTarget[] {
 }
 
 export class HealthChecker implements ConnectionHealth {
-  private readonly pingers = new Map<string, Pinger & { ip: string }>();
+  /** One prober per cable, with the IP it probes. */
+  private readonly pingers = new Map<string, { ip: string; pinger: Pinger }>();
   private readonly listeners = new Set<() => void>();
   private readonly log: Logger;
 
@@ -40,16 +41,16 @@ export class HealthChecker implements ConnectionHealth {
   setTargets(targets: readonly ProbeTarget[]): void {
     const wanted = new Map(targets.map((t) => [t.cableName, t.ip]));
     let changed = false;
-    for (const [cable, pinger] of this.pingers) {
-      if (wanted.get(cable) === pinger.ip) continue;
+    for (const [cable, { ip, pinger }] of this.pingers) {
+      if (wanted.get(cable) === ip) continue;
       pinger.stop();
       this.pingers.delete(cable);
-      this.log.info('stopped probing', { cable, ip: pinger.ip });
+      this.log.info('stopped probing', { cable, ip });
       changed = true;
     }
     for (const [cable, ip] of wanted) {
       if (this.pingers.has(cable)) continue;
-      this.pingers.set(cable, Object.assign(this.start(cable, ip), { ip }));
+      this.pingers.set(cable, { ip, pinger: this.start(cable, ip) });
       this.log.info('probing', { cable, ip, intervalMs: this.options.intervalMs, maxPacketLossCount: this.options.maxPacketLossCount });
       changed = true;
     }
@@ -57,7 +58,7 @@ export class HealthChecker implements ConnectionHealth {
   }
 
   result(cableName: string): ProbeResult | undefined {
-    return this.pingers.get(cableName)?.result();
+    return this.pingers.get(cableName)?.pinger.result();
   }
 
   subscribe(listener: () => void): () => void {
@@ -66,7 +67,7 @@ export class HealthChecker implements ConnectionHealth {
   }
 
   stop(): void {
-    for (const p of this.pingers.values()) p.stop();
+    for (const { pinger } of this.pingers.values()) pinger.stop();
     this.pingers.clear();
   }
 
@@ -77,7 +78,7 @@ export class HealthChecker implements ConnectionHealth {
       maxPacketLossCount: this.options.maxPacketLossCount,
       sourceIp: this.options.sourceIp,
       onChange: () => {
-        const r = this.pingers.get(cable)?.result();
+        const r = this.pingers.get(cable)?.pinger.result();
         if (r) this.log.info('health check changed', { cable, ip, state: r.state, message: r.message });
         this.notify();
       },
