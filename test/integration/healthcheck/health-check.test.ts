@@ -2,9 +2,11 @@
  * The health checker end to end: two namespaces joined by a veth pair, one
  * real engine in each with the real VXLAN driver, each endpoint with a
  * health-check IP on lo inside its cluster subnet (reachable only across the
- * overlay). Latency appears on the connection; an nftables rule in cluster2
- * dropping the probes turns the connection to error, and removing the rule
- * brings it back. Status is polled, never slept on. Runs as root.
+ * overlay). Latency appears on the connection; a `prohibit` routing rule in
+ * cluster2 for traffic from its health-check IP to cluster1's (iproute2 only)
+ * cuts the path both ways and turns the connection to error on both
+ * gateways, and deleting the rule brings both back. Status is polled, never
+ * slept on. Runs as root.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConnectionStatus, type Connection } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { CABLECTL_MAIN, EngineProcess } from '../../helpers/engine-process.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, nsExec, run, waitFor } from '../../helpers/netns.js';
+import { canUseNetns, connectVeth, createNetns, deleteNetns, run, waitFor } from '../../helpers/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS1 = `hc-${tag}-c1`;
@@ -35,8 +37,10 @@ describe('health checker on two namespaces with the VXLAN driver (integration, r
   let e2: EngineProcess;
 
   const toCluster2 = async (): Promise<Connection | undefined> => (await e1.connections()).find((c) => c.endpoint?.clusterId === 'cluster2');
-  const dropProbes = () => nsExec(NS2, 'nft', [`add table inet hc_block; add chain inet hc_block input { type filter hook input priority 0; }; add rule inet hc_block input ip daddr ${HC2} icmp type echo-request drop`]);
-  const allowProbes = () => nsExec(NS2, 'nft', ['delete table inet hc_block']);
+  const toCluster1 = async (): Promise<Connection | undefined> => (await e2.connections()).find((c) => c.endpoint?.clusterId === 'cluster1');
+  const BLOCK = ['from', HC2, 'to', HC1, 'prohibit', 'priority', '50'];
+  const block = () => run('ip', ['-n', NS2, 'rule', 'add', ...BLOCK]);
+  const unblock = () => run('ip', ['-n', NS2, 'rule', 'del', ...BLOCK]);
 
   before(async function () {
     if (!canUseNetns()) throw new Error('integration tests need root (network namespaces)');
@@ -80,25 +84,23 @@ describe('health checker on two namespaces with the VXLAN driver (integration, r
     assert.match(table, /cluster2\s.*\sconnected\s+\d+(\.\d+)?(ns|µs|ms)\s/, 'cablectl shows the average RTT');
   });
 
-  it('should turn the connection to error once the probes are dropped, and back to connected once they pass again', async () => {
-    await waitFor('cluster2 connected', async () => (await toCluster2())?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED, 15000);
-    await dropProbes();
+  it('should turn the connection to error on both gateways once the path is cut, and back to connected once it is restored', async () => {
+    const connected = ConnectionStatus.CONNECTION_STATUS_CONNECTED;
+    const error = ConnectionStatus.CONNECTION_STATUS_ERROR;
+    await waitFor('both directions connected', async () => (await toCluster2())?.status === connected && (await toCluster1())?.status === connected, 15000);
+    await block();
     try {
-      await waitFor('cluster2 in error', async () => (await toCluster2())?.status === ConnectionStatus.CONNECTION_STATUS_ERROR, 15000);
+      await waitFor('both directions in error', async () => (await toCluster2())?.status === error && (await toCluster1())?.status === error, 15000);
       assert.equal(
         (await toCluster2())?.statusMessage,
         `Failed to successfully ping the remote endpoint IP "${HC2}": ${MAX_LOSS} probes in a row unanswered (last: no answer)`,
       );
+      assert.match((await toCluster1())?.statusMessage ?? '', new RegExp(`^Failed to successfully ping the remote endpoint IP "${HC1.replaceAll('.', '\\.')}"`));
+      assert.ok(((await toCluster2())?.latencyRtt?.lastNs ?? 0) > 0, 'the RTT seen before the outage stays visible');
     } finally {
-      await allowProbes();
+      await unblock();
     }
-    await waitFor('cluster2 connected again', async () => (await toCluster2())?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED, 15000);
+    await waitFor('both directions connected again', async () => (await toCluster2())?.status === connected && (await toCluster1())?.status === connected, 15000);
     assert.equal((await toCluster2())?.statusMessage.startsWith('Failed'), false);
-  });
-
-  it('should leave the other direction alone: cluster2 still sees cluster1 connected', async () => {
-    const back = (await e2.connections()).find((c) => c.endpoint?.clusterId === 'cluster1');
-    assert.equal(back?.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
-    assert.ok((back?.latencyRtt?.lastNs ?? 0) > 0);
   });
 });
