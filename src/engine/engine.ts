@@ -17,7 +17,10 @@ import {
   type Endpoint,
 } from '../generated/cabled/driver/v1/driver.js';
 import type { GatewayStatus } from '../generated/cabled/engine/v1/engine.js';
-import { diffConnections } from '../lib/connection-diff.js';
+import { mergeProbe } from '../healthcheck/merge.js';
+import type { ConnectionHealth } from '../healthcheck/probe-result.js';
+import { probeTargets } from '../healthcheck/health-checker.js';
+import { connectionKey, diffConnections } from '../lib/connection-diff.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { EndpointsSnapshot } from '../endpoints/index.js';
@@ -47,6 +50,8 @@ export interface EngineOptions {
   statusIntervalMs?: number;
   /** Retry delay after a reconcile with failures. @default 5000 */
   retryIntervalMs?: number;
+  /** Probes remote endpoints; its results are merged into the reported connections. @default none */
+  health?: ConnectionHealth;
 }
 
 export class Engine implements GatewayView {
@@ -55,6 +60,8 @@ export class Engine implements GatewayView {
   private snapshot: EndpointsSnapshot | undefined;
   private desired = new Map<string, DesiredCable>();
   private conns: Connection[] = [];
+  /** The connections as the driver last reported them, before probe results are merged in. */
+  private driverConns: Connection[] = [];
   private initialisedClient: DriverClient | undefined;
   private initialisedWith = '';
   private inSync = false;
@@ -83,6 +90,7 @@ export class Engine implements GatewayView {
       this.requestReconcile('driver ready');
     });
     supervisor.on('state', () => this.healthChanged());
+    this.options.health?.subscribe(() => this.publishConnections());
     supervisor.start();
     this.timers.push(
       setInterval(() => {
@@ -110,6 +118,7 @@ export class Engine implements GatewayView {
   setEndpoints(snapshot: EndpointsSnapshot): void {
     this.snapshot = snapshot;
     this.desired = desiredCables(this.options.localEndpoint, snapshot.endpoints);
+    this.options.health?.setTargets(probeTargets([...this.desired.values()].flatMap((d) => (d.remote.endpoint ? [d.remote.endpoint] : []))));
     this.requestReconcile('endpoints changed');
   }
 
@@ -141,6 +150,7 @@ export class Engine implements GatewayView {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.retryTimer);
+    this.options.health?.stop();
     await this.running;
     const client = this.options.supervisor.current;
     if (options.cleanup && client) {
@@ -208,24 +218,28 @@ export class Engine implements GatewayView {
     const client = this.options.supervisor.current;
     if (!client || this.initialisedClient !== client) return;
     try {
-      const now = await client.connections();
-      const events = diffConnections(this.conns, now);
-      this.conns = now;
-      if (events.length) for (const l of this.listeners) l(events);
+      this.driverConns = await client.connections();
     } catch (err) {
       // What was observed before is no longer known: never keep reporting it as connected.
       const why = errorMessage(err);
       this.log.warn('refreshing connection status failed', { error: why });
-      const unknown = this.conns.map((c) => ({
+      this.driverConns = this.driverConns.map((c) => ({
         ...c,
         status: ConnectionStatus.CONNECTION_STATUS_ERROR,
         statusMessage: `status unknown: the driver could not read it (${why})`,
         establishedUnixMs: 0,
       }));
-      const events = diffConnections(this.conns, unknown);
-      this.conns = unknown;
-      if (events.length) for (const l of this.listeners) l(events);
     }
+    this.publishConnections();
+  }
+
+  /** The driver's connections with the probe results merged in; listeners get the changes. */
+  private publishConnections(): void {
+    const health = this.options.health;
+    const now = health ? this.driverConns.map((c) => mergeProbe(c, health.result(connectionKey(c)))) : this.driverConns;
+    const events = diffConnections(this.conns, now);
+    this.conns = now;
+    if (events.length) for (const l of this.listeners) l(events);
   }
 
   private healthChanged(): void {

@@ -14,6 +14,9 @@ import { watchEndpointsFile } from '../endpoints/index.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { openNetlink } from '../lib/netlink/index.js';
+import { HealthChecker } from '../healthcheck/health-checker.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { startMetricsServer } from '../metrics/metrics-server.js';
 import { startApiServer } from './api/server.js';
 import { driverLaunch } from './driver-registry.js';
 import { DriverSupervisor } from './driver-host/supervisor.js';
@@ -66,6 +69,7 @@ async function setUp(settings: EngineSettings, logger: Logger) {
     version: VERSION,
     resyncIntervalMs: settings.resyncIntervalMs,
     statusIntervalMs: settings.statusIntervalMs,
+    health: settings.healthCheck.enabled ? new HealthChecker({ ...settings.healthCheck, sourceIp: local.healthCheckIp, logger }) : undefined,
   });
   // With a ConfigMap: watched and hot-reloaded. Without: defaults + environment, read once.
   const config = settings.configPath
@@ -100,6 +104,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   engine.setEndpoints(endpoints.current());
   const api = await startApiServer({ view: engine, listen: settings.listen, healthListen: settings.healthListen || undefined, logger });
   logger.info('API serving', { addresses: api.addresses });
+  const metrics = settings.metricsListen ? await startMetricsServer({ listen: settings.metricsListen, metrics: new GatewayMetrics(engine), logger }) : undefined;
 
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
@@ -109,6 +114,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   config.close();
   await engine.stop({ cleanup: settings.cleanupOnExit });
   await api.close();
+  await metrics?.close();
   return 0;
 }
 

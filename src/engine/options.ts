@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { isIPv4 } from 'node:net';
 import { ConfigError, type ConfigIssue } from '../lib/errors.js';
 import { DEFAULT_DRIVER } from './driver-registry.js';
+import { HEALTH_CHECK_OPTIONS, HEALTH_CHECK_USAGE, parseHealthCheckSettings, type HealthCheckSettings } from '../healthcheck/settings.js';
+import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
 
 export interface EngineSettings {
   clusterId: string;
@@ -33,6 +35,9 @@ export interface EngineSettings {
   resyncIntervalMs: number;
   statusIntervalMs: number;
   cleanupOnExit: boolean;
+  /** host:port serving Prometheus metrics at /metrics. Empty: off. */
+  metricsListen: string;
+  healthCheck: HealthCheckSettings;
 }
 
 export const USAGE = `Usage: cabled [run|cleanup|version] [flags]
@@ -59,7 +64,7 @@ Flags (environment variable in brackets):
   --resync-interval SEC   full reconcile period (default 30)
   --status-interval SEC   connection status refresh period (default 2)
   --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
-`;
+${METRICS_USAGE}${HEALTH_CHECK_USAGE}`;
 
 export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { command: string; settings: EngineSettings } {
   const { values, positionals } = parseArgs({
@@ -83,6 +88,8 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       'resync-interval': { type: 'string' },
       'status-interval': { type: 'string' },
       'cleanup-on-exit': { type: 'boolean' },
+      ...METRICS_OPTIONS,
+      ...HEALTH_CHECK_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -114,6 +121,8 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     resyncIntervalMs: seconds('--resync-interval', pick(values['resync-interval'], '30'), issues),
     statusIntervalMs: seconds('--status-interval', pick(values['status-interval'], '2'), issues),
     cleanupOnExit: values['cleanup-on-exit'] ?? false,
+    metricsListen: parseMetricsListen(values['metrics-listen'], env, issues),
+    healthCheck: parseHealthCheckSettings(values, env, issues),
   };
   if (command === 'run' || command === 'cleanup') validate(settings, issues);
   if (issues.length) throw new ConfigError('command-line flags and environment', issues);

@@ -9,6 +9,7 @@ import { Capability, ConnectionStatus, type Connection, type Endpoint } from '..
 import { Engine, localCluster } from '../../../src/engine/engine.js';
 import type { DriverClient } from '../../../src/engine/driver-host/driver-client.js';
 import type { DriverSupervisor } from '../../../src/engine/driver-host/supervisor.js';
+import type { ConnectionHealth, ProbeResult, ProbeTarget } from '../../../src/healthcheck/probe-result.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 
 const ep = (cluster: string, ip: string): Endpoint => ({
@@ -73,4 +74,65 @@ describe('engine status reporting', () => {
       await engine.stop();
     }
   });
+
+  it('should report a connected cable whose probes are lost as error, and connected again once they are answered', async () => {
+    const local = ep('cluster1', '172.30.0.1');
+    const remote = { ...ep('cluster2', '172.30.0.2'), healthCheckIp: '10.2.0.1' };
+    const probes = new FakeHealth();
+    const engine = new Engine({
+      localEndpoint: local, localCluster: localCluster(local), supervisor: fakeSupervisor(new FakeDriver()), logger: silentLogger(),
+      version: 'test', statusIntervalMs: 60000, resyncIntervalMs: 60000, health: probes,
+    });
+    engine.setSettings({ config: {}, secrets: {} });
+    engine.setEndpoints({ endpoints: [{ spec: remote, createdAt: 1, source: 'test' }, { spec: ep('cluster3', '172.30.0.3'), createdAt: 1, source: 'test' }], rejected: [] });
+    assert.deepEqual(probes.targets, [{ cableName: remote.cableName, ip: '10.2.0.1' }], 'only the endpoint with a health-check IP is probed');
+    const statuses: string[] = [];
+    engine.subscribe((events) => statuses.push(...events.filter((e) => e.connection?.endpoint?.clusterId === 'cluster2').map((e) => String(e.connection?.status))));
+    engine.start();
+    try {
+      const cluster2 = () => engine.connections().find((c) => c.endpoint?.clusterId === 'cluster2');
+      await until(() => cluster2()?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+      probes.set('error', 'Failed to successfully ping the remote endpoint IP "10.2.0.1": 5 probes in a row unanswered (last: no answer)');
+      assert.equal(cluster2()?.status, ConnectionStatus.CONNECTION_STATUS_ERROR, 'a probe change is reported at once');
+      assert.match(cluster2()?.statusMessage ?? '', /Failed to successfully ping the remote endpoint IP "10\.2\.0\.1"/);
+      assert.deepEqual(cluster2()?.latencyRtt, RTT);
+      probes.set('connected', '');
+      assert.equal(cluster2()?.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+      assert.deepEqual(statuses.slice(-2), [String(ConnectionStatus.CONNECTION_STATUS_ERROR), String(ConnectionStatus.CONNECTION_STATUS_CONNECTED)]);
+      assert.equal(engine.connections().find((c) => c.endpoint?.clusterId === 'cluster3')?.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+    } finally {
+      await engine.stop();
+    }
+    assert.equal(probes.stopped, true, 'stopping the engine stops the probes');
+  });
 });
+
+const RTT = { lastNs: 400_000, minNs: 300_000, averageNs: 350_000, maxNs: 400_000, stddevNs: 50_000 };
+
+/** Probe results set by the test. */
+class FakeHealth implements ConnectionHealth {
+  targets: ProbeTarget[] = [];
+  stopped = false;
+  private state: ProbeResult['state'] = 'connected';
+  private message = '';
+  private listener: (() => void) | undefined;
+  setTargets(targets: readonly ProbeTarget[]): void {
+    this.targets = [...targets];
+  }
+  result(cableName: string): ProbeResult | undefined {
+    const t = this.targets.find((x) => x.cableName === cableName);
+    return t && { ip: t.ip, state: this.state, message: this.message, rtt: RTT, lostInARow: 0 };
+  }
+  subscribe(listener: () => void): () => void {
+    this.listener = listener;
+    return () => (this.listener = undefined);
+  }
+  stop(): void {
+    this.stopped = true;
+  }
+  set(state: ProbeResult['state'], message: string): void {
+    this.state = state;
+    this.message = message;
+    this.listener?.();
+  }
+}
