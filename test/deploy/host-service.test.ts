@@ -6,7 +6,6 @@
  * (with its PSK file), the endpoints file.
  */
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { parseEndpoint, parseEndpointsText } from '../../src/endpoints/index.js';
 import { parseEngineArgs } from '../../src/engine/options.js';
 import { removeDir, tempDir } from '../helpers/fs-helpers.js';
+import { run } from '../helpers/netns.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const UNIT = join(ROOT, 'deploy', 'systemd', 'cabled.service');
@@ -63,12 +63,10 @@ const inRepo = (installed: string): string => join(ETC, installed.slice(INSTALLE
 describe('standalone host service (deploy/systemd, deploy/etc/cabled)', function () {
   it('should pass systemd-analyze verify without a warning', async function () {
     this.timeout(30_000);
-    const r = await new Promise<{ code: number; stderr: string }>((done) =>
-      execFile('systemd-analyze', ['verify', UNIT], { timeout: 20_000 }, (err, _out, stderr) =>
-        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stderr: err && typeof err.code !== 'number' ? err.message : stderr })),
-    );
-    if (r.code === -1 && /ENOENT/.test(r.stderr)) this.skip(); // no systemd-analyze here: the parsers below still run
-    assert.deepEqual(r, { code: 0, stderr: '' });
+    if (!existsSync('/usr/bin/systemd-analyze') && !existsSync('/bin/systemd-analyze')) this.skip(); // the parsers below still run
+    // Exits 0 even for unknown keys or bad values, which it reports on stderr: no output is the bar.
+    const { stderr } = await run('systemd-analyze', ['verify', UNIT], 20_000);
+    assert.equal(stderr, '');
   });
 
   it('should start after the network and the host libreswan, before kubelet, and keep its run directory across restarts', () => {
