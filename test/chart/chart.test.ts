@@ -115,6 +115,14 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
     assert.throws(() => validateObject(ds), /DaemonSet rel-cabled-gateway does not match the Kubernetes schema: .*containerPort must be integer/);
   });
 
+  it('should catch a misspelt field the schemas allow (negative control for the unknown-field check)', () => {
+    const ds = structuredClone(find(objects('defaults'), 'DaemonSet', '-gateway')) as unknown as DaemonSetShape & K8sObject;
+    (ds.spec.template.spec as unknown as Record<string, unknown>).hostPid = true;
+    const c = container(ds.spec.template.spec) as unknown as Record<string, unknown>;
+    c.securityContex = {};
+    assert.throws(() => validateObject(ds), /has fields Kubernetes does not know: spec\.template\.spec\.containers\[0\]\.securityContex, spec\.template\.spec\.hostPid$/);
+  });
+
   describe('gateway DaemonSet (defaults)', function () {
     it('should run one pod per gateway node with a rolling update of one node at a time', () => {
       const ds = find(objects('defaults'), 'DaemonSet', '-gateway') as unknown as DaemonSetShape;
