@@ -22,6 +22,8 @@ const BAD: [string, Record<string, string>, string[], RegExp][] = [
   ['typo at the top level (clusterID)', { clusterID: 'cluster1' }, [], /at '': additional properties 'clusterID' not allowed/],
   ['unknown ceIPSecMode', { 'ipsec.config.ceIPSecMode': 'tunel' }, [], /at '\/ipsec\/config\/ceIPSecMode': value must be one of 'tunnel', 'transport'/],
   ['unknown ceIPSec key', { 'ipsec.config.ceIPSecModes': 'tunnel' }, [], /at '\/ipsec\/config': additional properties 'ceIPSecModes' not allowed/],
+  ['the PSK in the ConfigMap', { 'ipsec.config.ceIPSecPSK': 'secret' }, [], /at '\/ipsec\/config': additional properties 'ceIPSecPSK' not allowed/],
+  ['the pluto mode in ipsec.config (it is ipsec.plutoMode)', { 'ipsec.config.ceIPSecPlutoMode': 'host' }, [], /at '\/ipsec\/config': additional properties 'ceIPSecPlutoMode' not allowed/],
   ['remote endpoint without subnets', {}, ['--set-json', 'engine.endpoints=[{"cluster_id":"dc1","private_ip":"192.0.2.1"}]'], /at '\/engine\/endpoints\/0': missing property 'subnets'/],
   ['health-check interval below 1', { 'healthCheck.interval': '0' }, [], /at '\/healthCheck\/interval': .*minimum/],
   ['libreswan without a PSK', { 'ipsec.psk': '' }, [], /engine.driver=libreswan needs a PSK: set ipsec.psk .* or ipsec.existingSecret/],

@@ -10,6 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { parseEndpoint, parseEndpointsText } from '../../src/endpoints/index.js';
+import { parseCliArgs } from '../../src/cli/args.js';
+import { LIVENESS_SERVICE } from '../../src/engine/api/index.js';
 import { parseEngineArgs } from '../../src/engine/options.js';
 import { removeDir, tempDir, writeKubeletVolume } from '../helpers/fs-helpers.js';
 import { CHART_DIR, ensureHelm, find, helm, renderChart, setArgs, type K8sObject } from './helm.js';
@@ -153,8 +155,8 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
 
     it('should probe grpc.health.v1 natively: liveness on "liveness", readiness on "" (driver up, state applied)', () => {
       const c = container(gatewayPod(objects('defaults')));
-      assert.deepEqual(c.livenessProbe?.grpc, { port: 8081, service: 'liveness' });
-      assert.deepEqual(c.startupProbe?.grpc, { port: 8081, service: 'liveness' });
+      assert.deepEqual(c.livenessProbe?.grpc, { port: 8081, service: LIVENESS_SERVICE });
+      assert.deepEqual(c.startupProbe?.grpc, { port: 8081, service: LIVENESS_SERVICE });
       assert.deepEqual(c.readinessProbe?.grpc, { port: 8081, service: '' });
       assert.ok(c.args.includes('--health-listen=$(POD_IP):8081'), c.args.join(' '));
     });
@@ -193,6 +195,19 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
         assert.equal(settings.healthListen, '10.0.0.5:8081', s.name);
         assert.equal(settings.listen[0], 'unix:///run/cabled/engine.sock', s.name);
         for (const flag of others) assert.ok(FLAGS_FROM_OTHER_BRANCHES.includes(flag.split('=')[0] ?? ''), flag);
+      }
+    });
+
+    it('should run a preStop command cablectl accepts, on the engine\'s socket, within the grace period', () => {
+      for (const s of SCENARIOS) {
+        const ds = find(objects(s.name), 'DaemonSet', '-gateway') as unknown as DaemonSetShape & { spec: { template: { spec: { terminationGracePeriodSeconds: number } } } };
+        const [binary, ...argv] = container(ds.spec.template.spec).lifecycle?.preStop?.exec?.command ?? assert.fail(`${s.name}: no preStop`);
+        assert.equal(binary, 'cablectl');
+        const options = parseCliArgs(argv, {});
+        assert.equal(options.command, 'shutdown', s.name);
+        assert.equal(options.target, 'unix:///run/cabled/engine.sock', s.name);
+        assert.equal(options.cleanup, s.values['ipsec.plutoMode'] !== 'host', s.name);
+        assert.ok(options.timeoutMs < ds.spec.template.spec.terminationGracePeriodSeconds * 1000, `${s.name}: the shutdown must end before kubelet kills the pod`);
       }
     });
 
