@@ -11,7 +11,9 @@ export const DEFAULT_SOCKET = '/run/cabled/engine.sock';
 /** Default --timeout, in seconds. */
 export const DEFAULT_TIMEOUT_S = 5;
 
-export const COMMANDS = ['status', 'connections', 'connection', 'watch', 'health'] as const;
+export const COMMANDS = ['status', 'connections', 'connection', 'watch', 'health', 'shutdown'] as const;
+/** Default --timeout of `shutdown`, in seconds: removing the datapath can take a while. */
+export const SHUTDOWN_TIMEOUT_S = 60;
 export type CommandName = (typeof COMMANDS)[number];
 export type OutputFormat = 'table' | 'json' | 'wide';
 
@@ -26,13 +28,15 @@ Commands:
   watch               stream connection changes until Ctrl-C
   health [SERVICE]    grpc.health.v1 check of "" (the gateway) or e.g. driver/vxlan;
                       exits 0 only when SERVING
+  shutdown [--cleanup] stop the engine and wait until it has (a pod's preStop hook);
+                      --cleanup also removes the datapath, otherwise tunnels stay up
 
 Flags:
   --socket PATH       the engine's unix socket (default ${DEFAULT_SOCKET}, env CABLED_SOCKET)
   --address HOST:PORT reach the engine over TCP instead of the socket
   -o, --output FORMAT table (default), wide (adds SAs and status messages) or json
                       (the API response as proto JSON; one object per line for watch)
-  --timeout SECONDS   how long to wait for an answer (default ${DEFAULT_TIMEOUT_S})
+  --timeout SECONDS   how long to wait for an answer (default ${DEFAULT_TIMEOUT_S}; shutdown ${SHUTDOWN_TIMEOUT_S})
   -h, --help          show this help
 
 Exit codes: 0 ok, 1 error (or not SERVING for health), 2 usage error.`;
@@ -51,6 +55,8 @@ export interface CliOptions {
   targetFlag: '--socket' | '--address';
   output: OutputFormat;
   timeoutMs: number;
+  /** `shutdown --cleanup`: remove the datapath too. Present only for shutdown. */
+  cleanup?: boolean;
 }
 
 const ARG_COUNTS: Record<CommandName, [min: number, max: number, usage: string]> = {
@@ -59,6 +65,7 @@ const ARG_COUNTS: Record<CommandName, [min: number, max: number, usage: string]>
   connection: [1, 1, 'connection NAME'],
   watch: [0, 0, 'watch'],
   health: [0, 1, 'health [SERVICE]'],
+  shutdown: [0, 0, 'shutdown [--cleanup]'],
 };
 
 /** Parses cablectl's arguments (flags may come before or after the command). */
@@ -74,6 +81,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         address: { type: 'string' },
         output: { type: 'string', short: 'o' },
         timeout: { type: 'string' },
+        cleanup: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -114,5 +122,10 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (args.length < min || args.length > max) {
     throw new UsageError(`usage: cablectl ${usage}${args.length > max ? ` (unexpected ${JSON.stringify(args[max])})` : ''}`);
   }
+  if (command === 'shutdown') {
+    const timeoutMs = values.timeout === undefined ? SHUTDOWN_TIMEOUT_S * 1000 : base.timeoutMs;
+    return { ...base, timeoutMs, command, args, cleanup: values.cleanup ?? false };
+  }
+  if (values.cleanup) throw new UsageError(`--cleanup belongs to shutdown, not ${command}`);
   return { ...base, command, args };
 }

@@ -3,7 +3,8 @@
  * The cabled gateway process. Wires the sources (config, endpoints file), the
  * driver supervisor, the engine and its API together, and handles signals.
  * SIGTERM/SIGINT stop the engine and leave the datapath in place (a restart
- * adopts it), unless --cleanup-on-exit is set.
+ * adopts it), unless --cleanup-on-exit is set; the API's Shutdown RPC
+ * (`cablectl shutdown [--cleanup]`) does the same with its own choice.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import { HealthChecker } from '../healthcheck/health-checker.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { startApiServer } from './api/server.js';
+import { StopRequests } from './api/shutdown.js';
 import { driverLaunch } from './driver-registry.js';
 import { DriverSupervisor } from './driver-host/supervisor.js';
 import { Engine, localCluster } from './engine.js';
@@ -102,19 +104,27 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     onError: (err) => logger.error('endpoints file unreadable; the last good endpoints stay in force', { error: errorMessage(err) }),
   });
   engine.setEndpoints(endpoints.current());
-  const api = await startApiServer({ view: engine, listen: settings.listen, healthListen: settings.healthListen || undefined, logger });
+  // A signal or the Shutdown RPC (preStop hook) stops the engine; the first one decides the cleanup.
+  const stops = new StopRequests();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stops.request({ cleanup: settings.cleanupOnExit, reason: signal }));
+  const api = await startApiServer({ view: engine, listen: settings.listen, healthListen: settings.healthListen || undefined, logger, onShutdown: stops.handler });
   logger.info('API serving', { addresses: api.addresses });
   const metrics = settings.metricsListen ? await startMetricsServer({ listen: settings.metricsListen, metrics: new GatewayMetrics(engine), logger }) : undefined;
 
-  await new Promise<void>((resolve) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
-  });
-  logger.info('stopping', { cleanup: settings.cleanupOnExit });
+  const { cleanup, reason } = await stops.requested;
+  logger.info('stopping', { cleanup, reason });
   endpoints.close();
   config.close();
-  await engine.stop({ cleanup: settings.cleanupOnExit });
-  await api.close();
-  await metrics?.close();
+  try {
+    await engine.stop({ cleanup });
+    stops.finished({ cleanedUp: cleanup });
+  } catch (err) {
+    stops.failed(err);
+    throw err;
+  } finally {
+    await api.close();
+    await metrics?.close();
+  }
   return 0;
 }
 

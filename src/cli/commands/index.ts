@@ -4,6 +4,7 @@ import type { Command } from '../context.js';
 import { connectionCommand } from './connection.js';
 import { connectionsCommand } from './connections.js';
 import { healthCommand } from './health.js';
+import { shutdownCommand } from './shutdown.js';
 import { statusCommand } from './status.js';
 import { watchCommand } from './watch.js';
 
@@ -13,4 +14,5 @@ export const commands: Record<CommandName, Command> = {
   connection: connectionCommand,
   watch: watchCommand,
   health: healthCommand,
+  shutdown: shutdownCommand,
 };

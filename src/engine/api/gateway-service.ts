@@ -1,6 +1,7 @@
 /**
  * The unary calls of cabled.engine.v1.GatewayService, answered from the
- * GatewayView, plus the WatchConnections stream handler passed in.
+ * GatewayView, plus the WatchConnections stream handler passed in and
+ * Shutdown (see shutdown.ts).
  */
 import type { handleServerStreamingCall, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
@@ -14,12 +15,14 @@ import { toStatus } from '../../lib/grpc/status.js';
 import type { Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { findConnection } from './find-connection.js';
+import { shutdownCall, type ShutdownHandler } from './shutdown.js';
 
 /** GatewayService handlers over `view`. */
 export function gatewayService(
   view: GatewayView,
   logger: Logger,
   watchConnections: handleServerStreamingCall<WatchConnectionsRequest, WatchConnectionsResponse>,
+  onShutdown?: ShutdownHandler,
 ): GatewayServiceServer {
   /** Runs `answer` and sends its result, or the error as a status. */
   const unary =
@@ -45,5 +48,6 @@ export function gatewayService(
       connection: findConnection(view.connections(), request.name),
     })),
     watchConnections,
+    shutdown: shutdownCall(onShutdown, logger),
   };
 }

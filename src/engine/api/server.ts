@@ -1,7 +1,8 @@
 /**
  * The engine's gRPC server: GatewayService, grpc.health.v1 and reflection on
  * every `listen` address (unix socket 0600 and/or TCP), plus an optional TCP
- * address serving only grpc.health.v1 for kubelet probes.
+ * address serving only grpc.health.v1 for kubelet probes ("" = readiness,
+ * "liveness" = liveness).
  */
 import { Server } from '@grpc/grpc-js';
 import { GatewayServiceService } from '../../generated/cabled/engine/v1/engine.js';
@@ -14,7 +15,16 @@ import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { gatewayService } from './gateway-service.js';
 import { syncHealth } from './health-sync.js';
+import type { ShutdownHandler } from './shutdown.js';
 import { connectionWatches } from './watch.js';
+
+/**
+ * The grpc.health.v1 service kubelet's liveness probe checks: SERVING while
+ * the API runs. It answers only when the engine's event loop does, so a hung
+ * engine fails the probe's timeout; unlike "" (readiness) it stays SERVING
+ * while the driver restarts or the desired state is not yet applied.
+ */
+export const LIVENESS_SERVICE = 'liveness';
 
 /** The .proto files reflection describes, relative to proto/ or absolute. */
 export const API_PROTO_FILES: readonly string[] = ['cabled/engine/v1/engine.proto', HEALTH_PROTO_PATH];
@@ -32,6 +42,8 @@ export interface ApiServerOptions {
   reflection?: boolean;
   /** Events queued for one slow WatchConnections client before it is cut off. @default 10000 */
   maxBufferedEvents?: number;
+  /** Stops the engine for the Shutdown RPC (see StopRequests). Without it, Shutdown is UNIMPLEMENTED. */
+  onShutdown?: ShutdownHandler;
 }
 
 export interface ApiServer {
@@ -54,7 +66,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const server = new Server();
   const watches = connectionWatches(view, logger, options.maxBufferedEvents);
-  server.addService(GatewayServiceService, gatewayService(view, logger, watches.handler));
+  server.addService(GatewayServiceService, gatewayService(view, logger, watches.handler, options.onShutdown));
   const health = serveHealth(server, { '': 'NOT_SERVING' });
   if (options.reflection ?? true) {
     try {
@@ -69,6 +81,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     health.addToServer(healthServer);
   }
   const stopHealthSync = syncHealth(view, health, logger);
+  health.setStatus(LIVENESS_SERVICE, 'SERVING');
   const servers = healthServer ? [server, healthServer] : [server];
 
   let closing: Promise<void> | undefined;

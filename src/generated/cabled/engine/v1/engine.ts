@@ -112,6 +112,20 @@ export interface WatchConnectionsResponse {
   event?: ConnectionEvent | undefined;
 }
 
+export interface ShutdownRequest {
+  /**
+   * Remove the datapath (cables, devices, IPsec connections) before stopping.
+   * false: leave it in place, so a restarted engine adopts it and no tunnel
+   * goes down (host-pluto mode, upgrades).
+   */
+  cleanup: boolean;
+}
+
+export interface ShutdownResponse {
+  /** Whether the datapath was removed. */
+  cleanedUp: boolean;
+}
+
 function createBaseGetStatusRequest(): GetStatusRequest {
   return {};
 }
@@ -1206,6 +1220,146 @@ export const WatchConnectionsResponse: MessageFns<WatchConnectionsResponse> = {
   },
 };
 
+function createBaseShutdownRequest(): ShutdownRequest {
+  return { cleanup: false };
+}
+
+export const ShutdownRequest: MessageFns<ShutdownRequest> = {
+  encode(message: ShutdownRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cleanup !== false) {
+      writer.uint32(8).bool(message.cleanup);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShutdownRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShutdownRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.cleanup = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShutdownRequest {
+    return { cleanup: isSet(object.cleanup) ? globalThis.Boolean(object.cleanup) : false };
+  },
+
+  toJSON(message: ShutdownRequest): unknown {
+    const obj: any = {};
+    if (message.cleanup !== false) {
+      obj.cleanup = message.cleanup;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ShutdownRequest>, I>>(base?: I): ShutdownRequest {
+    return ShutdownRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShutdownRequest>, I>>(object: I): ShutdownRequest {
+    const message = createBaseShutdownRequest();
+    message.cleanup = object.cleanup ?? false;
+    return message;
+  },
+};
+
+function createBaseShutdownResponse(): ShutdownResponse {
+  return { cleanedUp: false };
+}
+
+export const ShutdownResponse: MessageFns<ShutdownResponse> = {
+  encode(message: ShutdownResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cleanedUp !== false) {
+      writer.uint32(8).bool(message.cleanedUp);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShutdownResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShutdownResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.cleanedUp = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShutdownResponse {
+    return {
+      cleanedUp: isSet(object.cleanedUp)
+        ? globalThis.Boolean(object.cleanedUp)
+        : isSet(object.cleaned_up)
+        ? globalThis.Boolean(object.cleaned_up)
+        : false,
+    };
+  },
+
+  toJSON(message: ShutdownResponse): unknown {
+    const obj: any = {};
+    if (message.cleanedUp !== false) {
+      obj.cleanedUp = message.cleanedUp;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ShutdownResponse>, I>>(base?: I): ShutdownResponse {
+    return ShutdownResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShutdownResponse>, I>>(object: I): ShutdownResponse {
+    const message = createBaseShutdownResponse();
+    message.cleanedUp = object.cleanedUp ?? false;
+    return message;
+  },
+};
+
 export type GatewayServiceService = typeof GatewayServiceService;
 export const GatewayServiceService = {
   getStatus: {
@@ -1251,6 +1405,22 @@ export const GatewayServiceService = {
       Buffer.from(WatchConnectionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchConnectionsResponse => WatchConnectionsResponse.decode(value),
   },
+  /**
+   * Stops the engine (what SIGTERM does, plus the cleanup choice) and answers
+   * once it has stopped; the API closes right after. For a pod's preStop hook,
+   * where SIGTERM cannot be relied on (hostPID). UNIMPLEMENTED when the
+   * engine was started without a way to stop it from the API; FAILED_PRECONDITION
+   * when the cleanup failed (the engine still stops).
+   */
+  shutdown: {
+    path: "/cabled.engine.v1.GatewayService/Shutdown" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ShutdownRequest): Buffer => Buffer.from(ShutdownRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ShutdownRequest => ShutdownRequest.decode(value),
+    responseSerialize: (value: ShutdownResponse): Buffer => Buffer.from(ShutdownResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ShutdownResponse => ShutdownResponse.decode(value),
+  },
 } as const;
 
 export interface GatewayServiceServer extends UntypedServiceImplementation {
@@ -1260,6 +1430,14 @@ export interface GatewayServiceServer extends UntypedServiceImplementation {
   getConnection: handleUnaryCall<GetConnectionRequest, GetConnectionResponse>;
   /** A snapshot of every connection, then changes as they happen. */
   watchConnections: handleServerStreamingCall<WatchConnectionsRequest, WatchConnectionsResponse>;
+  /**
+   * Stops the engine (what SIGTERM does, plus the cleanup choice) and answers
+   * once it has stopped; the API closes right after. For a pod's preStop hook,
+   * where SIGTERM cannot be relied on (hostPID). UNIMPLEMENTED when the
+   * engine was started without a way to stop it from the API; FAILED_PRECONDITION
+   * when the cleanup failed (the engine still stops).
+   */
+  shutdown: handleUnaryCall<ShutdownRequest, ShutdownResponse>;
 }
 
 export interface GatewayServiceClient extends Client {
@@ -1319,6 +1497,28 @@ export interface GatewayServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchConnectionsResponse>;
+  /**
+   * Stops the engine (what SIGTERM does, plus the cleanup choice) and answers
+   * once it has stopped; the API closes right after. For a pod's preStop hook,
+   * where SIGTERM cannot be relied on (hostPID). UNIMPLEMENTED when the
+   * engine was started without a way to stop it from the API; FAILED_PRECONDITION
+   * when the cleanup failed (the engine still stops).
+   */
+  shutdown(
+    request: ShutdownRequest,
+    callback: (error: ServiceError | null, response: ShutdownResponse) => void,
+  ): ClientUnaryCall;
+  shutdown(
+    request: ShutdownRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ShutdownResponse) => void,
+  ): ClientUnaryCall;
+  shutdown(
+    request: ShutdownRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ShutdownResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const GatewayServiceClient = makeGenericClientConstructor(
