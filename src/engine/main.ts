@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { toDriverConfig } from '../config/cable-config.js';
 import { loadConfig } from '../config/load.js';
 import { watchConfig } from '../config/watch-config.js';
-import { watchEndpointsFile } from '../endpoints/index.js';
+import { startEndpointSources } from '../endpoints/index.js';
+import { loadKubeConfig } from '../kube/index.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { openNetlink } from '../lib/netlink/index.js';
@@ -88,16 +89,14 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   const { local, engine, config } = await setUp(settings, logger);
   engine.start();
-  const endpoints = await watchEndpointsFile({
-    path: settings.endpointsPath,
+  const endpoints = await startEndpointSources({
+    kind: settings.endpointsSource,
+    filePath: settings.endpointsPath,
+    kube: () => ({ kubeConfig: loadKubeConfig({ path: settings.kubeconfig }), namespace: settings.endpointsNamespace }),
     localClusterId: local.clusterId,
     logger,
-    // Writers replace the file atomically (kubelet's ..data swap, rename); a short debounce suffices.
-    debounceMs: 20,
     onChange: (snapshot) => engine.setEndpoints(snapshot),
-    onError: (err) => logger.error('endpoints file unreadable; the last good endpoints stay in force', { error: errorMessage(err) }),
   });
-  engine.setEndpoints(endpoints.current());
   const api = await startApiServer({ view: engine, listen: settings.listen, healthListen: settings.healthListen || undefined, logger });
   logger.info('API serving', { addresses: api.addresses });
 
@@ -105,7 +104,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
   });
   logger.info('stopping', { cleanup: settings.cleanupOnExit });
-  endpoints.close();
+  await endpoints.close();
   config.close();
   await engine.stop({ cleanup: settings.cleanupOnExit });
   await api.close();
