@@ -27,6 +27,8 @@ export const VERSION: string = (
 ).version;
 
 async function main(): Promise<number> {
+  // `cabled labeler ...` has its own flags (src/labeler/options.ts).
+  if (process.argv[2] === 'labeler') return (await import('../labeler/main.js')).runLabeler(process.argv.slice(3));
   let parsed: ReturnType<typeof parseEngineArgs>;
   try {
     parsed = parseEngineArgs(process.argv.slice(2), process.env);

@@ -42,10 +42,11 @@ export interface EngineSettings {
   cleanupOnExit: boolean;
 }
 
-export const USAGE = `Usage: cabled [run|cleanup|version] [flags]
+export const USAGE = `Usage: cabled [run|cleanup|labeler|version] [flags]
 
   run       run the gateway (default)
   cleanup   start the driver, remove everything it made, and exit
+  labeler   label this node when a NIC offloads ESP ("cabled labeler --help")
   version   print the version
 
 Flags (environment variable in brackets):

@@ -4,6 +4,7 @@
  * ~/.kube/config. Nothing is contacted here; the first request does that.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../lib/errors.js';
 
@@ -26,16 +27,21 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   if (options.path) {
     if (!existsSync(options.path)) throw new InvalidArgumentError(`read kubeconfig ${options.path}: no such file; fix --kubeconfig`);
     kc.loadFromFile(options.path);
-  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(options.tokenPath ?? SERVICE_ACCOUNT_TOKEN)) {
-    kc.loadFromCluster();
-  } else {
-    kc.loadFromDefault();
+    return kc;
   }
-  if (!kc.getCurrentCluster()) {
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(options.tokenPath ?? SERVICE_ACCOUNT_TOKEN)) {
+    kc.loadFromCluster();
+    return kc;
+  }
+  // Not client-node's loadFromDefault: it falls back to http://localhost:8080 instead of failing.
+  const candidates = [...(env.KUBECONFIG ?? '').split(':'), env.HOME ? join(env.HOME, '.kube', 'config') : ''];
+  const file = candidates.find((f) => f !== '' && existsSync(f));
+  if (!file) {
     throw new InvalidArgumentError(
-      'find the Kubernetes API: no kubeconfig cluster and not running in a pod; pass --kubeconfig PATH or set KUBECONFIG',
+      'find the Kubernetes API: not running in a pod and no kubeconfig file found; pass --kubeconfig PATH or set KUBECONFIG',
     );
   }
+  kc.loadFromFile(file);
   return kc;
 }
 
