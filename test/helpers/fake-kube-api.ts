@@ -73,13 +73,24 @@ export class FakeKubeApi {
     });
   }
 
-  /** Listens on 127.0.0.1 on a free port. */
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on `host` (default 127.0.0.1) on a free port. */
+  async start(host = '127.0.0.1'): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, host, resolve));
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const { address, port } = this.server.address() as AddressInfo;
+    return `http://${address}:${port}`;
+  }
+
+  /** A kubeconfig file's text pointing at this server (for processes started by tests). */
+  kubeconfigText(): string {
+    return [
+      'apiVersion: v1', 'kind: Config', 'current-context: fake',
+      `clusters: [{name: fake, cluster: {server: "${this.url}", insecure-skip-tls-verify: true}}]`,
+      'users: [{name: fake, user: {}}]',
+      'contexts: [{name: fake, context: {cluster: fake, user: fake}}]', '',
+    ].join('\n');
   }
 
   /** A client configuration pointing at this server. */
