@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { EngineProcess } from '../../helpers/engine-process.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
-import { canUseNetns, createNetns, deleteNetns, ip, run, waitFor } from '../../helpers/netns.js';
+import { linkToHost } from '../../helpers/host-link.js';
+import { canUseNetns, createNetns, deleteNetns, waitFor } from '../../helpers/netns.js';
 
 const NS = `kb-eng-${process.pid}`;
 const HOST_IF = `kbh${process.pid % 100000}`;
@@ -42,11 +43,7 @@ describe('engine with --endpoints-source kubernetes (local HTTP server standing 
     if (!canUseNetns()) this.skip();
     await deleteNetns(NS);
     await createNetns(NS);
-    await run('ip', ['link', 'add', 'name', HOST_IF, 'type', 'veth', 'peer', 'name', 'kbn0', 'netns', NS]);
-    await run('ip', ['addr', 'add', `${HOST_IP}/30`, 'dev', HOST_IF]);
-    await run('ip', ['link', 'set', HOST_IF, 'up']);
-    await ip(NS, 'addr', 'add', `${GW_IP}/30`, 'dev', 'kbn0');
-    await ip(NS, 'link', 'set', 'kbn0', 'up');
+    await linkToHost({ ns: NS, hostIf: HOST_IF, hostIp: HOST_IP, nsIf: 'kbn0', nsIp: GW_IP });
     api = new FakeKubeApi();
     await api.start(HOST_IP);
     api.putEndpoint(endpoint('cluster2', '10.254.77.3', '10.2.0.0/16'));
