@@ -46,6 +46,8 @@ import { cableConnection, type CableRecord } from '../../src/sdk/cable-record.js
 import { singleResult } from '../../src/sdk/results.js';
 import { StateStore } from '../../src/sdk/state-store.js';
 import { planConnections, type PlannedConnection } from './connection-plan.js';
+import { needsNicCheck, resolveNicOffload } from './nic-offload.js';
+import { offloadTowards } from '../../src/offload/index.js';
 import { transportOverhead } from './overhead.js';
 import { HostPluto, createPluto, readLogTail, type PlutoHandle, type SecretEntry } from './pluto/index.js';
 import { ResponderTakeOver } from './take-over.js';
@@ -161,7 +163,7 @@ export class LibreswanDriver implements CableDriver {
     const refused = new Map<NatEndpointInfo, string>();
     for (const remote of connect) {
       const ep = remote.endpoint!;
-      const conns = ep.clusterId === this.local!.clusterId ? [] : planConnections(this.local!, remote, s);
+      const conns = ep.clusterId === this.local!.clusterId ? [] : planConnections(this.local!, remote, await this.settingsFor(s, remote));
       if (ep.clusterId === this.local!.clusterId) refused.set(remote, `endpoint ${ep.cableName} is in the local cluster`);
       else if (conns.length === 0) refused.set(remote, `no subnet pair to protect between ${this.local!.cableName} and ${ep.cableName}: both need subnets`);
       else planned.set(remote, conns);
@@ -228,6 +230,21 @@ export class LibreswanDriver implements CableDriver {
   }
 
   // ---- internals ----
+
+  /** The settings for one remote, with ceIPSecNicOffload=auto decided (nic-offload.ts). */
+  private async settingsFor(s: LibreswanSettings, remote: NatEndpointInfo): Promise<LibreswanSettings> {
+    if (!needsNicCheck(s.nicOffload, this.version!)) return s;
+    let capable = false;
+    try {
+      this.nl ??= this.deps.netlink();
+      const nic = await offloadTowards(remote.useIp, this.nl);
+      capable = nic?.capable ?? false;
+      this.log.debug('nic-offload auto decided', { remote: remote.useIp, interface: nic?.ifname, nicOffload: capable ? 'crypto' : 'no' });
+    } catch (err) {
+      this.log.warn('nic-offload auto: could not check the interface towards the remote; using no', { remote: remote.useIp, error: errorMessage(err) });
+    }
+    return { ...s, nicOffload: resolveNicOffload(s.nicOffload, this.version!, capable) };
+  }
 
   private ready(): LibreswanSettings {
     if (!this.settings || !this.pluto || !this.local) throw new FailedPreconditionError('libreswan driver not initialised: call Init first');

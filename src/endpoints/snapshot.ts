@@ -45,6 +45,10 @@ export interface SnapshotInput {
   readonly path: string;
   readonly firstSeen: FirstSeen;
   readonly localClusterId?: string;
+  /** Names entry i in `where` (e.g. "kubernetes:ns/name"). @default `${path}[i]` */
+  readonly whereOf?: (index: number) => string;
+  /** The snapshot's `source`. @default `file:${path}` */
+  readonly source?: string;
 }
 
 /** Validates every entry and builds the snapshot (frozen). */
@@ -53,19 +57,21 @@ export function buildSnapshot(input: SnapshotInput): EndpointsSnapshot {
   const rejected: RejectedEndpoint[] = [];
   const byCable = new Map<string, number>();
   const read = input.firstSeen.begin();
+  const whereOf = input.whereOf ?? ((i: number) => `${input.path}[${i}]`);
+  const source = input.source ?? `file:${input.path}`;
   input.entries.forEach((raw, i) => {
-    const where = `${input.path}[${i}]`;
+    const where = whereOf(i);
     try {
       const { spec, createdAt } = parseEndpoint(raw, where);
       if (input.localClusterId !== undefined && spec.clusterId === input.localClusterId) return;
       const first = byCable.get(spec.cableName);
       if (first !== undefined) {
-        rejected.push({ where: `${where} (cluster_id "${spec.clusterId}")`, reason: `same cable ${spec.cableName} as ${input.path}[${first}]; remove one of them` });
+        rejected.push({ where: `${where} (cluster_id "${spec.clusterId}")`, reason: `same cable ${spec.cableName} as ${whereOf(first)}; remove one of them` });
         return;
       }
       byCable.set(spec.cableName, i);
       const seen = read.stamp(spec.cableName);
-      endpoints.push(Object.freeze({ spec, createdAt: createdAt ?? seen, source: `file:${input.path}` }));
+      endpoints.push(Object.freeze({ spec, createdAt: createdAt ?? seen, source }));
     } catch (err) {
       if (!(err instanceof EndpointError)) throw err;
       rejected.push({ where: err.where, reason: err.issues.map(formatIssue).join('; ') });

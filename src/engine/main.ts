@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { toDriverConfig } from '../config/cable-config.js';
 import { loadConfig } from '../config/load.js';
 import { watchConfig } from '../config/watch-config.js';
-import { watchEndpointsFile } from '../endpoints/index.js';
+import { startEndpointSources } from '../endpoints/index.js';
+import { loadKubeConfig } from '../kube/index.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { openNetlink } from '../lib/netlink/index.js';
@@ -31,6 +32,8 @@ export const VERSION: string = (
 ).version;
 
 async function main(): Promise<number> {
+  // `cabled labeler ...` has its own flags (src/labeler/options.ts).
+  if (process.argv[2] === 'labeler') return (await import('../labeler/main.js')).runLabeler(process.argv.slice(3));
   let parsed: ReturnType<typeof parseEngineArgs>;
   try {
     parsed = parseEngineArgs(process.argv.slice(2), process.env);
@@ -94,16 +97,14 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   const { local, engine, config } = await setUp(settings, logger);
   engine.start();
-  const endpoints = await watchEndpointsFile({
-    path: settings.endpointsPath,
+  const endpoints = await startEndpointSources({
+    kind: settings.endpointsSource,
+    filePath: settings.endpointsPath,
+    kube: () => ({ kubeConfig: loadKubeConfig({ path: settings.kubeconfig }), namespace: settings.endpointsNamespace }),
     localClusterId: local.clusterId,
     logger,
-    // Writers replace the file atomically (kubelet's ..data swap, rename); a short debounce suffices.
-    debounceMs: 20,
     onChange: (snapshot) => engine.setEndpoints(snapshot),
-    onError: (err) => logger.error('endpoints file unreadable; the last good endpoints stay in force', { error: errorMessage(err) }),
   });
-  engine.setEndpoints(endpoints.current());
   // A signal or the Shutdown RPC (preStop hook) stops the engine; the first one decides the cleanup.
   const stops = new StopRequests();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stops.request({ cleanup: settings.cleanupOnExit, reason: signal }));
@@ -113,7 +114,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
 
   const { cleanup, reason } = await stops.requested;
   logger.info('stopping', { cleanup, reason });
-  endpoints.close();
+  await endpoints.close();
   config.close();
   try {
     await engine.stop({ cleanup });

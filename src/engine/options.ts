@@ -10,6 +10,7 @@ import { ConfigError, type ConfigIssue } from '../lib/errors.js';
 import { DEFAULT_DRIVER } from './driver-registry.js';
 import { HEALTH_CHECK_OPTIONS, HEALTH_CHECK_USAGE, parseHealthCheckSettings, type HealthCheckSettings } from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
+import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
 
 export interface EngineSettings {
   clusterId: string;
@@ -27,6 +28,12 @@ export interface EngineSettings {
   configPath: string;
   /** Endpoints file (YAML or JSON). */
   endpointsPath: string;
+  /** Where remote endpoints come from. @default 'file' */
+  endpointsSource: EndpointSourceKind;
+  /** Namespace of the Submariner Endpoint resources; "" = every namespace. @default 'submariner-operator' */
+  endpointsNamespace: string;
+  /** kubeconfig file; empty: in-cluster, then $KUBECONFIG. */
+  kubeconfig: string;
   runDir: string;
   /** Engine API listen addresses (unix:///path or host:port). */
   listen: string[];
@@ -40,10 +47,11 @@ export interface EngineSettings {
   healthCheck: HealthCheckSettings;
 }
 
-export const USAGE = `Usage: cabled [run|cleanup|version] [flags]
+export const USAGE = `Usage: cabled [run|cleanup|labeler|version] [flags]
 
   run       run the gateway (default)
   cleanup   start the driver, remove everything it made, and exit
+  labeler   label this node when a NIC offloads ESP ("cabled labeler --help")
   version   print the version
 
 Flags (environment variable in brackets):
@@ -57,7 +65,10 @@ Flags (environment variable in brackets):
   --backend-config K=V    local endpoint backend config, repeatable (e.g. udp-port=4500)
   --health-check-ip IP    address remote gateways probe [CABLED_HEALTH_CHECK_IP]
   --config PATH           ConfigMap directory or file holding ceCustomConfig [CABLED_CONFIG]
-  --endpoints PATH        remote endpoints file, YAML or JSON [CABLED_ENDPOINTS] (required)
+  --endpoints PATH        remote endpoints file, YAML or JSON [CABLED_ENDPOINTS] (required with source file or both)
+  --endpoints-source S    file | kubernetes | both [CABLED_ENDPOINTS_SOURCE] (default file)
+  --endpoints-namespace NS  namespace of Submariner Endpoint resources, "*" for all [CABLED_ENDPOINTS_NAMESPACE] (default submariner-operator)
+  --kubeconfig PATH       kubeconfig file [CABLED_KUBECONFIG] (default: in-cluster service account, then KUBECONFIG)
   --run-dir DIR           sockets and driver state [CABLED_RUN_DIR] (default /run/cabled)
   --listen ADDR           API address, repeatable [CABLED_LISTEN] (default unix://<run-dir>/engine.sock)
   --health-listen ADDR    TCP address for grpc.health.v1 only [CABLED_HEALTH_LISTEN]
@@ -82,6 +93,9 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       'health-check-ip': { type: 'string' },
       config: { type: 'string' },
       endpoints: { type: 'string' },
+      'endpoints-source': { type: 'string' },
+      'endpoints-namespace': { type: 'string' },
+      kubeconfig: { type: 'string' },
       'run-dir': { type: 'string' },
       listen: { type: 'string', multiple: true },
       'health-listen': { type: 'string' },
@@ -115,6 +129,9 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     healthCheckIp: pick(values['health-check-ip'], env.CABLED_HEALTH_CHECK_IP),
     configPath: pick(values.config, env.CABLED_CONFIG),
     endpointsPath: pick(values.endpoints, env.CABLED_ENDPOINTS),
+    endpointsSource: endpointSource(pick(values['endpoints-source'], env.CABLED_ENDPOINTS_SOURCE, 'file'), issues),
+    endpointsNamespace: namespaceOf(pick(values['endpoints-namespace'], env.CABLED_ENDPOINTS_NAMESPACE, 'submariner-operator'), issues),
+    kubeconfig: pick(values.kubeconfig, env.CABLED_KUBECONFIG),
     runDir,
     listen: values.listen?.length ? values.listen : env.CABLED_LISTEN ? env.CABLED_LISTEN.split(',') : [`unix://${runDir}/engine.sock`],
     healthListen: pick(values['health-listen'], env.CABLED_HEALTH_LISTEN),
@@ -138,7 +155,9 @@ function validate(s: EngineSettings, issues: ConfigIssue[]): void {
     if (ip && !isIPv4(ip)) issues.push({ key, value: ip, reason: 'not an IPv4 address' });
   }
   for (const cidr of s.subnets) if (!isCidr(cidr)) issues.push({ key: '--subnets', value: cidr, reason: 'not an IPv4 CIDR (a.b.c.d/n)' });
-  if (!s.endpointsPath) issues.push({ key: '--endpoints', value: '', reason: 'required: the file listing remote endpoints' });
+  if (!s.endpointsPath && s.endpointsSource !== 'kubernetes') {
+    issues.push({ key: '--endpoints', value: '', reason: `required with --endpoints-source ${s.endpointsSource}: the file listing remote endpoints (or use --endpoints-source kubernetes)` });
+  }
 }
 
 export function isCidr(text: string): boolean {
@@ -167,4 +186,19 @@ function seconds(key: string, text: string, issues: ConfigIssue[]): number {
 
 function truthy(text: string): boolean {
   return /^(1|true|yes)$/i.test(text);
+}
+
+function endpointSource(text: string, issues: ConfigIssue[]): EndpointSourceKind {
+  const kind = ENDPOINT_SOURCE_KINDS.find((k) => k === text.toLowerCase());
+  if (!kind) issues.push({ key: '--endpoints-source', value: text, reason: `expected one of ${ENDPOINT_SOURCE_KINDS.join(', ')}` });
+  return kind ?? 'file';
+}
+
+/** "*" means every namespace (""); anything else must be a DNS label. */
+function namespaceOf(text: string, issues: ConfigIssue[]): string {
+  if (text === '*') return '';
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(text)) {
+    issues.push({ key: '--endpoints-namespace', value: text, reason: 'not a namespace name (a DNS label); use e.g. submariner-operator, or "*" for every namespace' });
+  }
+  return text;
 }

@@ -38,3 +38,4 @@ export type {
   XfrmSelector,
   XfrmTemplate,
 } from './types.js';
+export { watchLinkEvents, type LinkEvents } from './link-events.js';

@@ -1,0 +1,157 @@
+/**
+ * Keeps the remote endpoints from the Kubernetes API current: Submariner
+ * Endpoint resources (submariner.io/v1), in one namespace or in all.
+ *
+ * - client-node's ListWatch lists, then watches from the list's
+ *   resourceVersion; a watch that ends cleanly is re-opened from the last
+ *   resourceVersion seen, and a 410 Gone (history compacted) relists.
+ * - A watch or list that fails (connection dropped, API server down, 403)
+ *   is retried with backoff (1 s doubling to 30 s) from the last
+ *   resourceVersion, so nothing is listed again unless the server says 410.
+ * - After each change (debounced), onChange gets a full snapshot built by the
+ *   same validation as the file source (buildSnapshot/parseEndpoint): a bad
+ *   resource is rejected alone, named "kubernetes:<namespace>/<name>".
+ *   The local cluster's own Endpoint is left out.
+ */
+import { CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { Backoff } from '../engine/driver-host/backoff.js';
+import { describeKubeError } from '../kube/index.js';
+import type { Logger } from '../lib/logger.js';
+import { FirstSeen } from './created-at.js';
+import { buildSnapshot, type EndpointsSnapshot } from './snapshot.js';
+
+const GROUP = 'submariner.io';
+const VERSION = 'v1';
+const PLURAL = 'endpoints';
+
+/** Options of watchKubeEndpoints. */
+export interface KubeEndpointsOptions {
+  readonly kubeConfig: KubeConfig;
+  /** Only Endpoints in this namespace; empty: every namespace. */
+  readonly namespace: string;
+  /** Endpoints of this cluster are dropped. */
+  readonly localClusterId?: string;
+  /** A different snapshot is in force (the first one always counts as different). */
+  readonly onChange: (snapshot: EndpointsSnapshot) => void;
+  /** A list or watch failed; it is retried with backoff. */
+  readonly onError?: (err: Error) => void;
+  readonly logger?: Logger;
+  /** @default 100 */
+  readonly debounceMs?: number;
+  /** First retry delay. @default 1000 */
+  readonly retryInitialMs?: number;
+  /** Clock for first-seen times. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A running Kubernetes endpoints watch. */
+export interface KubeEndpointsWatch {
+  /** Resolves once the first list has been delivered as a snapshot. */
+  readonly ready: Promise<void>;
+  /** The snapshot in force, undefined before the first list. */
+  current(): EndpointsSnapshot | undefined;
+  /** The latest list/watch error, or undefined once it worked again. */
+  lastError(): Error | undefined;
+  close(): Promise<void>;
+}
+
+/** The API path of Endpoints in `namespace` (empty: all namespaces). */
+export function endpointsPath(namespace: string): string {
+  return namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
+}
+
+const nameOf = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/** Starts listing and watching; never throws (failures go to onError and are retried). */
+export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpointsWatch {
+  const { kubeConfig, namespace, logger: log } = options;
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const path = endpointsPath(namespace);
+  const firstSeen = new FirstSeen(options.now);
+  const backoff = new Backoff({ initialMs: options.retryInitialMs ?? 1000, maxMs: 30000 });
+  let current: EndpointsSnapshot | undefined;
+  let currentPrint = '';
+  let error: Error | undefined;
+  let closed = false;
+  let debounce: NodeJS.Timeout | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+    const result = (await (namespace
+      ? api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })
+      : api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }))) as KubernetesListObject<KubernetesObject>;
+    schedule(); // an unchanged (or empty) list fires no change callbacks, yet the first one must deliver
+    return result;
+  };
+  const informer = new ListWatch<KubernetesObject>(path, new Watch(kubeConfig), list, false);
+
+  const deliver = (): void => {
+    debounce = undefined;
+    // Items of a list omit nothing for custom resources, but fill kind/apiVersion in case.
+    const items = [...informer.list()].sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+    const entries = items.map((o) => ({ apiVersion: `${GROUP}/${VERSION}`, kind: 'Endpoint', ...o }));
+    const next = buildSnapshot({
+      entries,
+      path,
+      firstSeen,
+      localClusterId: options.localClusterId,
+      whereOf: (i) => `kubernetes:${nameOf(items[i] as KubernetesObject)}`,
+      source: `kubernetes:${namespace || '*'}`,
+    });
+    const print = JSON.stringify(next);
+    if (current !== undefined && print === currentPrint) return;
+    const first = current === undefined;
+    [current, currentPrint] = [next, print];
+    log?.info(first ? 'endpoints listed' : 'endpoints changed', { source: 'kubernetes', namespace: namespace || '(all)', endpoints: next.endpoints.length, rejected: next.rejected.length });
+    if (next.rejected.length) log?.warn('endpoints rejected', { source: 'kubernetes', rejected: next.rejected });
+    try {
+      options.onChange(next);
+    } catch (err) {
+      log?.error('endpoints change handler failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+    markReady();
+  };
+
+  function schedule(): void {
+    backoff.healthy();
+    error = undefined;
+    if (closed || debounce) return;
+    debounce = setTimeout(deliver, options.debounceMs ?? 100);
+  }
+
+  const restart = (): void => {
+    retry = undefined;
+    if (!closed) void informer.start();
+  };
+
+  informer.on('change', schedule);
+  informer.on('error', (err: unknown) => {
+    if (closed) return;
+    const message = describeKubeError(`list/watch Submariner Endpoints at ${path}`, err, {
+      rbac: `get, list and watch on endpoints.submariner.io${namespace ? ` in namespace ${namespace}` : ' (cluster-wide)'}`,
+      notFound: 'the Endpoint CRD (endpoints.submariner.io) is not installed; install Submariner\'s CRDs or use --endpoints-source file',
+    });
+    const delay = backoff.next();
+    const e = new Error(`${message}; retrying in ${delay} ms`, { cause: err });
+    const repeated = error?.message.split('; retrying')[0] === message;
+    error = e;
+    if (!repeated) log?.warn('kubernetes endpoints watch failed; the last endpoints stay in force', { error: e.message });
+    options.onError?.(e);
+    retry = setTimeout(restart, delay);
+  });
+  void informer.start();
+
+  return {
+    ready,
+    current: () => current,
+    lastError: () => error,
+    close: async () => {
+      closed = true;
+      clearTimeout(debounce);
+      clearTimeout(retry);
+      await informer.stop();
+    },
+  };
+}
