@@ -140,6 +140,7 @@ export class LibreswanDriver implements CableDriver {
     }
     await this.cables.load();
     await this.writeSecrets([]);
+    await this.reinstallMissing();
     this.log.info('libreswan driver initialised', {
       mode: settings.mode, pluto: settings.plutoMode, libreswan: this.version.raw, cables: this.cables.entries().length,
     });
@@ -272,11 +273,26 @@ export class LibreswanDriver implements CableDriver {
 
   /** After a pluto restart its connections are gone: add, route and initiate them again. */
   private async reinstallAll(): Promise<void> {
-    const records = this.cables.values();
+    await this.reinstall(this.cables.values(), 'pluto restarted');
+  }
+
+  /**
+   * At Init: cables recorded in the state file whose connections this pluto
+   * does not hold. Both pluto and the driver were restarted (a crashed pod, a
+   * killed process group), so no restart hook fired; adopting them as they
+   * are would leave them down for good.
+   */
+  private async reinstallMissing(): Promise<void> {
+    const loaded = await this.pluto!.whack.connections();
+    const missing = this.cables.values().filter((c) => c.connections.some((p) => !loaded.has(p.spec.name)));
+    if (missing.length) await this.reinstall(missing, 'recorded connections missing from pluto (it was restarted while the driver was down)');
+  }
+
+  private async reinstall(records: LibreswanCable[], why: string): Promise<void> {
     const remotes = records.map((r) => ({ endpoint: r.endpoint, useIp: r.usingIp, useNat: r.usingNat }));
     const results = await this.applyCables([], remotes);
     const failed = results.filter((r) => r.error);
-    this.log.info('connections re-added after a pluto restart', { cables: results.length, failed: failed.length });
+    this.log.info('connections added again', { why, cables: results.length, failed: failed.length });
   }
 
   /** The PSK for every identity pair we use (and for those about to be added). */
