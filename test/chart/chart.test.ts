@@ -21,7 +21,6 @@ const PSK = 'a-test-psk-of-at-least-thirty-two-bytes-0123456789';
 const BASE = { clusterId: 'cluster1', 'ipsec.psk': PSK };
 
 /** Flags the chart renders for features built on other branches; the engine here does not know them yet. */
-const FLAGS_FROM_OTHER_BRANCHES = ['--endpoints-source', '--metrics-listen', '--health-check-enabled', '--health-check-interval', '--health-check-max-packet-loss-count'];
 
 interface Probe { grpc?: { port: number; service?: string } }
 interface VolumeMount { name: string; mountPath: string; readOnly?: boolean }
@@ -63,11 +62,9 @@ const volume = (pod: PodSpec, name: string): Volume | undefined => pod.volumes?.
 const configMapData = (objects: K8sObject[], suffix: string): Record<string, string> => (find(objects, 'ConfigMap', suffix) as unknown as { data: Record<string, string> }).data;
 const rules = (o: K8sObject): Rule[] => (o as unknown as { rules: Rule[] }).rules;
 
-/** The engine's flags as the container would pass them, $(POD_IP) expanded, other branches' flags set aside. */
-function engineFlags(c: Container): { ours: string[]; others: string[] } {
-  const args = c.args.map((a) => a.replaceAll('$(POD_IP)', '10.0.0.5'));
-  const isOther = (a: string): boolean => FLAGS_FROM_OTHER_BRANCHES.includes(a.split('=')[0] ?? '');
-  return { ours: args.filter((a) => !isOther(a)), others: args.filter(isOther) };
+/** The engine's flags as the container would pass them, $(POD_IP) expanded. */
+function engineFlags(c: Container): string[] {
+  return c.args.map((a) => a.replaceAll('$(POD_IP)', '10.0.0.5'));
 }
 
 const SCENARIOS: { name: string; values: Record<string, string>; extra?: string[] }[] = [
@@ -185,16 +182,16 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
   });
 
   describe('what the gateway pod runs, checked with the engine\'s own parsers', function () {
-    it('should pass flags the engine accepts, in every scenario (other branches\' flags listed apart)', () => {
+    it('should pass flags the engine accepts, in every scenario', () => {
       for (const s of SCENARIOS) {
         const c = container(gatewayPod(objects(s.name)));
-        const { ours, others } = engineFlags(c);
-        const { command, settings } = parseEngineArgs(ours, {});
+        const { command, settings } = parseEngineArgs(engineFlags(c), {});
         assert.equal(command, 'run', s.name);
         assert.equal(settings.clusterId, 'cluster1', s.name);
         assert.equal(settings.healthListen, '10.0.0.5:8081', s.name);
         assert.equal(settings.listen[0], 'unix:///run/cabled/engine.sock', s.name);
-        for (const flag of others) assert.ok(FLAGS_FROM_OTHER_BRANCHES.includes(flag.split('=')[0] ?? ''), flag);
+        assert.equal(settings.endpointsSource, 'both', s.name);
+        assert.equal(settings.healthCheck.enabled, true, s.name);
       }
     });
 
@@ -293,7 +290,9 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       assert.ok(c.ports?.some((p) => p.name === 'vxlan' && p.containerPort === 4789 && p.protocol === 'UDP'));
       assert.ok(c.args.includes('--metrics-listen=$(POD_IP):8080'));
       assert.ok(c.args.includes('--subnets=10.1.0.0/16,10.96.0.0/16'));
-      assert.deepEqual(engineFlags(c).others, ['--endpoints-source=both', '--metrics-listen=10.0.0.5:8080', '--health-check-enabled', '--health-check-interval=1', '--health-check-max-packet-loss-count=5']);
+      const { settings } = parseEngineArgs(engineFlags(c), {});
+      assert.equal(settings.metricsListen, '10.0.0.5:8080');
+      assert.deepEqual(settings.healthCheck, { enabled: true, intervalMs: 1000, maxPacketLossCount: 5 });
     });
 
     it('should use an existing PSK Secret without rendering one', () => {
