@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
@@ -13,6 +13,7 @@ import { GatewayServiceClient, type GatewayStatus } from '../../src/generated/ca
 import type { Connection } from '../../src/generated/cabled/driver/v1/driver.js';
 import { call } from '../../src/lib/grpc/call.js';
 import { checkHealth, createHealthClient, type HealthClient } from '../../src/lib/grpc/health-client.js';
+import { deleteNetns } from './netns.js';
 
 /** dist/test/helpers -> dist */
 export const DIST = fileURLToPath(new URL('../../', import.meta.url));
@@ -134,4 +135,24 @@ export class EngineProcess {
   gatewayClient(): GatewayServiceClient {
     return this.clients().gateway;
   }
+}
+
+/**
+ * The after-hook of a test with real engines in namespaces: stops the engines
+ * (with `signal`), prints the tail of their logs when the test failed or
+ * CABLED_TEST_LOGS is set, deletes the namespaces and the work folder.
+ */
+export async function tearDownEngines(opts: {
+  engines: (EngineProcess | undefined)[];
+  namespaces: string[];
+  work: string | undefined;
+  failed: boolean;
+  signal?: NodeJS.Signals;
+}): Promise<void> {
+  for (const e of opts.engines) await e?.stop(opts.signal ?? 'SIGTERM');
+  if (opts.failed || process.env.CABLED_TEST_LOGS) {
+    for (const [i, e] of opts.engines.entries()) if (e) process.stderr.write(`--- engine${i + 1} log (${e.spec.ns}) ---\n${(await e.log()).slice(-4000)}\n`);
+  }
+  for (const ns of opts.namespaces) await deleteNetns(ns);
+  if (opts.work) await rm(opts.work, { recursive: true, force: true });
 }

@@ -3,10 +3,12 @@
  * veth pair (172.31.255.1/.2), a cluster-subnet address on lo in each
  * (10.1.0.1, 10.2.0.1), egress captures on both veth ends started before the
  * engines, one real cabled engine per namespace (plain VXLAN driver, or the
- * libreswan driver with its own pluto), pings and a clear UDP probe, two
- * cablectl readings, the kernel's XFRM state, packet counts per class,
- * optionally a fail-closed phase and iperf3 figures. Each scenario cleans its
- * namespaces and processes up.
+ * libreswan driver with its own pluto, or in `transport-host` on a pluto the
+ * test starts per namespace, standing in for the host's), pings and a clear
+ * UDP probe, two cablectl readings, the kernel's XFRM state, packet counts per
+ * class, then the phases the job asks for (engine restart, pluto killed, peer
+ * restart, fail closed, iperf3). Each scenario cleans its namespaces and
+ * processes up.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +25,6 @@ export const PSK = 'cabled-e2e-psk-0123456789abcdef0123456789';
 const A = { ns: 'e2e-a', dev: 'ea', ip: '172.31.255.1', sub: '10.1.0.0/16', host: '10.1.0.1', cluster: 'cluster1' };
 const B = { ns: 'e2e-b', dev: 'eb', ip: '172.31.255.2', sub: '10.2.0.0/16', host: '10.2.0.1', cluster: 'cluster2' };
 type Side = typeof A;
-const CABLE_A_TO_B = 'submariner-cable-cluster2-172-31-255-2';
 
 /** Logs a progress line on the console (the host shows it). */
 export function say(msg: string): void {

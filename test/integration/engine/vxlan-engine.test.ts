@@ -6,14 +6,14 @@
  * cablectl and the gRPC API. Runs as root.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConnectionEvent_Kind, ConnectionStatus, type ConnectionEvent } from '../../../src/generated/cabled/driver/v1/driver.js';
-import { CABLECTL_MAIN, ENGINE_MAIN, EngineProcess } from '../../helpers/engine-process.js';
+import { CABLECTL_MAIN, ENGINE_MAIN, EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
 import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
-import { bridgeJson, canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, nsExec, nsSysctl, run, waitFor } from '../../helpers/netns.js';
+import { bridgeJson, canUseNetns, connectVeth, createNetns, ipJson, nsExec, nsSysctl, run, waitFor } from '../../helpers/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS1 = `cbt-eng-${tag}-c1`;
@@ -81,14 +81,7 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
   });
 
   after(async function () {
-    await e1?.stop('SIGKILL');
-    await e2?.stop('SIGKILL');
-    if (this.currentTest?.state === 'failed' || process.env.CABLED_TEST_LOGS) {
-      process.stderr.write(`--- engine1 log ---\n${(await e1?.log())?.slice(-4000)}\n--- engine2 log ---\n${(await e2?.log())?.slice(-4000)}\n`);
-    }
-    await deleteNetns(NS1);
-    await deleteNetns(NS2);
-    if (work) await rm(work, { recursive: true, force: true });
+    await tearDownEngines({ engines: [e1, e2], namespaces: [NS1, NS2], work, failed: this.currentTest?.state === 'failed', signal: 'SIGKILL' });
   });
 
   it('should create the VXLAN device as Submariner does (VNI 1000, port 4500, 241.x VTEP, MTU underlay-50, rp_filter loose)', async () => {

@@ -9,13 +9,13 @@
  * slept on. Runs as root.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConnectionStatus, type Connection } from '../../../src/generated/cabled/driver/v1/driver.js';
-import { CABLECTL_MAIN, EngineProcess } from '../../helpers/engine-process.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, run, waitFor } from '../../helpers/netns.js';
+import { CABLECTL_MAIN, EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
+import { canUseNetns, connectVeth, createNetns, run, waitFor } from '../../helpers/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS1 = `hc-${tag}-c1`;
@@ -62,14 +62,7 @@ describe('health checker on two namespaces with the VXLAN driver (integration, r
 
   after(async function () {
     // SIGTERM: the engines stop their ping children before exiting.
-    await e1?.stop();
-    await e2?.stop();
-    if (this.currentTest?.state === 'failed' || process.env.CABLED_TEST_LOGS) {
-      process.stderr.write(`--- engine1 log ---\n${(await e1?.log())?.slice(-4000)}\n--- engine2 log ---\n${(await e2?.log())?.slice(-4000)}\n`);
-    }
-    await deleteNetns(NS1);
-    await deleteNetns(NS2);
-    if (work) await rm(work, { recursive: true, force: true });
+    await tearDownEngines({ engines: [e1, e2], namespaces: [NS1, NS2], work, failed: this.currentTest?.state === 'failed' });
   });
 
   it('should measure the RTT to the remote health-check IP across the overlay and report it on the connection', async () => {

@@ -8,13 +8,13 @@
  * of its series disappears with it. Runs as root.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { EngineProcess } from '../../helpers/engine-process.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, nsExec, run, runNodeInNetns, waitFor } from '../../helpers/netns.js';
+import { EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
+import { canUseNetns, connectVeth, createNetns, nsExec, run, runNodeInNetns, waitFor } from '../../helpers/netns.js';
 import { parsePrometheusText, samplesOf, type PromSample } from '../../helpers/prometheus-text.js';
 
 const tag = `${process.pid % 100000}`;
@@ -77,14 +77,7 @@ describe('metrics scraped over HTTP while connections come and go (integration, 
   });
 
   after(async function () {
-    await e1?.stop();
-    await e2?.stop();
-    if (this.currentTest?.state === 'failed' || process.env.CABLED_TEST_LOGS) {
-      process.stderr.write(`--- engine1 log ---\n${(await e1?.log())?.slice(-4000)}\n`);
-    }
-    await deleteNetns(NS1);
-    await deleteNetns(NS2);
-    if (work) await rm(work, { recursive: true, force: true });
+    await tearDownEngines({ engines: [e1, e2], namespaces: [NS1, NS2], work, failed: this.currentTest?.state === 'failed' });
   });
 
   it("should expose the connection to cluster2 under Submariner's names and labels, with its latency", async () => {
