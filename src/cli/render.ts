@@ -181,6 +181,9 @@ export function statusText(s: GatewayStatus, now: number = Date.now()): string {
   if (s.rejectedEndpoints.length) {
     text += `\nRejected endpoints (${s.rejectedEndpoints.length})\n${s.rejectedEndpoints.map((r) => `  - ${r}`).join('\n')}`;
   }
+  if (s.endpointSourceErrors.length) {
+    text += `\nEndpoint sources failing (the last good endpoints stay in force)\n${s.endpointSourceErrors.map((r) => `  - ${r}`).join('\n')}`;
+  }
   return text;
 }
 

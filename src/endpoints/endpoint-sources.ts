@@ -25,6 +25,11 @@ export interface EndpointSourcesOptions {
   readonly kube: () => { kubeConfig: KubeConfig; namespace: string };
   readonly localClusterId: string;
   readonly onChange: (snapshot: EndpointsSnapshot) => void;
+  /**
+   * A source started failing (`error` says what and what to do) or works
+   * again (`error` undefined: it delivered a snapshot since).
+   */
+  readonly onSourceError?: (source: 'file' | 'kubernetes', error: string | undefined) => void;
   readonly logger: Logger;
 }
 
@@ -46,6 +51,7 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
     if (ready.length < slots) return;
     options.onChange(slots === 1 ? snapshot : mergeSnapshots(ready));
   };
+  const report = (source: 'file' | 'kubernetes', error: string | undefined): void => options.onSourceError?.(source, error);
   const closers: (() => unknown)[] = [];
   if (useFile) {
     const file = await watchEndpointsFile({
@@ -55,7 +61,11 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
       // Writers replace the file atomically (kubelet's ..data swap, rename); a short debounce suffices.
       debounceMs: 20,
       onChange: (s) => update(0, s),
-      onError: (err) => logger.error('endpoints file unreadable; the last good endpoints stay in force', { error: errorMessage(err) }),
+      onRecovered: () => report('file', undefined),
+      onError: (err) => {
+        logger.error('endpoints file unreadable; the last good endpoints stay in force', { error: errorMessage(err) });
+        report('file', `endpoints file ${options.filePath}: ${errorMessage(err)}`);
+      },
     });
     closers.push(() => file.close());
     update(0, file.current());
@@ -68,6 +78,8 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
       localClusterId: options.localClusterId,
       logger,
       onChange: (s) => update(useFile ? 1 : 0, s),
+      onError: (err) => report('kubernetes', `Kubernetes Endpoint resources: ${errorMessage(err)}`),
+      onRecovered: () => report('kubernetes', undefined),
     });
     closers.push(() => kube.close());
   }

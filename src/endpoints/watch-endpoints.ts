@@ -29,6 +29,8 @@ export interface WatchEndpointsOptions {
   readonly onChange: (snapshot: EndpointsSnapshot) => void;
   /** The file could not be read or parsed; the previous snapshot stays in force. */
   readonly onError?: (err: Error) => void;
+  /** The file is readable and valid again after onError (called whether or not its content changed). */
+  readonly onRecovered?: () => void;
   readonly logger?: Logger;
   /** @default 100 */
   readonly debounceMs?: number;
@@ -85,7 +87,10 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
       options.onError?.(e);
       return;
     }
-    error = undefined;
+    if (error) {
+      error = undefined;
+      options.onRecovered?.();
+    }
     const print = fingerprint(next);
     if (print === currentPrint) return;
     [current, currentPrint] = [next, print];

@@ -35,6 +35,8 @@ export interface KubeEndpointsOptions {
   readonly onChange: (snapshot: EndpointsSnapshot) => void;
   /** A list or watch failed; it is retried with backoff. */
   readonly onError?: (err: Error) => void;
+  /** Listing or watching works again after onError (called whether or not anything changed). */
+  readonly onRecovered?: () => void;
   readonly logger?: Logger;
   /** @default 100 */
   readonly debounceMs?: number;
@@ -114,16 +116,24 @@ export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpoints
     markReady();
   };
 
-  function schedule(): void {
+  function healthy(): void {
     backoff.healthy();
+    if (!error) return;
     error = undefined;
+    options.onRecovered?.();
+  }
+
+  function schedule(): void {
+    healthy();
     if (closed || debounce) return;
     debounce = setTimeout(deliver, options.debounceMs ?? 100);
   }
 
   const restart = (): void => {
     retry = undefined;
-    if (!closed) void informer.start();
+    if (closed) return;
+    // start() resolves once the watch request is answered; a failure on the way schedules another retry.
+    void informer.start().then(() => retry === undefined && !closed && healthy(), () => undefined);
   };
 
   informer.on('change', schedule);

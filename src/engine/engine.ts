@@ -57,6 +57,7 @@ export interface EngineOptions {
 export class Engine implements GatewayView {
   private settings: DriverSettings | undefined;
   private configError = '';
+  private readonly endpointSourceErrors = new Map<string, string>();
   private snapshot: EndpointsSnapshot | undefined;
   private desired = new Map<string, DesiredCable>();
   private conns: Connection[] = [];
@@ -112,6 +113,12 @@ export class Engine implements GatewayView {
   setConfigError(message: string): void {
     this.configError = message;
     this.healthChanged();
+  }
+
+  /** An endpoint source failing (`error` says what to do), or working again (undefined). */
+  setEndpointSourceError(source: string, error: string | undefined): void {
+    if (error === undefined) this.endpointSourceErrors.delete(source);
+    else this.endpointSourceErrors.set(source, error);
   }
 
   /** A new endpoint snapshot from the endpoint sources. */
@@ -273,6 +280,7 @@ export class Engine implements GatewayView {
       rejectedEndpoints: (this.snapshot?.rejected ?? []).map((r) => `${r.where}: ${r.reason}`),
       config: this.settings?.config ?? {},
       configError: this.configError,
+      endpointSourceErrors: [...this.endpointSourceErrors.values()],
       lastReconcileUnixMs: this.lastReconcile,
       inSync: this.inSync,
     };

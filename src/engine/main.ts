@@ -104,6 +104,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     localClusterId: local.clusterId,
     logger,
     onChange: (snapshot) => engine.setEndpoints(snapshot),
+    onSourceError: (source, error) => engine.setEndpointSourceError(source, error),
   });
   // A signal or the Shutdown RPC (preStop hook) stops the engine; the first one decides the cleanup.
   const stops = new StopRequests();

@@ -78,6 +78,7 @@ export function makeStatus(): GatewayStatus {
     configError: '',
     lastReconcileUnixMs: Date.now() - 5_000,
     inSync: true,
+    endpointSourceErrors: [],
   };
 }
 

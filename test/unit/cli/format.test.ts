@@ -122,6 +122,12 @@ describe('cablectl formatting', function () {
       assert.match(text, /Capabilities:\s+watch-connections, traffic-counters/);
       assert.match(text, /Rejected endpoints \(1\)\n  - cluster9/);
       assert.match(text, /reconcileInterval:\s+30s/);
+      assert.doesNotMatch(text, /Endpoint sources failing/);
+    });
+
+    it('renders failing endpoint sources with what to do', () => {
+      const text = statusText({ ...makeStatus(), endpointSourceErrors: ['Kubernetes Endpoint resources: 403 Forbidden; grant get, list and watch'] }, now);
+      assert.match(text, /Endpoint sources failing \(the last good endpoints stay in force\)\n  - Kubernetes Endpoint resources: 403 Forbidden; grant get/);
     });
 
     it('renders a watch event as one line', () => {

@@ -17,6 +17,7 @@ describe('startEndpointSources (local HTTP server standing in for the Kubernetes
   let dir: string;
   let sources: EndpointSources | undefined;
   let snapshots: EndpointsSnapshot[];
+  let sourceErrors: Map<string, string>;
   const clusters = (): string[] => (snapshots.at(-1)?.endpoints ?? []).map((e) => e.spec.clusterId).sort();
 
   beforeEach(async () => {
@@ -24,6 +25,7 @@ describe('startEndpointSources (local HTTP server standing in for the Kubernetes
     await api.start();
     dir = tempDir();
     snapshots = [];
+    sourceErrors = new Map();
   });
   afterEach(async () => {
     await sources?.close();
@@ -40,6 +42,7 @@ describe('startEndpointSources (local HTTP server standing in for the Kubernetes
       localClusterId: 'local',
       logger: silentLogger(),
       onChange: (s) => snapshots.push(s),
+      onSourceError: (source, error) => (error === undefined ? sourceErrors.delete(source) : sourceErrors.set(source, error)),
     });
 
   it('should merge the file and the Kubernetes Endpoints, delivering nothing before both have answered', async () => {
@@ -59,5 +62,25 @@ describe('startEndpointSources (local HTTP server standing in for the Kubernetes
     sources = await start('file', file);
     assert.deepEqual(snapshots, [{ endpoints: [], rejected: [] }]);
     assert.deepEqual(api.requests, []);
+  });
+
+  it('should report a failing API source with what to grant, and clear it once listing works again', async () => {
+    api.failNext('GET', /\/endpoints$/, 403);
+    sources = await start('kubernetes');
+    await waitFor(() => sourceErrors.has('kubernetes'), 4000, 'the source error');
+    assert.match(sourceErrors.get('kubernetes') ?? '', /^Kubernetes Endpoint resources: .*403 Forbidden; grant the service account get, list and watch/);
+    await waitFor(() => !sourceErrors.has('kubernetes') && snapshots.length > 0, 8000, 'the error cleared after the retry');
+  });
+
+  it('should report an unreadable endpoints file, and clear it when the same content is back', async () => {
+    const file = join(dir, 'endpoints.yaml');
+    writeAtomically(file, '- {cluster_id: c2, private_ip: 172.18.0.7}\n');
+    sources = await start('file', file);
+    writeAtomically(file, 'cluster_id: [unclosed\n');
+    await waitFor(() => sourceErrors.has('file'), 4000, 'the file error');
+    assert.match(sourceErrors.get('file') ?? '', new RegExp(`^endpoints file ${file}: `));
+    writeAtomically(file, '- {cluster_id: c2, private_ip: 172.18.0.7}\n');
+    await waitFor(() => !sourceErrors.has('file'), 4000, 'the file error cleared');
+    assert.equal(snapshots.length, 1, 'no new snapshot: the content is what it was');
   });
 });

@@ -82,6 +82,11 @@ export interface GatewayStatus {
   lastReconcileUnixMs: number;
   /** Whether the last reconcile applied the whole desired state. */
   inSync: boolean;
+  /**
+   * Endpoint sources that are failing right now (e.g. "kubernetes: ... 403 ..."),
+   * each with what to do; the last good endpoints stay in force meanwhile.
+   */
+  endpointSourceErrors: string[];
 }
 
 export interface GatewayStatus_ConfigEntry {
@@ -461,6 +466,7 @@ function createBaseGatewayStatus(): GatewayStatus {
     configError: "",
     lastReconcileUnixMs: 0,
     inSync: false,
+    endpointSourceErrors: [],
   };
 }
 
@@ -498,6 +504,9 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     }
     if (message.inSync !== false) {
       writer.uint32(88).bool(message.inSync);
+    }
+    for (const v of message.endpointSourceErrors) {
+      writer.uint32(98).string(v!);
     }
     return writer;
   },
@@ -606,6 +615,14 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
             message.inSync = reader.bool();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.endpointSourceErrors.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -676,6 +693,11 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
         : isSet(object.in_sync)
         ? globalThis.Boolean(object.in_sync)
         : false,
+      endpointSourceErrors: globalThis.Array.isArray(object?.endpointSourceErrors)
+        ? object.endpointSourceErrors.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.endpoint_source_errors)
+        ? object.endpoint_source_errors.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -720,6 +742,9 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     if (message.inSync !== false) {
       obj.inSync = message.inSync;
     }
+    if (message.endpointSourceErrors?.length) {
+      obj.endpointSourceErrors = message.endpointSourceErrors;
+    }
     return obj;
   },
 
@@ -751,6 +776,7 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     message.configError = object.configError ?? "";
     message.lastReconcileUnixMs = object.lastReconcileUnixMs ?? 0;
     message.inSync = object.inSync ?? false;
+    message.endpointSourceErrors = object.endpointSourceErrors?.map((e) => e) || [];
     return message;
   },
 };
