@@ -51,7 +51,6 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
     if (ready.length < slots) return;
     options.onChange(slots === 1 ? snapshot : mergeSnapshots(ready));
   };
-  const report = (source: 'file' | 'kubernetes', error: string | undefined): void => options.onSourceError?.(source, error);
   const closers: (() => unknown)[] = [];
   if (useFile) {
     const file = await watchEndpointsFile({
@@ -61,10 +60,10 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
       // Writers replace the file atomically (kubelet's ..data swap, rename); a short debounce suffices.
       debounceMs: 20,
       onChange: (s) => update(0, s),
-      onRecovered: () => report('file', undefined),
+      onRecovered: () => options.onSourceError?.('file', undefined),
       onError: (err) => {
         logger.error('endpoints file unreadable; the last good endpoints stay in force', { error: errorMessage(err) });
-        report('file', `endpoints file ${options.filePath}: ${errorMessage(err)}`);
+        options.onSourceError?.('file', `endpoints file ${options.filePath}: ${errorMessage(err)}`);
       },
     });
     closers.push(() => file.close());
@@ -78,8 +77,8 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
       localClusterId: options.localClusterId,
       logger,
       onChange: (s) => update(useFile ? 1 : 0, s),
-      onError: (err) => report('kubernetes', `Kubernetes Endpoint resources: ${errorMessage(err)}`),
-      onRecovered: () => report('kubernetes', undefined),
+      onError: (err) => options.onSourceError?.('kubernetes', `Kubernetes Endpoint resources: ${errorMessage(err)}`),
+      onRecovered: () => options.onSourceError?.('kubernetes', undefined),
     });
     closers.push(() => kube.close());
   }

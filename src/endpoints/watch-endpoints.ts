@@ -13,31 +13,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../lib/errors.js';
-import type { Logger } from '../lib/logger.js';
 import { watchPath } from '../config/watch-file.js';
 import { FirstSeen } from './created-at.js';
 import { parseEndpointsText } from './endpoints-file.js';
 import { buildSnapshot, type EndpointsSnapshot } from './snapshot.js';
+import { SnapshotPublisher, type EndpointSourceOptions } from './snapshot-publisher.js';
 
 /** Options of watchEndpointsFile. */
-export interface WatchEndpointsOptions {
+export interface WatchEndpointsOptions extends EndpointSourceOptions {
   /** The endpoints file (YAML or JSON). */
   readonly path: string;
-  /** Entries of this cluster are dropped. */
-  readonly localClusterId?: string;
-  /** A different snapshot is in force. */
-  readonly onChange: (snapshot: EndpointsSnapshot) => void;
-  /** The file could not be read or parsed; the previous snapshot stays in force. */
-  readonly onError?: (err: Error) => void;
-  /** The file is readable and valid again after onError (called whether or not its content changed). */
-  readonly onRecovered?: () => void;
-  readonly logger?: Logger;
-  /** @default 100 */
-  readonly debounceMs?: number;
   /** @default 5000 */
   readonly pollMs?: number;
-  /** Clock for first-seen times. @default Date.now */
-  readonly now?: () => number;
 }
 
 /** A running endpoints watch. */
@@ -48,8 +35,6 @@ export interface EndpointsWatch {
   lastError(): Error | undefined;
   close(): void;
 }
-
-const fingerprint = (s: EndpointsSnapshot): string => JSON.stringify(s);
 
 /** Reads `path` once and keeps its snapshot current; rejects if the first read fails. */
 export async function watchEndpointsFile(options: WatchEndpointsOptions): Promise<EndpointsWatch> {
@@ -69,10 +54,10 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
     return buildSnapshot({ entries: parsed.entries, path, firstSeen, localClusterId: options.localClusterId });
   };
 
-  let current = await read();
-  let currentPrint = fingerprint(current);
+  const snapshots = new SnapshotPublisher(options, { path });
+  // The first snapshot is handed out by current(), not announced.
+  snapshots.publish(await read(), false);
   let error: Error | undefined;
-  if (current.rejected.length) log?.warn('endpoints rejected', { path, rejected: current.rejected });
 
   const reload = async (): Promise<void> => {
     let next: EndpointsSnapshot;
@@ -91,21 +76,12 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
       error = undefined;
       options.onRecovered?.();
     }
-    const print = fingerprint(next);
-    if (print === currentPrint) return;
-    [current, currentPrint] = [next, print];
-    log?.info('endpoints changed', { path, endpoints: next.endpoints.length, rejected: next.rejected.length });
-    if (next.rejected.length) log?.warn('endpoints rejected', { path, rejected: next.rejected });
-    try {
-      options.onChange(next);
-    } catch (err) {
-      log?.error('endpoints change handler failed', { error: err instanceof Error ? err.message : String(err) });
-    }
+    snapshots.publish(next);
   };
 
   const watch = watchPath({ path, onEvent: reload, debounceMs: options.debounceMs, pollMs: options.pollMs, logger: log });
   return {
-    current: () => current,
+    current: () => snapshots.current!,
     lastError: () => error,
     close: () => watch.close(),
   };

@@ -14,36 +14,23 @@
  *   The local cluster's own Endpoint is left out.
  */
 import { CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import { Backoff } from '../engine/driver-host/backoff.js';
+import { Backoff } from '../lib/backoff.js';
 import { describeKubeError } from '../kube/index.js';
-import type { Logger } from '../lib/logger.js';
 import { FirstSeen } from './created-at.js';
 import { buildSnapshot, type EndpointsSnapshot } from './snapshot.js';
+import { SnapshotPublisher, type EndpointSourceOptions } from './snapshot-publisher.js';
 
 const GROUP = 'submariner.io';
 const VERSION = 'v1';
 const PLURAL = 'endpoints';
 
-/** Options of watchKubeEndpoints. */
-export interface KubeEndpointsOptions {
+/** Options of watchKubeEndpoints (onError: a list or watch failed; it is retried with backoff). */
+export interface KubeEndpointsOptions extends EndpointSourceOptions {
   readonly kubeConfig: KubeConfig;
   /** Only Endpoints in this namespace; empty: every namespace. */
   readonly namespace: string;
-  /** Endpoints of this cluster are dropped. */
-  readonly localClusterId?: string;
-  /** A different snapshot is in force (the first one always counts as different). */
-  readonly onChange: (snapshot: EndpointsSnapshot) => void;
-  /** A list or watch failed; it is retried with backoff. */
-  readonly onError?: (err: Error) => void;
-  /** Listing or watching works again after onError (called whether or not anything changed). */
-  readonly onRecovered?: () => void;
-  readonly logger?: Logger;
-  /** @default 100 */
-  readonly debounceMs?: number;
   /** First retry delay. @default 1000 */
   readonly retryInitialMs?: number;
-  /** Clock for first-seen times. @default Date.now */
-  readonly now?: () => number;
 }
 
 /** A running Kubernetes endpoints watch. */
@@ -71,8 +58,7 @@ export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpoints
   const path = endpointsPath(namespace);
   const firstSeen = new FirstSeen(options.now);
   const backoff = new Backoff({ initialMs: options.retryInitialMs ?? 1000, maxMs: 30000 });
-  let current: EndpointsSnapshot | undefined;
-  let currentPrint = '';
+  const snapshots = new SnapshotPublisher(options, { source: 'kubernetes', namespace: namespace || '(all)' });
   let error: Error | undefined;
   let closed = false;
   let debounce: NodeJS.Timeout | undefined;
@@ -102,17 +88,7 @@ export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpoints
       whereOf: (i) => `kubernetes:${nameOf(items[i] as KubernetesObject)}`,
       source: `kubernetes:${namespace || '*'}`,
     });
-    const print = JSON.stringify(next);
-    if (current !== undefined && print === currentPrint) return;
-    const first = current === undefined;
-    [current, currentPrint] = [next, print];
-    log?.info(first ? 'endpoints listed' : 'endpoints changed', { source: 'kubernetes', namespace: namespace || '(all)', endpoints: next.endpoints.length, rejected: next.rejected.length });
-    if (next.rejected.length) log?.warn('endpoints rejected', { source: 'kubernetes', rejected: next.rejected });
-    try {
-      options.onChange(next);
-    } catch (err) {
-      log?.error('endpoints change handler failed', { error: err instanceof Error ? err.message : String(err) });
-    }
+    snapshots.publish(next);
     markReady();
   };
 
@@ -155,7 +131,7 @@ export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpoints
 
   return {
     ready,
-    current: () => current,
+    current: () => snapshots.current,
     lastError: () => error,
     close: async () => {
       closed = true;

@@ -21,7 +21,7 @@ import {
   parseHandshake,
 } from '../../sdk/handshake.js';
 import type { GetDriverInfoResponse } from '../../generated/cabled/driver/v1/driver.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../../lib/backoff.js';
 import { DriverClient } from './driver-client.js';
 
 export type DriverLaunch =

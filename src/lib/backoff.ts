@@ -1,6 +1,6 @@
 /**
  * Exponential backoff with a ceiling, reset once things have stayed healthy
- * for a while. Used for driver restarts.
+ * for a while. Used for driver restarts and Kubernetes watch retries.
  */
 export interface BackoffOptions {
   /** First delay. @default 250 */
