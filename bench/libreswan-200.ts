@@ -32,9 +32,16 @@ function remote(i: number): Endpoint {
   const ip = `10.201.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
   const cluster = `c${String(i).padStart(4, '0')}`;
   return {
-    clusterId: cluster, cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`, hostname: cluster,
-    subnets: [`10.${100 + (i >> 8)}.${i & 255}.0/24`], privateIp: ip, publicIp: '', natEnabled: false, backend: 'libreswan',
-    backendConfig: {}, healthCheckIp: '',
+    clusterId: cluster,
+    cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
+    hostname: cluster,
+    subnets: [`10.${100 + (i >> 8)}.${i & 255}.0/24`],
+    privateIp: ip,
+    publicIp: '',
+    natEnabled: false,
+    backend: 'libreswan',
+    backendConfig: {},
+    healthCheckIp: '',
   };
 }
 
@@ -44,17 +51,33 @@ async function main(): Promise<void> {
   await createNetns(PEER);
   const remotes = Array.from({ length: COUNT }, (_, i) => remote(i));
   // "a-local" sorts before "c0001": this gateway initiates every pair.
-  const local: Endpoint = { ...remotes[0]!, clusterId: 'a-local', cableName: `submariner-cable-a-local-${LOCAL_IP.replaceAll('.', '-')}`, privateIp: LOCAL_IP, subnets: ['10.99.0.0/24'] };
+  const local: Endpoint = {
+    ...remotes[0]!,
+    clusterId: 'a-local',
+    cableName: `submariner-cable-a-local-${LOCAL_IP.replaceAll('.', '-')}`,
+    privateIp: LOCAL_IP,
+    subnets: ['10.99.0.0/24'],
+  };
   const endpointsPath = join(work, 'endpoints.json');
   const configDir = join(work, 'config');
-  writeKubeletVolume(configDir, { ceCustomConfig: `ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecPSK: "${PSK}"\n` });
+  writeKubeletVolume(configDir, {
+    ceCustomConfig: `ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecPSK: "${PSK}"\n`,
+  });
   await writeFile(endpointsPath, '[]');
   const engine = new EngineProcess({
-    ns: NS, clusterId: local.clusterId, privateIp: LOCAL_IP, subnets: local.subnets, endpointsPath, runDir: join(work, 'run'),
+    ns: NS,
+    clusterId: local.clusterId,
+    privateIp: LOCAL_IP,
+    subnets: local.subnets,
+    endpointsPath,
+    runDir: join(work, 'run'),
     extraArgs: ['--driver', 'libreswan', '--config', configDir],
   });
   try {
-    await connectVeth({ ns: NS, name: 'eth-ls', cidr: `${LOCAL_IP}/16` }, { ns: PEER, name: 'eth-lp', cidr: '10.201.254.1/16' });
+    await connectVeth(
+      { ns: NS, name: 'eth-ls', cidr: `${LOCAL_IP}/16` },
+      { ns: PEER, name: 'eth-lp', cidr: '10.201.254.1/16' },
+    );
     // Every remote gateway address answers ARP (and ICMP) from the peer namespace, where no IKE daemon
     // listens: initiations get a quick "port unreachable" instead of waiting on unresolved neighbours.
     const addrs = join(work, 'addrs.batch');
@@ -74,7 +97,9 @@ async function main(): Promise<void> {
       for (const p of planConnections(local, { endpoint: r, useIp: r.privateIp, useNat: false }, settings)) {
         const spec = { ...p.spec, name: `loop-${p.spec.name}` };
         const q = (args: readonly string[]) => args.map((a) => `'${a}'`).join(' ');
-        lines.push(`${WHACK_PATH} --ctlsocket '${socket}' ${q(addConnectionArgs(flagsFor(version), spec).args)} >/dev/null`);
+        lines.push(
+          `${WHACK_PATH} --ctlsocket '${socket}' ${q(addConnectionArgs(flagsFor(version), spec).args)} >/dev/null`,
+        );
         lines.push(`${WHACK_PATH} --ctlsocket '${socket}' --route --name '${spec.name}' >/dev/null`);
         lines.push(`${WHACK_PATH} --ctlsocket '${socket}' --initiate --asynchronous --name '${spec.name}' >/dev/null`);
         names.push(spec.name);
@@ -88,21 +113,38 @@ async function main(): Promise<void> {
     for (const n of names) await whack('--delete', '--name', n);
 
     // The engine: replace the endpoints file, wait until the reconcile that carries them has completed.
-    const list = [local, ...remotes].map((e) => ({ cluster_id: e.clusterId, private_ip: e.privateIp, subnets: e.subnets, backend: 'libreswan' }));
+    const list = [local, ...remotes].map((e) => ({
+      cluster_id: e.clusterId,
+      private_ip: e.privateIp,
+      subnets: e.subnets,
+      backend: 'libreswan',
+    }));
     await writeFile(`${endpointsPath}.new`, JSON.stringify(list));
     t = performance.now();
     const startedAt = Date.now();
     await rename(`${endpointsPath}.new`, endpointsPath);
-    await waitFor('the engine in sync with every endpoint', async () => {
-      const st = await engine.status();
-      return st.desiredEndpoints === COUNT && st.inSync && st.lastReconcileUnixMs >= startedAt;
-    }, 600000, 20);
+    await waitFor(
+      'the engine in sync with every endpoint',
+      async () => {
+        const st = await engine.status();
+        return st.desiredEndpoints === COUNT && st.inSync && st.lastReconcileUnixMs >= startedAt;
+      },
+      600000,
+      20,
+    );
     const engineMs = performance.now() - t;
     let cables = 0;
-    await waitFor('the engine reporting every cable', async () => (cables = (await engine.connections()).length) === COUNT, 120000, 200).catch(() => undefined);
+    await waitFor(
+      'the engine reporting every cable',
+      async () => (cables = (await engine.connections()).length) === COUNT,
+      120000,
+      200,
+    ).catch(() => undefined);
 
     const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    console.log(`remote endpoints:                 ${COUNT} (${2 * COUNT} transport connections; this side initiates all)`);
+    console.log(
+      `remote endpoints:                 ${COUNT} (${2 * COUNT} transport connections; this side initiates all)`,
+    );
     console.log(`shell loop (${lines.length} whack calls):  ${f(loopMs)}`);
     console.log(`engine + libreswan driver:        ${f(engineMs)}  (cables installed: ${cables})`);
     console.log(`speed-up:                         ${(loopMs / engineMs).toFixed(1)}x`);

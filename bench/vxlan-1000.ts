@@ -20,13 +20,23 @@ const NS_PEER = `cbb-${tag}-peer`;
 const NS_BATCH = `cbb-${tag}-bat`;
 const LOCAL_IP = '172.30.7.1';
 
-interface Remote { cluster: string; ip: string; subnet: string; vtep: string }
+interface Remote {
+  cluster: string;
+  ip: string;
+  subnet: string;
+  vtep: string;
+}
 
 function remotes(n: number): Remote[] {
   return Array.from({ length: n }, (_, i) => {
     const a = (i >> 8) & 255;
     const b = i & 255;
-    return { cluster: `c${String(i).padStart(4, '0')}`, ip: `10.200.${a}.${b}`, subnet: `10.${100 + a}.${b}.0/24`, vtep: `241.200.${a}.${b}` };
+    return {
+      cluster: `c${String(i).padStart(4, '0')}`,
+      ip: `10.200.${a}.${b}`,
+      subnet: `10.${100 + a}.${b}.0/24`,
+      vtep: `241.200.${a}.${b}`,
+    };
   });
 }
 
@@ -49,25 +59,45 @@ async function rssMb(pid: number): Promise<{ rss: number; peak: number }> {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-async function engineRun(list: Remote[], work: string): Promise<{ ms: number; engine: { rss: number; peak: number }; driver: { rss: number; peak: number } }> {
+async function engineRun(
+  list: Remote[],
+  work: string,
+): Promise<{ ms: number; engine: { rss: number; peak: number }; driver: { rss: number; peak: number } }> {
   await createNetns(NS);
   await createNetns(NS_PEER);
-  await connectVeth({ ns: NS, name: 'eth-bench', cidr: `${LOCAL_IP}/8` }, { ns: NS_PEER, name: 'eth-peer', cidr: '10.200.255.254/8' });
+  await connectVeth(
+    { ns: NS, name: 'eth-bench', cidr: `${LOCAL_IP}/8` },
+    { ns: NS_PEER, name: 'eth-peer', cidr: '10.200.255.254/8' },
+  );
   const endpointsPath = join(work, 'endpoints.json');
   await writeFile(endpointsPath, '[]');
-  const engine = new EngineProcess({ ns: NS, clusterId: 'local', privateIp: LOCAL_IP, subnets: ['10.0.0.0/24'], endpointsPath, runDir: join(work, 'run') });
+  const engine = new EngineProcess({
+    ns: NS,
+    clusterId: 'local',
+    privateIp: LOCAL_IP,
+    subnets: ['10.0.0.0/24'],
+    endpointsPath,
+    runDir: join(work, 'run'),
+  });
   engine.start();
   try {
     await waitFor('engine SERVING with no endpoints', () => engine.serving(), 30000);
-    const text = JSON.stringify(list.map((r) => ({ cluster_id: r.cluster, private_ip: r.ip, subnets: [r.subnet], backend: 'vxlan' })));
+    const text = JSON.stringify(
+      list.map((r) => ({ cluster_id: r.cluster, private_ip: r.ip, subnets: [r.subnet], backend: 'vxlan' })),
+    );
     await writeFile(`${endpointsPath}.new`, text);
     const started = performance.now();
     await rename(`${endpointsPath}.new`, endpointsPath);
     let last = { fdb: 0, routes: 0, rule: false };
-    await waitFor(`${list.length} FDB entries and routes in the kernel`, async () => {
-      last = await kernelCounts(NS);
-      return last.fdb === list.length && last.routes === list.length && last.rule;
-    }, 120000, 10);
+    await waitFor(
+      `${list.length} FDB entries and routes in the kernel`,
+      async () => {
+        last = await kernelCounts(NS);
+        return last.fdb === list.length && last.routes === list.length && last.rule;
+      },
+      120000,
+      10,
+    );
     const ms = performance.now() - started;
     const status = await engine.status();
     if (process.env.BENCH_LOG) {
@@ -90,19 +120,46 @@ async function batchRun(list: Remote[], work: string): Promise<number> {
     await run('ip', ['-n', NS_BATCH, 'addr', 'add', `${LOCAL_IP}/8`, 'dev', 'eth-b']);
     await run('ip', ['-n', NS_BATCH, 'link', 'set', 'eth-b', 'up']);
     await run('ip', ['-n', NS_BATCH, 'link', 'set', 'eth-b2', 'up']);
-    await run('ip', ['-n', NS_BATCH, 'link', 'add', 'vxlan-tunnel', 'type', 'vxlan', 'id', '1000', 'dstport', '4500', 'local', LOCAL_IP, 'dev', 'eth-b', 'nolearning']);
+    await run('ip', [
+      '-n',
+      NS_BATCH,
+      'link',
+      'add',
+      'vxlan-tunnel',
+      'type',
+      'vxlan',
+      'id',
+      '1000',
+      'dstport',
+      '4500',
+      'local',
+      LOCAL_IP,
+      'dev',
+      'eth-b',
+      'nolearning',
+    ]);
     await run('ip', ['-n', NS_BATCH, 'addr', 'add', '241.30.7.1/8', 'dev', 'vxlan-tunnel']);
     await run('ip', ['-n', NS_BATCH, 'link', 'set', 'vxlan-tunnel', 'up']);
     const fdbBatch = join(work, 'fdb.batch');
     const ipBatch = join(work, 'ip.batch');
-    await writeFile(fdbBatch, list.map((r) => `fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst ${r.ip} self permanent`).join('\n') + '\n');
-    await writeFile(ipBatch, ['rule add priority 100 lookup 100', ...list.map((r) => `route replace ${r.subnet} via ${r.vtep} dev vxlan-tunnel table 100 metric 100`)].join('\n') + '\n');
+    await writeFile(
+      fdbBatch,
+      list.map((r) => `fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst ${r.ip} self permanent`).join('\n') + '\n',
+    );
+    await writeFile(
+      ipBatch,
+      [
+        'rule add priority 100 lookup 100',
+        ...list.map((r) => `route replace ${r.subnet} via ${r.vtep} dev vxlan-tunnel table 100 metric 100`),
+      ].join('\n') + '\n',
+    );
     const started = performance.now();
     await nsExec(NS_BATCH, 'bridge', ['-batch', fdbBatch]);
     await nsExec(NS_BATCH, 'ip', ['-batch', ipBatch]);
     const ms = performance.now() - started;
     const c = await kernelCounts(NS_BATCH);
-    if (c.fdb !== list.length || c.routes !== list.length || !c.rule) throw new Error(`batch tools left ${JSON.stringify(c)}`);
+    if (c.fdb !== list.length || c.routes !== list.length || !c.rule)
+      throw new Error(`batch tools left ${JSON.stringify(c)}`);
     return ms;
   } finally {
     await deleteNetns(NS_BATCH);

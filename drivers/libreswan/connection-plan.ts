@@ -80,17 +80,34 @@ export function planConnections(local: Endpoint, remote: NatEndpointInfo, s: Lib
     Object.assign(common, { updown: '%disabled' });
     const mode = operationMode(local, ep, localPreferred);
     const initiate = mode === 'client' || (mode === 'bidirectional' && local.cableName < ep.cableName);
-    const end = (e: Endpoint, host: string, ikePort: number, protoPort: string) => ({ host, id: e.privateIp, ikePort, protoPort });
+    const end = (e: Endpoint, host: string, ikePort: number, protoPort: string) => ({
+      host,
+      id: e.privateIp,
+      ikePort,
+      protoPort,
+    });
     const vx = `udp/${s.vxlanPort}`;
     return [
       {
-        spec: { name: `${ep.cableName}-0`, mode: 'transport', left: end(local, local.privateIp, localPort, vx), right: end(ep, remote.useIp, remotePort, 'udp'), ...common },
+        spec: {
+          name: `${ep.cableName}-0`,
+          mode: 'transport',
+          left: end(local, local.privateIp, localPort, vx),
+          right: end(ep, remote.useIp, remotePort, 'udp'),
+          ...common,
+        },
         route: initiate,
         initiate,
         carries: `VXLAN from ${ep.cableName} (udp/${s.vxlanPort} here)`,
       },
       {
-        spec: { name: `${ep.cableName}-1`, mode: 'transport', left: end(local, local.privateIp, localPort, 'udp'), right: end(ep, remote.useIp, remotePort, vx), ...common },
+        spec: {
+          name: `${ep.cableName}-1`,
+          mode: 'transport',
+          left: end(local, local.privateIp, localPort, 'udp'),
+          right: end(ep, remote.useIp, remotePort, vx),
+          ...common,
+        },
         route: initiate,
         initiate,
         carries: `VXLAN to ${ep.cableName} (udp/${s.vxlanPort} there)`,
@@ -108,7 +125,12 @@ export function planConnections(local: Endpoint, remote: NatEndpointInfo, s: Lib
         spec: {
           name,
           mode: 'tunnel',
-          left: { host: local.privateIp, id: bidirectional ? local.privateIp : `@${local.privateIp}-${l}-${r}`, ikePort: localPort, client: leftSubnet },
+          left: {
+            host: local.privateIp,
+            id: bidirectional ? local.privateIp : `@${local.privateIp}-${l}-${r}`,
+            ikePort: localPort,
+            client: leftSubnet,
+          },
           right: {
             host: mode === 'server' ? '%any' : remote.useIp,
             id: bidirectional ? ep.privateIp : `@${ep.privateIp}-${r}-${l}`,

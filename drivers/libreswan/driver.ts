@@ -30,7 +30,12 @@ import {
 } from '../../src/generated/cabled/driver/v1/driver.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
-import { VXLAN_BLOCK_PRIORITY, type NetlinkAdapter, type XfrmAdapter, type XfrmPolicyKey } from '../../src/lib/netlink/index.js';
+import {
+  VXLAN_BLOCK_PRIORITY,
+  type NetlinkAdapter,
+  type XfrmAdapter,
+  type XfrmPolicyKey,
+} from '../../src/lib/netlink/index.js';
 import {
   MonotonicCounter,
   counterWrap,
@@ -125,7 +130,12 @@ export class LibreswanDriver implements CableDriver {
       );
       this.takeOver ??= new ResponderTakeOver({
         listStates: () => this.xf!.listStates(),
-        established: async () => new Set((await this.pluto!.whack.showStates()).states.filter((st) => st.kind === 'child' && st.established).map((st) => st.connection)),
+        established: async () =>
+          new Set(
+            (await this.pluto!.whack.showStates()).states
+              .filter((st) => st.kind === 'child' && st.established)
+              .map((st) => st.connection),
+          ),
         initiate: async (names) => {
           const failed = (await this.pluto!.whack.initiateAll(names, { concurrency: 32 })).filter((r) => !r.ok);
           if (failed.length) throw new Error(failed.map((r) => errorMessage(r.error)).join('; '));
@@ -142,7 +152,10 @@ export class LibreswanDriver implements CableDriver {
     await this.writeSecrets([]);
     await this.reinstallMissing();
     this.log.info('libreswan driver initialised', {
-      mode: settings.mode, pluto: settings.plutoMode, libreswan: this.version.raw, cables: this.cables.entries().length,
+      mode: settings.mode,
+      pluto: settings.plutoMode,
+      libreswan: this.version.raw,
+      cables: this.cables.entries().length,
     });
     return { adoptedCables: this.cables.entries().map(([name]) => name) };
   }
@@ -158,31 +171,47 @@ export class LibreswanDriver implements CableDriver {
   async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
     const s = this.ready();
     const results: CableResult[] = [];
-    for (const ep of disconnect) results.push(await this.outcome(ep.cableName, async () => (await this.remove(ep.cableName), '')));
+    for (const ep of disconnect)
+      results.push(await this.outcome(ep.cableName, async () => (await this.remove(ep.cableName), '')));
 
     const planned = new Map<NatEndpointInfo, PlannedConnection[]>();
     const refused = new Map<NatEndpointInfo, string>();
     for (const remote of connect) {
       const ep = remote.endpoint!;
-      const conns = ep.clusterId === this.local!.clusterId ? [] : planConnections(this.local!, remote, await this.settingsFor(s, remote));
-      if (ep.clusterId === this.local!.clusterId) refused.set(remote, `endpoint ${ep.cableName} is in the local cluster`);
-      else if (conns.length === 0) refused.set(remote, `no subnet pair to protect between ${this.local!.cableName} and ${ep.cableName}: both need subnets`);
+      const conns =
+        ep.clusterId === this.local!.clusterId
+          ? []
+          : planConnections(this.local!, remote, await this.settingsFor(s, remote));
+      if (ep.clusterId === this.local!.clusterId)
+        refused.set(remote, `endpoint ${ep.cableName} is in the local cluster`);
+      else if (conns.length === 0)
+        refused.set(
+          remote,
+          `no subnet pair to protect between ${this.local!.cableName} and ${ep.cableName}: both need subnets`,
+        );
       else planned.set(remote, conns);
     }
     if (planned.size) await this.writeSecrets([...planned.values()].flat());
     const loaded = planned.size ? await this.pluto!.whack.connections() : new Map<string, LoadedConnection>();
-    const errors = await this.installAll([...planned].map(([remote, conns]) => ({ remote, conns })), loaded);
+    const errors = await this.installAll(
+      [...planned].map(([remote, conns]) => ({ remote, conns })),
+      loaded,
+    );
 
     for (const remote of connect) {
       const cable = remote.endpoint!.cableName;
       const error = refused.get(remote) ?? errors.get(remote);
-      results.push(error ? { cableName: cable, usingIp: '', error } : { cableName: cable, usingIp: remote.useIp, error: '' });
+      results.push(
+        error ? { cableName: cable, usingIp: '', error } : { cableName: cable, usingIp: remote.useIp, error: '' },
+      );
     }
     return results;
   }
 
   async getActiveConnections(): Promise<Connection[]> {
-    return this.cables.values().map((c) => this.connection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTING, 'installed', [], 0, 0));
+    return this.cables
+      .values()
+      .map((c) => this.connection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTING, 'installed', [], 0, 0));
   }
 
   async getConnections(): Promise<Connection[]> {
@@ -207,11 +236,15 @@ export class LibreswanDriver implements CableDriver {
   async cleanup(): Promise<void> {
     this.takeOver?.stop();
     if (this.pluto) {
-      for (const [name] of this.cables.entries()) await this.remove(name).catch((err: unknown) => this.log.warn('cleanup: removing cable failed', { cable: name, error: errorMessage(err) }));
+      for (const [name] of this.cables.entries())
+        await this.remove(name).catch((err: unknown) =>
+          this.log.warn('cleanup: removing cable failed', { cable: name, error: errorMessage(err) }),
+        );
       await this.writeSecrets([]).catch(() => undefined);
     }
     if (this.overlay) await this.overlay.cleanup();
-    if (this.xf) for (const p of await this.xf.listPolicies()) if (p.owned) await this.xf.deletePolicy(p as XfrmPolicyKey);
+    if (this.xf)
+      for (const p of await this.xf.listPolicies()) if (p.owned) await this.xf.deletePolicy(p as XfrmPolicyKey);
     this.cables.clear();
     await this.cables.flush();
     if (this.pluto?.mode === 'own') {
@@ -240,15 +273,23 @@ export class LibreswanDriver implements CableDriver {
       this.nl ??= this.deps.netlink();
       const nic = await offloadTowards(remote.useIp, this.nl);
       capable = nic?.capable ?? false;
-      this.log.debug('nic-offload auto decided', { remote: remote.useIp, interface: nic?.ifname, nicOffload: capable ? 'crypto' : 'no' });
+      this.log.debug('nic-offload auto decided', {
+        remote: remote.useIp,
+        interface: nic?.ifname,
+        nicOffload: capable ? 'crypto' : 'no',
+      });
     } catch (err) {
-      this.log.warn('nic-offload auto: could not check the interface towards the remote; using no', { remote: remote.useIp, error: errorMessage(err) });
+      this.log.warn('nic-offload auto: could not check the interface towards the remote; using no', {
+        remote: remote.useIp,
+        error: errorMessage(err),
+      });
     }
     return { ...s, nicOffload: resolveNicOffload(s.nicOffload, this.version!, capable) };
   }
 
   private ready(): LibreswanSettings {
-    if (!this.settings || !this.pluto || !this.local) throw new FailedPreconditionError('libreswan driver not initialised: call Init first');
+    if (!this.settings || !this.pluto || !this.local)
+      throw new FailedPreconditionError('libreswan driver not initialised: call Init first');
     return this.settings;
   }
 
@@ -285,7 +326,11 @@ export class LibreswanDriver implements CableDriver {
   private async reinstallMissing(): Promise<void> {
     const loaded = await this.pluto!.whack.connections();
     const missing = this.cables.values().filter((c) => c.connections.some((p) => !loaded.has(p.spec.name)));
-    if (missing.length) await this.reinstall(missing, 'recorded connections missing from pluto (it was restarted while the driver was down)');
+    if (missing.length)
+      await this.reinstall(
+        missing,
+        'recorded connections missing from pluto (it was restarted while the driver was down)',
+      );
   }
 
   private async reinstall(records: LibreswanCable[], why: string): Promise<void> {
@@ -313,7 +358,10 @@ export class LibreswanDriver implements CableDriver {
    * sequences. A cable that fails a phase is left out of the later ones and
    * reported; the fail-closed order holds per cable. Returns the errors.
    */
-  private async installAll(items: { remote: NatEndpointInfo; conns: PlannedConnection[] }[], loaded: Map<string, LoadedConnection>): Promise<Map<NatEndpointInfo, string>> {
+  private async installAll(
+    items: { remote: NatEndpointInfo; conns: PlannedConnection[] }[],
+    loaded: Map<string, LoadedConnection>,
+  ): Promise<Map<NatEndpointInfo, string>> {
     const s = this.settings!;
     const whack = this.pluto!.whack;
     const errors = new Map<NatEndpointInfo, string>();
@@ -325,7 +373,9 @@ export class LibreswanDriver implements CableDriver {
         JSON.stringify(previous?.connections.find((q) => q.spec.name === p.spec.name)?.spec) === JSON.stringify(p.spec);
       const fresh = i.conns.filter((p) => !loaded.has(p.spec.name) || !same(p));
       // Routed: the fresh ones, and any loaded one whose trap policies were removed behind our back.
-      const toRoute = i.conns.filter((p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'));
+      const toRoute = i.conns.filter(
+        (p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'),
+      );
       return { ...i, previous, fresh, toRoute };
     });
     const byName = new Map(work.flatMap((w) => w.conns.map((p) => [p.spec.name, w.remote] as const)));
@@ -334,19 +384,23 @@ export class LibreswanDriver implements CableDriver {
 
     // 1. Fail closed first: the block policy towards each remote gateway (transport mode).
     if (s.mode === 'transport') {
-      await Promise.all(work.map(async (w) => {
-        try {
-          await this.xf!.ensureBlockPolicy({ ...this.blockKey(w.remote.useIp), priority: VXLAN_BLOCK_PRIORITY });
-          if (w.previous && w.previous.usingIp !== w.remote.useIp) await this.xf!.deletePolicy(this.blockKey(w.previous.usingIp));
-        } catch (err) {
-          fail(w.remote, err);
-        }
-      }));
+      await Promise.all(
+        work.map(async (w) => {
+          try {
+            await this.xf!.ensureBlockPolicy({ ...this.blockKey(w.remote.useIp), priority: VXLAN_BLOCK_PRIORITY });
+            if (w.previous && w.previous.usingIp !== w.remote.useIp)
+              await this.xf!.deletePolicy(this.blockKey(w.previous.usingIp));
+          } catch (err) {
+            fail(w.remote, err);
+          }
+        }),
+      );
     }
     // 2. Connections of the previous version of a cable that are no longer wanted.
     for (const w of work) {
       for (const old of w.previous?.connections ?? []) {
-        if (!w.conns.some((p) => p.spec.name === old.spec.name)) await this.dropConnection(old.spec.name).catch((err: unknown) => fail(w.remote, err));
+        if (!w.conns.some((p) => p.spec.name === old.spec.name))
+          await this.dropConnection(old.spec.name).catch((err: unknown) => fail(w.remote, err));
       }
     }
     // 3. Add, 4. route: both halves of a pair before anything can carry VXLAN.
@@ -364,35 +418,63 @@ export class LibreswanDriver implements CableDriver {
         const part = add.filter((p) => p.route === (auto === 'route'));
         if (!part.length) continue;
         const specs = part.map((p) => (p.initiate ? { ...p.spec, alias } : p.spec));
-        const r = await loadWithAddconn(whack, specs, { file: join(this.context.stateDir, `batch-${auto}.conf`), auto, logger: this.log });
-        for (const name of r.failed) fail(byName.get(name)!, new Error(`pluto did not load connection ${name} (addconn exit ${r.exitCode}); its log says why`));
+        const r = await loadWithAddconn(whack, specs, {
+          file: join(this.context.stateDir, `batch-${auto}.conf`),
+          auto,
+          logger: this.log,
+        });
+        for (const name of r.failed)
+          fail(
+            byName.get(name)!,
+            new Error(`pluto did not load connection ${name} (addconn exit ${r.exitCode}); its log says why`),
+          );
         if (auto === 'route') for (const name of r.loaded) routed.add(name);
       }
       groupInitiate = alias;
     } else {
-      settle(add.map((p) => p.spec.name), await whack.addConnections(add.map((p) => p.spec), 'replace', { concurrency: 16 }));
+      settle(
+        add.map((p) => p.spec.name),
+        await whack.addConnections(
+          add.map((p) => p.spec),
+          'replace',
+          { concurrency: 16 },
+        ),
+      );
     }
     if (this.pluto instanceof HostPluto) {
       // Host mode: also as conn files the host's pluto loads when it restarts (auto=start for the initiating side).
       for (const p of add.filter((p) => !errors.has(byName.get(p.spec.name)!))) {
-        await this.pluto.writeConnFile(p.spec, p.initiate ? 'start' : p.route ? 'route' : 'add').catch((err: unknown) => fail(byName.get(p.spec.name)!, err));
+        await this.pluto
+          .writeConnFile(p.spec, p.initiate ? 'start' : p.route ? 'route' : 'add')
+          .catch((err: unknown) => fail(byName.get(p.spec.name)!, err));
       }
     }
-    const route = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.toRoute.map((p) => p.spec.name)).filter((n) => !routed.has(n));
+    const route = work
+      .filter((w) => ok().has(w.remote))
+      .flatMap((w) => w.toRoute.map((p) => p.spec.name))
+      .filter((n) => !routed.has(n));
     settle(route, await whack.routeAll(route, { concurrency: 16 }));
     // 5. Only then the overlay: device up, FDB entry and routes towards each remote.
     if (s.mode === 'transport' && live().length) {
       const overlay = this.overlay!;
       await overlay.setUp();
       const go = live();
-      const changes = await overlay.applyRemotes([], go.map((w) => {
-        const prev = this.cables.get(w.remote.endpoint!.cableName);
-        return { spec: remoteSpecOf(w.remote.endpoint!, w.remote.useIp), previous: prev && remoteSpecOf(prev.endpoint, prev.usingIp) };
-      }));
+      const changes = await overlay.applyRemotes(
+        [],
+        go.map((w) => {
+          const prev = this.cables.get(w.remote.endpoint!.cableName);
+          return {
+            spec: remoteSpecOf(w.remote.endpoint!, w.remote.useIp),
+            previous: prev && remoteSpecOf(prev.endpoint, prev.usingIp),
+          };
+        }),
+      );
       changes.forEach((c, k) => c instanceof Error && fail(go[k]!.remote, c));
     }
     // 6. Initiation (asynchronous: status polling tells when the SAs are up), by the side the rule picks.
-    const initiate = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.fresh.filter((p) => p.initiate).map((p) => p.spec.name));
+    const initiate = work
+      .filter((w) => ok().has(w.remote))
+      .flatMap((w) => w.fresh.filter((p) => p.initiate).map((p) => p.spec.name));
     if (groupInitiate && initiate.length) {
       // Every fresh initiating connection of this burst carries the alias (one that failed a phase
       // was never loaded, or has no trap policy to carry traffic, so starting it costs nothing).
@@ -401,17 +483,27 @@ export class LibreswanDriver implements CableDriver {
       settle(initiate, await whack.initiateAll(initiate, { concurrency: 32 }));
     }
     // 7. Responder take-over (take-over.ts): fresh responder connections towards a peer the kernel still holds SAs with.
-    await this.takeOver?.consider(work.filter((w) => ok().has(w.remote))
-      .flatMap((w) => w.fresh.filter((p) => !p.initiate).map((p) => ({ connection: p.spec.name, peer: w.remote.useIp }))));
+    await this.takeOver?.consider(
+      work
+        .filter((w) => ok().has(w.remote))
+        .flatMap((w) =>
+          w.fresh.filter((p) => !p.initiate).map((p) => ({ connection: p.spec.name, peer: w.remote.useIp })),
+        ),
+    );
 
     for (const w of work) {
       if (errors.has(w.remote)) continue;
       const ep = w.remote.endpoint!;
       this.cables.set(ep.cableName, {
-        endpoint: ep, usingIp: w.remote.useIp, usingNat: w.remote.useNat, mode: s.mode, connections: w.conns,
+        endpoint: ep,
+        usingIp: w.remote.useIp,
+        usingNat: w.remote.useNat,
+        mode: s.mode,
+        connections: w.conns,
         establishedUnixMs: w.previous?.establishedUnixMs ?? 0,
       });
-      if (w.fresh.length) this.log.info('IPsec connections added', { cable: ep.cableName, added: w.fresh.map((p) => p.spec.name) });
+      if (w.fresh.length)
+        this.log.info('IPsec connections added', { cable: ep.cableName, added: w.fresh.map((p) => p.spec.name) });
     }
     return errors;
   }
@@ -438,7 +530,13 @@ export class LibreswanDriver implements CableDriver {
   }
 
   private blockKey(remoteIp: string): XfrmPolicyKey {
-    return { src: `${this.local!.privateIp}/32`, dst: `${remoteIp}/32`, proto: 'udp', dport: this.settings!.vxlanPort, dir: 'out' };
+    return {
+      src: `${this.local!.privateIp}/32`,
+      dst: `${remoteIp}/32`,
+      proto: 'udp',
+      dport: this.settings!.vxlanPort,
+      dir: 'out',
+    };
   }
 
   private bytes(name: string, records: TrafficRecord[]): { rx: number; tx: number } {
@@ -448,7 +546,10 @@ export class LibreswanDriver implements CableDriver {
       let c = bySerial.get(r.serial);
       if (!c) {
         const v = this.version!;
-        c = { rx: new MonotonicCounter(counterWrap(v, 'inBytes')), tx: new MonotonicCounter(counterWrap(v, 'outBytes')) };
+        c = {
+          rx: new MonotonicCounter(counterWrap(v, 'inBytes')),
+          tx: new MonotonicCounter(counterWrap(v, 'outBytes')),
+        };
         bySerial.set(r.serial, c);
       }
       if (r.inBytes !== undefined) c.rx.update(r.serial, r.inBytes);
@@ -464,8 +565,14 @@ export class LibreswanDriver implements CableDriver {
     return { rx: Number(rx), tx: Number(tx) };
   }
 
-
-  private connection(c: LibreswanCable, status: ConnectionStatus, message: string, sas: Connection['sas'], rx: number, tx: number): Connection {
+  private connection(
+    c: LibreswanCable,
+    status: ConnectionStatus,
+    message: string,
+    sas: Connection['sas'],
+    rx: number,
+    tx: number,
+  ): Connection {
     if (status === ConnectionStatus.CONNECTION_STATUS_CONNECTED && !c.establishedUnixMs) {
       c.establishedUnixMs = Date.now();
       this.cables.set(c.endpoint.cableName, c);
@@ -481,5 +588,3 @@ export class LibreswanDriver implements CableDriver {
     }
   }
 }
-
-

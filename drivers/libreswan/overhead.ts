@@ -20,7 +20,10 @@ export const UDP_ENCAP_OVERHEAD = 8;
 
 /** Bytes the VXLAN-over-ESP-transport device gives up to its underlay. */
 export function transportOverhead(esp: string): number {
-  const proposals = esp.split(',').map((p) => p.trim()).filter(Boolean);
+  const proposals = esp
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const aeadOnly = proposals.length === 0 || proposals.every((p) => /^(aes_gcm|chacha20_poly1305|aes_ccm)/.test(p));
   return VXLAN_OVERHEAD + (aeadOnly ? ESP_AEAD_OVERHEAD : ESP_CBC_HMAC_OVERHEAD) + UDP_ENCAP_OVERHEAD;
 }

@@ -5,12 +5,14 @@
  * VXLAN pair, every subnet pair in tunnel mode. Otherwise the message names
  * the SA that is missing and why, in words a person can act on.
  */
+import { ConnectionStatus, SaState, type SecurityAssociation } from '../../src/generated/cabled/driver/v1/driver.js';
 import {
-  ConnectionStatus,
-  SaState,
-  type SecurityAssociation,
-} from '../../src/generated/cabled/driver/v1/driver.js';
-import { classifySa, parseLogEvents, type LogEvent, type ShowStates, type TrafficRecord } from '../../src/lib/whack/index.js';
+  classifySa,
+  parseLogEvents,
+  type LogEvent,
+  type ShowStates,
+  type TrafficRecord,
+} from '../../src/lib/whack/index.js';
 
 export interface PlutoView {
   states: ShowStates;
@@ -48,21 +50,40 @@ export interface CableStatus {
   txBytes: number;
 }
 
-const FAILED_VERDICTS = new Set(['kernel-refused', 'ts-unacceptable', 'peer-temporary-failure', 'auth-failed', 'no-proposal', 'no-answer']);
+const FAILED_VERDICTS = new Set([
+  'kernel-refused',
+  'ts-unacceptable',
+  'peer-temporary-failure',
+  'auth-failed',
+  'no-proposal',
+  'no-answer',
+]);
 
-export function cableStatus(conns: readonly CableSaSpec[], view: PlutoView, counters: (name: string, rec: TrafficRecord[]) => { rx: number; tx: number }): CableStatus {
+export function cableStatus(
+  conns: readonly CableSaSpec[],
+  view: PlutoView,
+  counters: (name: string, rec: TrafficRecord[]) => { rx: number; tx: number },
+): CableStatus {
   const sas: SecurityAssociation[] = [];
   let rxBytes = 0;
   let txBytes = 0;
   for (const c of conns) {
     const records = view.trafficByConnection.get(c.name) ?? [];
-    const diag = classifySa({ connection: c.name, logLines: view.logLines, logEvents: view.logEvents.get(c.name) ?? [], states: view.states, traffic: records });
+    const diag = classifySa({
+      connection: c.name,
+      logLines: view.logLines,
+      logEvents: view.logEvents.get(c.name) ?? [],
+      states: view.states,
+      traffic: records,
+    });
     const bytes = counters(c.name, records);
     rxBytes += bytes.rx;
     txBytes += bytes.tx;
     const state =
-      diag.verdict === 'established' ? SaState.SA_STATE_ESTABLISHED
-        : FAILED_VERDICTS.has(diag.verdict) ? SaState.SA_STATE_FAILED
+      diag.verdict === 'established'
+        ? SaState.SA_STATE_ESTABLISHED
+        : FAILED_VERDICTS.has(diag.verdict)
+          ? SaState.SA_STATE_FAILED
           : SaState.SA_STATE_PENDING;
     const message = diag.verdict === 'established' ? c.carries : `${diag.reason}${diag.hint ? ` (${diag.hint})` : ''}`;
     sas.push({ name: c.name, kind: c.kind, state, message, rxBytes: bytes.rx, txBytes: bytes.tx });
@@ -70,7 +91,13 @@ export function cableStatus(conns: readonly CableSaSpec[], view: PlutoView, coun
   const failed = sas.filter((s) => s.state === SaState.SA_STATE_FAILED);
   const pending = sas.filter((s) => s.state === SaState.SA_STATE_PENDING);
   if (failed.length === 0 && pending.length === 0) {
-    return { status: ConnectionStatus.CONNECTION_STATUS_CONNECTED, message: `all ${sas.length} SAs established`, sas, rxBytes, txBytes };
+    return {
+      status: ConnectionStatus.CONNECTION_STATUS_CONNECTED,
+      message: `all ${sas.length} SAs established`,
+      sas,
+      rxBytes,
+      txBytes,
+    };
   }
   const missing = [...failed, ...pending].map((s) => `${s.name}: ${s.message}`).join('; ');
   const up = sas.length - failed.length - pending.length;

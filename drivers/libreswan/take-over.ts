@@ -76,15 +76,21 @@ export class ResponderTakeOver {
     try {
       peers = peersWithSas(await this.deps.listStates());
     } catch (err) {
-      this.deps.logger.warn('cannot list XFRM states; responder take-over skipped (DPD will recover)', { error: errorMessage(err) });
+      this.deps.logger.warn('cannot list XFRM states; responder take-over skipped (DPD will recover)', {
+        error: errorMessage(err),
+      });
       return none;
     }
     const connections = candidates.filter((c) => peers.has(c.peer)).map((c) => c.connection);
     if (!connections.length) return none;
     const graceMs = this.deps.graceMs ?? TAKE_OVER_GRACE_MS;
-    this.deps.logger.info('the kernel holds SAs with these peers that this pluto did not negotiate; initiating as responder unless the peer does first', {
-      connections, graceMs,
-    });
+    this.deps.logger.info(
+      'the kernel holds SAs with these peers that this pluto did not negotiate; initiating as responder unless the peer does first',
+      {
+        connections,
+        graceMs,
+      },
+    );
     const done = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(timer);
@@ -101,10 +107,15 @@ export class ResponderTakeOver {
       const up = await this.deps.established();
       const down = connections.filter((c) => !up.has(c));
       if (!down.length) return;
-      this.deps.logger.info('initiating as responder: the peer still holds the SAs of an IKE SA this pluto lost', { connections: down });
+      this.deps.logger.info('initiating as responder: the peer still holds the SAs of an IKE SA this pluto lost', {
+        connections: down,
+      });
       await this.deps.initiate(down);
     } catch (err) {
-      this.deps.logger.warn('responder take-over failed; DPD on the peer will recover the connections', { connections, error: errorMessage(err) });
+      this.deps.logger.warn('responder take-over failed; DPD on the peer will recover the connections', {
+        connections,
+        error: errorMessage(err),
+      });
     }
   }
 

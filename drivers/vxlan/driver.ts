@@ -58,9 +58,15 @@ export class VxlanDriver implements CableDriver {
     this.local = local;
     await this.cables.load();
     this.log.info(device.adopted ? 'VXLAN device adopted' : 'VXLAN device created', {
-      device: overlay.options.deviceName, ifindex: device.ifindex, mtu: device.mtu, vtep: device.vtepCidr, port, replaced: device.replaced,
+      device: overlay.options.deviceName,
+      ifindex: device.ifindex,
+      mtu: device.mtu,
+      vtep: device.vtepCidr,
+      port,
+      replaced: device.replaced,
     });
-    if (local.natEnabled) this.log.warn('VXLAN cables do not support NAT: remote gateways must reach this private IP directly');
+    if (local.natEnabled)
+      this.log.warn('VXLAN cables do not support NAT: remote gateways must reach this private IP directly');
     return { adoptedCables: this.cables.entries().map(([name]) => name) };
   }
 
@@ -81,13 +87,18 @@ export class VxlanDriver implements CableDriver {
     const refused = new Map<NatEndpointInfo, string>();
     for (const remote of connect) {
       const ep = remote.endpoint!;
-      if (ep.clusterId === this.local?.clusterId) refused.set(remote, `endpoint ${ep.cableName} is in the local cluster`);
-      else connecting.push({ ep, remote, usingIp: remote.useIp || ep.privateIp, previous: this.cables.get(ep.cableName) });
+      if (ep.clusterId === this.local?.clusterId)
+        refused.set(remote, `endpoint ${ep.cableName} is in the local cluster`);
+      else
+        connecting.push({ ep, remote, usingIp: remote.useIp || ep.privateIp, previous: this.cables.get(ep.cableName) });
     }
     const known = removing.filter((r) => r.record);
     const outcomes = await overlay.applyRemotes(
       known.map((r) => remoteSpecOf(r.record!.endpoint, r.record!.usingIp)),
-      connecting.map((c) => ({ spec: remoteSpecOf(c.ep, c.usingIp), previous: c.previous && remoteSpecOf(c.previous.endpoint, c.previous.usingIp) })),
+      connecting.map((c) => ({
+        spec: remoteSpecOf(c.ep, c.usingIp),
+        previous: c.previous && remoteSpecOf(c.previous.endpoint, c.previous.usingIp),
+      })),
     );
     const outcomeOf = new Map<object, RemoteChange | Error>();
     [...known, ...connecting].forEach((item, i) => outcomeOf.set(item, outcomes[i]!));
@@ -105,18 +116,29 @@ export class VxlanDriver implements CableDriver {
       const c = connecting.find((x) => x.remote === remote);
       const outcome = c && outcomeOf.get(c);
       if (!c || outcome instanceof Error) {
-        results.push({ cableName: ep.cableName, usingIp: '', error: refused.get(remote) ?? (outcome as Error).message });
+        results.push({
+          cableName: ep.cableName,
+          usingIp: '',
+          error: refused.get(remote) ?? (outcome as Error).message,
+        });
         continue;
       }
       const sameIp = c.previous?.usingIp === c.usingIp;
-      this.cables.set(ep.cableName, { endpoint: ep, usingIp: c.usingIp, usingNat: remote.useNat, establishedUnixMs: sameIp ? c.previous!.establishedUnixMs : Date.now() });
+      this.cables.set(ep.cableName, {
+        endpoint: ep,
+        usingIp: c.usingIp,
+        usingNat: remote.useNat,
+        establishedUnixMs: sameIp ? c.previous!.establishedUnixMs : Date.now(),
+      });
       results.push({ cableName: ep.cableName, usingIp: c.usingIp, error: '' });
     }
     return results;
   }
 
   async getActiveConnections(): Promise<Connection[]> {
-    return this.cables.values().map((c) => cableConnection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTED, 'installed'));
+    return this.cables
+      .values()
+      .map((c) => cableConnection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTED, 'installed'));
   }
 
   async getConnections(): Promise<Connection[]> {
@@ -124,7 +146,12 @@ export class VxlanDriver implements CableDriver {
     if (!overlay) return [];
     const state = await overlay.listRemotes();
     return this.cables.values().map((c) => {
-      const view = { remoteIp: c.usingIp, vtep: vtepIpFor(c.endpoint.privateIp), subnets: c.endpoint.subnets, deviceName: overlay.options.deviceName };
+      const view = {
+        remoteIp: c.usingIp,
+        vtep: vtepIpFor(c.endpoint.privateIp),
+        subnets: c.endpoint.subnets,
+        deviceName: overlay.options.deviceName,
+      };
       const s = cableStatus(view, state);
       return cableConnection(c, s.status, s.message, s.sas);
     });
@@ -132,7 +159,12 @@ export class VxlanDriver implements CableDriver {
 
   async cleanup(): Promise<void> {
     this.nl ??= this.netlink();
-    const overlay = this.overlay ?? new VxlanOverlay({ localIp: this.local?.privateIp ?? '0.0.0.0', port: DEFAULT_PORT }, { netlink: this.nl, logger: this.log });
+    const overlay =
+      this.overlay ??
+      new VxlanOverlay(
+        { localIp: this.local?.privateIp ?? '0.0.0.0', port: DEFAULT_PORT },
+        { netlink: this.nl, logger: this.log },
+      );
     await overlay.cleanup();
     this.cables.clear();
     await this.cables.flush();
@@ -150,9 +182,6 @@ export class VxlanDriver implements CableDriver {
   }
 }
 
-
-
-
 /** The VXLAN UDP port: the local endpoint's udp-port, else ceIPSecNATTPort, else 4500 (as Submariner). */
 function udpPort(local: Endpoint, config: Record<string, string>): number {
   const text = local.backendConfig['udp-port'] ?? config.ceIPSecNATTPort ?? String(DEFAULT_PORT);
@@ -162,4 +191,3 @@ function udpPort(local: Endpoint, config: Record<string, string>): number {
   }
   return port;
 }
-

@@ -21,13 +21,26 @@ export function cableStatus(
 ): { status: ConnectionStatus; message: string; sas: SecurityAssociation[] } {
   const sas: SecurityAssociation[] = [];
   const item = (name: string, kind: string, ok: boolean, missing: string): void => {
-    sas.push({ name, kind, state: ok ? SaState.SA_STATE_ESTABLISHED : SaState.SA_STATE_ABSENT, message: ok ? '' : missing, rxBytes: 0, txBytes: 0 });
+    sas.push({
+      name,
+      kind,
+      state: ok ? SaState.SA_STATE_ESTABLISHED : SaState.SA_STATE_ABSENT,
+      message: ok ? '' : missing,
+      rxBytes: 0,
+      txBytes: 0,
+    });
   };
   const device = state.device;
   item(`device ${cable.deviceName}`, 'vxlan-device', !!device?.up, device ? 'device is down' : 'device is missing');
-  item(`fdb 00:00:00:00:00:00 dst ${cable.remoteIp}`, 'vxlan-fdb', state.fdbDsts.includes(cable.remoteIp), 'FDB entry missing');
+  item(
+    `fdb 00:00:00:00:00:00 dst ${cable.remoteIp}`,
+    'vxlan-fdb',
+    state.fdbDsts.includes(cable.remoteIp),
+    'FDB entry missing',
+  );
   const routed = new Set(state.routes.find((r) => r.vtep === cable.vtep)?.subnets ?? []);
-  for (const subnet of cable.subnets) item(`route ${subnet} via ${cable.vtep}`, 'route', routed.has(subnet), 'route missing');
+  for (const subnet of cable.subnets)
+    item(`route ${subnet} via ${cable.vtep}`, 'route', routed.has(subnet), 'route missing');
 
   const missing = sas.filter((s) => s.state !== SaState.SA_STATE_ESTABLISHED);
   if (missing.length === 0) {

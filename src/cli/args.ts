@@ -97,7 +97,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   }
   const timeoutS = values.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(values.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
-    throw new UsageError(`--timeout ${JSON.stringify(values.timeout)}: give a number of seconds above 0, e.g. --timeout 10`);
+    throw new UsageError(
+      `--timeout ${JSON.stringify(values.timeout)}: give a number of seconds above 0, e.g. --timeout 10`,
+    );
   }
   if (values.socket !== undefined && values.address !== undefined) {
     throw new UsageError('--socket and --address both given: pass one');
@@ -106,7 +108,10 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const rawTarget = values.address ?? values.socket ?? env.CABLED_SOCKET ?? DEFAULT_SOCKET;
   let target: string;
   try {
-    target = values.address !== undefined ? normalizeAddress(values.address) : normalizeAddress(rawTarget.startsWith('unix:') ? rawTarget : `unix:${rawTarget}`);
+    target =
+      values.address !== undefined
+        ? normalizeAddress(values.address)
+        : normalizeAddress(rawTarget.startsWith('unix:') ? rawTarget : `unix:${rawTarget}`);
   } catch (err) {
     throw new UsageError(`${targetFlag} ${JSON.stringify(rawTarget)}: ${errorMessage(err)}`);
   }
@@ -120,7 +125,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const command = first as CommandName;
   const [min, max, usage] = ARG_COUNTS[command];
   if (args.length < min || args.length > max) {
-    throw new UsageError(`usage: cablectl ${usage}${args.length > max ? ` (unexpected ${JSON.stringify(args[max])})` : ''}`);
+    throw new UsageError(
+      `usage: cablectl ${usage}${args.length > max ? ` (unexpected ${JSON.stringify(args[max])})` : ''}`,
+    );
   }
   if (command === 'shutdown') {
     const timeoutMs = values.timeout === undefined ? SHUTDOWN_TIMEOUT_S * 1000 : base.timeoutMs;

@@ -58,8 +58,13 @@ export function describeError(err: unknown, ctx: ErrorContext): string {
         return `the engine at ${ctx.target} is unavailable: ${details}`;
       }
       let errno = /\b(E[A-Z_]{3,})\b/.exec(details)?.[1];
-      if (errno === 'ECONNREFUSED' && ctx.target.startsWith('unix://') && !isSocket(ctx.target.slice('unix://'.length))) errno = 'ENOTSOCK';
-      const reason = (errno && ERRNO_REASONS[errno]) || details.replace(/^No connection established\. Last error: (Error: )?/, '').replace(/\.? Resolution note:.*$/s, '');
+      if (errno === 'ECONNREFUSED' && ctx.target.startsWith('unix://') && !isSocket(ctx.target.slice('unix://'.length)))
+        errno = 'ENOTSOCK';
+      const reason =
+        (errno && ERRNO_REASONS[errno]) ||
+        details
+          .replace(/^No connection established\. Last error: (Error: )?/, '')
+          .replace(/\.? Resolution note:.*$/s, '');
       return `cannot reach the engine at ${ctx.target}: ${reason}; ${reachHint(errno, ctx)}`;
     }
     case status.DEADLINE_EXCEEDED:
@@ -85,7 +90,8 @@ function isSocket(path: string): boolean {
 }
 
 function reachHint(errno: string | undefined, ctx: ErrorContext): string {
-  if (errno === 'EACCES' || errno === 'EPERM') return 'the socket is 0600: run cablectl as the engine\'s user (e.g. with sudo)';
+  if (errno === 'EACCES' || errno === 'EPERM')
+    return "the socket is 0600: run cablectl as the engine's user (e.g. with sudo)";
   if (ctx.targetFlag === '--address') return 'is cabled running and listening there? pass --address';
   if (errno === 'ECONNREFUSED') return 'the socket is stale: is cabled running? pass --socket';
   return 'is cabled running? pass --socket';

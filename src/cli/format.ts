@@ -18,7 +18,14 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   };
   const all = [headers.map((h) => h.toUpperCase()), ...rows.map((r) => headers.map((_, i) => text(r[i])))];
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('   ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** A titled group of fields for `renderSections`. */
@@ -31,7 +38,14 @@ export interface Section {
 export function renderSections(sections: readonly Section[]): string {
   const width = Math.max(0, ...sections.flatMap((s) => s.fields.map(([label]) => label.length + 1)));
   return sections
-    .map((s) => [s.title, ...s.fields.map(([label, value]) => `  ${`${label}:`.padEnd(width)}  ${value === undefined || value === null || value === '' ? '-' : String(value)}`.trimEnd())].join('\n'))
+    .map((s) =>
+      [
+        s.title,
+        ...s.fields.map(([label, value]) =>
+          `  ${`${label}:`.padEnd(width)}  ${value === undefined || value === null || value === '' ? '-' : String(value)}`.trimEnd(),
+        ),
+      ].join('\n'),
+    )
     .join('\n');
 }
 

@@ -13,7 +13,16 @@ import {
   type SecurityAssociation,
 } from '../generated/cabled/driver/v1/driver.js';
 import type { GatewayStatus } from '../generated/cabled/engine/v1/engine.js';
-import { formatAge, formatNanos, humanBytes, renderSections, renderTable, yesNo, type Cell, type Section } from './format.js';
+import {
+  formatAge,
+  formatNanos,
+  humanBytes,
+  renderSections,
+  renderTable,
+  yesNo,
+  type Cell,
+  type Section,
+} from './format.js';
 
 /** "connected", "connecting", "error", "none" (subctl's words). */
 export function connectionStatusLabel(s: ConnectionStatus): string {
@@ -69,7 +78,18 @@ function byCluster(connections: readonly Connection[]): Connection[] {
 
 /** The connections table; `wide` adds ESTABLISHED and MESSAGE columns. */
 export function connectionsTable(connections: readonly Connection[], wide: boolean, now: number = Date.now()): string {
-  const headers = ['GATEWAY', 'CLUSTER', 'REMOTE-IP', 'NAT', 'CABLE-DRIVER', 'SUBNETS', 'STATUS', 'RTT-AVG', 'RX', 'TX'];
+  const headers = [
+    'GATEWAY',
+    'CLUSTER',
+    'REMOTE-IP',
+    'NAT',
+    'CABLE-DRIVER',
+    'SUBNETS',
+    'STATUS',
+    'RTT-AVG',
+    'RX',
+    'TX',
+  ];
   if (wide) headers.push('ESTABLISHED', 'MESSAGE');
   const rows = byCluster(connections).map((c) => {
     const row: Cell[] = [
@@ -115,13 +135,20 @@ export function connectionDetail(c: Connection, now: number = Date.now()): strin
     ['NAT', `${yesNo(c.usingNat)} (endpoint NAT ${e?.natEnabled ? 'enabled' : 'disabled'})`],
     ['Subnets', e?.subnets.join(', ')],
     ['Established', formatAge(c.establishedUnixMs, now)],
-    ['RTT', rtt && rtt.averageNs ? `avg ${formatNanos(rtt.averageNs)}, last ${formatNanos(rtt.lastNs)}, min ${formatNanos(rtt.minNs)}, max ${formatNanos(rtt.maxNs)}, stddev ${formatNanos(rtt.stddevNs)}` : ''],
+    [
+      'RTT',
+      rtt && rtt.averageNs
+        ? `avg ${formatNanos(rtt.averageNs)}, last ${formatNanos(rtt.lastNs)}, min ${formatNanos(rtt.minNs)}, max ${formatNanos(rtt.maxNs)}, stddev ${formatNanos(rtt.stddevNs)}`
+        : '',
+    ],
     ['Traffic', `rx ${humanBytes(c.rxBytes)}, tx ${humanBytes(c.txBytes)}`],
   ];
   const backendConfig = Object.entries(e?.backendConfig ?? {}).map(([k, v]) => `${k}=${v}`);
   if (backendConfig.length) fields.push(['Backend config', backendConfig.join(', ')]);
   const head = renderSections([{ title: `Connection to ${e?.clusterId || '?'}`, fields }]);
-  const sas = c.sas.length ? renderTable(['SA', 'KIND', 'STATE', 'RX', 'TX', 'MESSAGE'], c.sas.map(saCells)) : '  (none reported)';
+  const sas = c.sas.length
+    ? renderTable(['SA', 'KIND', 'STATE', 'RX', 'TX', 'MESSAGE'], c.sas.map(saCells))
+    : '  (none reported)';
   return `${head}\n\nSecurity associations (${c.sas.length})\n${sas}`;
 }
 
@@ -169,13 +196,21 @@ export function statusText(s: GatewayStatus, now: number = Date.now()): string {
       title: 'Reconcile',
       fields: [
         ['Desired endpoints', String(s.desiredEndpoints)],
-        ['Last reconcile', s.lastReconcileUnixMs ? `${formatAge(s.lastReconcileUnixMs, now)} (${new Date(s.lastReconcileUnixMs).toISOString()})` : 'never'],
+        [
+          'Last reconcile',
+          s.lastReconcileUnixMs
+            ? `${formatAge(s.lastReconcileUnixMs, now)} (${new Date(s.lastReconcileUnixMs).toISOString()})`
+            : 'never',
+        ],
         ['In sync', yesNo(s.inSync)],
       ],
     },
   ];
   const config = Object.entries(s.config).sort(([a], [b]) => a.localeCompare(b));
-  sections.push({ title: 'Config', fields: config.length ? config.map(([k, v]) => [k, v] as const) : [['(none)', '']] });
+  sections.push({
+    title: 'Config',
+    fields: config.length ? config.map(([k, v]) => [k, v] as const) : [['(none)', '']],
+  });
   if (s.configError) sections.push({ title: 'Config error', fields: [['Reload failed', s.configError]] });
   let text = renderSections(sections);
   if (s.rejectedEndpoints.length) {

@@ -69,7 +69,10 @@ const NOT_FOR_DRIVER: ReadonlySet<ConfigKey> = new Set(['ceIPSecPSKFile']);
  * The Init request's maps: canonical key → string. Secrets (the PSK) go to
  * `secrets` only; unset keys are left out.
  */
-export function toDriverConfig(cfg: CableConfigValues): { config: Record<string, string>; secrets: Record<string, string> } {
+export function toDriverConfig(cfg: CableConfigValues): {
+  config: Record<string, string>;
+  secrets: Record<string, string>;
+} {
   const config: Record<string, string> = {};
   const secrets: Record<string, string> = {};
   for (const d of SCHEMA) {

@@ -53,7 +53,9 @@ export function coerceEnum<T extends string>(raw: unknown, allowed: readonly T[]
   const s = coerceString(raw);
   if (!s.ok) return bad(`${s.reason}; use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
   const hit = allowed.find((a) => a.toLowerCase() === s.value.toLowerCase());
-  return hit !== undefined ? ok(hit) : bad(`not an accepted value; use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  return hit !== undefined
+    ? ok(hit)
+    : bad(`not an accepted value; use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
 }
 
 /** A YAML list of strings, or one comma-separated string; blanks are dropped. */
@@ -64,7 +66,12 @@ export function coerceList(raw: unknown): Coerced<string[]> {
   for (const item of items) {
     const s = coerceString(item);
     if (!s.ok) return bad(`list item ${JSON.stringify(item)} is not a string; quote each item`);
-    out.push(...s.value.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+    out.push(
+      ...s.value
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== ''),
+    );
   }
   return ok(out);
 }

@@ -20,7 +20,11 @@ export async function configMapLayer(path: string): Promise<Layer> {
     isDir = (await stat(path)).isDirectory();
   } catch (err) {
     const layer = emptyLayer(`ConfigMap ${path}`);
-    layer.issues.push({ key: CUSTOM_CONFIG_KEY, value: path, reason: `cannot read (${errCode(err)}); mount the ConfigMap there or fix the path` });
+    layer.issues.push({
+      key: CUSTOM_CONFIG_KEY,
+      value: path,
+      reason: `cannot read (${errCode(err)}); mount the ConfigMap there or fix the path`,
+    });
     return layer;
   }
   const file = isDir ? join(path, CUSTOM_CONFIG_KEY) : path;
@@ -31,7 +35,11 @@ export async function configMapLayer(path: string): Promise<Layer> {
   } catch (err) {
     if (isDir && errCode(err) === 'ENOENT') return emptyLayer(label);
     const layer = emptyLayer(label);
-    layer.issues.push({ key: CUSTOM_CONFIG_KEY, value: file, reason: `cannot read (${errCode(err)}); fix the file's permissions or path` });
+    layer.issues.push({
+      key: CUSTOM_CONFIG_KEY,
+      value: file,
+      reason: `cannot read (${errCode(err)}); fix the file's permissions or path`,
+    });
     return layer;
   }
   const parsed = isDir ? parseCustomConfig(text) : parseConfigFile(text);

@@ -61,7 +61,8 @@ export function parseCustomConfig(text: string): ParsedText {
     return { ok: false, reason: yamlReason(err) };
   }
   if (doc === null || doc === undefined) return { ok: true, values: {} };
-  if (typeof doc !== 'object' || Array.isArray(doc)) return { ok: false, reason: 'not a map of keys; write one "key: value" per line' };
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    return { ok: false, reason: 'not a map of keys; write one "key: value" per line' };
   return { ok: true, values: doc as Record<string, unknown> };
 }
 
@@ -81,9 +82,13 @@ export function parseConfigFile(text: string): ParsedText {
   }
   if (!isConfigMapManifest(doc)) return parseCustomConfig(text);
   const data = doc.data;
-  const inner = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[CUSTOM_CONFIG_KEY] : undefined;
+  const inner =
+    typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[CUSTOM_CONFIG_KEY] : undefined;
   if (typeof inner !== 'string') {
-    return { ok: false, reason: `the ConfigMap has no string data.${CUSTOM_CONFIG_KEY}; put the settings under data.${CUSTOM_CONFIG_KEY}: |` };
+    return {
+      ok: false,
+      reason: `the ConfigMap has no string data.${CUSTOM_CONFIG_KEY}; put the settings under data.${CUSTOM_CONFIG_KEY}: |`,
+    };
   }
   return parseCustomConfig(inner);
 }

@@ -31,14 +31,22 @@ export function envLayer(env: Env, secretsDir: string = SUBMARINER_SECRETS_DIR):
       if (name === 'CE_IPSEC_PSKSECRET') {
         const secret = text.trim();
         if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(secret)) {
-          layer.issues.push({ key: name, value: secret, reason: 'not a Secret name; use the name of the Secret that holds the PSK, e.g. submariner-ipsec-psk' });
+          layer.issues.push({
+            key: name,
+            value: secret,
+            reason: 'not a Secret name; use the name of the Secret that holds the PSK, e.g. submariner-ipsec-psk',
+          });
           continue;
         }
         raw = join(secretsDir, secret, 'psk');
       }
       const other = layer.entries.get(d.key);
       if (other) {
-        layer.issues.push({ key: name, value: d.secret ? redacted(raw) : raw, reason: `${other.from} sets ${d.key} too; unset one of them` });
+        layer.issues.push({
+          key: name,
+          value: d.secret ? redacted(raw) : raw,
+          reason: `${other.from} sets ${d.key} too; unset one of them`,
+        });
         continue;
       }
       layer.entries.set(d.key, { raw, from: name, source: `env:${name}` });

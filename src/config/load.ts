@@ -56,7 +56,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Cable
       values.psk = read.psk;
       pskKey = 'ceIPSecPSKFile';
     } else {
-      issues.push({ key: r.from.get('ceIPSecPSKFile') ?? 'ceIPSecPSKFile', value: values.pskFile, reason: read.reason });
+      issues.push({
+        key: r.from.get('ceIPSecPSKFile') ?? 'ceIPSecPSKFile',
+        value: values.pskFile,
+        reason: read.reason,
+      });
     }
   }
   issues.push(...checkRules({ values, from: r.from, failed: r.failed, pskKey }));
@@ -75,7 +79,15 @@ export function configFromDriverMaps(config: Record<string, string>, secrets: Re
   const layer = layerFromValues('the Init request', 'configmap:Init', { ...config, ...secrets });
   const r = resolveLayers([layer]);
   const values = { ...r.values };
-  const issues = [...r.issues, ...checkRules({ values, from: r.from, failed: r.failed, pskKey: values.psk !== undefined ? 'ceIPSecPSK' : undefined })];
+  const issues = [
+    ...r.issues,
+    ...checkRules({
+      values,
+      from: r.from,
+      failed: r.failed,
+      pskKey: values.psk !== undefined ? 'ceIPSecPSK' : undefined,
+    }),
+  ];
   if (issues.length) throw new ConfigError('the Init request', issues);
   return freeze(values as unknown as CableConfigValues, r.sources);
 }

@@ -8,6 +8,9 @@ export const SECRET_KEY = /psk|secret|password|token/i;
 
 /** `[redacted, N bytes]` for a secret value (N = UTF-8 bytes for strings). */
 export function redacted(value: unknown): string {
-  const bytes = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+  const bytes =
+    typeof value === 'string'
+      ? Buffer.byteLength(value, 'utf8')
+      : Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
   return `[redacted, ${bytes} bytes]`;
 }

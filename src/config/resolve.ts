@@ -28,17 +28,24 @@ const PSK_CHOICE: readonly ConfigKey[] = ['ceIPSecPSK', 'ceIPSecPSKFile'];
 
 function coerce(d: KeyDef, raw: unknown): Coerced<ConfigValue> {
   switch (d.type.kind) {
-    case 'enum': return coerceEnum(raw, d.type.allowed);
-    case 'list': return coerceList(raw);
-    case 'bool': return coerceBool(raw);
-    case 'port': return coercePort(raw);
+    case 'enum':
+      return coerceEnum(raw, d.type.allowed);
+    case 'list':
+      return coerceList(raw);
+    case 'bool':
+      return coerceBool(raw);
+    case 'port':
+      return coercePort(raw);
     case 'string':
       // Secrets are used verbatim: trimming, or YAML reading 0x12 as a number, would change the key.
       if (!d.secret) return coerceString(raw);
-      return typeof raw === 'string' ? { ok: true, value: raw } : { ok: false, reason: 'not a string; quote the PSK so that YAML keeps it exactly' };
+      return typeof raw === 'string'
+        ? { ok: true, value: raw }
+        : { ok: false, reason: 'not a string; quote the PSK so that YAML keeps it exactly' };
     case 'path': {
       const s = coerceString(raw);
-      if (s.ok && !s.value.startsWith('/')) return { ok: false, reason: 'not an absolute path; use a path starting with /' };
+      if (s.ok && !s.value.startsWith('/'))
+        return { ok: false, reason: 'not an absolute path; use a path starting with /' };
       return s;
     }
   }
@@ -54,7 +61,11 @@ function pick(layers: readonly Layer[], issues: ConfigIssue[]): Map<ConfigKey, L
       const psk = layer.entries.get('ceIPSecPSK');
       const file = layer.entries.get('ceIPSecPSKFile');
       if (psk && file) {
-        issues.push({ key: psk.from, value: redacted(psk.raw), reason: `${file.from} sets the PSK too; keep either ${psk.from} or ${file.from}` });
+        issues.push({
+          key: psk.from,
+          value: redacted(psk.raw),
+          reason: `${file.from} sets the PSK too; keep either ${psk.from} or ${file.from}`,
+        });
         for (const k of PSK_CHOICE) chosen.delete(k);
       }
     }
@@ -65,7 +76,10 @@ function pick(layers: readonly Layer[], issues: ConfigIssue[]): Map<ConfigKey, L
 /** The typed value of one entry, or the issues that reject it. */
 function check(d: KeyDef, entry: LayerEntry): { value?: ConfigValue; issues: ConfigIssue[] } {
   const c = coerce(d, entry.raw);
-  if (!c.ok) return { issues: [{ key: entry.from, value: d.secret ? redacted(entry.raw) : showValue(entry.raw), reason: c.reason }] };
+  if (!c.ok)
+    return {
+      issues: [{ key: entry.from, value: d.secret ? redacted(entry.raw) : showValue(entry.raw), reason: c.reason }],
+    };
   if (d.type.kind === 'list' && d.type.item && Array.isArray(c.value)) {
     const itemCheck = d.type.item;
     const issues = c.value.flatMap((item) => {

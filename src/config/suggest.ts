@@ -7,7 +7,8 @@
 /** Names used by the Submariner operator CR or chart that mean one of our keys. */
 const HINTS: Readonly<Record<string, string>> = {
   ceipsecforceudpencaps: 'ceIPSecForceEncaps',
-  ceipsecpsksecret: 'ceIPSecPSKFile (the file /var/run/secrets/submariner.io/<name>/psk), or env CE_IPSEC_PSKSECRET=<name>',
+  ceipsecpsksecret:
+    'ceIPSecPSKFile (the file /var/run/secrets/submariner.io/<name>/psk), or env CE_IPSEC_PSKSECRET=<name>',
   mode: 'ceIPSecMode',
   overlay: 'ceIPSecOverlay',
 };
@@ -18,7 +19,11 @@ export function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     prev = row;
   }

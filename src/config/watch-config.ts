@@ -43,14 +43,21 @@ const fingerprint = (cfg: CableConfig): string => JSON.stringify(cfg);
 function changedKeys(a: CableConfig, b: CableConfig): string[] {
   const da = describe(a);
   const db = describe(b);
-  const keys = Object.keys(da).filter((k) => da[k] !== db[k] || a.sources[k as keyof CableConfig['sources']] !== b.sources[k as keyof CableConfig['sources']]);
+  const keys = Object.keys(da).filter(
+    (k) =>
+      da[k] !== db[k] || a.sources[k as keyof CableConfig['sources']] !== b.sources[k as keyof CableConfig['sources']],
+  );
   if (a.psk !== b.psk && !keys.includes('ceIPSecPSK')) keys.push('ceIPSecPSK');
   return keys;
 }
 
 /** Loads the configuration at `options.path` and keeps it current; rejects if the first load fails. */
 export async function watchConfig(options: WatchConfigOptions): Promise<ConfigWatch> {
-  const load: LoadConfigOptions = { path: options.path, env: { ...(options.env ?? process.env) }, secretsDir: options.secretsDir };
+  const load: LoadConfigOptions = {
+    path: options.path,
+    env: { ...(options.env ?? process.env) },
+    secretsDir: options.secretsDir,
+  };
   const log = options.logger;
   let current = await loadConfig(load);
   let currentPrint = fingerprint(current);
@@ -65,7 +72,10 @@ export async function watchConfig(options: WatchConfigOptions): Promise<ConfigWa
       const repeated = error !== undefined && error.message === e.message;
       error = e;
       if (repeated) return;
-      log?.warn('configuration update rejected; keeping the last good configuration', { path: options.path, error: e.message });
+      log?.warn('configuration update rejected; keeping the last good configuration', {
+        path: options.path,
+        error: e.message,
+      });
       options.onError?.(e);
       return;
     }
@@ -82,7 +92,13 @@ export async function watchConfig(options: WatchConfigOptions): Promise<ConfigWa
     }
   };
 
-  const watch = watchPath({ path: options.path, onEvent: reload, debounceMs: options.debounceMs, pollMs: options.pollMs, logger: log });
+  const watch = watchPath({
+    path: options.path,
+    onEvent: reload,
+    debounceMs: options.debounceMs,
+    pollMs: options.pollMs,
+    logger: log,
+  });
   return {
     current: () => current,
     lastError: () => error,

@@ -104,15 +104,21 @@ export function watchPath(options: WatchPathOptions): PathWatch {
       });
       watcher = w;
     } catch (err) {
-      logger?.debug('cannot watch yet; polling', { path: dir, error: err instanceof Error ? err.message : String(err) });
+      logger?.debug('cannot watch yet; polling', {
+        path: dir,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   };
 
   arm();
-  const poll = pollMs > 0 ? setInterval(() => {
-    arm();
-    schedule();
-  }, pollMs) : undefined;
+  const poll =
+    pollMs > 0
+      ? setInterval(() => {
+          arm();
+          schedule();
+        }, pollMs)
+      : undefined;
   poll?.unref();
 
   return {

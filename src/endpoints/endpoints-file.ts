@@ -12,7 +12,8 @@ export type EntriesRead = { ok: true; entries: unknown[] } | { ok: false; reason
 
 /** Parses endpoints file text into its raw entries (not yet validated). */
 export function parseEndpointsText(text: string): EntriesRead {
-  if (text.trim() === '') return { ok: false, reason: 'the file is empty; write [] (or endpoints: []) to remove every remote endpoint' };
+  if (text.trim() === '')
+    return { ok: false, reason: 'the file is empty; write [] (or endpoints: []) to remove every remote endpoint' };
   let doc: unknown;
   try {
     doc = parseFast(text);

@@ -5,10 +5,27 @@
 export { cableName } from './naming.js';
 export { parseEndpoint, EndpointError, type ParsedEndpoint } from './parse-endpoint.js';
 export { parseEndpointsText, type EntriesRead } from './endpoints-file.js';
-export { buildSnapshot, type EndpointsSnapshot, type RemoteEndpoint, type RejectedEndpoint, type SnapshotInput } from './snapshot.js';
+export {
+  buildSnapshot,
+  type EndpointsSnapshot,
+  type RemoteEndpoint,
+  type RejectedEndpoint,
+  type SnapshotInput,
+} from './snapshot.js';
 export { FirstSeen, parseRfc3339 } from './created-at.js';
 export { checkIPv4, checkIPv4Cidr } from './ipv4.js';
 export { watchEndpointsFile, type WatchEndpointsOptions, type EndpointsWatch } from './watch-endpoints.js';
-export { watchKubeEndpoints, endpointsPath, type KubeEndpointsOptions, type KubeEndpointsWatch } from './watch-kube-endpoints.js';
+export {
+  watchKubeEndpoints,
+  endpointsPath,
+  type KubeEndpointsOptions,
+  type KubeEndpointsWatch,
+} from './watch-kube-endpoints.js';
 export { mergeSnapshots } from './merge-snapshots.js';
-export { startEndpointSources, ENDPOINT_SOURCE_KINDS, type EndpointSourceKind, type EndpointSources, type EndpointSourcesOptions } from './endpoint-sources.js';
+export {
+  startEndpointSources,
+  ENDPOINT_SOURCE_KINDS,
+  type EndpointSourceKind,
+  type EndpointSources,
+  type EndpointSourcesOptions,
+} from './endpoint-sources.js';

@@ -56,7 +56,11 @@ function parseSpec(s: Obj, p: string, issues: ConfigIssue[]): Endpoint | undefin
     const v = str(field);
     if (v === '' && s[field] === undefined) {
       const alias = ALIASES[field]?.find((a) => a in s);
-      add(field, '', alias ? `missing; "${alias}" is not a field, write ${field} (Submariner's JSON name)` : `missing; set ${field}`);
+      add(
+        field,
+        '',
+        alias ? `missing; "${alias}" is not a field, write ${field} (Submariner's JSON name)` : `missing; set ${field}`,
+      );
     }
     return v;
   };
@@ -68,9 +72,13 @@ function parseSpec(s: Obj, p: string, issues: ConfigIssue[]): Endpoint | undefin
 
   const clusterId = required('cluster_id');
   if (clusterId && (clusterId.length > 63 || !DNS_LABEL.test(clusterId))) {
-    add('cluster_id', clusterId, clusterId.length > 63
-      ? `longer than 63 characters (${clusterId.length}); use a shorter cluster ID`
-      : "not a DNS label; use lowercase letters, digits and '-', starting and ending with a letter or digit");
+    add(
+      'cluster_id',
+      clusterId,
+      clusterId.length > 63
+        ? `longer than 63 characters (${clusterId.length}); use a shorter cluster ID`
+        : "not a DNS label; use lowercase letters, digits and '-', starting and ending with a letter or digit",
+    );
   }
   const privateIp = required('private_ip');
   ip('private_ip', privateIp, false);
@@ -79,7 +87,8 @@ function parseSpec(s: Obj, p: string, issues: ConfigIssue[]): Endpoint | undefin
 
   let healthCheckIp = str('healthCheckIP');
   const snake = str('health_check_ip');
-  if (healthCheckIp && snake && healthCheckIp !== snake) add('health_check_ip', snake, `differs from healthCheckIP "${healthCheckIp}"; keep one of them`);
+  if (healthCheckIp && snake && healthCheckIp !== snake)
+    add('health_check_ip', snake, `differs from healthCheckIP "${healthCheckIp}"; keep one of them`);
   healthCheckIp ||= snake;
   ip(s.healthCheckIP !== undefined ? 'healthCheckIP' : 'health_check_ip', healthCheckIp, true);
 
@@ -87,11 +96,12 @@ function parseSpec(s: Obj, p: string, issues: ConfigIssue[]): Endpoint | undefin
   if (s.subnets !== undefined && s.subnets !== null) {
     const list = coerceList(s.subnets);
     if (!list.ok) add('subnets', s.subnets, list.reason);
-    else for (const cidr of list.value) {
-      const reason = checkIPv4Cidr(cidr);
-      if (reason) add('subnets', cidr, reason);
-      else subnets.push(cidr);
-    }
+    else
+      for (const cidr of list.value) {
+        const reason = checkIPv4Cidr(cidr);
+        if (reason) add('subnets', cidr, reason);
+        else subnets.push(cidr);
+      }
   }
 
   let natEnabled = false;
@@ -119,12 +129,21 @@ function parseSpec(s: Obj, p: string, issues: ConfigIssue[]): Endpoint | undefin
 
   const computed = cableName(clusterId, privateIp);
   const given = str('cable_name');
-  if (given && clusterId && privateIp && given !== computed) add('cable_name', given, `does not match cluster_id and private_ip; use ${computed} or leave it out`);
+  if (given && clusterId && privateIp && given !== computed)
+    add('cable_name', given, `does not match cluster_id and private_ip; use ${computed} or leave it out`);
 
   if (issues.length) return undefined;
   return {
-    clusterId, cableName: computed, hostname: str('hostname'), subnets, privateIp, publicIp, natEnabled,
-    backend: str('backend'), backendConfig, healthCheckIp,
+    clusterId,
+    cableName: computed,
+    hostname: str('hostname'),
+    subnets,
+    privateIp,
+    publicIp,
+    natEnabled,
+    backend: str('backend'),
+    backendConfig,
+    healthCheckIp,
   };
 }
 
@@ -132,7 +151,12 @@ function parseSpec(s: Obj, p: string, issues: ConfigIssue[]): Endpoint | undefin
 function createdAtOf(value: unknown, field: string, issues: ConfigIssue[]): number | undefined {
   if (value === undefined || value === null) return undefined;
   const ms = typeof value === 'string' ? parseRfc3339(value) : undefined;
-  if (ms === undefined) issues.push({ key: field, value: showValue(value), reason: 'not an RFC 3339 time; write e.g. 2026-11-22T10:00:00Z' });
+  if (ms === undefined)
+    issues.push({
+      key: field,
+      value: showValue(value),
+      reason: 'not an RFC 3339 time; write e.g. 2026-11-22T10:00:00Z',
+    });
   return ms;
 }
 
@@ -143,10 +167,17 @@ function createdAtOf(value: unknown, field: string, issues: ConfigIssue[]): numb
 export function parseEndpoint(raw: unknown, where: string): ParsedEndpoint {
   const issues: ConfigIssue[] = [];
   const fail = (cluster?: unknown): never => {
-    throw new EndpointError(typeof cluster === 'string' && cluster ? `${where} (cluster_id "${cluster}")` : where, issues);
+    throw new EndpointError(
+      typeof cluster === 'string' && cluster ? `${where} (cluster_id "${cluster}")` : where,
+      issues,
+    );
   };
   if (!isObj(raw)) {
-    issues.push({ key: '(entry)', value: showValue(raw), reason: 'not a map; write an EndpointSpec or an Endpoint resource' });
+    issues.push({
+      key: '(entry)',
+      value: showValue(raw),
+      reason: 'not a map; write an EndpointSpec or an Endpoint resource',
+    });
     return fail();
   }
   const resource = raw.kind !== undefined || isObj(raw.spec);
@@ -155,14 +186,18 @@ export function parseEndpoint(raw: unknown, where: string): ParsedEndpoint {
     const createdAt = createdAtOf(raw.creationTimestamp, 'creationTimestamp', issues);
     return spec && !issues.length ? { spec, createdAt } : fail(raw.cluster_id);
   }
-  if (raw.kind !== 'Endpoint') issues.push({ key: 'kind', value: showValue(raw.kind), reason: 'not an Endpoint; use kind: Endpoint' });
-  if (raw.apiVersion !== 'submariner.io/v1') issues.push({ key: 'apiVersion', value: showValue(raw.apiVersion), reason: 'use apiVersion: submariner.io/v1' });
+  if (raw.kind !== 'Endpoint')
+    issues.push({ key: 'kind', value: showValue(raw.kind), reason: 'not an Endpoint; use kind: Endpoint' });
+  if (raw.apiVersion !== 'submariner.io/v1')
+    issues.push({ key: 'apiVersion', value: showValue(raw.apiVersion), reason: 'use apiVersion: submariner.io/v1' });
   const meta = isObj(raw.metadata) ? raw.metadata : {};
   if (!isObj(raw.spec)) {
     issues.push({ key: 'spec', value: showValue(raw.spec), reason: 'missing; put the EndpointSpec fields under spec' });
     return fail();
   }
   const spec = parseSpec(raw.spec, 'spec.', issues);
-  const createdAt = createdAtOf(meta.creationTimestamp, 'metadata.creationTimestamp', issues) ?? createdAtOf(raw.creationTimestamp, 'creationTimestamp', issues);
+  const createdAt =
+    createdAtOf(meta.creationTimestamp, 'metadata.creationTimestamp', issues) ??
+    createdAtOf(raw.creationTimestamp, 'creationTimestamp', issues);
   return spec && !issues.length ? { spec, createdAt } : fail(raw.spec.cluster_id);
 }

@@ -50,7 +50,12 @@ export class SnapshotPublisher {
     const first = this.snapshot === undefined;
     [this.snapshot, this.print] = [next, print];
     const log = this.options.logger;
-    if (announce) log?.info(first ? 'endpoints listed' : 'endpoints changed', { ...this.fields, endpoints: next.endpoints.length, rejected: next.rejected.length });
+    if (announce)
+      log?.info(first ? 'endpoints listed' : 'endpoints changed', {
+        ...this.fields,
+        endpoints: next.endpoints.length,
+        rejected: next.rejected.length,
+      });
     if (next.rejected.length) log?.warn('endpoints rejected', { ...this.fields, rejected: next.rejected });
     if (!announce) return;
     try {

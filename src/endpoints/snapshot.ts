@@ -66,7 +66,10 @@ export function buildSnapshot(input: SnapshotInput): EndpointsSnapshot {
       if (input.localClusterId !== undefined && spec.clusterId === input.localClusterId) return;
       const first = byCable.get(spec.cableName);
       if (first !== undefined) {
-        rejected.push({ where: `${where} (cluster_id "${spec.clusterId}")`, reason: `same cable ${spec.cableName} as ${whereOf(first)}; remove one of them` });
+        rejected.push({
+          where: `${where} (cluster_id "${spec.clusterId}")`,
+          reason: `same cable ${spec.cableName} as ${whereOf(first)}; remove one of them`,
+        });
         return;
       }
       byCable.set(spec.cableName, i);

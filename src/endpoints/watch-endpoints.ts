@@ -79,7 +79,13 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
     snapshots.publish(next);
   };
 
-  const watch = watchPath({ path, onEvent: reload, debounceMs: options.debounceMs, pollMs: options.pollMs, logger: log });
+  const watch = watchPath({
+    path,
+    onEvent: reload,
+    debounceMs: options.debounceMs,
+    pollMs: options.pollMs,
+    logger: log,
+  });
   return {
     current: () => snapshots.current!,
     lastError: () => error,

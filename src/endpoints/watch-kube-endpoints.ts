@@ -13,7 +13,14 @@
  *   resource is rejected alone, named "kubernetes:<namespace>/<name>".
  *   The local cluster's own Endpoint is left out.
  */
-import { CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { Backoff } from '../lib/backoff.js';
 import { describeKubeError } from '../kube/index.js';
 import { FirstSeen } from './created-at.js';
@@ -46,7 +53,9 @@ export interface KubeEndpointsWatch {
 
 /** The API path of Endpoints in `namespace` (empty: all namespaces). */
 export function endpointsPath(namespace: string): string {
-  return namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
+  return namespace
+    ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`
+    : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
 }
 
 const nameOf = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -69,7 +78,11 @@ export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpoints
   const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
     const result = (await (namespace
       ? api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })
-      : api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }))) as KubernetesListObject<KubernetesObject>;
+      : api.listClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+        }))) as KubernetesListObject<KubernetesObject>;
     schedule(); // an unchanged (or empty) list fires no change callbacks, yet the first one must deliver
     return result;
   };
@@ -109,7 +122,10 @@ export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpoints
     retry = undefined;
     if (closed) return;
     // start() resolves once the watch request is answered; a failure on the way schedules another retry.
-    void informer.start().then(() => retry === undefined && !closed && healthy(), () => undefined);
+    void informer.start().then(
+      () => retry === undefined && !closed && healthy(),
+      () => undefined,
+    );
   };
 
   informer.on('change', schedule);
@@ -117,13 +133,15 @@ export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpoints
     if (closed) return;
     const message = describeKubeError(`list/watch Submariner Endpoints at ${path}`, err, {
       rbac: `get, list and watch on endpoints.submariner.io${namespace ? ` in namespace ${namespace}` : ' (cluster-wide)'}`,
-      notFound: 'the Endpoint CRD (endpoints.submariner.io) is not installed; install Submariner\'s CRDs or use --endpoints-source file',
+      notFound:
+        "the Endpoint CRD (endpoints.submariner.io) is not installed; install Submariner's CRDs or use --endpoints-source file",
     });
     const delay = backoff.next();
     const e = new Error(`${message}; retrying in ${delay} ms`, { cause: err });
     const repeated = error?.message.split('; retrying')[0] === message;
     error = e;
-    if (!repeated) log?.warn('kubernetes endpoints watch failed; the last endpoints stay in force', { error: e.message });
+    if (!repeated)
+      log?.warn('kubernetes endpoints watch failed; the last endpoints stay in force', { error: e.message });
     options.onError?.(e);
     retry = setTimeout(restart, delay);
   });

@@ -23,7 +23,8 @@ export function desiredCables(local: Endpoint, remotes: readonly RemoteEndpoint[
     if (!prev || newer(r, prev)) chosen.set(r.spec.clusterId, r);
   }
   const out = new Map<string, DesiredCable>();
-  for (const [cluster, r] of chosen) out.set(cluster, { remote: natInfo(local, r.spec), createdAt: r.createdAt, source: r.source });
+  for (const [cluster, r] of chosen)
+    out.set(cluster, { remote: natInfo(local, r.spec), createdAt: r.createdAt, source: r.source });
   return out;
 }
 

@@ -12,7 +12,10 @@ const distRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 const DRIVERS: Record<string, { main: string; description: string }> = {
   vxlan: { main: 'drivers/vxlan/main.js', description: 'plain VXLAN, no encryption' },
-  libreswan: { main: 'drivers/libreswan/main.js', description: 'IPsec with libreswan: tunnel mode, or VXLAN over transport mode' },
+  libreswan: {
+    main: 'drivers/libreswan/main.js',
+    description: 'IPsec with libreswan: tunnel mode, or VXLAN over transport mode',
+  },
 };
 
 export const DEFAULT_DRIVER = 'vxlan';

@@ -125,7 +125,9 @@ export class Engine implements GatewayView {
   setEndpoints(snapshot: EndpointsSnapshot): void {
     this.snapshot = snapshot;
     this.desired = desiredCables(this.options.localEndpoint, snapshot.endpoints);
-    this.options.health?.setTargets(probeTargets([...this.desired.values()].flatMap((d) => (d.remote.endpoint ? [d.remote.endpoint] : []))));
+    this.options.health?.setTargets(
+      probeTargets([...this.desired.values()].flatMap((d) => (d.remote.endpoint ? [d.remote.endpoint] : []))),
+    );
     this.requestReconcile('endpoints changed');
   }
 
@@ -181,7 +183,8 @@ export class Engine implements GatewayView {
       this.fullResync = false;
       const active = full ? await client.connections() : await client.activeConnections();
       const plan = planReconcile(this.desired, active);
-      if (plan.length) this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
+      if (plan.length)
+        this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
       const result = await applyPlan(client, plan, this.log, { batch });
       this.inSync = result.failures.length === 0;
@@ -194,7 +197,10 @@ export class Engine implements GatewayView {
     this.lastReconcile = Date.now();
     if (!this.inSync && !this.stopped) {
       clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => this.requestReconcile('retry after failure'), this.options.retryIntervalMs ?? 5000);
+      this.retryTimer = setTimeout(
+        () => this.requestReconcile('retry after failure'),
+        this.options.retryIntervalMs ?? 5000,
+      );
     }
     await this.refreshConnections();
     this.healthChanged();
@@ -291,7 +297,10 @@ export class Engine implements GatewayView {
   }
 
   health(): Health {
-    const ok = this.options.supervisor.current !== undefined && this.initialisedClient === this.options.supervisor.current && this.inSync;
+    const ok =
+      this.options.supervisor.current !== undefined &&
+      this.initialisedClient === this.options.supervisor.current &&
+      this.inSync;
     return ok ? 'SERVING' : 'NOT_SERVING';
   }
 
@@ -315,7 +324,8 @@ export class Engine implements GatewayView {
     const sup = this.options.supervisor;
     if (!this.settings) return 'no valid driver config yet: ' + (this.configError || 'waiting for the config source');
     if (!this.snapshot) return 'waiting for the first endpoint snapshot';
-    if (!sup.current) return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
+    if (!sup.current)
+      return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
     return this.lastFailure;
   }
 }
@@ -328,4 +338,3 @@ function count(plan: readonly { kind: string }[], kind: string): number {
 export function localCluster(local: Endpoint): Cluster {
   return { clusterId: local.clusterId, serviceCidrs: [], clusterCidrs: local.subnets, globalCidrs: [] };
 }
-

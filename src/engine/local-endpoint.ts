@@ -29,7 +29,9 @@ export async function localEndpoint(settings: EngineSettings, netlink: NetlinkAd
 async function detectPrivateIp(netlink: NetlinkAdapter): Promise<string> {
   const route = await netlink.routeTo('8.8.8.8');
   if (!route?.src) {
-    throw new FailedPreconditionError('cannot autodetect the private IP: no default route with a source address; pass --private-ip');
+    throw new FailedPreconditionError(
+      'cannot autodetect the private IP: no default route with a source address; pass --private-ip',
+    );
   }
   return route.src;
 }

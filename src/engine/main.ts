@@ -28,7 +28,9 @@ import { localEndpoint } from './local-endpoint.js';
 import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
 
 export const VERSION: string = (
-  JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as {
+    version: string;
+  }
 ).version;
 
 async function main(): Promise<number> {
@@ -42,8 +44,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const { command, settings } = parsed;
-  if (command === 'help') return void process.stdout.write(USAGE), 0;
-  if (command === 'version') return void process.stdout.write(`cabled ${VERSION}\n`), 0;
+  if (command === 'help') return (void process.stdout.write(USAGE), 0);
+  if (command === 'version') return (void process.stdout.write(`cabled ${VERSION}\n`), 0);
   if (command !== 'run' && command !== 'cleanup') {
     process.stderr.write(`cabled: unknown command "${command}"\n${USAGE}`);
     return 2;
@@ -62,7 +64,9 @@ async function setUp(settings: EngineSettings, logger: Logger) {
   const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
   const supervisor = new DriverSupervisor({
     name: settings.driver,
-    launch: settings.driverSocket ? { kind: 'external', socketPath: settings.driverSocket } : driverLaunch(settings.driver),
+    launch: settings.driverSocket
+      ? { kind: 'external', socketPath: settings.driverSocket }
+      : driverLaunch(settings.driver),
     runDir: settings.runDir,
     logger,
   });
@@ -74,7 +78,9 @@ async function setUp(settings: EngineSettings, logger: Logger) {
     version: VERSION,
     resyncIntervalMs: settings.resyncIntervalMs,
     statusIntervalMs: settings.statusIntervalMs,
-    health: settings.healthCheck.enabled ? new HealthChecker({ ...settings.healthCheck, sourceIp: local.healthCheckIp, logger }) : undefined,
+    health: settings.healthCheck.enabled
+      ? new HealthChecker({ ...settings.healthCheck, sourceIp: local.healthCheckIp, logger })
+      : undefined,
   });
   // With a ConfigMap: watched and hot-reloaded. Without: defaults + environment, read once.
   const config = settings.configPath
@@ -90,7 +96,12 @@ async function setUp(settings: EngineSettings, logger: Logger) {
       })
     : await fixedConfig(await loadConfig({ env: process.env }));
   engine.setSettings(toDriverConfig(config.current()));
-  logger.info('gateway starting', { cluster: local.clusterId, cable: local.cableName, privateIp: local.privateIp, driver: settings.driver });
+  logger.info('gateway starting', {
+    cluster: local.clusterId,
+    cable: local.cableName,
+    privateIp: local.privateIp,
+    driver: settings.driver,
+  });
   return { local, supervisor, engine, config };
 }
 
@@ -108,10 +119,19 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   });
   // A signal or the Shutdown RPC (preStop hook) stops the engine; the first one decides the cleanup.
   const stops = new StopRequests();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stops.request({ cleanup: settings.cleanupOnExit, reason: signal }));
-  const api = await startApiServer({ view: engine, listen: settings.listen, healthListen: settings.healthListen || undefined, logger, onShutdown: stops.handler });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => stops.request({ cleanup: settings.cleanupOnExit, reason: signal }));
+  const api = await startApiServer({
+    view: engine,
+    listen: settings.listen,
+    healthListen: settings.healthListen || undefined,
+    logger,
+    onShutdown: stops.handler,
+  });
   logger.info('API serving', { addresses: api.addresses });
-  const metrics = settings.metricsListen ? await startMetricsServer({ listen: settings.metricsListen, metrics: new GatewayMetrics(engine), logger }) : undefined;
+  const metrics = settings.metricsListen
+    ? await startMetricsServer({ listen: settings.metricsListen, metrics: new GatewayMetrics(engine), logger })
+    : undefined;
 
   const { cleanup, reason } = await stops.requested;
   logger.info('stopping', { cleanup, reason });
@@ -140,7 +160,10 @@ async function cleanup(settings: EngineSettings, logger: Logger): Promise<number
   config.close();
   const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {
     supervisor.once('ready', (c) => resolve(c));
-    setTimeout(() => reject(new Error(`driver ${settings.driver} did not start: ${supervisor.lastError}`)), 60000).unref();
+    setTimeout(
+      () => reject(new Error(`driver ${settings.driver} did not start: ${supervisor.lastError}`)),
+      60000,
+    ).unref();
     supervisor.start();
   });
   await engine.initialise(client);

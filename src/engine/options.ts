@@ -8,7 +8,12 @@ import { parseArgs } from 'node:util';
 import { isIPv4 } from 'node:net';
 import { ConfigError, type ConfigIssue } from '../lib/errors.js';
 import { DEFAULT_DRIVER } from './driver-registry.js';
-import { HEALTH_CHECK_OPTIONS, HEALTH_CHECK_USAGE, parseHealthCheckSettings, type HealthCheckSettings } from '../healthcheck/settings.js';
+import {
+  HEALTH_CHECK_OPTIONS,
+  HEALTH_CHECK_USAGE,
+  parseHealthCheckSettings,
+  type HealthCheckSettings,
+} from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
 import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
 
@@ -121,7 +126,10 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     clusterId: pick(values['cluster-id'], env.CABLED_CLUSTER_ID, env.SUBMARINER_CLUSTERID),
     privateIp: pick(values['private-ip'], env.CABLED_PRIVATE_IP),
     publicIp: pick(values['public-ip'], env.CABLED_PUBLIC_IP),
-    subnets: subnetsText.split(',').map((s) => s.trim()).filter(Boolean),
+    subnets: subnetsText
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     natEnabled: values['nat-enabled'] ?? truthy(pick(env.CABLED_NAT_ENABLED, env.SUBMARINER_NATENABLED)),
     driver: pick(values.driver, env.CABLED_DRIVER, env.SUBMARINER_CABLEDRIVER, DEFAULT_DRIVER).toLowerCase(),
     driverSocket: pick(values['driver-socket'], env.CABLED_DRIVER_SOCKET_PATH),
@@ -130,10 +138,17 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     configPath: pick(values.config, env.CABLED_CONFIG),
     endpointsPath: pick(values.endpoints, env.CABLED_ENDPOINTS),
     endpointsSource: endpointSource(pick(values['endpoints-source'], env.CABLED_ENDPOINTS_SOURCE, 'file'), issues),
-    endpointsNamespace: namespaceOf(pick(values['endpoints-namespace'], env.CABLED_ENDPOINTS_NAMESPACE, 'submariner-operator'), issues),
+    endpointsNamespace: namespaceOf(
+      pick(values['endpoints-namespace'], env.CABLED_ENDPOINTS_NAMESPACE, 'submariner-operator'),
+      issues,
+    ),
     kubeconfig: pick(values.kubeconfig, env.CABLED_KUBECONFIG),
     runDir,
-    listen: values.listen?.length ? values.listen : env.CABLED_LISTEN ? env.CABLED_LISTEN.split(',') : [`unix://${runDir}/engine.sock`],
+    listen: values.listen?.length
+      ? values.listen
+      : env.CABLED_LISTEN
+        ? env.CABLED_LISTEN.split(',')
+        : [`unix://${runDir}/engine.sock`],
     healthListen: pick(values['health-listen'], env.CABLED_HEALTH_LISTEN),
     resyncIntervalMs: seconds('--resync-interval', pick(values['resync-interval'], '30'), issues),
     statusIntervalMs: seconds('--status-interval', pick(values['status-interval'], '2'), issues),
@@ -147,16 +162,30 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
 }
 
 function validate(s: EngineSettings, issues: ConfigIssue[]): void {
-  if (!s.clusterId) issues.push({ key: '--cluster-id', value: '', reason: 'required: name this cluster (e.g. --cluster-id cluster1)' });
+  if (!s.clusterId)
+    issues.push({ key: '--cluster-id', value: '', reason: 'required: name this cluster (e.g. --cluster-id cluster1)' });
   else if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
-    issues.push({ key: '--cluster-id', value: s.clusterId, reason: 'must be a DNS label: lower-case letters, digits and "-", at most 63' });
+    issues.push({
+      key: '--cluster-id',
+      value: s.clusterId,
+      reason: 'must be a DNS label: lower-case letters, digits and "-", at most 63',
+    });
   }
-  for (const [key, ip] of [['--private-ip', s.privateIp], ['--public-ip', s.publicIp], ['--health-check-ip', s.healthCheckIp]] as const) {
+  for (const [key, ip] of [
+    ['--private-ip', s.privateIp],
+    ['--public-ip', s.publicIp],
+    ['--health-check-ip', s.healthCheckIp],
+  ] as const) {
     if (ip && !isIPv4(ip)) issues.push({ key, value: ip, reason: 'not an IPv4 address' });
   }
-  for (const cidr of s.subnets) if (!isCidr(cidr)) issues.push({ key: '--subnets', value: cidr, reason: 'not an IPv4 CIDR (a.b.c.d/n)' });
+  for (const cidr of s.subnets)
+    if (!isCidr(cidr)) issues.push({ key: '--subnets', value: cidr, reason: 'not an IPv4 CIDR (a.b.c.d/n)' });
   if (!s.endpointsPath && s.endpointsSource !== 'kubernetes') {
-    issues.push({ key: '--endpoints', value: '', reason: `required with --endpoints-source ${s.endpointsSource}: the file listing remote endpoints (or use --endpoints-source kubernetes)` });
+    issues.push({
+      key: '--endpoints',
+      value: '',
+      reason: `required with --endpoints-source ${s.endpointsSource}: the file listing remote endpoints (or use --endpoints-source kubernetes)`,
+    });
   }
 }
 
@@ -190,7 +219,12 @@ function truthy(text: string): boolean {
 
 function endpointSource(text: string, issues: ConfigIssue[]): EndpointSourceKind {
   const kind = ENDPOINT_SOURCE_KINDS.find((k) => k === text.toLowerCase());
-  if (!kind) issues.push({ key: '--endpoints-source', value: text, reason: `expected one of ${ENDPOINT_SOURCE_KINDS.join(', ')}` });
+  if (!kind)
+    issues.push({
+      key: '--endpoints-source',
+      value: text,
+      reason: `expected one of ${ENDPOINT_SOURCE_KINDS.join(', ')}`,
+    });
   return kind ?? 'file';
 }
 
@@ -198,7 +232,11 @@ function endpointSource(text: string, issues: ConfigIssue[]): EndpointSourceKind
 function namespaceOf(text: string, issues: ConfigIssue[]): string {
   if (text === '*') return '';
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(text)) {
-    issues.push({ key: '--endpoints-namespace', value: text, reason: 'not a namespace name (a DNS label); use e.g. submariner-operator, or "*" for every namespace' });
+    issues.push({
+      key: '--endpoints-namespace',
+      value: text,
+      reason: 'not a namespace name (a DNS label); use e.g. submariner-operator, or "*" for every namespace',
+    });
   }
   return text;
 }

@@ -26,7 +26,8 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   const result: ApplyResult = { applied: 0, failures: [] };
   if (options.batch) {
-    for (let i = 0; i < plan.length; i += BATCH_SIZE) await applyBatch(driver, plan.slice(i, i + BATCH_SIZE), logger, result);
+    for (let i = 0; i < plan.length; i += BATCH_SIZE)
+      await applyBatch(driver, plan.slice(i, i + BATCH_SIZE), logger, result);
     return result;
   }
   const run = async (action: ReconcileAction): Promise<void> => {
@@ -47,18 +48,36 @@ export async function applyPlan(
     }
   };
   const concurrency = options.concurrency ?? 32;
-  await mapLimited(plan.filter((a) => a.kind === 'disconnect'), concurrency, run);
-  await mapLimited(plan.filter((a) => a.kind === 'connect'), concurrency, run);
+  await mapLimited(
+    plan.filter((a) => a.kind === 'disconnect'),
+    concurrency,
+    run,
+  );
+  await mapLimited(
+    plan.filter((a) => a.kind === 'connect'),
+    concurrency,
+    run,
+  );
   return result;
 }
 
-async function applyBatch(driver: DriverClient, plan: readonly ReconcileAction[], logger: Logger, result: ApplyResult): Promise<void> {
-  const disconnects = plan.filter((a): a is Extract<ReconcileAction, { kind: 'disconnect' }> => a.kind === 'disconnect');
+async function applyBatch(
+  driver: DriverClient,
+  plan: readonly ReconcileAction[],
+  logger: Logger,
+  result: ApplyResult,
+): Promise<void> {
+  const disconnects = plan.filter(
+    (a): a is Extract<ReconcileAction, { kind: 'disconnect' }> => a.kind === 'disconnect',
+  );
   const connects = plan.filter((a): a is Extract<ReconcileAction, { kind: 'connect' }> => a.kind === 'connect');
   const actions = [...disconnects, ...connects];
   let results;
   try {
-    results = await driver.applyCables(disconnects.map((a) => a.endpoint), connects.map((a) => a.remote));
+    results = await driver.applyCables(
+      disconnects.map((a) => a.endpoint),
+      connects.map((a) => a.remote),
+    );
   } catch (err) {
     const error = errorMessage(err);
     logger.error('applying a batch of cables failed', { cables: actions.length, error });
@@ -69,15 +88,22 @@ async function applyBatch(driver: DriverClient, plan: readonly ReconcileAction[]
     const action = actions[i];
     if (!action) return;
     if (r.error) {
-      logger.error(`${action.kind === 'connect' ? 'installing' : 'removing'} cable failed`, { cable: r.cableName, error: r.error });
+      logger.error(`${action.kind === 'connect' ? 'installing' : 'removing'} cable failed`, {
+        cable: r.cableName,
+        error: r.error,
+      });
       result.failures.push({ cable: r.cableName, action: action.kind, error: r.error });
     } else {
       result.applied++;
-      logger.info(action.kind === 'connect' ? 'cable installed' : 'cable removed', { cable: r.cableName, usingIp: r.usingIp || undefined, reason: action.reason });
+      logger.info(action.kind === 'connect' ? 'cable installed' : 'cable removed', {
+        cable: r.cableName,
+        usingIp: r.usingIp || undefined,
+        reason: action.reason,
+      });
     }
   });
 }
 
 function cableOf(a: ReconcileAction): string {
-  return a.kind === 'connect' ? a.remote.endpoint?.cableName ?? '' : a.endpoint.cableName;
+  return a.kind === 'connect' ? (a.remote.endpoint?.cableName ?? '') : a.endpoint.cableName;
 }

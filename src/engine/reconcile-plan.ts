@@ -6,14 +6,22 @@
  * the caller passes refreshed connections) is connected again: Connect is
  * idempotent, so this repairs drift such as a route someone deleted.
  */
-import { ConnectionStatus, Endpoint, type Connection, type NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';
+import {
+  ConnectionStatus,
+  Endpoint,
+  type Connection,
+  type NatEndpointInfo,
+} from '../generated/cabled/driver/v1/driver.js';
 import type { DesiredCable } from './desired-state.js';
 
 export type ReconcileAction =
   | { kind: 'disconnect'; endpoint: Endpoint; reason: string }
   | { kind: 'connect'; remote: NatEndpointInfo; reason: string };
 
-export function planReconcile(desired: ReadonlyMap<string, DesiredCable>, active: readonly Connection[]): ReconcileAction[] {
+export function planReconcile(
+  desired: ReadonlyMap<string, DesiredCable>,
+  active: readonly Connection[],
+): ReconcileAction[] {
   const disconnects: ReconcileAction[] = [];
   const connects: ReconcileAction[] = [];
   const installed = new Map<string, Connection>();
@@ -21,9 +29,14 @@ export function planReconcile(desired: ReadonlyMap<string, DesiredCable>, active
     const ep = c.endpoint;
     if (!ep) continue;
     const want = desired.get(ep.clusterId);
-    if (!want) disconnects.push({ kind: 'disconnect', endpoint: ep, reason: `cluster ${ep.clusterId} is no longer desired` });
+    if (!want)
+      disconnects.push({ kind: 'disconnect', endpoint: ep, reason: `cluster ${ep.clusterId} is no longer desired` });
     else if (want.remote.endpoint?.cableName !== ep.cableName) {
-      disconnects.push({ kind: 'disconnect', endpoint: ep, reason: `replaced by newer endpoint ${want.remote.endpoint?.cableName}` });
+      disconnects.push({
+        kind: 'disconnect',
+        endpoint: ep,
+        reason: `replaced by newer endpoint ${want.remote.endpoint?.cableName}`,
+      });
     } else installed.set(ep.cableName, c);
   }
   for (const want of desired.values()) {
@@ -41,7 +54,8 @@ export function planReconcile(desired: ReadonlyMap<string, DesiredCable>, active
 
 /** What differs between an installed cable and the wanted one, or '' when nothing does. */
 function difference(have: Connection, want: NatEndpointInfo): string {
-  if (have.status === ConnectionStatus.CONNECTION_STATUS_ERROR) return `repair: ${have.statusMessage || 'driver reports an error'}`;
+  if (have.status === ConnectionStatus.CONNECTION_STATUS_ERROR)
+    return `repair: ${have.statusMessage || 'driver reports an error'}`;
   if (have.usingIp !== want.useIp) return `remote IP changed from ${have.usingIp} to ${want.useIp}`;
   if (have.usingNat !== want.useNat) return `NAT changed to ${want.useNat}`;
   const a = JSON.stringify(Endpoint.toJSON(normalise(have.endpoint!)));

@@ -51,7 +51,12 @@ export class HealthChecker implements ConnectionHealth {
     for (const [cable, ip] of wanted) {
       if (this.pingers.has(cable)) continue;
       this.pingers.set(cable, { ip, pinger: this.start(cable, ip) });
-      this.log.info('probing', { cable, ip, intervalMs: this.options.intervalMs, maxPacketLossCount: this.options.maxPacketLossCount });
+      this.log.info('probing', {
+        cable,
+        ip,
+        intervalMs: this.options.intervalMs,
+        maxPacketLossCount: this.options.maxPacketLossCount,
+      });
       changed = true;
     }
     if (changed) this.notify();

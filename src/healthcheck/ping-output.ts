@@ -5,9 +5,7 @@
  * one lost probe. Anything else (the PING banner, statistics) is ignored.
  */
 
-export type PingLine =
-  | { kind: 'reply'; seq: number; rttNs: number }
-  | { kind: 'lost'; seq: number; reason: string };
+export type PingLine = { kind: 'reply'; seq: number; rttNs: number } | { kind: 'lost'; seq: number; reason: string };
 
 const REPLY = /^\d+ bytes from [^:]+: icmp_seq=(\d+) .*time=([\d.]+) ms/;
 const NO_ANSWER = /^no answer yet for icmp_seq=(\d+)/;

@@ -36,7 +36,16 @@ export interface Pinger {
 /** ping's arguments for these options (exported for tests). */
 export function pingArgs(o: Pick<PingerOptions, 'ip' | 'intervalMs' | 'sourceIp'>): string[] {
   const seconds = (ms: number): string => String(Math.round(ms) / 1000);
-  return ['-n', '-O', '-i', seconds(o.intervalMs), '-W', seconds(Math.max(1000, o.intervalMs)), ...(o.sourceIp ? ['-I', o.sourceIp] : []), o.ip];
+  return [
+    '-n',
+    '-O',
+    '-i',
+    seconds(o.intervalMs),
+    '-W',
+    seconds(Math.max(1000, o.intervalMs)),
+    ...(o.sourceIp ? ['-I', o.sourceIp] : []),
+    o.ip,
+  ];
 }
 
 export class PingProcess implements Pinger {
@@ -93,8 +102,15 @@ export class PingProcess implements Pinger {
       if (this.child !== child || this.stopped) return;
       this.child = undefined;
       const failure = r.exitCode === undefined && 'shortMessage' in r ? String(r.shortMessage) : '';
-      const detail = stderr.trim().split('\n').pop()?.replace(/^ping: /, '') || failure;
-      this.exited(`ping exited${r.exitCode !== undefined ? ` with code ${r.exitCode}` : ''}${detail ? `: ${detail}` : ''}`);
+      const detail =
+        stderr
+          .trim()
+          .split('\n')
+          .pop()
+          ?.replace(/^ping: /, '') || failure;
+      this.exited(
+        `ping exited${r.exitCode !== undefined ? ` with code ${r.exitCode}` : ''}${detail ? `: ${detail}` : ''}`,
+      );
     });
   }
 

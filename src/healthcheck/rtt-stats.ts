@@ -12,7 +12,8 @@ export class RttStats {
 
   /** @param windowSize how many recent samples the statistics cover. @default 1000 */
   constructor(private readonly windowSize = 1000) {
-    if (!Number.isInteger(windowSize) || windowSize < 1) throw new RangeError(`RTT window must be a positive integer, got ${windowSize}`);
+    if (!Number.isInteger(windowSize) || windowSize < 1)
+      throw new RangeError(`RTT window must be a positive integer, got ${windowSize}`);
   }
 
   add(rttNs: number): void {
@@ -37,6 +38,12 @@ export class RttStats {
     const mean = sum / n;
     let squares = 0;
     for (const s of this.samples) squares += (s - mean) ** 2;
-    return { lastNs: this.last, minNs: min, averageNs: Math.round(mean), maxNs: max, stddevNs: Math.round(Math.sqrt(squares / n)) };
+    return {
+      lastNs: this.last,
+      minNs: min,
+      averageNs: Math.round(mean),
+      maxNs: max,
+      stddevNs: Math.round(Math.sqrt(squares / n)),
+    };
   }
 }

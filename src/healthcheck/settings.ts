@@ -39,10 +39,18 @@ export const HEALTH_CHECK_USAGE = `  --health-check, --no-health-check   probe e
 
 const first = (...xs: (string | undefined)[]): string | undefined => xs.find((x) => x !== undefined && x !== '');
 
-export function parseHealthCheckSettings(flags: HealthCheckFlags, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): HealthCheckSettings {
+export function parseHealthCheckSettings(
+  flags: HealthCheckFlags,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): HealthCheckSettings {
   let enabled = true;
   if (flags['health-check'] && flags['no-health-check']) {
-    issues.push({ key: '--health-check', value: 'true', reason: 'given together with --no-health-check; keep one of them' });
+    issues.push({
+      key: '--health-check',
+      value: 'true',
+      reason: 'given together with --no-health-check; keep one of them',
+    });
   } else if (flags['health-check'] !== undefined || flags['no-health-check'] !== undefined) {
     enabled = !flags['no-health-check'];
   } else {
@@ -55,16 +63,30 @@ export function parseHealthCheckSettings(flags: HealthCheckFlags, env: NodeJS.Pr
     }
   }
 
-  const intervalText = first(flags['health-check-interval'], env.CABLED_HEALTH_CHECK_INTERVAL, env.SUBMARINER_HEALTHCHECKINTERVAL) ?? '1';
+  const intervalText =
+    first(flags['health-check-interval'], env.CABLED_HEALTH_CHECK_INTERVAL, env.SUBMARINER_HEALTHCHECKINTERVAL) ?? '1';
   const interval = Number(intervalText);
   if (!Number.isFinite(interval) || interval < 0.2) {
-    issues.push({ key: '--health-check-interval', value: intervalText, reason: 'expected a number of seconds, at least 0.2 (ping\'s smallest interval)' });
+    issues.push({
+      key: '--health-check-interval',
+      value: intervalText,
+      reason: "expected a number of seconds, at least 0.2 (ping's smallest interval)",
+    });
   }
 
-  const lossText = first(flags['health-check-max-packet-loss-count'], env.CABLED_HEALTH_CHECK_MAX_PACKET_LOSS_COUNT, env.SUBMARINER_HEALTHCHECKMAXPACKETLOSSCOUNT) ?? '5';
+  const lossText =
+    first(
+      flags['health-check-max-packet-loss-count'],
+      env.CABLED_HEALTH_CHECK_MAX_PACKET_LOSS_COUNT,
+      env.SUBMARINER_HEALTHCHECKMAXPACKETLOSSCOUNT,
+    ) ?? '5';
   const loss = Number(lossText);
   if (!/^\d+$/.test(lossText) || loss < 1) {
-    issues.push({ key: '--health-check-max-packet-loss-count', value: lossText, reason: 'expected a whole number of probes, at least 1' });
+    issues.push({
+      key: '--health-check-max-packet-loss-count',
+      value: lossText,
+      reason: 'expected a whole number of probes, at least 1',
+    });
   }
   return { enabled, intervalMs: Math.round(interval * 1000) || 1000, maxPacketLossCount: loss || 5 };
 }

@@ -24,8 +24,10 @@ export interface KubeErrorHints {
 /** "<action>: <why>; <what to do>". */
 export function describeKubeError(action: string, err: unknown, hints: KubeErrorHints): string {
   const code = httpStatusOf(err);
-  if (code === 401) return `${action}: HTTP 401 Unauthorized; check the kubeconfig credentials or the service account token`;
-  if (code === 403) return `${action}: HTTP 403 Forbidden; grant the service account ${hints.rbac} (ClusterRole + binding)`;
+  if (code === 401)
+    return `${action}: HTTP 401 Unauthorized; check the kubeconfig credentials or the service account token`;
+  if (code === 403)
+    return `${action}: HTTP 403 Forbidden; grant the service account ${hints.rbac} (ClusterRole + binding)`;
   if (code === 404) return `${action}: HTTP 404 Not Found; ${hints.notFound}`;
   if (code !== undefined) return `${action}: HTTP ${code}: ${firstLine(errorMessage(err))}`;
   return `${action}: ${firstLine(errorMessage(err))}; check that the API server is reachable`;

@@ -25,7 +25,8 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   const env = options.env ?? process.env;
   const kc = new KubeConfig();
   if (options.path) {
-    if (!existsSync(options.path)) throw new InvalidArgumentError(`read kubeconfig ${options.path}: no such file; fix --kubeconfig`);
+    if (!existsSync(options.path))
+      throw new InvalidArgumentError(`read kubeconfig ${options.path}: no such file; fix --kubeconfig`);
     kc.loadFromFile(options.path);
     return kc;
   }

@@ -91,7 +91,11 @@ export class OffloadLabeler {
     let node: CheckResult['node'];
     try {
       node = await this.options.patcher.apply(capable);
-      if (node === 'patched') log.info(capable.length ? 'node labelled: ESP offload' : 'node label removed: no ESP offload', { capable, reason });
+      if (node === 'patched')
+        log.info(capable.length ? 'node labelled: ESP offload' : 'node label removed: no ESP offload', {
+          capable,
+          reason,
+        });
     } catch (err) {
       node = { error: errorMessage(err) };
       log.error('node label not updated; retrying at the next check', { error: node.error });
@@ -102,7 +106,10 @@ export class OffloadLabeler {
         nfd = (await syncNfdFeatureFile(this.options.nfdFeaturesDir, capable)) ? 'changed' : 'unchanged';
       } catch (err) {
         nfd = { error: errorMessage(err) };
-        log.error('NFD feature file not updated; check that --nfd-features-dir is mounted writable', { dir: this.options.nfdFeaturesDir, error: nfd.error });
+        log.error('NFD feature file not updated; check that --nfd-features-dir is mounted writable', {
+          dir: this.options.nfdFeaturesDir,
+          error: nfd.error,
+        });
       }
     }
     return { capable, node, nfd };

@@ -21,7 +21,7 @@ export async function runLabeler(argv: string[], env: NodeJS.ProcessEnv = proces
     process.stderr.write(`cabled labeler: ${errorMessage(err)}\nRun "cabled labeler --help" for the flags.\n`);
     return 2;
   }
-  if (settings.help) return void process.stdout.write(LABELER_USAGE), 0;
+  if (settings.help) return (void process.stdout.write(LABELER_USAGE), 0);
   const logger = createLogger({ name: 'cabled-labeler' });
   const labeler = new OffloadLabeler({
     detect: () => detectEspOffload(),
@@ -31,7 +31,11 @@ export async function runLabeler(argv: string[], env: NodeJS.ProcessEnv = proces
     linkEvents: settings.once ? undefined : watchLinkEvents,
     logger,
   });
-  logger.info('labeler starting', { node: settings.nodeName, intervalMs: settings.intervalMs, nfdFeaturesDir: settings.nfdFeaturesDir || undefined });
+  logger.info('labeler starting', {
+    node: settings.nodeName,
+    intervalMs: settings.intervalMs,
+    nfdFeaturesDir: settings.nfdFeaturesDir || undefined,
+  });
   const first = settings.once ? await labeler.check('once') : await labeler.start();
   logger.info('offload checked', { capable: first.capable, node: first.node, nfd: first.nfd });
   if (settings.once) return typeof first.node === 'string' ? 0 : 1;

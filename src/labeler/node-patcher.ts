@@ -20,7 +20,10 @@ const hints = (node: string) => ({
 /** Writes the node labels for these capable interfaces; throws CabledError with the reason. */
 export class NodePatcher {
   private readonly api: CoreV1Api;
-  constructor(kubeConfig: KubeConfig, private readonly nodeName: string) {
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly nodeName: string,
+  ) {
     this.api = kubeConfig.makeApiClient(CoreV1Api);
   }
 

@@ -47,10 +47,16 @@ export function parseLabelerArgs(argv: string[], env: NodeJS.ProcessEnv): Labele
   const pick = (...xs: (string | undefined)[]): string => xs.find((x) => x !== undefined && x !== '') ?? '';
   const issues: ConfigIssue[] = [];
   const nodeName = pick(values['node-name'], env.NODE_NAME);
-  if (!values.help && !nodeName) issues.push({ key: '--node-name', value: '', reason: 'required: the node to label (NODE_NAME from the downward API spec.nodeName)' });
+  if (!values.help && !nodeName)
+    issues.push({
+      key: '--node-name',
+      value: '',
+      reason: 'required: the node to label (NODE_NAME from the downward API spec.nodeName)',
+    });
   const intervalText = pick(values.interval, env.CABLED_LABELER_INTERVAL, '60');
   const interval = Number(intervalText);
-  if (!Number.isFinite(interval) || interval < 1) issues.push({ key: '--interval', value: intervalText, reason: 'expected a number of seconds, at least 1' });
+  if (!Number.isFinite(interval) || interval < 1)
+    issues.push({ key: '--interval', value: intervalText, reason: 'expected a number of seconds, at least 1' });
   if (issues.length) throw new ConfigError('labeler flags and environment', issues);
   return {
     nodeName,

@@ -41,7 +41,8 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const json = options.json ?? (process.env.CABLED_LOG_FORMAT ? process.env.CABLED_LOG_FORMAT === 'json' : !process.stderr.isTTY);
+  const json =
+    options.json ?? (process.env.CABLED_LOG_FORMAT ? process.env.CABLED_LOG_FORMAT === 'json' : !process.stderr.isTTY);
   const readable = winston.format.printf((info) => {
     const { level, message, timestamp, component, ...rest } = info as Record<string, unknown>;
     const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
@@ -52,7 +53,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     defaultMeta: options.name ? { process: options.name } : undefined,
     format: winston.format.combine(redactFormat(), winston.format.timestamp(), json ? winston.format.json() : readable),
     // Everything goes to stderr: stdout of a driver carries its handshake line.
-    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] })],
+    transports: [
+      new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }),
+    ],
   });
 }
 

@@ -30,7 +30,9 @@ function checkDevice(dev: string): void {
 
 function checkKey(key: string): void {
   if (typeof key !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/.test(key)) {
-    throw new InvalidArgumentError(`invalid sysctl key ${JSON.stringify(key)}: expected dotted names like net.ipv4.ip_forward`);
+    throw new InvalidArgumentError(
+      `invalid sysctl key ${JSON.stringify(key)}: expected dotted names like net.ipv4.ip_forward`,
+    );
   }
 }
 
@@ -52,7 +54,9 @@ export function procSysctl(options: ProcSysctlOptions = {}): Sysctl {
     try {
       await writeFile(path, `${value}\n`);
     } catch (err) {
-      throw new CabledError(`set ${segments.join('.')}=${value} (${path}): ${errorMessage(err)}`, undefined, { cause: err });
+      throw new CabledError(`set ${segments.join('.')}=${value} (${path}): ${errorMessage(err)}`, undefined, {
+        cause: err,
+      });
     }
   }
 
@@ -60,7 +64,8 @@ export function procSysctl(options: ProcSysctlOptions = {}): Sysctl {
     async setRpFilter(dev, mode) {
       checkDevice(dev);
       const value = RP_FILTER[mode];
-      if (value === undefined) throw new InvalidArgumentError(`invalid rp_filter mode ${JSON.stringify(mode)}: off, strict or loose`);
+      if (value === undefined)
+        throw new InvalidArgumentError(`invalid rp_filter mode ${JSON.stringify(mode)}: off, strict or loose`);
       await write(['net', 'ipv4', 'conf', dev, 'rp_filter'], value);
     },
     async setForwarding(dev, enabled) {

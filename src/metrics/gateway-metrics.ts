@@ -25,7 +25,12 @@ export class GatewayMetrics {
     private readonly startedAtMs: number = Date.now(),
   ) {
     for (const [key, m] of Object.entries(METRICS) as [MetricKey, (typeof METRICS)[MetricKey]][]) {
-      const gauge = new Gauge({ name: m.name, help: m.help, labelNames: LABEL_NAMES[m.labels], registers: [this.registry] });
+      const gauge = new Gauge({
+        name: m.name,
+        help: m.help,
+        labelNames: LABEL_NAMES[m.labels],
+        registers: [this.registry],
+      });
       this.gauges.set(key, { gauge, present: new Map() });
     }
   }

@@ -17,9 +17,16 @@ export interface MetricsServer {
 }
 
 /** Starts serving; rejects naming the address when it cannot listen. */
-export async function startMetricsServer(options: { listen: string; metrics: GatewayMetrics; logger: Logger }): Promise<MetricsServer> {
+export async function startMetricsServer(options: {
+  listen: string;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}): Promise<MetricsServer> {
   const parsed = parseAddress(options.listen);
-  if (parsed.kind !== 'tcp') throw new InvalidArgumentError(`metrics address ${JSON.stringify(options.listen)}: expected host:port (e.g. 0.0.0.0:32780)`);
+  if (parsed.kind !== 'tcp')
+    throw new InvalidArgumentError(
+      `metrics address ${JSON.stringify(options.listen)}: expected host:port (e.g. 0.0.0.0:32780)`,
+    );
   const log = options.logger.child({ component: 'metrics' });
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -32,7 +39,10 @@ export async function startMetricsServer(options: { listen: string; metrics: Gat
       return;
     }
     options.metrics.scrape().then(
-      (text) => res.writeHead(200, { 'content-type': options.metrics.contentType }).end(req.method === 'HEAD' ? undefined : text),
+      (text) =>
+        res
+          .writeHead(200, { 'content-type': options.metrics.contentType })
+          .end(req.method === 'HEAD' ? undefined : text),
       (err: unknown) => {
         log.error('collecting metrics failed', { error: errorMessage(err) });
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${errorMessage(err)}\n`);
@@ -40,7 +50,9 @@ export async function startMetricsServer(options: { listen: string; metrics: Gat
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new CabledError(`cannot serve metrics on ${options.listen}: ${err.message}`, undefined, { cause: err })));
+    server.once('error', (err) =>
+      reject(new CabledError(`cannot serve metrics on ${options.listen}: ${err.message}`, undefined, { cause: err })),
+    );
     server.listen(parsed.port, parsed.host, () => resolve());
   });
   const bound = server.address() as AddressInfo;
@@ -48,9 +60,10 @@ export async function startMetricsServer(options: { listen: string; metrics: Gat
   log.info('metrics serving', { address: `http://${address}/metrics` });
   return {
     address,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -17,22 +17,70 @@ export interface Sample {
 
 /** Every metric this gateway exposes: name, help, label names. */
 export const METRICS = {
-  rxBytes: { name: 'submariner_gateway_rx_bytes', help: 'Count of bytes received (by cable driver and cable)', labels: 'cable' },
-  txBytes: { name: 'submariner_gateway_tx_bytes', help: 'Count of bytes transmitted (by cable driver and cable)', labels: 'cable' },
-  connections: { name: 'submariner_connections', help: 'Number of connections and corresponding status (by cable driver and cable)', labels: 'cableStatus' },
-  connectionsShort: { name: 'submariner_connections_short', help: 'Summary of connections and corresponding status without cable information', labels: 'short' },
-  established: { name: 'submariner_connection_established_timestamp', help: 'Timestamp of last successful connection established (by cable driver and cable)', labels: 'cable' },
-  latency: { name: 'submariner_connection_latency_seconds', help: 'Connection latency in seconds (last RTT, by cable driver and cable)', labels: 'cable' },
+  rxBytes: {
+    name: 'submariner_gateway_rx_bytes',
+    help: 'Count of bytes received (by cable driver and cable)',
+    labels: 'cable',
+  },
+  txBytes: {
+    name: 'submariner_gateway_tx_bytes',
+    help: 'Count of bytes transmitted (by cable driver and cable)',
+    labels: 'cable',
+  },
+  connections: {
+    name: 'submariner_connections',
+    help: 'Number of connections and corresponding status (by cable driver and cable)',
+    labels: 'cableStatus',
+  },
+  connectionsShort: {
+    name: 'submariner_connections_short',
+    help: 'Summary of connections and corresponding status without cable information',
+    labels: 'short',
+  },
+  established: {
+    name: 'submariner_connection_established_timestamp',
+    help: 'Timestamp of last successful connection established (by cable driver and cable)',
+    labels: 'cable',
+  },
+  latency: {
+    name: 'submariner_connection_latency_seconds',
+    help: 'Connection latency in seconds (last RTT, by cable driver and cable)',
+    labels: 'cable',
+  },
   gateways: { name: 'submariner_gateways', help: 'Number of gateways', labels: 'none' },
-  gatewayCreation: { name: 'submariner_gateway_creation_timestamp', help: 'Timestamp of gateway creation time', labels: 'gateway' },
-  requested: { name: 'submariner_requested_connections', help: 'Number of connections (by endpoint and status)', labels: 'requested' },
-  eastWest: { name: 'cabled_ipsec_east_west_enabled', help: 'Whether this gateway encrypts east-west (cluster-to-cluster) traffic with IPsec: 1 when its cable driver is libreswan and running', labels: 'none' },
-  northSouth: { name: 'cabled_ipsec_north_south_enabled', help: 'Whether this gateway uses the host\'s standalone IPsec service (host pluto, which carries north-south IPsec): 1 when the libreswan driver runs with ceIPSecPlutoMode host', labels: 'none' },
+  gatewayCreation: {
+    name: 'submariner_gateway_creation_timestamp',
+    help: 'Timestamp of gateway creation time',
+    labels: 'gateway',
+  },
+  requested: {
+    name: 'submariner_requested_connections',
+    help: 'Number of connections (by endpoint and status)',
+    labels: 'requested',
+  },
+  eastWest: {
+    name: 'cabled_ipsec_east_west_enabled',
+    help: 'Whether this gateway encrypts east-west (cluster-to-cluster) traffic with IPsec: 1 when its cable driver is libreswan and running',
+    labels: 'none',
+  },
+  northSouth: {
+    name: 'cabled_ipsec_north_south_enabled',
+    help: "Whether this gateway uses the host's standalone IPsec service (host pluto, which carries north-south IPsec): 1 when the libreswan driver runs with ceIPSecPlutoMode host",
+    labels: 'none',
+  },
 } as const;
 
 export type MetricKey = keyof typeof METRICS;
 
-const CABLE = ['cable_driver', 'local_cluster', 'local_hostname', 'local_endpoint_ip', 'remote_cluster', 'remote_hostname', 'remote_endpoint_ip'];
+const CABLE = [
+  'cable_driver',
+  'local_cluster',
+  'local_hostname',
+  'local_endpoint_ip',
+  'remote_cluster',
+  'remote_hostname',
+  'remote_endpoint_ip',
+];
 export const LABEL_NAMES: Record<(typeof METRICS)[MetricKey]['labels'], string[]> = {
   cable: CABLE,
   cableStatus: [...CABLE, 'status'],
@@ -48,13 +96,26 @@ function endpointIp(e: Endpoint | undefined): string {
 }
 
 /** Every series for this status and these connections; `startedAtMs` is the gateway's creation time. */
-export function gatewaySeries(status: GatewayStatus, connections: readonly Connection[], startedAtMs: number): Record<MetricKey, Sample[]> {
+export function gatewaySeries(
+  status: GatewayStatus,
+  connections: readonly Connection[],
+  startedAtMs: number,
+): Record<MetricKey, Sample[]> {
   const local = status.localEndpoint;
   const driver = status.driver?.name || local?.backend || '';
   const counters = status.driver?.capabilities.includes(Capability.CAPABILITY_TRAFFIC_COUNTERS) ?? false;
   const out: Record<MetricKey, Sample[]> = {
-    rxBytes: [], txBytes: [], connections: [], connectionsShort: [], established: [], latency: [],
-    gateways: [], gatewayCreation: [], requested: [], eastWest: [], northSouth: [],
+    rxBytes: [],
+    txBytes: [],
+    connections: [],
+    connectionsShort: [],
+    established: [],
+    latency: [],
+    gateways: [],
+    gatewayCreation: [],
+    requested: [],
+    eastWest: [],
+    northSouth: [],
   };
   const short = new Map<string, number>();
   for (const c of connections) {
@@ -72,7 +133,13 @@ export function gatewaySeries(status: GatewayStatus, connections: readonly Conne
     out.connections.push({ labels: { ...cable, status: state }, value: 1 });
     short.set(state, (short.get(state) ?? 0) + 1);
     out.requested.push({
-      labels: { local_cluster: cable.local_cluster!, local_hostname: cable.local_hostname!, remote_cluster: cable.remote_cluster!, remote_hostname: cable.remote_hostname!, status: state },
+      labels: {
+        local_cluster: cable.local_cluster!,
+        local_hostname: cable.local_hostname!,
+        remote_cluster: cable.remote_cluster!,
+        remote_hostname: cable.remote_hostname!,
+        status: state,
+      },
       value: 1,
     });
     // Drivers without traffic counters (plain VXLAN) report no bytes rather than a false 0, as in Submariner.
@@ -86,10 +153,15 @@ export function gatewaySeries(status: GatewayStatus, connections: readonly Conne
       out.latency.push({ labels: cable, value: c.latencyRtt.lastNs / 1e9 });
     }
   }
-  for (const [state, count] of short) out.connectionsShort.push({ labels: { cable_driver: driver, status: state }, value: count });
+  for (const [state, count] of short)
+    out.connectionsShort.push({ labels: { cable_driver: driver, status: state }, value: count });
   const active = status.haStatus === 'active';
   out.gateways.push({ labels: {}, value: active ? 1 : 0 });
-  if (active) out.gatewayCreation.push({ labels: { local_cluster: local?.clusterId ?? '', local_hostname: local?.hostname ?? '' }, value: Math.floor(startedAtMs / 1000) });
+  if (active)
+    out.gatewayCreation.push({
+      labels: { local_cluster: local?.clusterId ?? '', local_hostname: local?.hostname ?? '' },
+      value: Math.floor(startedAtMs / 1000),
+    });
   const ipsec = driver === 'libreswan' && status.driver?.state === 'running';
   out.eastWest.push({ labels: {}, value: ipsec ? 1 : 0 });
   out.northSouth.push({ labels: {}, value: ipsec && status.config.ceIPSecPlutoMode === 'host' ? 1 : 0 });

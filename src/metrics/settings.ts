@@ -13,10 +13,13 @@ export const METRICS_USAGE = `  --metrics-listen ADDR   serve Prometheus metrics
 
 export function parseMetricsListen(flag: string | undefined, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): string {
   const port = env.SUBMARINER_METRICSPORT;
-  const text = [flag, env.CABLED_METRICS_LISTEN, port ? `0.0.0.0:${port}` : undefined].find((x) => x !== undefined && x !== '') ?? '';
+  const text =
+    [flag, env.CABLED_METRICS_LISTEN, port ? `0.0.0.0:${port}` : undefined].find((x) => x !== undefined && x !== '') ??
+    '';
   if (!text) return '';
   try {
-    if (parseAddress(text).kind !== 'tcp') issues.push({ key: '--metrics-listen', value: text, reason: 'expected host:port, e.g. 0.0.0.0:32780' });
+    if (parseAddress(text).kind !== 'tcp')
+      issues.push({ key: '--metrics-listen', value: text, reason: 'expected host:port, e.g. 0.0.0.0:32780' });
   } catch (err) {
     issues.push({ key: '--metrics-listen', value: text, reason: errorMessage(err) });
   }

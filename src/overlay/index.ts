@@ -4,8 +4,21 @@
  */
 export { VxlanOverlay } from './vxlan-overlay.js';
 export type { DeviceResult, EnsureDeviceOptions, OverlayDeps, OverlayState, RemoteChange } from './types.js';
-export { OVERLAY_DEFAULTS, resolveOverlayOptions, type ResolvedOverlayOptions, type VxlanOverlayOptions } from './options.js';
-export { planEnsureRemote, planRemoveRemote, remoteSpecOf, resolveRemote, type RemotePlan, type RemoteSpec, type ResolvedRemote } from './remote-plan.js';
+export {
+  OVERLAY_DEFAULTS,
+  resolveOverlayOptions,
+  type ResolvedOverlayOptions,
+  type VxlanOverlayOptions,
+} from './options.js';
+export {
+  planEnsureRemote,
+  planRemoveRemote,
+  remoteSpecOf,
+  resolveRemote,
+  type RemotePlan,
+  type RemoteSpec,
+  type ResolvedRemote,
+} from './remote-plan.js';
 export { detectUnderlay, type DetectUnderlayOptions, type Underlay } from './underlay.js';
 export {
   DEFAULT_VTEP_PREFIX,

@@ -30,7 +30,9 @@ export class KernelView {
   }
 
   /** A plan context holding only what concerns these remotes. */
-  narrow(...remotes: (Pick<ResolvedRemote, 'remoteIp' | 'vtep'> & { subnets?: readonly string[] } | undefined)[]): PlanContext {
+  narrow(
+    ...remotes: ((Pick<ResolvedRemote, 'remoteIp' | 'vtep'> & { subnets?: readonly string[] }) | undefined)[]
+  ): PlanContext {
     const fdb: FdbEntry[] = [];
     const keys = new Set<string>();
     for (const r of remotes) {
@@ -47,7 +49,8 @@ export class KernelView {
   /** Records a plan that was (or is being) carried out. */
   apply(plan: RemotePlan): void {
     for (const dst of plan.deleteFdb) this.fdb.delete(dst);
-    for (const dst of plan.addFdb) this.fdb.set(dst, { linkIndex: this.link.index, mac: ZERO_MAC, dst, permanent: true, self: true });
+    for (const dst of plan.addFdb)
+      this.fdb.set(dst, { linkIndex: this.link.index, mac: ZERO_MAC, dst, permanent: true, self: true });
     for (const m of plan.deleteRoutes) {
       const r = this.routes.get(routeKey(m));
       if (r && (m.gateway === undefined || r.gateway === m.gateway)) this.deleteRoute(r);
@@ -55,7 +58,16 @@ export class KernelView {
     for (const s of plan.replaceRoutes) {
       const old = this.routes.get(routeKey(s));
       if (old) this.deleteRoute(old);
-      this.addRoute({ dst: s.dst, gateway: s.gateway, oif: s.oif, table: s.table, src: s.src, priority: s.priority, type: 'unicast', protocol: 4 });
+      this.addRoute({
+        dst: s.dst,
+        gateway: s.gateway,
+        oif: s.oif,
+        table: s.table,
+        src: s.src,
+        priority: s.priority,
+        type: 'unicast',
+        protocol: 4,
+      });
     }
   }
 

@@ -63,12 +63,17 @@ export const OVERLAY_DEFAULTS = {
 
 type Check = [key: keyof VxlanOverlayOptions, ok: (v: unknown) => boolean, reason: string];
 
-const int = (min: number, max: number) => (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const int = (min: number, max: number) => (v: unknown) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 
 const CHECKS: Check[] = [
   ['localIp', (v) => typeof v === 'string' && isIpv4(v), 'expected an IPv4 address'],
   ['port', int(1, 65535), 'expected a UDP port 1-65535'],
-  ['deviceName', (v) => typeof v === 'string' && /^[^/\s:]{1,15}$/.test(v), 'expected a device name of 1-15 characters without "/", ":" or spaces'],
+  [
+    'deviceName',
+    (v) => typeof v === 'string' && /^[^/\s:]{1,15}$/.test(v),
+    'expected a device name of 1-15 characters without "/", ":" or spaces',
+  ],
   ['vni', int(0, 0xffffff), 'expected a VNI 0-16777215'],
   ['vtepPrefix', (v) => int(1, 255)(v) && v !== 127, 'expected a first octet 1-255, not 127'],
   ['vtepPrefixLength', int(1, 32), 'expected a prefix length 1-32'],
@@ -76,10 +81,18 @@ const CHECKS: Check[] = [
   ['mtu', (v) => v === undefined || int(68, 65535)(v), 'expected an MTU 68-65535'],
   ['underlayMtu', (v) => v === undefined || int(68, 65535)(v), 'expected an MTU 68-65535'],
   ['mtuOverhead', int(0, 65535), 'expected a non-negative byte count'],
-  ['table', (v) => int(1, 0xffffffff)(v) && !(Number(v) >= 253 && Number(v) <= 255), 'expected a table 1-4294967295, not 253-255'],
+  [
+    'table',
+    (v) => int(1, 0xffffffff)(v) && !(Number(v) >= 253 && Number(v) <= 255),
+    'expected a table 1-4294967295, not 253-255',
+  ],
   ['rulePriority', int(1, 32765), 'expected a rule priority 1-32765'],
   ['routeMetric', int(0, 0xffffffff), 'expected a metric 0-4294967295'],
-  ['rpFilter', (v) => v === false || v === 'off' || v === 'strict' || v === 'loose', 'expected "off", "strict", "loose" or false'],
+  [
+    'rpFilter',
+    (v) => v === false || v === 'off' || v === 'strict' || v === 'loose',
+    'expected "off", "strict", "loose" or false',
+  ],
   ['forwarding', (v) => typeof v === 'boolean', 'expected true or false'],
 ];
 

@@ -5,7 +5,15 @@
  * wanted") are testable without a kernel. vxlan-overlay.ts executes plans.
  */
 import { InvalidArgumentError } from '../lib/errors.js';
-import { assertIpv4, parseCidr, ZERO_MAC, type FdbEntry, type RouteInfo, type RouteMatch, type RouteSpec } from '../lib/netlink/index.js';
+import {
+  assertIpv4,
+  parseCidr,
+  ZERO_MAC,
+  type FdbEntry,
+  type RouteInfo,
+  type RouteMatch,
+  type RouteSpec,
+} from '../lib/netlink/index.js';
 import { vtepIpFor } from './vtep.js';
 
 /** One remote gateway as the caller describes it. */
@@ -82,7 +90,8 @@ export function planEnsureRemote(ctx: PlanContext, want: ResolvedRemote, previou
   const plan: RemotePlan = { addFdb: [], replaceRoutes: [], deleteRoutes: [], deleteFdb: [] };
   const dsts = zeroMacDsts(ctx.fdb);
   if (!dsts.has(want.remoteIp)) plan.addFdb.push(want.remoteIp);
-  if (previous && previous.remoteIp !== want.remoteIp && dsts.has(previous.remoteIp)) plan.deleteFdb.push(previous.remoteIp);
+  if (previous && previous.remoteIp !== want.remoteIp && dsts.has(previous.remoteIp))
+    plan.deleteFdb.push(previous.remoteIp);
 
   const onDevice = ctx.routes.filter((r) => r.oif === ctx.ifindex && r.table === ctx.table);
   const wanted = new Set(want.subnets);

@@ -51,7 +51,11 @@ export class VxlanOverlay {
     return this.serialise(async () => {
       this.cache = undefined;
       const o = this.options;
-      const underlay = await detectUnderlay(this.nl, { localIp: o.localIp, ifindex: o.underlayIndex, mtu: o.underlayMtu });
+      const underlay = await detectUnderlay(this.nl, {
+        localIp: o.localIp,
+        ifindex: o.underlayIndex,
+        mtu: o.underlayMtu,
+      });
       const mtu = o.mtu ?? overlayMtu(underlay.mtu, o.mtuOverhead);
       let link = await this.nl.getLink(o.deviceName);
       const adopted = link !== undefined && this.matches(link, underlay.ifindex);
@@ -62,9 +66,20 @@ export class VxlanOverlay {
       }
       if (!link || replaced) {
         link = await this.nl.createVxlan({
-          name: o.deviceName, vni: o.vni, port: o.port, localIp: o.localIp, underlayIndex: underlay.ifindex, mtu,
+          name: o.deviceName,
+          vni: o.vni,
+          port: o.port,
+          localIp: o.localIp,
+          underlayIndex: underlay.ifindex,
+          mtu,
         });
-        this.log.info('created overlay device', { device: o.deviceName, ifindex: link.index, vni: o.vni, port: o.port, mtu });
+        this.log.info('created overlay device', {
+          device: o.deviceName,
+          ifindex: link.index,
+          vni: o.vni,
+          port: o.port,
+          mtu,
+        });
       } else {
         this.log.info('adopted overlay device', { device: o.deviceName, ifindex: link.index });
       }
@@ -118,7 +133,8 @@ export class VxlanOverlay {
     return this.serialise(async () => {
       const r = resolveRemote({ ...remote, subnets: [] }, this.options.vtepPrefix);
       const empty: RemoteChange = { vtep: r.vtep, fdbAdded: [], fdbRemoved: [], routesReplaced: [], routesRemoved: [] };
-      const ctx = this.cache ?? (await this.nl.getLink(this.options.deviceName).then((l) => (l ? this.cached() : undefined)));
+      const ctx =
+        this.cache ?? (await this.nl.getLink(this.options.deviceName).then((l) => (l ? this.cached() : undefined)));
       if (!ctx) return empty;
       const change = await this.apply(ctx.link, planRemoveRemote(ctx.narrow(r), r), r.vtep);
       this.log.debug('removed overlay remote', { remoteIp: r.remoteIp, ...change });
@@ -146,7 +162,9 @@ export class VxlanOverlay {
       const ctx = await this.cached();
       if (ensure.length && !ctx.link.up) {
         this.cache = undefined;
-        throw new FailedPreconditionError(`install remotes on ${ctx.link.name}: the device is down; call setUp() first`);
+        throw new FailedPreconditionError(
+          `install remotes on ${ctx.link.name}: the device is down; call setUp() first`,
+        );
       }
       const pending: Promise<RemoteChange>[] = [];
       const start = (planOf: () => { plan: RemotePlan; vtep: string }): void => {
@@ -193,7 +211,15 @@ export class VxlanOverlay {
       }
       const v = link.vxlan;
       return {
-        device: { ifindex: link.index, name: link.name, up: link.up, mtu: link.mtu, vni: v?.vni, port: v?.port, localIp: v?.localIp },
+        device: {
+          ifindex: link.index,
+          name: link.name,
+          up: link.up,
+          mtu: link.mtu,
+          vni: v?.vni,
+          port: v?.port,
+          localIp: v?.localIp,
+        },
         fdbDsts: ctx.fdb.filter((e) => e.mac === ZERO_MAC && e.dst).map((e) => e.dst as string),
         routes: [...byVtep].map(([vtep, subnets]) => ({ vtep, subnets })),
       };
@@ -208,7 +234,8 @@ export class VxlanOverlay {
       const link = await this.nl.getLink(o.deviceName);
       if (link) {
         for (const r of await this.nl.listRoutes(o.table)) {
-          if (r.oif === link.index) await this.nl.deleteRoute({ dst: r.dst, table: o.table, oif: r.oif, priority: r.priority });
+          if (r.oif === link.index)
+            await this.nl.deleteRoute({ dst: r.dst, table: o.table, oif: r.oif, priority: r.priority });
         }
         await this.nl.deleteLink(link.index);
       }
@@ -221,8 +248,13 @@ export class VxlanOverlay {
     const o = this.options;
     const v = link.vxlan;
     return (
-      link.kind === 'vxlan' && v !== undefined && v.vni === o.vni && v.port === o.port && v.localIp === o.localIp &&
-      !v.learning && (underlayIndex === undefined || v.underlayIndex === underlayIndex)
+      link.kind === 'vxlan' &&
+      v !== undefined &&
+      v.vni === o.vni &&
+      v.port === o.port &&
+      v.localIp === o.localIp &&
+      !v.learning &&
+      (underlayIndex === undefined || v.underlayIndex === underlayIndex)
     );
   }
 
@@ -236,7 +268,10 @@ export class VxlanOverlay {
 
   private async requireDevice(): Promise<LinkInfo> {
     const link = await this.nl.getLink(this.options.deviceName);
-    if (!link) throw new FailedPreconditionError(`overlay device ${this.options.deviceName} does not exist: call ensureDevice() first`);
+    if (!link)
+      throw new FailedPreconditionError(
+        `overlay device ${this.options.deviceName} does not exist: call ensureDevice() first`,
+      );
     return link;
   }
 

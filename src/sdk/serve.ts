@@ -70,14 +70,23 @@ export async function serveDriver(
       watch.close();
       health.shutdown();
       await new Promise<void>((resolve) => {
-        const force = setTimeout(() => { server.forceShutdown(); resolve(); }, 2000);
-        server.tryShutdown(() => { clearTimeout(force); resolve(); });
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
       });
-      await driver.close?.().catch((err: unknown) => logger.warn('closing driver failed', { error: errorMessage(err) }));
+      await driver
+        .close?.()
+        .catch((err: unknown) => logger.warn('closing driver failed', { error: errorMessage(err) }));
       await rm(socketPath, { force: true });
     })());
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => void stop().then(() => process.exit(0)));
   if (process.env[PARENT_STDIN_ENV] === '1') {
     process.stdin.on('end', () => void stop().then(() => process.exit(0)));
     process.stdin.on('error', () => void stop().then(() => process.exit(0)));

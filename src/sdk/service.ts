@@ -28,16 +28,19 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
   const lock = new KeyedLock();
   let initialised = false;
 
-  const unary = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>): Handler<Req, Res> =>
+  const unary =
+    <Req, Res>(name: string, fn: (req: Req) => Promise<Res>): Handler<Req, Res> =>
     (call, callback) => {
       // Through a promise, so a synchronous throw (a precondition) gets its status too.
-      Promise.resolve(call.request).then(fn).then(
-        (res) => callback(null, res),
-        (err: unknown) => {
-          logger.warn(`${name} failed`, { error: errorMessage(err) });
-          callback(toStatus(err));
-        },
-      );
+      Promise.resolve(call.request)
+        .then(fn)
+        .then(
+          (res) => callback(null, res),
+          (err: unknown) => {
+            logger.warn(`${name} failed`, { error: errorMessage(err) });
+            callback(toStatus(err));
+          },
+        );
     };
   const needInit = (): void => {
     if (!initialised) throw new FailedPreconditionError('driver not initialised: call Init first');
@@ -50,7 +53,9 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
   return {
     getDriverInfo: unary('GetDriverInfo', async () => {
       const info = driver.info();
-      const capabilities = driver.applyCables ? [...new Set([...info.capabilities, Capability.CAPABILITY_BATCH])] : info.capabilities;
+      const capabilities = driver.applyCables
+        ? [...new Set([...info.capabilities, Capability.CAPABILITY_BATCH])]
+        : info.capabilities;
       return { ...info, capabilities, protocolVersion: PROTOCOL_VERSION, manifest: info.manifest ?? {} };
     }),
     init: unary('Init', (req) =>
@@ -59,7 +64,8 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
         initialised = true;
         void watch.poke();
         return res;
-      })),
+      }),
+    ),
     connectToEndpoint: unary('ConnectToEndpoint', (req) => {
       needInit();
       const cable = cableOf(req.remote?.endpoint?.cableName);
@@ -88,7 +94,9 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
       void watch.poke();
       return { results };
     }),
-    getActiveConnections: unary('GetActiveConnections', async () => ({ connections: await driver.getActiveConnections() })),
+    getActiveConnections: unary('GetActiveConnections', async () => ({
+      connections: await driver.getActiveConnections(),
+    })),
     getConnections: unary('GetConnections', async () => ({ connections: await driver.getConnections() })),
     cleanup: unary('Cleanup', () =>
       lock.exclusive(async () => {
@@ -96,7 +104,8 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
         initialised = false;
         void watch.poke();
         return {};
-      })),
+      }),
+    ),
     watchConnections: (call: ServerWritableStream<WatchConnectionsRequest, WatchConnectionsResponse>) => {
       const send = (events: ReturnType<typeof snapshotEvents>): void => {
         for (const event of events) call.write({ event });
@@ -133,8 +142,9 @@ async function applyOneByOne(
       return { cableName: cable, usingIp: '', error: errorMessage(err) };
     }
   };
-  const down = await mapLimited(disconnect, 16, (ep) => one(ep.cableName, async () => (await driver.disconnectFromEndpoint(ep), '')));
+  const down = await mapLimited(disconnect, 16, (ep) =>
+    one(ep.cableName, async () => (await driver.disconnectFromEndpoint(ep), '')),
+  );
   const up = await mapLimited(connect, 16, (r) => one(r.endpoint!.cableName, () => driver.connectToEndpoint(r)));
   return [...down, ...up];
 }
-

@@ -28,7 +28,9 @@ export class StateStore<T> {
     try {
       this.data = new Map(Object.entries(JSON.parse(text) as Record<string, T>));
     } catch (err) {
-      throw new Error(`driver state file ${this.path} is corrupt (${(err as Error).message}); delete it to start afresh`);
+      throw new Error(
+        `driver state file ${this.path} is corrupt (${(err as Error).message}); delete it to start afresh`,
+      );
     }
   }
 

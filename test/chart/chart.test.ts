@@ -22,8 +22,14 @@ const BASE = { clusterId: 'cluster1', 'ipsec.psk': PSK };
 
 /** Flags the chart renders for features built on other branches; the engine here does not know them yet. */
 
-interface Probe { grpc?: { port: number; service?: string } }
-interface VolumeMount { name: string; mountPath: string; readOnly?: boolean }
+interface Probe {
+  grpc?: { port: number; service?: string };
+}
+interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+}
 interface Container {
   name: string;
   args: string[];
@@ -36,22 +42,37 @@ interface Container {
   securityContext?: { privileged?: boolean; capabilities?: { add?: string[] } };
   volumeMounts?: VolumeMount[];
 }
-interface Volume { name: string; hostPath?: { path: string }; secret?: { secretName: string }; configMap?: { name: string } }
-interface NodeSelectorTerm { matchExpressions: { key: string; operator: string; values: string[] }[] }
+interface Volume {
+  name: string;
+  hostPath?: { path: string };
+  secret?: { secretName: string };
+  configMap?: { name: string };
+}
+interface NodeSelectorTerm {
+  matchExpressions: { key: string; operator: string; values: string[] }[];
+}
 interface PodSpec {
   hostNetwork?: boolean;
   hostPID?: boolean;
   nodeSelector?: Record<string, string>;
   tolerations?: { operator?: string }[];
-  affinity?: { nodeAffinity?: {
-    requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
-    preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; preference: NodeSelectorTerm }[];
-  } };
+  affinity?: {
+    nodeAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
+      preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; preference: NodeSelectorTerm }[];
+    };
+  };
   containers: Container[];
   volumes?: Volume[];
 }
-interface DaemonSetShape { spec: { updateStrategy: { type: string; rollingUpdate?: { maxUnavailable: number } }; template: { spec: PodSpec } } }
-interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
+interface DaemonSetShape {
+  spec: { updateStrategy: { type: string; rollingUpdate?: { maxUnavailable: number } }; template: { spec: PodSpec } };
+}
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
 
 const podSpec = (o: K8sObject): PodSpec => (o as unknown as DaemonSetShape).spec.template.spec;
 const gatewayPod = (objects: K8sObject[]): PodSpec => podSpec(find(objects, 'DaemonSet', '-gateway'));
@@ -59,7 +80,8 @@ const container = (pod: PodSpec): Container => pod.containers[0] ?? assert.fail(
 const envValue = (c: Container, name: string): string | undefined => c.env?.find((e) => e.name === name)?.value;
 const mount = (c: Container, name: string): VolumeMount | undefined => c.volumeMounts?.find((m) => m.name === name);
 const volume = (pod: PodSpec, name: string): Volume | undefined => pod.volumes?.find((v) => v.name === name);
-const configMapData = (objects: K8sObject[], suffix: string): Record<string, string> => (find(objects, 'ConfigMap', suffix) as unknown as { data: Record<string, string> }).data;
+const configMapData = (objects: K8sObject[], suffix: string): Record<string, string> =>
+  (find(objects, 'ConfigMap', suffix) as unknown as { data: Record<string, string> }).data;
 const rules = (o: K8sObject): Rule[] => (o as unknown as { rules: Rule[] }).rules;
 
 /** The engine's flags as the container would pass them, $(POD_IP) expanded. */
@@ -74,14 +96,31 @@ const SCENARIOS: { name: string; values: Record<string, string>; extra?: string[
   { name: 'TCP API on', values: { ...BASE, 'api.tcp.enabled': 'true' } },
   {
     name: 'VXLAN over transport mode, privileged, metrics, NFD, endpoints outside the cluster',
-    values: { ...BASE, 'gateway.privileged': 'true', 'metrics.enabled': 'true', 'labeler.nfdFeaturesDir': '/etc/kubernetes/node-feature-discovery/features.d' },
+    values: {
+      ...BASE,
+      'gateway.privileged': 'true',
+      'metrics.enabled': 'true',
+      'labeler.nfdFeaturesDir': '/etc/kubernetes/node-feature-discovery/features.d',
+    },
     extra: [
-      '--set-json', 'ipsec.config={"ceIPSecMode":"transport","ceIPSecOverlay":"vxlan","ceIPSecEsp":["aes_gcm-null"]}',
-      '--set-json', 'engine.subnets=["10.1.0.0/16","10.96.0.0/16"]',
-      '--set-json', 'engine.endpoints=[{"cluster_id":"dc1","hostname":"vpn-gw","private_ip":"192.0.2.10","subnets":["10.50.0.0/16"],"backend":"libreswan"}]',
+      '--set-json',
+      'ipsec.config={"ceIPSecMode":"transport","ceIPSecOverlay":"vxlan","ceIPSecEsp":["aes_gcm-null"]}',
+      '--set-json',
+      'engine.subnets=["10.1.0.0/16","10.96.0.0/16"]',
+      '--set-json',
+      'engine.endpoints=[{"cluster_id":"dc1","hostname":"vpn-gw","private_ip":"192.0.2.10","subnets":["10.50.0.0/16"],"backend":"libreswan"}]',
     ],
   },
-  { name: 'plain VXLAN driver, labeler off, existing PSK Secret', values: { clusterId: 'cluster1', 'engine.driver': 'vxlan', 'gateway.privileged': 'true', 'labeler.enabled': 'false', 'ipsec.existingSecret': 'submariner-ipsec-psk' } },
+  {
+    name: 'plain VXLAN driver, labeler off, existing PSK Secret',
+    values: {
+      clusterId: 'cluster1',
+      'engine.driver': 'vxlan',
+      'gateway.privileged': 'true',
+      'labeler.enabled': 'false',
+      'ipsec.existingSecret': 'submariner-ipsec-psk',
+    },
+  },
 ];
 
 describe('Helm chart charts/cabled (real helm binary)', function () {
@@ -108,18 +147,26 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
   });
 
   it('should catch a schema violation (negative control for the validator)', () => {
-    const ds = structuredClone(find(objects('defaults'), 'DaemonSet', '-gateway')) as unknown as DaemonSetShape & K8sObject;
+    const ds = structuredClone(find(objects('defaults'), 'DaemonSet', '-gateway')) as unknown as DaemonSetShape &
+      K8sObject;
     const port = container(ds.spec.template.spec).ports?.[0] ?? assert.fail('no port');
     (port as unknown as Record<string, unknown>).containerPort = 'not-a-number';
-    assert.throws(() => validateObject(ds), /DaemonSet rel-cabled-gateway does not match the Kubernetes schema: .*containerPort must be integer/);
+    assert.throws(
+      () => validateObject(ds),
+      /DaemonSet rel-cabled-gateway does not match the Kubernetes schema: .*containerPort must be integer/,
+    );
   });
 
   it('should catch a misspelt field the schemas allow (negative control for the unknown-field check)', () => {
-    const ds = structuredClone(find(objects('defaults'), 'DaemonSet', '-gateway')) as unknown as DaemonSetShape & K8sObject;
+    const ds = structuredClone(find(objects('defaults'), 'DaemonSet', '-gateway')) as unknown as DaemonSetShape &
+      K8sObject;
     (ds.spec.template.spec as unknown as Record<string, unknown>).hostPid = true;
     const c = container(ds.spec.template.spec) as unknown as Record<string, unknown>;
     c.securityContex = {};
-    assert.throws(() => validateObject(ds), /has fields Kubernetes does not know: spec\.template\.spec\.containers\[0\]\.securityContex, spec\.template\.spec\.hostPid$/);
+    assert.throws(
+      () => validateObject(ds),
+      /has fields Kubernetes does not know: spec\.template\.spec\.containers\[0\]\.securityContex, spec\.template\.spec\.hostPid$/,
+    );
   });
 
   describe('gateway DaemonSet (defaults)', function () {
@@ -132,11 +179,14 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       assert.equal(pod.hostPID, undefined);
     });
 
-    it('should prefer offload-capable nodes (the labeler\'s label) without requiring them', () => {
+    it("should prefer offload-capable nodes (the labeler's label) without requiring them", () => {
       const affinity = gatewayPod(objects('defaults')).affinity?.nodeAffinity;
       assert.equal(affinity?.requiredDuringSchedulingIgnoredDuringExecution, undefined);
       assert.deepEqual(affinity?.preferredDuringSchedulingIgnoredDuringExecution, [
-        { weight: 100, preference: { matchExpressions: [{ key: 'cabled.io/ipsec-offload', operator: 'In', values: ['true'] }] } },
+        {
+          weight: 100,
+          preference: { matchExpressions: [{ key: 'cabled.io/ipsec-offload', operator: 'In', values: ['true'] }] },
+        },
       ]);
     });
 
@@ -144,7 +194,12 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       const pod = gatewayPod(objects('defaults'));
       const c = container(pod);
       assert.equal(c.securityContext?.privileged, false);
-      assert.deepEqual(c.securityContext?.capabilities?.add, ['NET_ADMIN', 'NET_RAW', 'NET_BIND_SERVICE', 'SYS_MODULE']);
+      assert.deepEqual(c.securityContext?.capabilities?.add, [
+        'NET_ADMIN',
+        'NET_RAW',
+        'NET_BIND_SERVICE',
+        'SYS_MODULE',
+      ]);
       assert.deepEqual(mount(c, 'lib-modules'), { name: 'lib-modules', mountPath: '/lib/modules', readOnly: true });
       assert.equal(volume(pod, 'lib-modules')?.hostPath?.path, '/lib/modules');
       assert.equal(volume(pod, 'run')?.hostPath?.path, '/run/cabled');
@@ -160,7 +215,15 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
 
     it('should clean the datapath up in preStop in own-pluto mode', () => {
       const c = container(gatewayPod(objects('defaults')));
-      assert.deepEqual(c.lifecycle?.preStop?.exec?.command, ['cablectl', '--socket', '/run/cabled/engine.sock', '--timeout', '80', 'shutdown', '--cleanup']);
+      assert.deepEqual(c.lifecycle?.preStop?.exec?.command, [
+        'cablectl',
+        '--socket',
+        '/run/cabled/engine.sock',
+        '--timeout',
+        '80',
+        'shutdown',
+        '--cleanup',
+      ]);
     });
 
     it('should mount the PSK Secret where CE_IPSEC_PSKSECRET makes the engine read it, and the ConfigMaps', () => {
@@ -169,19 +232,25 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       const c = container(pod);
       const secret = find(objs, 'Secret', '-psk');
       assert.equal(envValue(c, 'CE_IPSEC_PSKSECRET'), secret.metadata.name);
-      assert.deepEqual(mount(c, 'psk'), { name: 'psk', mountPath: `/var/run/secrets/submariner.io/${secret.metadata.name}`, readOnly: true });
+      assert.deepEqual(mount(c, 'psk'), {
+        name: 'psk',
+        mountPath: `/var/run/secrets/submariner.io/${secret.metadata.name}`,
+        readOnly: true,
+      });
       assert.equal(volume(pod, 'psk')?.secret?.secretName, secret.metadata.name);
       assert.equal(volume(pod, 'config')?.configMap?.name, find(objs, 'ConfigMap', '-config').metadata.name);
       assert.equal(mount(c, 'config')?.mountPath, '/etc/cabled/config');
     });
 
     it('should declare the IPsec port (UDP 4500: IKE and NAT-T) and the health port', () => {
-      const ports = container(gatewayPod(objects('defaults'))).ports?.map((p) => `${p.name} ${p.containerPort}/${p.protocol}`);
+      const ports = container(gatewayPod(objects('defaults'))).ports?.map(
+        (p) => `${p.name} ${p.containerPort}/${p.protocol}`,
+      );
       assert.deepEqual(ports, ['health 8081/TCP', 'ipsec-natt 4500/UDP']);
     });
   });
 
-  describe('what the gateway pod runs, checked with the engine\'s own parsers', function () {
+  describe("what the gateway pod runs, checked with the engine's own parsers", function () {
     it('should pass flags the engine accepts, in every scenario', () => {
       for (const s of SCENARIOS) {
         const c = container(gatewayPod(objects(s.name)));
@@ -195,16 +264,22 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       }
     });
 
-    it('should run a preStop command cablectl accepts, on the engine\'s socket, within the grace period', () => {
+    it("should run a preStop command cablectl accepts, on the engine's socket, within the grace period", () => {
       for (const s of SCENARIOS) {
-        const ds = find(objects(s.name), 'DaemonSet', '-gateway') as unknown as DaemonSetShape & { spec: { template: { spec: { terminationGracePeriodSeconds: number } } } };
-        const [binary, ...argv] = container(ds.spec.template.spec).lifecycle?.preStop?.exec?.command ?? assert.fail(`${s.name}: no preStop`);
+        const ds = find(objects(s.name), 'DaemonSet', '-gateway') as unknown as DaemonSetShape & {
+          spec: { template: { spec: { terminationGracePeriodSeconds: number } } };
+        };
+        const [binary, ...argv] =
+          container(ds.spec.template.spec).lifecycle?.preStop?.exec?.command ?? assert.fail(`${s.name}: no preStop`);
         assert.equal(binary, 'cablectl');
         const options = parseCliArgs(argv, {});
         assert.equal(options.command, 'shutdown', s.name);
         assert.equal(options.target, 'unix:///run/cabled/engine.sock', s.name);
         assert.equal(options.cleanup, s.values['ipsec.plutoMode'] !== 'host', s.name);
-        assert.ok(options.timeoutMs < ds.spec.template.spec.terminationGracePeriodSeconds * 1000, `${s.name}: the shutdown must end before kubelet kills the pod`);
+        assert.ok(
+          options.timeoutMs < ds.spec.template.spec.terminationGracePeriodSeconds * 1000,
+          `${s.name}: the shutdown must end before kubelet kills the pod`,
+        );
       }
     });
 
@@ -214,7 +289,10 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
         const dir = tempDir('cabled-chart-');
         try {
           writeKubeletVolume(join(dir, 'config'), configMapData(objs, '-config'));
-          const secret = find(objs, 'Secret', '-psk') as unknown as { metadata: { name: string }; data: { psk: string } };
+          const secret = find(objs, 'Secret', '-psk') as unknown as {
+            metadata: { name: string };
+            data: { psk: string };
+          };
           mkdirSync(join(dir, 'secrets', secret.metadata.name), { recursive: true });
           writeFileSync(join(dir, 'secrets', secret.metadata.name, 'psk'), Buffer.from(secret.data.psk, 'base64'));
           const env = { CE_IPSEC_PSKSECRET: secret.metadata.name };
@@ -228,7 +306,10 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
     });
 
     it('should write endpoints outside the cluster as an endpoints file the engine accepts', () => {
-      const data = configMapData(objects('VXLAN over transport mode, privileged, metrics, NFD, endpoints outside the cluster'), '-endpoints');
+      const data = configMapData(
+        objects('VXLAN over transport mode, privileged, metrics, NFD, endpoints outside the cluster'),
+        '-endpoints',
+      );
       const read = parseEndpointsText(data['endpoints.yaml'] ?? '');
       assert.ok(read.ok, JSON.stringify(read));
       assert.equal(read.entries.length, 1);
@@ -280,11 +361,16 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       assert.ok(on.args.includes('--listen=127.0.0.1:50051'));
       assert.ok(on.ports?.some((p) => p.name === 'api' && p.containerPort === 50051));
       const off = container(gatewayPod(objects('defaults')));
-      assert.deepEqual(off.args.filter((a) => a.startsWith('--listen=')), ['--listen=unix:///run/cabled/engine.sock']);
+      assert.deepEqual(
+        off.args.filter((a) => a.startsWith('--listen=')),
+        ['--listen=unix:///run/cabled/engine.sock'],
+      );
     });
 
     it('should run privileged, declare the VXLAN port and render the metrics and health-check flags when asked', () => {
-      const pod = gatewayPod(objects('VXLAN over transport mode, privileged, metrics, NFD, endpoints outside the cluster'));
+      const pod = gatewayPod(
+        objects('VXLAN over transport mode, privileged, metrics, NFD, endpoints outside the cluster'),
+      );
       const c = container(pod);
       assert.equal(c.securityContext?.privileged, true);
       assert.ok(c.ports?.some((p) => p.name === 'vxlan' && p.containerPort === 4789 && p.protocol === 'UDP'));
@@ -297,9 +383,15 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
 
     it('should use an existing PSK Secret without rendering one', () => {
       const objs = objects('plain VXLAN driver, labeler off, existing PSK Secret');
-      assert.equal(objs.some((o) => o.kind === 'Secret'), false);
+      assert.equal(
+        objs.some((o) => o.kind === 'Secret'),
+        false,
+      );
       assert.equal(envValue(container(gatewayPod(objs)), 'CE_IPSEC_PSKSECRET'), 'submariner-ipsec-psk');
-      assert.equal(objs.some((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('-labeler')), false);
+      assert.equal(
+        objs.some((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('-labeler')),
+        false,
+      );
     });
   });
 
@@ -314,7 +406,13 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
     });
 
     it('should pass --nfd-features-dir and mount it when set', () => {
-      const pod = podSpec(find(objects('VXLAN over transport mode, privileged, metrics, NFD, endpoints outside the cluster'), 'DaemonSet', '-labeler'));
+      const pod = podSpec(
+        find(
+          objects('VXLAN over transport mode, privileged, metrics, NFD, endpoints outside the cluster'),
+          'DaemonSet',
+          '-labeler',
+        ),
+      );
       const dir = '/etc/kubernetes/node-feature-discovery/features.d';
       assert.deepEqual(container(pod).args, ['labeler', `--nfd-features-dir=${dir}`]);
       assert.equal(mount(container(pod), 'nfd-features')?.mountPath, dir);
@@ -323,9 +421,16 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
 
     it('should grant the labeler nodes get/patch and the gateway read-only Endpoint access, nothing more', () => {
       const objs = objects('defaults');
-      assert.deepEqual(rules(find(objs, 'ClusterRole', '-labeler')), [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] }]);
-      assert.deepEqual(rules(find(objs, 'Role', '-gateway')), [{ apiGroups: ['submariner.io'], resources: ['endpoints'], verbs: ['get', 'list', 'watch'] }]);
-      assert.deepEqual(objs.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name), ['rel-cabled-labeler']);
+      assert.deepEqual(rules(find(objs, 'ClusterRole', '-labeler')), [
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+      ]);
+      assert.deepEqual(rules(find(objs, 'Role', '-gateway')), [
+        { apiGroups: ['submariner.io'], resources: ['endpoints'], verbs: ['get', 'list', 'watch'] },
+      ]);
+      assert.deepEqual(
+        objs.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name),
+        ['rel-cabled-labeler'],
+      );
     });
   });
 });

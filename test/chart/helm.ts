@@ -67,6 +67,9 @@ export function parseManifests(text: string): K8sObject[] {
 /** The object of `kind` whose name ends with `suffix`; throws listing what was rendered. */
 export function find(objects: readonly K8sObject[], kind: string, suffix: string): K8sObject {
   const found = objects.find((o) => o.kind === kind && o.metadata.name.endsWith(suffix));
-  if (!found) throw new Error(`no ${kind} *${suffix} rendered; got ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `no ${kind} *${suffix} rendered; got ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`,
+    );
   return found;
 }

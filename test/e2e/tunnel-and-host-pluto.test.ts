@@ -16,14 +16,19 @@ describe('e2e on a stock kernel: libreswan tunnel mode, and host-pluto mode (qem
   let boot: BootOutcome | undefined;
 
   before(async function () {
-    boot = await bootGuest({ name: 'tunnel-host', job: { scenarios: ['tunnel', 'transport-host'], perf: true, failClosed: false }, timeoutMs: 840000 });
+    boot = await bootGuest({
+      name: 'tunnel-host',
+      job: { scenarios: ['tunnel', 'transport-host'], perf: true, failClosed: false },
+      timeoutMs: 840000,
+    });
     console.log(timingReport(boot));
     for (const n of boot.result.scenarios.flatMap((s) => s.notes)) console.log(`  note: ${n}`);
   });
 
   it('should carry a ping between the two cluster subnets through the tunnel, both ways', () => {
     const s = scenario(boot, 'tunnel');
-    for (const p of s.pings) assert.ok(p.received >= p.transmitted - 1, `ping ${p.from} -> ${p.to}: ${p.received}/${p.transmitted} received`);
+    for (const p of s.pings)
+      assert.ok(p.received >= p.transmitted - 1, `ping ${p.from} -> ${p.to}: ${p.received}/${p.transmitted} received`);
   });
 
   it('should show only ESP (or ESP-in-UDP) on the underlay, never clear ICMP between 10.1/16 and 10.2/16', () => {
@@ -38,7 +43,10 @@ describe('e2e on a stock kernel: libreswan tunnel mode, and host-pluto mode (qem
     const s = scenario(boot, 'tunnel');
     const last = s.connections.at(-1);
     assert.equal(last?.status, 'CONNECTION_STATUS_CONNECTED', last?.statusMessage);
-    assert.ok(last.sas.length >= 1 && last.sas.every((x) => x.state === 'SA_STATE_ESTABLISHED'), JSON.stringify(last.sas));
+    assert.ok(
+      last.sas.length >= 1 && last.sas.every((x) => x.state === 'SA_STATE_ESTABLISHED'),
+      JSON.stringify(last.sas),
+    );
     assert.ok(last.rxBytes > 0 && last.txBytes > 0, `rx ${last.rxBytes} tx ${last.txBytes}`);
     assert.match(s.xfrmState ?? '', /mode tunnel/);
   });
@@ -53,7 +61,11 @@ describe('e2e on a stock kernel: libreswan tunnel mode, and host-pluto mode (qem
   describe("host-pluto mode: a pluto started by the test stands in for each host's, holding a connection of the host's own", () => {
     it('should connect through the host plutos and carry a ping with no clear VXLAN on the wire', () => {
       const s = scenario(boot, 'transport-host');
-      for (const p of s.pings) assert.ok(p.received >= p.transmitted - 1, `ping ${p.from} -> ${p.to}: ${p.received}/${p.transmitted} received`);
+      for (const p of s.pings)
+        assert.ok(
+          p.received >= p.transmitted - 1,
+          `ping ${p.from} -> ${p.to}: ${p.received}/${p.transmitted} received`,
+        );
       assert.ok(s.wire);
       assert.equal(s.wire.clearVxlan, 0, `clear VXLAN packets: ${JSON.stringify(s.wirePerEnd)}`);
       assert.ok(s.wire.esp + s.wire.espInUdp > 0, `no ESP on the wire: ${JSON.stringify(s.wire)}`);
@@ -64,27 +76,46 @@ describe('e2e on a stock kernel: libreswan tunnel mode, and host-pluto mode (qem
       assert.ok(h, 'the host-mode phases ran');
       const r = h.restart;
       assert.ok(r.ping.transmitted >= 200, `pings sent: ${r.ping.transmitted}`);
-      assert.equal(r.ping.received, r.ping.transmitted, `lost ${r.ping.transmitted - r.ping.received} of ${r.ping.transmitted}`);
+      assert.equal(
+        r.ping.received,
+        r.ping.transmitted,
+        `lost ${r.ping.transmitted - r.ping.received} of ${r.ping.transmitted}`,
+      );
       assert.ok(r.spisBefore.length > 0, 'SAs before the restart');
       assert.deepEqual(r.spisAfter, r.spisBefore, 'the same SPIs: no SA renegotiated');
       assert.equal(r.plutoPidAfter, r.plutoPidBefore, "the host's pluto was not restarted");
-      console.log(`  engine restart on a host pluto: back in sync after ${r.backInSyncS.toFixed(1)} s; ${r.ping.received}/${r.ping.transmitted} pings`);
+      console.log(
+        `  engine restart on a host pluto: back in sync after ${r.backInSyncS.toFixed(1)} s; ${r.ping.received}/${r.ping.transmitted} pings`,
+      );
     });
 
     it("should leave the tunnels up and the host's pluto running when the engine stops", () => {
       const h = scenario(boot, 'transport-host').hostMode;
       assert.ok(h, 'the host-mode phases ran');
-      assert.ok(h.pingAfterStop.received >= h.pingAfterStop.transmitted - 1, `ping with the engine stopped: ${JSON.stringify(h.pingAfterStop)}`);
-      assert.ok(h.loadedAfterStop.some((c) => c.startsWith('submariner-cable-cluster2-')), `connections left in the host pluto: ${h.loadedAfterStop.join(', ')}`);
+      assert.ok(
+        h.pingAfterStop.received >= h.pingAfterStop.transmitted - 1,
+        `ping with the engine stopped: ${JSON.stringify(h.pingAfterStop)}`,
+      );
+      assert.ok(
+        h.loadedAfterStop.some((c) => c.startsWith('submariner-cable-cluster2-')),
+        `connections left in the host pluto: ${h.loadedAfterStop.join(', ')}`,
+      );
       assert.deepEqual(h.plutoPidsAfter, h.plutoPids, 'the same host plutos throughout');
-      assert.ok(h.plutoPids.every((p) => p > 0), `host pluto pids ${h.plutoPids.join(', ')}`);
+      assert.ok(
+        h.plutoPids.every((p) => p > 0),
+        `host pluto pids ${h.plutoPids.join(', ')}`,
+      );
     });
 
     it("should never touch the host's own connection", () => {
       const h = scenario(boot, 'transport-host').hostMode;
       assert.ok(h, 'the host-mode phases ran');
       assert.deepEqual(h.foreignBefore, [true, true], "the host's own connection loaded before the engines ran");
-      assert.deepEqual(h.foreignAfter, [true, true], "the host's own connection still loaded after the engine's restart and stop");
+      assert.deepEqual(
+        h.foreignAfter,
+        [true, true],
+        "the host's own connection still loaded after the engine's restart and stop",
+      );
     });
   });
 });

@@ -15,14 +15,29 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
   let boot: BootOutcome | undefined;
 
   before(async function () {
-    boot = await bootGuest({ name: 'vxlan-transport', job: { scenarios: ['transport', 'vxlan'], perf: true, failClosed: true, restart: true, plutoKill: true, peerRestart: true }, timeoutMs: 840000 });
+    boot = await bootGuest({
+      name: 'vxlan-transport',
+      job: {
+        scenarios: ['transport', 'vxlan'],
+        perf: true,
+        failClosed: true,
+        restart: true,
+        plutoKill: true,
+        peerRestart: true,
+      },
+      timeoutMs: 840000,
+    });
     console.log(timingReport(boot));
   });
 
   describe('VXLAN over transport mode (libreswan driver, own pluto per namespace)', () => {
     it('should carry a ping between the two cluster subnets across the encrypted overlay, both ways', () => {
       const s = scenario(boot, 'transport');
-      for (const p of s.pings) assert.ok(p.received >= p.transmitted - 1, `ping ${p.from} -> ${p.to}: ${p.received}/${p.transmitted} received`);
+      for (const p of s.pings)
+        assert.ok(
+          p.received >= p.transmitted - 1,
+          `ping ${p.from} -> ${p.to}: ${p.received}/${p.transmitted} received`,
+        );
     });
 
     it('should never put clear VXLAN (UDP/4789) on the wire, from the very first packet; only ESP or ESP-in-UDP', () => {
@@ -45,8 +60,10 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
       }
       assert.ok(second.rxBytes > 0, `rx bytes ${second.rxBytes}`);
       assert.ok(second.txBytes > 0, `tx bytes ${second.txBytes}`);
-      assert.ok(second.rxBytes > first.rxBytes && second.txBytes > first.txBytes,
-        `bytes grew between readings: rx ${first.rxBytes} -> ${second.rxBytes}, tx ${first.txBytes} -> ${second.txBytes}`);
+      assert.ok(
+        second.rxBytes > first.rxBytes && second.txBytes > first.txBytes,
+        `bytes grew between readings: rx ${first.rxBytes} -> ${second.rxBytes}, tx ${first.txBytes} -> ${second.txBytes}`,
+      );
     });
 
     it('should leave UDP to another port (5555) in the clear: the selectors are port-specific', () => {
@@ -58,35 +75,50 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
       const r = scenario(boot, 'transport').restart;
       assert.ok(r, 'the restart phase ran');
       assert.ok(r.ping.transmitted >= 200, `pings sent: ${r.ping.transmitted}`);
-      assert.equal(r.ping.received, r.ping.transmitted, `lost ${r.ping.transmitted - r.ping.received} of ${r.ping.transmitted}`);
+      assert.equal(
+        r.ping.received,
+        r.ping.transmitted,
+        `lost ${r.ping.transmitted - r.ping.received} of ${r.ping.transmitted}`,
+      );
       assert.equal(r.plutoPidAfter, r.plutoPidBefore, 'the same pluto (adopted by the restarted driver)');
       assert.ok(r.spisBefore.length > 0, 'SAs before the restart');
       assert.deepEqual(r.spisAfter, r.spisBefore, 'the same SPIs: no SA renegotiated');
-      console.log(`  engine restart: back in sync after ${r.backInSyncS.toFixed(1)} s; ${r.ping.received}/${r.ping.transmitted} pings`);
+      console.log(
+        `  engine restart: back in sync after ${r.backInSyncS.toFixed(1)} s; ${r.ping.received}/${r.ping.transmitted} pings`,
+      );
     });
 
     it('should bring the connections back by itself when pluto is killed, and say how long it took', () => {
       const k = scenario(boot, 'transport').plutoKill;
       assert.ok(k, 'the pluto-kill phase ran');
       assert.notEqual(k.pidAfter, k.pidBefore, 'a new pluto');
-      assert.ok(k.pingAfter.received >= k.pingAfter.transmitted - 1, `ping after recovery: ${k.pingAfter.received}/${k.pingAfter.transmitted}`);
+      assert.ok(
+        k.pingAfter.received >= k.pingAfter.transmitted - 1,
+        `ping after recovery: ${k.pingAfter.received}/${k.pingAfter.transmitted}`,
+      );
       console.log(`  pluto killed: a new pluto and the cable connected again after ${k.recoveredS.toFixed(1)} s (TCG)`);
     });
 
     it("should bring the connection back on both sides when the peer gateway's engine and pluto are restarted, and say how long it took", () => {
       const r = scenario(boot, 'transport').peerRestart;
       assert.ok(r, 'the peer-restart phase ran');
-      assert.notEqual(r.pidAfter, r.pidBefore, "a new pluto on the restarted gateway");
+      assert.notEqual(r.pidAfter, r.pidBefore, 'a new pluto on the restarted gateway');
       assert.ok(r.pingAtoB.received >= r.pingAtoB.transmitted - 1, `ping A -> B after: ${JSON.stringify(r.pingAtoB)}`);
       assert.ok(r.pingBtoA.received >= r.pingBtoA.transmitted - 1, `ping B -> A after: ${JSON.stringify(r.pingBtoA)}`);
       assert.notDeepEqual(r.spisAfter, r.spisBefore, 'new SAs: the new pluto could not have kept the old ones');
-      console.log(`  peer restarted: its cable connected after ${r.bConnectedS.toFixed(1)} s, both sides after ${r.bothConnectedS.toFixed(1)} s (TCG)`);
+      console.log(
+        `  peer restarted: its cable connected after ${r.bConnectedS.toFixed(1)} s, both sides after ${r.bothConnectedS.toFixed(1)} s (TCG)`,
+      );
     });
 
     it('should pass a DF ping of the largest size the overlay MTU allows, and refuse one byte more locally (message too long)', () => {
       const m = scenario(boot, 'transport').mtu;
       assert.ok(m, 'the MTU phase ran');
-      assert.equal(m.mtu, 1500 - 95, 'VXLAN device MTU = underlay - 50 (VXLAN) - 37 (ESP, AES-GCM) - 8 (UDP encapsulation)');
+      assert.equal(
+        m.mtu,
+        1500 - 95,
+        'VXLAN device MTU = underlay - 50 (VXLAN) - 37 (ESP, AES-GCM) - 8 (UDP encapsulation)',
+      );
       assert.ok(m.fits.received >= 1, `DF ping of ${m.mtu - 28} bytes: ${m.fits.received}/${m.fits.transmitted}`);
       assert.equal(m.tooBig.received, 0);
       assert.match(m.tooBigOutput, /message too long/i, 'refused locally, not dropped on the way');
@@ -110,7 +142,10 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
       const fc = s.failClosed;
       assert.ok(fc, 'the fail-closed phase ran');
       // Only meaningful when the tunnel carried traffic before pluto was stopped.
-      assert.ok(s.pings.every((p) => p.received > 0), `the data path did not work before pluto was stopped: ${JSON.stringify(s.pings)}`);
+      assert.ok(
+        s.pings.every((p) => p.received > 0),
+        `the data path did not work before pluto was stopped: ${JSON.stringify(s.pings)}`,
+      );
       assert.equal(fc.wire.clearVxlan, 0, `clear VXLAN while pluto was stopped: ${JSON.stringify(fc.wire)}`);
       assert.equal(fc.pingAtoB.received + fc.pingBtoA.received, 0, `pings got through: ${JSON.stringify(fc)}`);
     });
@@ -119,7 +154,11 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
   describe('plain VXLAN driver (no IPsec): the negative control', () => {
     it('should carry a ping between the two cluster subnets over the plain overlay', () => {
       const s = scenario(boot, 'vxlan');
-      for (const p of s.pings) assert.ok(p.received >= p.transmitted - 1, `ping ${p.from} -> ${p.to}: ${p.received}/${p.transmitted} received`);
+      for (const p of s.pings)
+        assert.ok(
+          p.received >= p.transmitted - 1,
+          `ping ${p.from} -> ${p.to}: ${p.received}/${p.transmitted} received`,
+        );
     });
 
     it('should show clear VXLAN (UDP/4789) to the same capture check, so the check is known to be able to fail', () => {

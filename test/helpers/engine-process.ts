@@ -47,18 +47,32 @@ export class EngineProcess {
   start(): void {
     const { spec } = this;
     const args = [
-      'netns', 'exec', spec.ns, process.execPath, ENGINE_MAIN, 'run',
-      '--cluster-id', spec.clusterId,
-      '--private-ip', spec.privateIp,
-      '--subnets', spec.subnets.join(','),
-      '--endpoints', spec.endpointsPath,
-      '--run-dir', spec.runDir,
-      '--status-interval', '0.5',
+      'netns',
+      'exec',
+      spec.ns,
+      process.execPath,
+      ENGINE_MAIN,
+      'run',
+      '--cluster-id',
+      spec.clusterId,
+      '--private-ip',
+      spec.privateIp,
+      '--subnets',
+      spec.subnets.join(','),
+      '--endpoints',
+      spec.endpointsPath,
+      '--run-dir',
+      spec.runDir,
+      '--status-interval',
+      '0.5',
       ...(spec.extraArgs ?? []),
     ];
     mkdirSync(spec.runDir, { recursive: true, mode: 0o700 });
     const log = createWriteStream(this.logPath, { flags: 'a' });
-    this.child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CABLED_LOG_FORMAT: 'json', ...spec.env } });
+    this.child = spawn('ip', args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CABLED_LOG_FORMAT: 'json', ...spec.env },
+    });
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
   }
@@ -86,7 +100,9 @@ export class EngineProcess {
    * engine on purpose (a restarted driver adopts it), so tests end it here.
    */
   async stopPluto(): Promise<void> {
-    const pid = Number((await readFile(join(this.spec.runDir, 'drivers', 'pluto', 'run', 'pluto.pid'), 'utf8').catch(() => '')).trim());
+    const pid = Number(
+      (await readFile(join(this.spec.runDir, 'drivers', 'pluto', 'run', 'pluto.pid'), 'utf8').catch(() => '')).trim(),
+    );
     if (!pid) return;
     try {
       process.kill(pid, 'SIGKILL');
@@ -151,7 +167,8 @@ export async function tearDownEngines(opts: {
 }): Promise<void> {
   for (const e of opts.engines) await e?.stop(opts.signal ?? 'SIGTERM');
   if (opts.failed || process.env.CABLED_TEST_LOGS) {
-    for (const [i, e] of opts.engines.entries()) if (e) process.stderr.write(`--- engine${i + 1} log (${e.spec.ns}) ---\n${(await e.log()).slice(-4000)}\n`);
+    for (const [i, e] of opts.engines.entries())
+      if (e) process.stderr.write(`--- engine${i + 1} log (${e.spec.ns}) ---\n${(await e.log()).slice(-4000)}\n`);
   }
   for (const ns of opts.namespaces) await deleteNetns(ns);
   if (opts.work) await rm(opts.work, { recursive: true, force: true });

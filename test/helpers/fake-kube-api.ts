@@ -42,7 +42,8 @@ const NODE = /^\/api\/v1\/nodes\/([^/]+)$/;
 /** RFC 7386 JSON merge patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Obj = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Obj) } : {};
+  const out: Obj =
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Obj) } : {};
   for (const [k, v] of Object.entries(patch as Obj)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -86,10 +87,13 @@ export class FakeKubeApi {
   /** A kubeconfig file's text pointing at this server (for processes started by tests). */
   kubeconfigText(): string {
     return [
-      'apiVersion: v1', 'kind: Config', 'current-context: fake',
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: fake',
       `clusters: [{name: fake, cluster: {server: "${this.url}", insecure-skip-tls-verify: true}}]`,
       'users: [{name: fake, user: {}}]',
-      'contexts: [{name: fake, context: {cluster: fake, user: fake}}]', '',
+      'contexts: [{name: fake, context: {cluster: fake, user: fake}}]',
+      '',
     ].join('\n');
   }
 
@@ -106,7 +110,11 @@ export class FakeKubeApi {
 
   /** Adds a node with these labels and annotations. */
   addNode(name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): void {
-    this.nodes.set(name, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels, annotations, resourceVersion: String(++this.rv) } });
+    this.nodes.set(name, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels, annotations, resourceVersion: String(++this.rv) },
+    });
   }
 
   /** The node as stored. */
@@ -132,7 +140,11 @@ export class FakeKubeApi {
     if (!old) return;
     this.endpoints.delete(key);
     const meta = old.metadata as Obj;
-    this.emit({ rv: ++this.rv, type: 'DELETED', object: { ...old, metadata: { ...meta, resourceVersion: String(this.rv) } } });
+    this.emit({
+      rv: ++this.rv,
+      type: 'DELETED',
+      object: { ...old, metadata: { ...meta, resourceVersion: String(this.rv) } },
+    });
   }
 
   /** Forgets the history: a later watch from an older resourceVersion gets 410 Expired. */
@@ -195,16 +207,28 @@ export class FakeKubeApi {
     const ep = ENDPOINTS.exec(url.pathname);
     if (ep && record.method === 'GET') {
       const ns = ep[1];
-      return record.query.watch === 'true' || record.query.watch === '1' ? this.watch(res, ns, record.query.resourceVersion) : this.list(res, ns);
+      return record.query.watch === 'true' || record.query.watch === '1'
+        ? this.watch(res, ns, record.query.resourceVersion)
+        : this.list(res, ns);
     }
     const node = NODE.exec(url.pathname);
     if (node?.[1]) return this.nodeRequest(res, node[1], record);
-    this.status(res, 404, 'NotFound', `the server could not find the requested resource (${record.method} ${url.pathname})`);
+    this.status(
+      res,
+      404,
+      'NotFound',
+      `the server could not find the requested resource (${record.method} ${url.pathname})`,
+    );
   }
 
   private list(res: ServerResponse, ns: string | undefined): void {
     const items = [...this.endpoints.values()].filter((o) => ns === undefined || (o.metadata as Obj).namespace === ns);
-    this.json(res, 200, { apiVersion: 'submariner.io/v1', kind: 'EndpointList', metadata: { resourceVersion: String(this.rv) }, items });
+    this.json(res, 200, {
+      apiVersion: 'submariner.io/v1',
+      kind: 'EndpointList',
+      metadata: { resourceVersion: String(this.rv) },
+      items,
+    });
   }
 
   private watch(res: ServerResponse, ns: string | undefined, from: string | undefined): void {
@@ -212,7 +236,9 @@ export class FakeKubeApi {
     const w: OpenWatch = { res, namespace: ns };
     const since = Number(from ?? '0');
     if (from && since < this.oldestRv - 1) {
-      res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${since} (${this.oldestRv})` } })}\n`);
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${since} (${this.oldestRv})` } })}\n`,
+      );
       return;
     }
     for (const e of this.history) if (e.rv > since) this.send(w, e);
@@ -225,7 +251,8 @@ export class FakeKubeApi {
     if (!node) return this.status(res, 404, 'NotFound', `nodes "${name}" not found`);
     if (req.method === 'GET') return this.json(res, 200, node);
     if (req.method === 'PATCH') {
-      if (req.contentType !== 'application/merge-patch+json') return this.status(res, 415, 'UnsupportedMediaType', `unsupported patch type ${String(req.contentType)}`);
+      if (req.contentType !== 'application/merge-patch+json')
+        return this.status(res, 415, 'UnsupportedMediaType', `unsupported patch type ${String(req.contentType)}`);
       const next = mergePatch(node, req.body) as Obj;
       next.metadata = { ...(next.metadata as Obj), resourceVersion: String(++this.rv) };
       this.nodes.set(name, next);

@@ -4,7 +4,16 @@
  * whose update swaps the `..data` symlink atomically, as kubelet's
  * AtomicWriter does.
  */
-import { mkdtempSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, readlinkSync, existsSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  readlinkSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

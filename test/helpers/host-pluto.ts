@@ -21,7 +21,10 @@ export class HostPluto {
   readonly logFile: string;
 
   /** `dir` holds everything: ipsec.conf, ipsec.secrets, ipsec.d/, nss/, run/, pluto.log. */
-  constructor(readonly ns: string, readonly dir: string) {
+  constructor(
+    readonly ns: string,
+    readonly dir: string,
+  ) {
     this.socket = join(dir, 'run', 'pluto.ctl');
     this.ipsecDir = join(dir, 'ipsec.d');
     this.logFile = join(dir, 'pluto.log');
@@ -35,16 +38,42 @@ export class HostPluto {
     await ensureNssDb(join(dir, 'nss'));
     await writeFile(join(dir, 'ipsec.conf'), `config setup\n\tuniqueids=yes\ninclude ${this.ipsecDir}/*.conf\n`);
     await writeFile(join(dir, 'ipsec.secrets'), `include ${this.ipsecDir}/*.secrets\n`, { mode: 0o600 });
-    this.child = spawn('ip', ['netns', 'exec', this.ns, '/usr/libexec/ipsec/pluto', '--config', join(dir, 'ipsec.conf'),
-      '--rundir', join(dir, 'run'), '--nssdir', join(dir, 'nss'), '--secretsfile', join(dir, 'ipsec.secrets'),
-      '--logfile', this.logFile, '--dumpdir', join(dir, 'run'), '--nofork', '--use-xfrm'], { stdio: 'ignore' });
-    await waitFor(`the host pluto in ${this.ns} answering`, async () => (await this.whack('--briefstatus')).ok, 30000, 100);
+    this.child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.ns,
+        '/usr/libexec/ipsec/pluto',
+        '--config',
+        join(dir, 'ipsec.conf'),
+        '--rundir',
+        join(dir, 'run'),
+        '--nssdir',
+        join(dir, 'nss'),
+        '--secretsfile',
+        join(dir, 'ipsec.secrets'),
+        '--logfile',
+        this.logFile,
+        '--dumpdir',
+        join(dir, 'run'),
+        '--nofork',
+        '--use-xfrm',
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      `the host pluto in ${this.ns} answering`,
+      async () => (await this.whack('--briefstatus')).ok,
+      30000,
+      100,
+    );
   }
 
   /** The running pluto's pid (`ip netns exec` execs pluto in place), 0 when stopped. */
   get pid(): number {
     const c = this.child;
-    return c && c.exitCode === null && c.signalCode === null ? c.pid ?? 0 : 0;
+    return c && c.exitCode === null && c.signalCode === null ? (c.pid ?? 0) : 0;
   }
 
   /** Runs whack against this pluto; `ok` is false when it failed (the error is in `stderr`). */

@@ -113,7 +113,12 @@ export async function runNodeInNetns<T>(ns: string, script: string, input: unkno
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes; then throws naming `what`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10000, intervalMs = 100): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 10000,
+  intervalMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

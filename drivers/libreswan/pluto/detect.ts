@@ -51,7 +51,10 @@ export interface IkeSocket {
 }
 
 /** UDP sockets on 500/4500 in the namespace (from /proc/net/udp{,6} as seen inside it). */
-export async function ikeSocketsIn(netns: string | undefined, ports: readonly number[] = [500, 4500]): Promise<IkeSocket[]> {
+export async function ikeSocketsIn(
+  netns: string | undefined,
+  ports: readonly number[] = [500, 4500],
+): Promise<IkeSocket[]> {
   const out: IkeSocket[] = [];
   for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
     const text = netns
@@ -87,13 +90,17 @@ async function ownersOf(sockets: IkeSocket[]): Promise<void> {
  * Throws FailedPreconditionError when another pluto (or another IKE daemon)
  * runs in the namespace, naming its pid and pointing at host mode.
  */
-export async function assertNoOtherIkeDaemon(netns: string | undefined, ignorePids: readonly number[] = []): Promise<void> {
+export async function assertNoOtherIkeDaemon(
+  netns: string | undefined,
+  ignorePids: readonly number[] = [],
+): Promise<void> {
   const where = netns ? `network namespace ${netns}` : 'this network namespace';
   const plutos = await plutoPidsIn(netns, ignorePids);
   if (plutos.length) {
     throw new FailedPreconditionError(
       `another pluto (pid ${plutos.join(', ')}) is already running in ${where}; two plutos in one namespace fight over ` +
-      'the same IKE ports and kernel SAs. Use that pluto instead: set ceIPSecPlutoMode: host and ceIPSecPlutoSocket to its ctl socket');
+        'the same IKE ports and kernel SAs. Use that pluto instead: set ceIPSecPlutoMode: host and ceIPSecPlutoSocket to its ctl socket',
+    );
   }
   const busy = (await ikeSocketsIn(netns)).filter((s) => s.pid === undefined || !ignorePids.includes(s.pid));
   const first = busy[0];
@@ -101,6 +108,7 @@ export async function assertNoOtherIkeDaemon(netns: string | undefined, ignorePi
     const who = first.pid ? `pid ${first.pid} (${first.comm ?? '?'})` : 'a process not visible from here';
     throw new FailedPreconditionError(
       `UDP port ${first.port} is already bound in ${where} by ${who}: another IKE daemon runs there. ` +
-      'If it is pluto, use ceIPSecPlutoMode: host with its ctl socket; otherwise stop it');
+        'If it is pluto, use ceIPSecPlutoMode: host with its ctl socket; otherwise stop it',
+    );
   }
 }

@@ -12,7 +12,13 @@ import { rm, stat, writeFile, rename, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError, UnavailableError } from '../../../src/lib/errors.js';
 import type { Logger } from '../../../src/lib/logger.js';
-import { type ConnAuto, type ConnectionSpec, renderConn, validateConnection, WhackAdapter } from '../../../src/lib/whack/index.js';
+import {
+  type ConnAuto,
+  type ConnectionSpec,
+  renderConn,
+  validateConnection,
+  WhackAdapter,
+} from '../../../src/lib/whack/index.js';
 import { readPidFile } from './files.js';
 import { type PlutoHandle, type RestartHook, RestartHooks } from './handle.js';
 import { type SecretEntry, writeSecretsFile } from './secrets.js';
@@ -81,7 +87,9 @@ export class HostPluto implements PlutoHandle {
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
     while (!(await this.whack.ping())) {
       if (Date.now() > deadline) {
-        throw new UnavailableError(`host pluto does not answer on ${this.socket}; start the host's ipsec service (host mode never starts pluto)`);
+        throw new UnavailableError(
+          `host pluto does not answer on ${this.socket}; start the host's ipsec service (host mode never starts pluto)`,
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -100,7 +108,8 @@ export class HostPluto implements PlutoHandle {
 
   /** The conn file path of a connection. */
   connFile(name: string): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(name)) throw new InvalidArgumentError(`connection name ${JSON.stringify(name)} is not usable as a file name`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(name))
+      throw new InvalidArgumentError(`connection name ${JSON.stringify(name)} is not usable as a file name`);
     return join(this.options.ipsecDir, `${this.options.connFilePrefix ?? 'cabled-'}${name}.conf`);
   }
 
@@ -136,7 +145,10 @@ export class HostPluto implements PlutoHandle {
 
   private async identity(): Promise<Identity> {
     const pid = await readPidFile(this.pidFile);
-    const socketIno = await stat(this.socket).then((s) => s.ino, () => undefined);
+    const socketIno = await stat(this.socket).then(
+      (s) => s.ino,
+      () => undefined,
+    );
     return { pid, socketIno };
   }
 
@@ -150,15 +162,26 @@ export class HostPluto implements PlutoHandle {
       const changed = !before || now.pid !== before.pid || now.socketIno !== before.socketIno;
       if (!changed && !this.down) return;
       if (!(await this.whack.ping())) {
-        if (!this.down) this.options.logger?.warn('host pluto is not answering; waiting for it to come back', { socket: this.socket });
+        if (!this.down)
+          this.options.logger?.warn('host pluto is not answering; waiting for it to come back', {
+            socket: this.socket,
+          });
         this.down = true;
         return;
       }
       const settled = await this.identity();
       this.seen = settled;
       this.down = false;
-      const reason = before?.pid !== settled.pid ? `pluto pid changed ${String(before?.pid)} -> ${String(settled.pid)}` : 'pluto ctl socket re-created';
-      await this.hooks.fire({ mode: 'host', ...(settled.pid ? { pid: settled.pid } : {}), ...(before?.pid ? { previousPid: before.pid } : {}), reason });
+      const reason =
+        before?.pid !== settled.pid
+          ? `pluto pid changed ${String(before?.pid)} -> ${String(settled.pid)}`
+          : 'pluto ctl socket re-created';
+      await this.hooks.fire({
+        mode: 'host',
+        ...(settled.pid ? { pid: settled.pid } : {}),
+        ...(before?.pid ? { previousPid: before.pid } : {}),
+        reason,
+      });
     } finally {
       this.polling = false;
     }

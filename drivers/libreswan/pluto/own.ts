@@ -22,7 +22,14 @@ import { spawnDaemon } from '../../../src/lib/exec/index.js';
 import type { Logger } from '../../../src/lib/logger.js';
 import { WhackAdapter } from '../../../src/lib/whack/index.js';
 import { assertNoOtherIkeDaemon } from './detect.js';
-import { isLivePluto, pathsUnder, preparePlutoFiles, readPidFile, removeStaleRunFiles, type PlutoPaths } from './files.js';
+import {
+  isLivePluto,
+  pathsUnder,
+  preparePlutoFiles,
+  readPidFile,
+  removeStaleRunFiles,
+  type PlutoPaths,
+} from './files.js';
 import { type PlutoHandle, type RestartHook, RestartHooks } from './handle.js';
 import { readLogTail } from './log-tail.js';
 import { type SecretEntry, writeSecretsFile } from './secrets.js';
@@ -70,7 +77,10 @@ interface Gate {
 function gate(): Gate {
   let resolve!: () => void;
   let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
@@ -92,7 +102,9 @@ export class OwnPluto implements PlutoHandle {
     this.paths = { ...pathsUnder(options.dir), ...options.paths };
     this.socket = join(this.paths.rundir, 'pluto.ctl');
     if (Buffer.byteLength(this.socket) > 107) {
-      throw new InvalidArgumentError(`pluto ctl socket path too long (${Buffer.byteLength(this.socket)} > 107 bytes; libreswan#428): ${this.socket}`);
+      throw new InvalidArgumentError(
+        `pluto ctl socket path too long (${Buffer.byteLength(this.socket)} > 107 bytes; libreswan#428): ${this.socket}`,
+      );
     }
     this.hooks = new RestartHooks(options.logger);
     this.whack = new WhackAdapter({
@@ -167,7 +179,10 @@ export class OwnPluto implements PlutoHandle {
           if (first) this.gate.promise.catch(() => undefined);
           return;
         }
-        this.options.logger?.error('pluto restart failed', { attempt, error: err instanceof Error ? err.message : String(err) });
+        this.options.logger?.error('pluto restart failed', {
+          attempt,
+          error: err instanceof Error ? err.message : String(err),
+        });
         await this.sleep(this.delay(attempt++));
         continue;
       }
@@ -175,7 +190,8 @@ export class OwnPluto implements PlutoHandle {
       this.currentPid = proc.pid;
       this.proc = proc;
       this.gate.resolve();
-      if (!first) await this.hooks.fire({ mode: 'own', pid: proc.pid, ...(previousPid ? { previousPid } : {}), reason });
+      if (!first)
+        await this.hooks.fire({ mode: 'own', pid: proc.pid, ...(previousPid ? { previousPid } : {}), reason });
       first = false;
       const upAt = Date.now();
       const ended = await proc.exited;
@@ -197,7 +213,10 @@ export class OwnPluto implements PlutoHandle {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
-      this.wake = () => { clearTimeout(t); resolve(); };
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
     });
   }
 
@@ -215,24 +234,49 @@ export class OwnPluto implements PlutoHandle {
         this.options.logger?.info('adopted the running pluto (its SAs are kept)', { pid: holder });
         return adopted(holder);
       }
-      throw new FailedPreconditionError(`pluto pid ${holder} holds rundir ${this.paths.rundir} but does not answer on ${this.socket}; stop it (kill ${holder}) or use ceIPSecPlutoMode: host`);
+      throw new FailedPreconditionError(
+        `pluto pid ${holder} holds rundir ${this.paths.rundir} but does not answer on ${this.socket}; stop it (kill ${holder}) or use ceIPSecPlutoMode: host`,
+      );
     }
     await assertNoOtherIkeDaemon(netns);
     await removeStaleRunFiles(this.paths.rundir);
     const p = this.paths;
-    let cmd = [this.options.plutoPath ?? '/usr/libexec/ipsec/pluto',
-      '--config', p.config, '--rundir', p.rundir, '--nssdir', p.nssdir, '--secretsfile', p.secrets,
-      '--logfile', p.log, '--dumpdir', p.rundir, '--nofork', '--use-xfrm',
-      ...(this.options.debug ? ['--stderrlog'] : []), ...(this.options.extraArgs ?? [])];
+    let cmd = [
+      this.options.plutoPath ?? '/usr/libexec/ipsec/pluto',
+      '--config',
+      p.config,
+      '--rundir',
+      p.rundir,
+      '--nssdir',
+      p.nssdir,
+      '--secretsfile',
+      p.secrets,
+      '--logfile',
+      p.log,
+      '--dumpdir',
+      p.rundir,
+      '--nofork',
+      '--use-xfrm',
+      ...(this.options.debug ? ['--stderrlog'] : []),
+      ...(this.options.extraArgs ?? []),
+    ];
     const nofile = this.options.maxOpenFiles === undefined ? 1024 : this.options.maxOpenFiles;
-    if (nofile !== null && (await access('/usr/bin/prlimit').then(() => true, () => false))) {
+    if (
+      nofile !== null &&
+      (await access('/usr/bin/prlimit').then(
+        () => true,
+        () => false,
+      ))
+    ) {
       cmd = ['/usr/bin/prlimit', `--nofile=${nofile}:${nofile}`, ...cmd];
     }
     if (netns) cmd = ['ip', 'netns', 'exec', netns, ...cmd];
     // --stderrlog empties the log file: in debug mode stderr is appended to it instead.
     const daemon = spawnDaemon(cmd[0]!, cmd.slice(1), this.options.debug ? { stderrFile: p.log } : {});
     let exited: string | undefined;
-    void daemon.exited.then((r) => { exited = r.signal ? `signal ${r.signal}` : `exit code ${String(r.exitCode)}`; });
+    void daemon.exited.then((r) => {
+      exited = r.signal ? `signal ${r.signal}` : `exit code ${String(r.exitCode)}`;
+    });
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
     for (;;) {
       if (exited) {
@@ -243,7 +287,9 @@ export class OwnPluto implements PlutoHandle {
       if (Date.now() > deadline) {
         kill(daemon.pid, 'SIGKILL');
         await daemon.exited;
-        throw new UnavailableError(`pluto did not answer on ${this.socket} within ${this.options.readyTimeoutMs ?? 30_000} ms`);
+        throw new UnavailableError(
+          `pluto did not answer on ${this.socket} within ${this.options.readyTimeoutMs ?? 30_000} ms`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -272,7 +318,12 @@ function started(pid: number, exit: Promise<{ exitCode?: number; signal?: string
   let release: (reason: string) => void = () => undefined;
   const released = new Promise<string>((resolve) => (release = resolve));
   const ended = exit.then((r) => (r.signal ? `signal ${r.signal}` : `exit code ${String(r.exitCode)}`));
-  return { pid, exited: Promise.race([ended, released]), kill: (signal) => kill(pid, signal), release: () => release('released') };
+  return {
+    pid,
+    exited: Promise.race([ended, released]),
+    kill: (signal) => kill(pid, signal),
+    release: () => release('released'),
+  };
 }
 
 function adopted(pid: number): PlutoProcess {

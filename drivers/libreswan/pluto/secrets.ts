@@ -23,7 +23,8 @@ export function renderSecrets(entries: readonly SecretEntry[]): string {
   for (const e of entries) {
     if (!e.selectors.length) throw new InvalidArgumentError('secrets entry without selectors');
     for (const s of e.selectors) {
-      if (!SELECTOR_RE.test(s)) throw new InvalidArgumentError(`secrets selector ${JSON.stringify(s)}: not an IP, @id, user@fqdn or %any`);
+      if (!SELECTOR_RE.test(s))
+        throw new InvalidArgumentError(`secrets selector ${JSON.stringify(s)}: not an IP, @id, user@fqdn or %any`);
     }
     if (!e.psk) throw new InvalidArgumentError(`secrets entry ${e.selectors.join(' ')}: empty PSK`);
     lines.push(`${e.selectors.join(' ')} : PSK 0s${Buffer.from(e.psk, 'utf8').toString('base64')}`);

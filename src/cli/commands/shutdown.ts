@@ -25,11 +25,17 @@ export const shutdownCommand: Command = async (ctx) => {
     );
     if (gone) {
       const what = response.cleanedUp ? 'datapath removed' : 'datapath left in place';
-      ctx.out(ctx.options.output === 'json' ? JSON.stringify({ stopped: true, cleanedUp: response.cleanedUp }) : `engine stopped; ${what}`);
+      ctx.out(
+        ctx.options.output === 'json'
+          ? JSON.stringify({ stopped: true, cleanedUp: response.cleanedUp })
+          : `engine stopped; ${what}`,
+      );
       return EXIT_OK;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  ctx.err(`cablectl: the engine at ${ctx.options.target} stopped its work but its API still answers after ${ctx.options.timeoutMs / 1000}s`);
+  ctx.err(
+    `cablectl: the engine at ${ctx.options.target} stopped its work but its API still answers after ${ctx.options.timeoutMs / 1000}s`,
+  );
   return EXIT_ERROR;
 };

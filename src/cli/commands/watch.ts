@@ -31,7 +31,11 @@ export const watchCommand: Command = (ctx) =>
 
     stream.on('data', (message: WatchConnectionsResponse) => {
       if (!message.event) return;
-      ctx.out(ctx.options.output === 'json' ? JSON.stringify(WatchConnectionsResponse.toJSON(message)) : eventLine(message.event, ctx.now()));
+      ctx.out(
+        ctx.options.output === 'json'
+          ? JSON.stringify(WatchConnectionsResponse.toJSON(message))
+          : eventLine(message.event, ctx.now()),
+      );
     });
     stream.on('error', (err: ServiceError) => {
       if (stopping && err.code === status.CANCELLED) finish(() => resolve(EXIT_OK));

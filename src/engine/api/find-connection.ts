@@ -22,14 +22,21 @@ export function findConnection(connections: readonly Connection[], name: string)
   if (byCluster.length === 1 && byCluster[0]) return byCluster[0];
   if (byCluster.length > 1) {
     const cables = byCluster.map((c) => c.endpoint?.cableName ?? '?').join(', ');
-    throw new InvalidArgumentError(`cluster ${JSON.stringify(wanted)} has ${byCluster.length} connections (${cables}); ask for one by cable name`);
+    throw new InvalidArgumentError(
+      `cluster ${JSON.stringify(wanted)} has ${byCluster.length} connections (${cables}); ask for one by cable name`,
+    );
   }
-  throw new CabledError(`no connection matches ${JSON.stringify(wanted)}; ${describeKnown(connections)}`, status.NOT_FOUND);
+  throw new CabledError(
+    `no connection matches ${JSON.stringify(wanted)}; ${describeKnown(connections)}`,
+    status.NOT_FOUND,
+  );
 }
 
 function describeKnown(connections: readonly Connection[]): string {
   if (connections.length === 0) return 'the gateway has no connections yet';
-  const names = connections.slice(0, MAX_LISTED).map((c) => `${c.endpoint?.clusterId || '?'} (${c.endpoint?.cableName || 'no cable name'})`);
+  const names = connections
+    .slice(0, MAX_LISTED)
+    .map((c) => `${c.endpoint?.clusterId || '?'} (${c.endpoint?.cableName || 'no cable name'})`);
   const more = connections.length > MAX_LISTED ? `, and ${connections.length - MAX_LISTED} more` : '';
   return `known clusters (cables): ${names.join(', ')}${more}`;
 }

@@ -62,7 +62,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { view } = options;
   const logger = (options.logger ?? silentLogger()).child({ component: 'api' });
   if (options.listen.length === 0) throw new InvalidArgumentError('the engine API needs at least one listen address');
-  for (const address of [...options.listen, ...(options.healthListen ? [options.healthListen] : [])]) parseAddress(address);
+  for (const address of [...options.listen, ...(options.healthListen ? [options.healthListen] : [])])
+    parseAddress(address);
 
   const server = new Server();
   const watches = connectionWatches(view, logger, options.maxBufferedEvents);
@@ -97,7 +98,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   try {
     const addresses: string[] = [];
     for (const address of options.listen) addresses.push(await bindServer(server, address));
-    const healthAddress = healthServer && options.healthListen ? await bindServer(healthServer, options.healthListen) : undefined;
+    const healthAddress =
+      healthServer && options.healthListen ? await bindServer(healthServer, options.healthListen) : undefined;
     logger.info('engine API listening', { addresses, healthAddress });
     return { addresses, healthAddress, health, close };
   } catch (err) {

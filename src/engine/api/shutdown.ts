@@ -64,16 +64,25 @@ export class StopRequests {
     try {
       return await this.done;
     } catch (err) {
-      throw new FailedPreconditionError(`the engine stopped, but removing the datapath failed: ${errorMessage(err)}; run "cabled cleanup" on this host`);
+      throw new FailedPreconditionError(
+        `the engine stopped, but removing the datapath failed: ${errorMessage(err)}; run "cabled cleanup" on this host`,
+      );
     }
   };
 }
 
 /** The Shutdown handler: UNIMPLEMENTED without `onShutdown`, else waits for the engine to stop. */
-export function shutdownCall(onShutdown: ShutdownHandler | undefined, logger: Logger): handleUnaryCall<ShutdownRequest, ShutdownResponse> {
+export function shutdownCall(
+  onShutdown: ShutdownHandler | undefined,
+  logger: Logger,
+): handleUnaryCall<ShutdownRequest, ShutdownResponse> {
   return (call, callback) => {
     if (!onShutdown) {
-      callback(toStatus(new CabledError('this engine cannot be stopped through its API; send it SIGTERM', status.UNIMPLEMENTED)));
+      callback(
+        toStatus(
+          new CabledError('this engine cannot be stopped through its API; send it SIGTERM', status.UNIMPLEMENTED),
+        ),
+      );
       return;
     }
     const cleanup = call.request.cleanup;

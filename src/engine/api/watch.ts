@@ -62,7 +62,10 @@ export function connectionWatches(view: GatewayView, logger: Logger, maxBuffered
       }
       if (stream.writableLength > maxBufferedEvents) {
         logger.warn('watch client too slow, cutting it off', { peer, buffered: stream.writableLength });
-        fail({ code: status.RESOURCE_EXHAUSTED, details: `the client fell ${stream.writableLength} events behind; watch again` });
+        fail({
+          code: status.RESOURCE_EXHAUSTED,
+          details: `the client fell ${stream.writableLength} events behind; watch again`,
+        });
       }
     };
 

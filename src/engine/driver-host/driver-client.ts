@@ -29,7 +29,10 @@ export class DriverClient {
   private readonly client: CableDriverServiceClient;
   private readonly health: HealthClient;
 
-  constructor(readonly socketPath: string, private readonly timeouts: CallTimeouts = { shortMs: 5000, longMs: 60000 }) {
+  constructor(
+    readonly socketPath: string,
+    private readonly timeouts: CallTimeouts = { shortMs: 5000, longMs: 60000 },
+  ) {
     const target = `unix://${socketPath}`;
     this.client = new CableDriverServiceClient(target, credentials.createInsecure());
     this.health = createHealthClient(target);
@@ -44,7 +47,9 @@ export class DriverClient {
   }
 
   async connect(remote: NatEndpointInfo): Promise<string> {
-    return (await call(this.client.connectToEndpoint.bind(this.client), { remote }, { timeoutMs: this.timeouts.longMs })).usingIp;
+    return (
+      await call(this.client.connectToEndpoint.bind(this.client), { remote }, { timeoutMs: this.timeouts.longMs })
+    ).usingIp;
   }
 
   async disconnect(remote: Endpoint): Promise<void> {
@@ -53,16 +58,22 @@ export class DriverClient {
 
   /** Many disconnects then connects in one call (drivers with CAPABILITY_BATCH). */
   async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
-    const res = await call(this.client.applyCables.bind(this.client), { disconnect, connect }, { timeoutMs: this.timeouts.longMs * 4 });
+    const res = await call(
+      this.client.applyCables.bind(this.client),
+      { disconnect, connect },
+      { timeoutMs: this.timeouts.longMs * 4 },
+    );
     return res.results;
   }
 
   async activeConnections(): Promise<Connection[]> {
-    return (await call(this.client.getActiveConnections.bind(this.client), {}, { timeoutMs: this.timeouts.shortMs })).connections;
+    return (await call(this.client.getActiveConnections.bind(this.client), {}, { timeoutMs: this.timeouts.shortMs }))
+      .connections;
   }
 
   async connections(): Promise<Connection[]> {
-    return (await call(this.client.getConnections.bind(this.client), {}, { timeoutMs: this.timeouts.longMs })).connections;
+    return (await call(this.client.getConnections.bind(this.client), {}, { timeoutMs: this.timeouts.longMs }))
+      .connections;
   }
 
   async cleanup(): Promise<void> {
@@ -91,5 +102,4 @@ export class DriverClient {
     this.client.close();
     this.health.close();
   }
-
 }

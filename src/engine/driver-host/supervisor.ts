@@ -117,7 +117,9 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
       const client = new DriverClient(this.socketPath);
       const info = await this.waitHealthy(client);
       if (info.protocolVersion !== PROTOCOL_VERSION) {
-        throw new Error(`driver speaks protocol ${info.protocolVersion}, the engine speaks ${PROTOCOL_VERSION}: install matching versions`);
+        throw new Error(
+          `driver speaks protocol ${info.protocolVersion}, the engine speaks ${PROTOCOL_VERSION}: install matching versions`,
+        );
       }
       if (this.stopped) return client.close();
       this.client = client;
@@ -127,7 +129,12 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
       this.setState('running');
       this.backoff.healthy();
       this.healthTimer = setInterval(() => void this.check(), this.options.healthIntervalMs ?? 2000).unref();
-      this.options.logger.info('driver ready', { driver: info.name, version: info.version, pid: this.pid, socket: this.socketPath });
+      this.options.logger.info('driver ready', {
+        driver: info.name,
+        version: info.version,
+        pid: this.pid,
+        socket: this.socketPath,
+      });
       this.emit('ready', client, info);
     } catch (err) {
       this.fail(errorMessage(err));
@@ -144,7 +151,8 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     createInterface({ input: child.stderr }).on('line', (line) => relayLog(log, line));
     const handshake = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`driver ${name} printed no handshake within ${this.options.startTimeoutMs ?? 30000} ms`)),
+        () =>
+          reject(new Error(`driver ${name} printed no handshake within ${this.options.startTimeoutMs ?? 30000} ms`)),
         this.options.startTimeoutMs ?? 30000,
       );
       createInterface({ input: child.stdout }).on('line', (line) => {
@@ -186,7 +194,8 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
       return;
     }
     this.failedChecks++;
-    if (this.failedChecks >= (this.options.unhealthyThreshold ?? 3)) this.fail(`driver failed ${this.failedChecks} health checks`);
+    if (this.failedChecks >= (this.options.unhealthyThreshold ?? 3))
+      this.fail(`driver failed ${this.failedChecks} health checks`);
   }
 
   private fail(reason: string): void {
@@ -200,7 +209,12 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     const delay = this.backoff.next();
     this.restarts++;
-    this.options.logger.warn('driver down; restarting', { driver: this.options.name, reason, inMs: delay, restarts: this.restarts });
+    this.options.logger.warn('driver down; restarting', {
+      driver: this.options.name,
+      reason,
+      inMs: delay,
+      restarts: this.restarts,
+    });
     this.setState('restarting');
     this.emit('down', reason);
     this.retryTimer = setTimeout(() => void this.attempt(), delay);

@@ -54,12 +54,20 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     throw new ExecError(`${command}: timed out after ${options.timeoutMs} ms`, command, undefined, stderr, true);
   }
   if (result.failed && result.exitCode === undefined) {
-    throw new ExecError(`${command}: ${result.shortMessage}`, command, undefined, stderr, false, { cause: result.cause });
+    throw new ExecError(`${command}: ${result.shortMessage}`, command, undefined, stderr, false, {
+      cause: result.cause,
+    });
   }
   const exitCode = result.exitCode ?? 0;
   if (exitCode !== 0 && !options.allowFailure) {
     const detail = stderr.trim().split('\n').slice(-3).join(' | ');
-    throw new ExecError(`${command}: exit code ${exitCode}${detail ? `: ${detail}` : ''}`, command, exitCode, stderr, false);
+    throw new ExecError(
+      `${command}: exit code ${exitCode}${detail ? `: ${detail}` : ''}`,
+      command,
+      exitCode,
+      stderr,
+      false,
+    );
   }
   return { exitCode, stdout: String(result.stdout ?? ''), stderr, durationMs };
 }
@@ -70,7 +78,13 @@ export interface SpawnOptions {
   extendEnv?: boolean;
 }
 
-export type ChildProcess = ResultPromise<{ stdin: 'pipe'; stdout: 'pipe'; stderr: 'pipe'; reject: false; buffer: false }>;
+export type ChildProcess = ResultPromise<{
+  stdin: 'pipe';
+  stdout: 'pipe';
+  stderr: 'pipe';
+  reject: false;
+  buffer: false;
+}>;
 
 /**
  * Starts a long-running process (a driver, a daemon) with piped stdio.
@@ -100,7 +114,11 @@ export interface DaemonOptions {
  * process group, not killed when we exit, and not keeping our event loop
  * alive. `exited` settles when it ends while we are still here.
  */
-export function spawnDaemon(file: string, args: readonly string[], options: DaemonOptions = {}): { pid: number; exited: Promise<{ exitCode?: number; signal?: string }> } {
+export function spawnDaemon(
+  file: string,
+  args: readonly string[],
+  options: DaemonOptions = {},
+): { pid: number; exited: Promise<{ exitCode?: number; signal?: string }> } {
   const child = execa(file, args, {
     detached: true,
     cleanup: false,

@@ -21,19 +21,25 @@ export function parseAddress(text: string): Address {
   if (isAbsolute(input)) return unixAddress(input, text);
   const hostPort = input.startsWith('tcp://') ? input.slice('tcp://'.length).replace(/\/$/, '') : input;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(hostPort)) {
-    throw new InvalidArgumentError(`unsupported address ${JSON.stringify(text)}: use unix:///path.sock, host:port or tcp://host:port`);
+    throw new InvalidArgumentError(
+      `unsupported address ${JSON.stringify(text)}: use unix:///path.sock, host:port or tcp://host:port`,
+    );
   }
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(hostPort);
   if (!match) {
-    throw new InvalidArgumentError(`invalid address ${JSON.stringify(text)}: expected host:port (IPv6 as [::1]:port) or unix:///path.sock`);
+    throw new InvalidArgumentError(
+      `invalid address ${JSON.stringify(text)}: expected host:port (IPv6 as [::1]:port) or unix:///path.sock`,
+    );
   }
   const port = Number(match[3]);
-  if (port > 65535) throw new InvalidArgumentError(`invalid address ${JSON.stringify(text)}: port ${port} is above 65535`);
+  if (port > 65535)
+    throw new InvalidArgumentError(`invalid address ${JSON.stringify(text)}: port ${port} is above 65535`);
   return { kind: 'tcp', host: match[1] ?? match[2] ?? '', port };
 }
 
 function unixAddress(path: string, original: string): Address {
-  if (path === '') throw new InvalidArgumentError(`invalid address ${JSON.stringify(original)}: the socket path is empty`);
+  if (path === '')
+    throw new InvalidArgumentError(`invalid address ${JSON.stringify(original)}: the socket path is empty`);
   return { kind: 'unix', path: resolve(path) };
 }
 

@@ -28,24 +28,24 @@ export interface HealthClient extends Client {
     request: Record<string, never>,
     metadata: Metadata,
     options: Partial<GrpcCallOptions>,
-    callback: (
-      err: ServiceError | null,
-      response: { statuses: Record<string, { status: string }> },
-    ) => void,
+    callback: (err: ServiceError | null, response: { statuses: Record<string, { status: string }> }) => void,
   ): ClientUnaryCall;
-  watch(
-    request: { service: string },
-    options?: Partial<GrpcCallOptions>,
-  ): ClientReadableStream<{ status: string }>;
+  watch(request: { service: string }, options?: Partial<GrpcCallOptions>): ClientReadableStream<{ status: string }>;
 }
 
-const HealthClientConstructor = makeGenericClientConstructor(healthServiceDefinition, 'grpc.health.v1.Health') as unknown as new (
+const HealthClientConstructor = makeGenericClientConstructor(
+  healthServiceDefinition,
+  'grpc.health.v1.Health',
+) as unknown as new (
   target: string,
   credentials: ChannelCredentials,
 ) => HealthClient;
 
 /** A Health client for a grpc-js target (`unix:///path` or `host:port`), insecure by default. */
-export function createHealthClient(target: string, credentials: ChannelCredentials = grpcCredentials.createInsecure()): HealthClient {
+export function createHealthClient(
+  target: string,
+  credentials: ChannelCredentials = grpcCredentials.createInsecure(),
+): HealthClient {
   return new HealthClientConstructor(target, credentials);
 }
 
@@ -53,7 +53,11 @@ export function createHealthClient(target: string, credentials: ChannelCredentia
  * grpc.health.v1 Check: "SERVING", "NOT_SERVING" or "UNKNOWN". Rejects with
  * the ServiceError (NOT_FOUND for a service the server does not know).
  */
-export async function checkHealth(client: HealthClient, service = '', options: CallOptions = {}): Promise<ServingStatus> {
+export async function checkHealth(
+  client: HealthClient,
+  service = '',
+  options: CallOptions = {},
+): Promise<ServingStatus> {
   const response = await call(client.check.bind(client), { service }, options);
   return response.status as ServingStatus;
 }

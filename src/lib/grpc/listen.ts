@@ -42,13 +42,18 @@ export async function prepareUnixSocket(path: string): Promise<void> {
   });
   if (!stat) return;
   if (!stat.isSocket()) {
-    throw new FailedPreconditionError(`cannot listen on unix://${path}: the path exists and is not a socket; remove it or choose another path`);
+    throw new FailedPreconditionError(
+      `cannot listen on unix://${path}: the path exists and is not a socket; remove it or choose another path`,
+    );
   }
   if (await socketAnswers(path)) {
-    throw new FailedPreconditionError(`cannot listen on unix://${path}: another process is serving on it; stop it or choose another path`);
+    throw new FailedPreconditionError(
+      `cannot listen on unix://${path}: another process is serving on it; stop it or choose another path`,
+    );
   }
   await unlink(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw new CabledError(`cannot remove stale socket ${path}: ${errorMessage(err)}`, undefined, { cause: err });
+    if (err.code !== 'ENOENT')
+      throw new CabledError(`cannot remove stale socket ${path}: ${errorMessage(err)}`, undefined, { cause: err });
   });
 }
 

@@ -21,12 +21,17 @@ const MARKER = join('cabled', 'engine', 'v1', 'engine.proto');
  * first `proto/` found walking up from this module. Throws
  * FailedPreconditionError saying where it looked.
  */
-export function findProtoDir(env: NodeJS.ProcessEnv = process.env, from: string = dirname(fileURLToPath(import.meta.url))): string {
+export function findProtoDir(
+  env: NodeJS.ProcessEnv = process.env,
+  from: string = dirname(fileURLToPath(import.meta.url)),
+): string {
   const override = env[PROTO_DIR_ENV];
   if (override) {
     const dir = resolve(override);
     if (!existsSync(join(dir, MARKER))) {
-      throw new FailedPreconditionError(`${PROTO_DIR_ENV}=${override} does not hold ${MARKER}; point it at the repo's proto/ directory`);
+      throw new FailedPreconditionError(
+        `${PROTO_DIR_ENV}=${override} does not hold ${MARKER}; point it at the repo's proto/ directory`,
+      );
     }
     return dir;
   }
@@ -39,7 +44,9 @@ export function findProtoDir(env: NodeJS.ProcessEnv = process.env, from: string 
     if (parent === dir) break;
     dir = parent;
   }
-  throw new FailedPreconditionError(`cannot find the .proto files (looked in ${looked.join(', ')}); set ${PROTO_DIR_ENV}`);
+  throw new FailedPreconditionError(
+    `cannot find the .proto files (looked in ${looked.join(', ')}); set ${PROTO_DIR_ENV}`,
+  );
 }
 
 /**
@@ -47,10 +54,15 @@ export function findProtoDir(env: NodeJS.ProcessEnv = process.env, from: string 
  * proto/ directory (e.g. "cabled/engine/v1/engine.proto") or absolute
  * (e.g. HEALTH_PROTO_PATH). Imports resolve against proto/.
  */
-export function addReflection(server: ServiceHost, protoFiles: readonly string[], protoDir: string = findProtoDir()): ReflectionService {
+export function addReflection(
+  server: ServiceHost,
+  protoFiles: readonly string[],
+  protoDir: string = findProtoDir(),
+): ReflectionService {
   const files = protoFiles.map((f) => (isAbsolute(f) ? f : join(protoDir, f)));
   const missing = files.filter((f) => !existsSync(f));
-  if (missing.length) throw new FailedPreconditionError(`cannot load .proto files for reflection: missing ${missing.join(', ')}`);
+  if (missing.length)
+    throw new FailedPreconditionError(`cannot load .proto files for reflection: missing ${missing.join(', ')}`);
   const definition = loadSync(files, { includeDirs: [protoDir] });
   const reflection = new ReflectionService(definition);
   reflection.addToServer(server);

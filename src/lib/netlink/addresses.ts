@@ -57,7 +57,11 @@ export async function deleteAddress(s: NetlinkSession, linkIndex: number, cidr: 
     await s.run(
       async () => `delete address ${cidr} from ${await s.linkLabel(linkIndex)}`,
       () =>
-        s.sock.delAddress({ family: AF_INET, prefixlen: prefixLength, index: linkIndex }, { local: ip, address: ip }, s.opts()),
+        s.sock.delAddress(
+          { family: AF_INET, prefixlen: prefixLength, index: linkIndex },
+          { local: ip, address: ip },
+          s.opts(),
+        ),
     );
   } catch (err) {
     if (!isErrno(err, 'EADDRNOTAVAIL', 'ENOENT')) throw err;

@@ -35,7 +35,12 @@ export async function listFdb(s: NetlinkSession, linkIndex: number): Promise<Fdb
  * Appends (mac, dst) to the device's FDB with NLM_F_CREATE|NLM_F_APPEND,
  * state PERMANENT|NOARP, flag SELF. Appending an existing pair is a no-op.
  */
-export async function appendFdb(s: NetlinkSession, linkIndex: number, dst: string, mac: string = ZERO_MAC): Promise<void> {
+export async function appendFdb(
+  s: NetlinkSession,
+  linkIndex: number,
+  dst: string,
+  mac: string = ZERO_MAC,
+): Promise<void> {
   assertIpv4(dst, 'FDB destination');
   const lladdr = macToBuffer(mac);
   await s.run(
@@ -54,7 +59,12 @@ export async function appendFdb(s: NetlinkSession, linkIndex: number, dst: strin
  * Deletes the (mac, dst) entry; an absent one is fine. The kernel answers 0
  * when the MAC exists without that dst, and ENOENT when the MAC is gone.
  */
-export async function deleteFdb(s: NetlinkSession, linkIndex: number, dst: string, mac: string = ZERO_MAC): Promise<void> {
+export async function deleteFdb(
+  s: NetlinkSession,
+  linkIndex: number,
+  dst: string,
+  mac: string = ZERO_MAC,
+): Promise<void> {
   assertIpv4(dst, 'FDB destination');
   const lladdr = macToBuffer(mac);
   try {

@@ -18,7 +18,9 @@ export function isIpv4(text: string): boolean {
 /** Throws InvalidArgumentError naming `what` unless `text` is an IPv4 address. */
 export function assertIpv4(text: unknown, what: string): asserts text is string {
   if (typeof text !== 'string' || !isIpv4(text)) {
-    throw new InvalidArgumentError(`invalid ${what} ${JSON.stringify(text)}: expected an IPv4 address such as 10.0.0.1`);
+    throw new InvalidArgumentError(
+      `invalid ${what} ${JSON.stringify(text)}: expected an IPv4 address such as 10.0.0.1`,
+    );
   }
 }
 
@@ -53,8 +55,7 @@ export interface Ipv4Cidr {
  * route destination); otherwise any address is accepted (an interface address).
  */
 export function parseCidr(text: unknown, what: string, opts: { network?: boolean } = {}): Ipv4Cidr {
-  const bad = (why: string) =>
-    new InvalidArgumentError(`invalid ${what} ${JSON.stringify(text)}: ${why}`);
+  const bad = (why: string) => new InvalidArgumentError(`invalid ${what} ${JSON.stringify(text)}: ${why}`);
   if (typeof text !== 'string') throw bad('expected an IPv4 CIDR such as 10.1.0.0/16');
   const slash = text.indexOf('/');
   if (slash < 0) throw bad('expected an IPv4 CIDR such as 10.1.0.0/16');

@@ -116,8 +116,7 @@ export async function createVxlan(s: NetlinkSession, spec: VxlanLinkSpec): Promi
     }),
   );
   const linkinfo = serialise(ifla.formatInfo({ kind: 'vxlan', data: vxlan }));
-  const what = () =>
-    `create VXLAN device ${spec.name} (vni ${spec.vni}, port ${spec.port}, local ${spec.localIp})`;
+  const what = () => `create VXLAN device ${spec.name} (vni ${spec.vni}, port ${spec.port}, local ${spec.localIp})`;
   await s.run(what, () =>
     s.sock.newLink(
       {},

@@ -53,7 +53,10 @@ export function toRouteInfo(m: rt.RouteMessage): RouteInfo {
   };
 }
 
-function describeRoute(r: { dst: string; gateway?: string; src?: string; priority?: number; table: number }, dev?: string): string {
+function describeRoute(
+  r: { dst: string; gateway?: string; src?: string; priority?: number; table: number },
+  dev?: string,
+): string {
   return (
     `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${dev ? ` dev ${dev}` : ''}` +
     `${r.src ? ` src ${r.src}` : ''}${r.priority !== undefined ? ` metric ${r.priority}` : ''} table ${r.table}`
@@ -67,7 +70,10 @@ export async function listRoutes(s: NetlinkSession, table: number): Promise<Rout
     () => `list routes of table ${table}`,
     () => s.sock.getRoutes({ family: AF_INET, table: headerTable(table) }, {}, s.opts()),
   );
-  return msgs.filter((m) => m.data.family === AF_INET).map(toRouteInfo).filter((r) => r.table === table);
+  return msgs
+    .filter((m) => m.data.family === AF_INET)
+    .map(toRouteInfo)
+    .filter((r) => r.table === table);
 }
 
 /** `ip route replace`: NLM_F_CREATE|NLM_F_REPLACE, protocol static. */
@@ -149,9 +155,7 @@ export async function routeTo(s: NetlinkSession, ip: string): Promise<RouteLooku
 
 /** The main table's unicast default route with the lowest metric, or undefined. */
 export async function getDefaultRoute(s: NetlinkSession): Promise<RouteInfo | undefined> {
-  const defaults = (await listRoutes(s, RT_TABLE_MAIN)).filter(
-    (r) => r.dst === '0.0.0.0/0' && r.type === 'unicast',
-  );
+  const defaults = (await listRoutes(s, RT_TABLE_MAIN)).filter((r) => r.dst === '0.0.0.0/0' && r.type === 'unicast');
   defaults.sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
   return defaults[0];
 }

@@ -14,7 +14,18 @@ const FR_ACT_TO_TBL = 1;
 
 /** Rule attributes that select packets; any of them makes the rule more than "from all". */
 const SELECTORS: (keyof rt.RuleAttrs)[] = [
-  'src', 'dst', 'iifname', 'oifname', 'fwmark', 'fwmask', 'uidRange', 'ipProto', 'sportRange', 'dportRange', 'tunId', 'l3Mdev',
+  'src',
+  'dst',
+  'iifname',
+  'oifname',
+  'fwmark',
+  'fwmask',
+  'uidRange',
+  'ipProto',
+  'sportRange',
+  'dportRange',
+  'tunId',
+  'l3Mdev',
 ];
 
 function toRuleInfo(m: rt.RuleMessage): RuleInfo {
@@ -24,7 +35,10 @@ function toRuleInfo(m: rt.RuleMessage): RuleInfo {
     table: m.attrs.table ?? m.data.table ?? 0,
     action: typeof action === 'number' ? (netlink.rt.RuleAction[action] ?? String(action)) : String(action ?? 'unspec'),
     hasSelector:
-      Boolean(m.data.srcLen) || Boolean(m.data.dstLen) || Boolean(m.data.tos) || SELECTORS.some((k) => m.attrs[k] !== undefined),
+      Boolean(m.data.srcLen) ||
+      Boolean(m.data.dstLen) ||
+      Boolean(m.data.tos) ||
+      SELECTORS.some((k) => m.attrs[k] !== undefined),
   };
 }
 
@@ -32,7 +46,12 @@ function checkRule(rule: TableRule): void {
   if (!Number.isInteger(rule.priority) || rule.priority < 1 || rule.priority > 32765) {
     throw new InvalidArgumentError(`invalid rule priority ${rule.priority}: 1 to 32765`);
   }
-  if (!Number.isInteger(rule.table) || rule.table < 1 || rule.table > 0xffffffff || rule.table >= 253 && rule.table <= 255) {
+  if (
+    !Number.isInteger(rule.table) ||
+    rule.table < 1 ||
+    rule.table > 0xffffffff ||
+    (rule.table >= 253 && rule.table <= 255)
+  ) {
     throw new InvalidArgumentError(`invalid rule table ${rule.table}: 1 to 4294967295, not 253-255`);
   }
 }

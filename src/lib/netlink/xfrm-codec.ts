@@ -18,7 +18,16 @@ export const XFRM_MSG = { NEWSA: 16, GETSA: 18, NEWPOLICY: 19, DELPOLICY: 20, GE
 /** XFRMA_* attribute types read here. */
 export const XFRMA = { TMPL: 5, MARK: 21 } as const;
 /** Struct sizes on Linux (x86-64 and other 64-bit ABIs). */
-export const XFRM_SIZES = { selector: 56, lifetimeCfg: 64, lifetimeCur: 32, userpolicyInfo: 168, userpolicyId: 64, userTmpl: 64, mark: 8, usersaInfo: 224 } as const;
+export const XFRM_SIZES = {
+  selector: 56,
+  lifetimeCfg: 64,
+  lifetimeCur: 32,
+  userpolicyInfo: 168,
+  userpolicyId: 64,
+  userTmpl: 64,
+  mark: 8,
+  usersaInfo: 224,
+} as const;
 /** XFRM_INF: "no limit" in xfrm_lifetime_cfg. */
 export const XFRM_INF = 0xffff_ffff_ffff_ffffn;
 /** XFRM_POLICY_ALLOW / XFRM_POLICY_BLOCK. */
@@ -28,7 +37,14 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 const DIRS: readonly XfrmDir[] = ['in', 'out', 'fwd'];
 const PROTO_NAMES: Record<number, Exclude<XfrmProto, number>> = {
-  1: 'icmp', 6: 'tcp', 17: 'udp', 47: 'gre', 50: 'esp', 51: 'ah', 58: 'ipv6-icmp', 132: 'sctp',
+  1: 'icmp',
+  6: 'tcp',
+  17: 'udp',
+  47: 'gre',
+  50: 'esp',
+  51: 'ah',
+  58: 'ipv6-icmp',
+  132: 'sctp',
 };
 /** Protocols whose selector ports are ports (tcp, udp, dccp, sctp, udplite). */
 const PORT_PROTOS = new Set([6, 17, 33, 132, 136]);
@@ -274,7 +290,11 @@ export function toXfrmPolicy(m: RawPolicyMessage, tag: number): XfrmPolicy | und
     src: prefixText(sel.family, sel.saddr, sel.prefixlenS),
     dst: prefixText(sel.family, sel.daddr, sel.prefixlenD),
     hasTemplates: m.templates.length > 0,
-    templates: m.templates.map((t) => ({ proto: protoOf(t.proto), mode: MODE_NAMES[t.mode] ?? t.mode, reqid: t.reqid })),
+    templates: m.templates.map((t) => ({
+      proto: protoOf(t.proto),
+      mode: MODE_NAMES[t.mode] ?? t.mode,
+      reqid: t.reqid,
+    })),
     owned: sel.user === tag,
   };
   if (sel.proto) p.proto = protoOf(sel.proto);
@@ -309,7 +329,10 @@ export function protoNumber(proto: XfrmProto | undefined): number {
   if (proto === undefined) return 0;
   if (typeof proto === 'number' && Number.isInteger(proto) && proto >= 0 && proto <= 255) return proto;
   const entry = Object.entries(PROTO_NAMES).find(([, name]) => name === proto);
-  if (!entry) throw new InvalidArgumentError(`invalid XFRM selector protocol ${JSON.stringify(proto)}: a name (udp, tcp, ...) or 0-255`);
+  if (!entry)
+    throw new InvalidArgumentError(
+      `invalid XFRM selector protocol ${JSON.stringify(proto)}: a name (udp, tcp, ...) or 0-255`,
+    );
   return Number(entry[0]);
 }
 
@@ -327,8 +350,10 @@ export function selectorFromSpec(s: XfrmSelector, tag: number): RawSelector {
   const proto = protoNumber(s.proto);
   const port = (v: number | undefined, what: string): number => {
     if (v === undefined) return 0;
-    if (!PORT_PROTOS.has(proto)) throw new InvalidArgumentError(`invalid XFRM selector ${what} ${v}: ports need proto tcp, udp or sctp`);
-    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new InvalidArgumentError(`invalid XFRM selector ${what} ${v}: 1-65535`);
+    if (!PORT_PROTOS.has(proto))
+      throw new InvalidArgumentError(`invalid XFRM selector ${what} ${v}: ports need proto tcp, udp or sctp`);
+    if (!Number.isInteger(v) || v < 1 || v > 65535)
+      throw new InvalidArgumentError(`invalid XFRM selector ${what} ${v}: 1-65535`);
     return v;
   };
   const sport = port(s.sport, 'sport');

@@ -97,7 +97,8 @@ class XfrmNetlinkAdapter implements XfrmAdapter {
   async listPolicies(): Promise<XfrmPolicy[]> {
     const msgs = await this.request('list XFRM policies', XFRM_MSG.GETPOLICY, Buffer.alloc(0), netlink.FlagsGet.DUMP);
     return msgs.flatMap((m) => {
-      const p = m.type === XFRM_MSG.NEWPOLICY ? toXfrmPolicy(decodePolicyMessage(m.data), CABLED_SELECTOR_TAG) : undefined;
+      const p =
+        m.type === XFRM_MSG.NEWPOLICY ? toXfrmPolicy(decodePolicyMessage(m.data), CABLED_SELECTOR_TAG) : undefined;
       return p ? [p] : [];
     });
   }
@@ -115,7 +116,9 @@ class XfrmNetlinkAdapter implements XfrmAdapter {
     const id = encodePolicyId(selectorFromSpec(key, CABLED_SELECTOR_TAG), dirNumber(key.dir));
     try {
       const [msg] = await this.request(`get XFRM policy ${describeKey(key)}`, XFRM_MSG.GETPOLICY, id);
-      return msg?.type === XFRM_MSG.NEWPOLICY ? toXfrmPolicy(decodePolicyMessage(msg.data), CABLED_SELECTOR_TAG) : undefined;
+      return msg?.type === XFRM_MSG.NEWPOLICY
+        ? toXfrmPolicy(decodePolicyMessage(msg.data), CABLED_SELECTOR_TAG)
+        : undefined;
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return undefined;
       throw err;

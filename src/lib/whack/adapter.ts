@@ -11,8 +11,16 @@ import type { Logger } from '../logger.js';
 import { mapBounded, type Settled } from './batch.js';
 import { parseBriefStatus, type BriefStatus } from './briefstatus.js';
 import {
-  addConnectionArgs, deleteArgs, initiateArgs, listenArgs, rereadSecretsArgs, routeArgs, statusArgs,
-  terminateArgs, unrouteArgs, versionArgs,
+  addConnectionArgs,
+  deleteArgs,
+  initiateArgs,
+  listenArgs,
+  rereadSecretsArgs,
+  routeArgs,
+  statusArgs,
+  terminateArgs,
+  unrouteArgs,
+  versionArgs,
 } from './builders.js';
 import type { ConnectionSpec } from './connection.js';
 import { parseConnectionList, type LoadedConnection } from './connections.js';
@@ -102,13 +110,15 @@ export class WhackAdapter {
 
   /** The libreswan version (`whack --version`), detected once. */
   version(): Promise<LibreswanVersion> {
-    this.versionPromise ??= this.exec(versionArgs(), {}).then((r) => {
-      this.known = parseVersion(r.stdout);
-      return this.known;
-    }).catch((err: unknown) => {
-      this.versionPromise = undefined;
-      throw err;
-    });
+    this.versionPromise ??= this.exec(versionArgs(), {})
+      .then((r) => {
+        this.known = parseVersion(r.stdout);
+        return this.known;
+      })
+      .catch((err: unknown) => {
+        this.versionPromise = undefined;
+        throw err;
+      });
     return this.versionPromise;
   }
 
@@ -125,11 +135,19 @@ export class WhackAdapter {
 
   private async exec(args: readonly string[], options: WhackCallOptions): Promise<WhackResult> {
     const full = ['--ctlsocket', this.socket, ...args];
-    const [file, argv] = this.netns ? ['ip', ['netns', 'exec', this.netns, this.whackPath, ...full]] : [this.whackPath, full];
+    const [file, argv] = this.netns
+      ? ['ip', ['netns', 'exec', this.netns, this.whackPath, ...full]]
+      : [this.whackPath, full];
     const r = await this.runner(file, argv, { timeoutMs: options.timeoutMs ?? this.timeoutMs, allowFailure: true });
     const lines = parseWhackOutput(r.stdout);
     const versionText = this.known ? `libreswan ${formatVersion(this.known)}` : 'libreswan, version unknown';
-    const err = whackFailure(`whack ${args.join(' ')}`, this.socket, { exitCode: r.exitCode, lines, stderr: r.stderr }, versionText, options.tolerate);
+    const err = whackFailure(
+      `whack ${args.join(' ')}`,
+      this.socket,
+      { exitCode: r.exitCode, lines, stderr: r.stderr },
+      versionText,
+      options.tolerate,
+    );
     if (err) throw err;
     const warnings = stderrWarnings(r.stderr);
     for (const w of warnings) this.logger?.debug('whack warning', { args: args.slice(0, 3), warning: w });
@@ -174,7 +192,10 @@ export class WhackAdapter {
       return 'initiated';
     } catch (err) {
       if (err instanceof ExecError && err.timedOut) {
-        this.logger?.warn('whack --initiate did not return; negotiation continues in pluto', { connection: name, timeoutMs });
+        this.logger?.warn('whack --initiate did not return; negotiation continues in pluto', {
+          connection: name,
+          timeoutMs,
+        });
         return 'pending';
       }
       throw err;
@@ -204,7 +225,9 @@ export class WhackAdapter {
 
   /** Loaded connections (from --status). */
   async connections(): Promise<Map<string, LoadedConnection>> {
-    return parseConnectionList((await this.call(statusArgs('status'), { timeoutMs: Math.max(this.timeoutMs, 30_000) })).stdout);
+    return parseConnectionList(
+      (await this.call(statusArgs('status'), { timeoutMs: Math.max(this.timeoutMs, 30_000) })).stdout,
+    );
   }
 
   /** Reloads the whole secrets file pluto was started with (and its includes). */
@@ -228,7 +251,11 @@ export class WhackAdapter {
   }
 
   /** Adds many connections, `concurrency` at a time; one result per spec, in order. */
-  addConnections(specs: readonly ConnectionSpec[], ifExists: IfExists = 'error', options: BatchOptions = {}): Promise<Settled<AddOutcome>[]> {
+  addConnections(
+    specs: readonly ConnectionSpec[],
+    ifExists: IfExists = 'error',
+    options: BatchOptions = {},
+  ): Promise<Settled<AddOutcome>[]> {
     return mapBounded(specs, options.concurrency ?? 8, (s) => this.addConnection(s, ifExists));
   }
 

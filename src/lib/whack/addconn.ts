@@ -47,7 +47,11 @@ export interface AddconnResult {
 }
 
 /** Writes `specs` to options.file and loads them with one addconn call. */
-export async function loadWithAddconn(whack: WhackAdapter, specs: readonly ConnectionSpec[], options: AddconnOptions): Promise<AddconnResult> {
+export async function loadWithAddconn(
+  whack: WhackAdapter,
+  specs: readonly ConnectionSpec[],
+  options: AddconnOptions,
+): Promise<AddconnResult> {
   const started = performance.now();
   const auto = options.auto ?? 'add';
   const rendered = renderConnFile(await whack.version(), specs, auto);
@@ -74,7 +78,12 @@ export async function loadWithAddconn(whack: WhackAdapter, specs: readonly Conne
     loaded = names.filter((n) => present.has(n));
     failed = names.filter((n) => !present.has(n));
   } else if (r.exitCode !== 0) {
-    throw new WhackError(`addconn exit code ${r.exitCode}: ${r.stderr.trim() || 'see the pluto log'}`, r.exitCode, [], r.stderr);
+    throw new WhackError(
+      `addconn exit code ${r.exitCode}: ${r.stderr.trim() || 'see the pluto log'}`,
+      r.exitCode,
+      [],
+      r.stderr,
+    );
   }
   return { loaded, failed, exitCode: r.exitCode, durationMs: performance.now() - started };
 }

@@ -15,7 +15,9 @@ export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 /** Runs `fn` over `items` with at most `concurrency` calls in flight. */
 export async function mapBounded<T, R>(
-  items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>,
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
 ): Promise<Settled<R>[]> {
   const limit = Math.max(1, Math.floor(concurrency));
   const results: Settled<R>[] = new Array(items.length);

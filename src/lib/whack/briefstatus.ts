@@ -36,7 +36,13 @@ export function parseBriefStatus(stdout: string): BriefStatus {
     const n: Record<string, number> = {};
     for (const m of (counts[2] ?? '').matchAll(/([A-Za-z-]+)\((\d+)\)/g)) n[m[1] ?? ''] = Number(m[2]);
     if (counts[1] === 'IKE') {
-      out.ike = { total: n.total ?? 0, halfOpen: n['half-open'] ?? 0, open: n.open ?? 0, authenticated: n.authenticated ?? 0, anonymous: n.anonymous ?? 0 };
+      out.ike = {
+        total: n.total ?? 0,
+        halfOpen: n['half-open'] ?? 0,
+        open: n.open ?? 0,
+        authenticated: n.authenticated ?? 0,
+        anonymous: n.anonymous ?? 0,
+      };
     } else {
       out.ipsec = { total: n.total ?? 0, authenticated: n.authenticated ?? 0, anonymous: n.anonymous ?? 0 };
     }

@@ -53,7 +53,11 @@ export function renderConn(version: LibreswanVersion, spec: ConnectionSpec, auto
 }
 
 /** A whole config file: a minimal `config setup` and the sections (for addconn --config). */
-export function renderConnFile(version: LibreswanVersion, specs: readonly ConnectionSpec[], auto: ConnAuto): RenderedConn {
+export function renderConnFile(
+  version: LibreswanVersion,
+  specs: readonly ConnectionSpec[],
+  auto: ConnAuto,
+): RenderedConn {
   const parts = specs.map((s) => renderConn(version, s, auto));
   return {
     text: `# written by cabled; do not edit\nconfig setup\n\n${parts.map((p) => p.text).join('')}`,

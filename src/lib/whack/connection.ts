@@ -66,21 +66,36 @@ export function validateConnection(spec: ConnectionSpec): ConnectionSpec {
   };
   if (spec.alias !== undefined && !NAME_RE.test(spec.alias)) bad('alias', 'use letters, digits and . _ + -');
   if (!NAME_RE.test(spec.name)) bad('name', 'use letters, digits and . _ + - (at most 128 characters)');
-  if (spec.mode !== 'tunnel' && spec.mode !== 'transport') bad('mode', `must be tunnel or transport, not ${String(spec.mode)}`);
-  for (const [side, end] of [['left', spec.left], ['right', spec.right]] as const) {
-    if (!(isIP(end.host) || /^%any6?$/.test(end.host) || HOSTNAME_RE.test(end.host))) bad(`${side}.host`, `not an address or DNS name: ${JSON.stringify(end.host)}`);
-    if (end.id !== undefined && (!end.id || /[\n\r"]/.test(end.id))) bad(`${side}.id`, 'empty, or holds a newline or a double quote');
-    if (end.ikePort !== undefined && !(Number.isInteger(end.ikePort) && end.ikePort > 0 && end.ikePort < 65536)) bad(`${side}.ikePort`, `not a port: ${end.ikePort}`);
+  if (spec.mode !== 'tunnel' && spec.mode !== 'transport')
+    bad('mode', `must be tunnel or transport, not ${String(spec.mode)}`);
+  for (const [side, end] of [
+    ['left', spec.left],
+    ['right', spec.right],
+  ] as const) {
+    if (!(isIP(end.host) || /^%any6?$/.test(end.host) || HOSTNAME_RE.test(end.host)))
+      bad(`${side}.host`, `not an address or DNS name: ${JSON.stringify(end.host)}`);
+    if (end.id !== undefined && (!end.id || /[\n\r"]/.test(end.id)))
+      bad(`${side}.id`, 'empty, or holds a newline or a double quote');
+    if (end.ikePort !== undefined && !(Number.isInteger(end.ikePort) && end.ikePort > 0 && end.ikePort < 65536))
+      bad(`${side}.ikePort`, `not a port: ${end.ikePort}`);
     if (end.client !== undefined) {
-      if (spec.mode === 'transport') bad(`${side}.client`, 'a client subnet implies tunnel mode; leave it out in transport mode');
+      if (spec.mode === 'transport')
+        bad(`${side}.client`, 'a client subnet implies tunnel mode; leave it out in transport mode');
       if (!isCidr(end.client)) bad(`${side}.client`, `not a CIDR: ${JSON.stringify(end.client)}`);
     }
     if (end.protoPort !== undefined) {
       const m = PROTOPORT_RE.exec(end.protoPort);
       if (!m) {
-        bad(`${side}.protoPort`, `${JSON.stringify(end.protoPort)} is not PROTO or PROTO/PORT with a numeric port` +
-          (end.protoPort.includes('%any') ? ' (%any makes the connection a template that --route refuses; use bare "udp")' : '') +
-          (/\/[A-Za-z]/.test(end.protoPort) ? ' (named ports need /etc/services entries; Debian has no "vxlan": use 4789)' : ''));
+        bad(
+          `${side}.protoPort`,
+          `${JSON.stringify(end.protoPort)} is not PROTO or PROTO/PORT with a numeric port` +
+            (end.protoPort.includes('%any')
+              ? ' (%any makes the connection a template that --route refuses; use bare "udp")'
+              : '') +
+            (/\/[A-Za-z]/.test(end.protoPort)
+              ? ' (named ports need /etc/services entries; Debian has no "vxlan": use 4789)'
+              : ''),
+        );
       }
       if (m?.[2] !== undefined && Number(m[2]) > 65535) bad(`${side}.protoPort`, `port out of range: ${m[2]}`);
     }
@@ -88,8 +103,10 @@ export function validateConnection(spec: ConnectionSpec): ConnectionSpec {
   if (spec.mode === 'tunnel' && (spec.left.client === undefined) !== (spec.right.client === undefined)) {
     bad('client', 'give a client subnet on both ends or on neither (libreswan 4.10: "endpoints clash")');
   }
-  const lp = spec.left.protoPort, rp = spec.right.protoPort;
-  if ((lp === undefined) !== (rp === undefined)) bad('protoPort', 'give a protocol selector on both ends or on neither');
+  const lp = spec.left.protoPort,
+    rp = spec.right.protoPort;
+  if ((lp === undefined) !== (rp === undefined))
+    bad('protoPort', 'give a protocol selector on both ends or on neither');
   if (lp !== undefined && rp !== undefined && protoOf(lp) !== protoOf(rp)) {
     bad('protoPort', `both ends must use the same protocol (${lp} vs ${rp})`);
   }
@@ -97,10 +114,20 @@ export function validateConnection(spec: ConnectionSpec): ConnectionSpec {
     const v = spec[key];
     if (v !== undefined && !PROPOSAL_RE.test(v)) bad(key, `not a libreswan proposal list: ${JSON.stringify(v)}`);
   }
-  if (spec.dpdDelaySec !== undefined && !(Number.isInteger(spec.dpdDelaySec) && spec.dpdDelaySec >= 0)) bad('dpdDelaySec', 'not a whole number of seconds');
-  if (spec.retransmitIntervalMs !== undefined && !(Number.isInteger(spec.retransmitIntervalMs) && spec.retransmitIntervalMs > 0)) bad('retransmitIntervalMs', 'not a positive integer');
-  if (spec.retransmitTimeoutSec !== undefined && !(Number.isInteger(spec.retransmitTimeoutSec) && spec.retransmitTimeoutSec > 0)) bad('retransmitTimeoutSec', 'not a positive integer');
-  if (spec.updown !== undefined && (!spec.updown || /[\n\r"]/.test(spec.updown))) bad('updown', 'empty, or holds a newline or a double quote');
+  if (spec.dpdDelaySec !== undefined && !(Number.isInteger(spec.dpdDelaySec) && spec.dpdDelaySec >= 0))
+    bad('dpdDelaySec', 'not a whole number of seconds');
+  if (
+    spec.retransmitIntervalMs !== undefined &&
+    !(Number.isInteger(spec.retransmitIntervalMs) && spec.retransmitIntervalMs > 0)
+  )
+    bad('retransmitIntervalMs', 'not a positive integer');
+  if (
+    spec.retransmitTimeoutSec !== undefined &&
+    !(Number.isInteger(spec.retransmitTimeoutSec) && spec.retransmitTimeoutSec > 0)
+  )
+    bad('retransmitTimeoutSec', 'not a positive integer');
+  if (spec.updown !== undefined && (!spec.updown || /[\n\r"]/.test(spec.updown)))
+    bad('updown', 'empty, or holds a newline or a double quote');
   return spec;
 }
 

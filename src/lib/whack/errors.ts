@@ -25,14 +25,23 @@ export class WhackError extends CabledError {
 
 /** `attempt to redefine connection "x"` (rc 20): the caller may treat it as "exists". */
 export class ConnectionExistsError extends WhackError {
-  constructor(readonly connection: string, lines: readonly WhackLine[], stderr: string) {
+  constructor(
+    readonly connection: string,
+    lines: readonly WhackLine[],
+    stderr: string,
+  ) {
     super(`connection "${connection}" already exists in pluto`, 20, lines, stderr, status.ALREADY_EXISTS);
   }
 }
 
 /** A flag this whack does not know (names the flag and the version). */
 export class WhackOptionError extends WhackError {
-  constructor(readonly flag: string, readonly versionText: string, lines: readonly WhackLine[], stderr: string) {
+  constructor(
+    readonly flag: string,
+    readonly versionText: string,
+    lines: readonly WhackLine[],
+    stderr: string,
+  ) {
     super(`whack (${versionText}) does not know option ${flag}`, 33, lines, stderr, status.FAILED_PRECONDITION);
   }
 }
@@ -46,7 +55,10 @@ export interface WhackOutcome {
 
 /** Lines of stderr that are warnings only (5.3 "warning: option ..." / 4.x "whack: ... ignored"). */
 export function stderrWarnings(stderr: string): string[] {
-  return stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/whack error|unrecognized option|not running/i.test(l));
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/whack error|unrecognized option|not running/i.test(l));
 }
 
 /**
@@ -55,7 +67,11 @@ export function stderrWarnings(stderr: string): string[] {
  * this call. `versionText` names the version in option errors.
  */
 export function whackFailure(
-  what: string, socket: string, out: WhackOutcome, versionText: string, tolerate: readonly number[] = [],
+  what: string,
+  socket: string,
+  out: WhackOutcome,
+  versionText: string,
+  tolerate: readonly number[] = [],
 ): Error | undefined {
   const { exitCode, lines, stderr } = out;
   const notRunning = /Pluto is not running \(no "([^"]*)"\)/.exec(stderr);
@@ -63,7 +79,10 @@ export function whackFailure(
   if (/connect\(\) for "[^"]*" failed|Connection refused/i.test(stderr) && exitCode !== 0) {
     return new UnavailableError(`pluto is not running (no answer on ${socket}): ${stderr.trim()}`);
   }
-  const unknown = /unrecognized option '([^']+)'|option '([^']+)' (?:doesn't allow|requires) an argument|invalid option -- '?(\w)/.exec(stderr);
+  const unknown =
+    /unrecognized option '([^']+)'|option '([^']+)' (?:doesn't allow|requires) an argument|invalid option -- '?(\w)/.exec(
+      stderr,
+    );
   if (unknown) {
     const flag = unknown[1] ?? unknown[2] ?? `-${unknown[3] ?? '?'}`;
     return new WhackOptionError(flag, versionText, lines, stderr);
@@ -89,7 +108,12 @@ export function whackFailure(
 
 function lineError(what: string, line: WhackLine, lines: readonly WhackLine[], stderr: string): WhackError {
   const code = line.code ?? 0;
-  const grpc = code === 21 ? status.NOT_FOUND : code === 36 || code === 56 || code === 33 ? status.INVALID_ARGUMENT : status.INTERNAL;
+  const grpc =
+    code === 21
+      ? status.NOT_FOUND
+      : code === 36 || code === 56 || code === 33
+        ? status.INVALID_ARGUMENT
+        : status.INTERNAL;
   return new WhackError(`${what}: ${line.text} (rc ${code})`, code, lines, stderr, grpc);
 }
 
@@ -97,4 +121,3 @@ function lineError(what: string, line: WhackLine, lines: readonly WhackLine[], s
 export function isExists(err: unknown): err is ConnectionExistsError {
   return err instanceof ConnectionExistsError;
 }
-

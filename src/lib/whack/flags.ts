@@ -48,7 +48,8 @@ export function flagsFor(version: LibreswanVersion): WhackFlags {
     encaps: ['--encaps', 'yes'],
     pfsOn: v4 ? ['--pfs'] : ['--pfs=yes'],
     pfsOff: v4 ? [] : ['--pfs=no'],
-    dpd: (delaySec: number) => (v4 ? ['--dpddelay', String(delaySec), '--dpdaction=hold'] : ['--dpddelay', String(delaySec)]),
+    dpd: (delaySec: number) =>
+      v4 ? ['--dpddelay', String(delaySec), '--dpdaction=hold'] : ['--dpddelay', String(delaySec)],
     nicOffloadValues: v4 ? ['yes', 'no', 'auto'] : ['no', 'crypto', 'packet'],
   };
 }
@@ -79,27 +80,39 @@ export function nicOffloadFor(version: LibreswanVersion, value: NicOffload, ctx:
   const v = formatVersion(version);
   if (version.major < 5) {
     switch (value) {
-      case 'no': case 'yes': case 'auto':
+      case 'no':
+      case 'yes':
+      case 'auto':
         return { value };
       case 'crypto':
         return { value: 'yes', warning: `nic-offload crypto is called "yes" in libreswan ${v}` };
       case 'packet':
-        throw new InvalidArgumentError(`ceIPSecNicOffload=packet: packet offload needs libreswan 5.0 or later (found ${v}); use yes or no`);
+        throw new InvalidArgumentError(
+          `ceIPSecNicOffload=packet: packet offload needs libreswan 5.0 or later (found ${v}); use yes or no`,
+        );
     }
   }
   switch (value) {
-    case 'no': case 'crypto':
+    case 'no':
+    case 'crypto':
       return { value };
     case 'yes':
       return { value: 'crypto' };
     case 'auto':
-      return { value: 'no', warning: `libreswan ${v} has no nic-offload=auto; using no (set crypto or packet to offload)` };
+      return {
+        value: 'no',
+        warning: `libreswan ${v} has no nic-offload=auto; using no (set crypto or packet to offload)`,
+      };
     case 'packet':
       if (ctx.mode !== 'transport') {
-        throw new InvalidArgumentError(`ceIPSecNicOffload=packet: libreswan ${v} offers packet offload only in transport mode (ceIPSecMode=${ctx.mode})`);
+        throw new InvalidArgumentError(
+          `ceIPSecNicOffload=packet: libreswan ${v} offers packet offload only in transport mode (ceIPSecMode=${ctx.mode})`,
+        );
       }
       if (ctx.encaps) {
-        throw new InvalidArgumentError(`ceIPSecNicOffload=packet: libreswan ${v} cannot packet-offload UDP-encapsulated ESP; unset ceIPSecForceEncaps or use crypto`);
+        throw new InvalidArgumentError(
+          `ceIPSecNicOffload=packet: libreswan ${v} cannot packet-offload UDP-encapsulated ESP; unset ceIPSecForceEncaps or use crypto`,
+        );
       }
       return { value };
   }

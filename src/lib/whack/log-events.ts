@@ -12,9 +12,19 @@
 
 /** Kinds of events. */
 export type LogEventKind =
-  | 'ike-established' | 'child-established' | 'kernel-refused' | 'ts-unacceptable' | 'ts-no-match' | 'ts-sent'
-  | 'temporary-failure' | 'auth-failed' | 'no-proposal-ike' | 'no-proposal-child'
-  | 'retransmit' | 'no-answer' | 'network-error';
+  | 'ike-established'
+  | 'child-established'
+  | 'kernel-refused'
+  | 'ts-unacceptable'
+  | 'ts-no-match'
+  | 'ts-sent'
+  | 'temporary-failure'
+  | 'auth-failed'
+  | 'no-proposal-ike'
+  | 'no-proposal-child'
+  | 'retransmit'
+  | 'no-answer'
+  | 'network-error';
 
 /** One recognized line. */
 export interface LogEvent {
@@ -41,9 +51,29 @@ interface Rule {
 
 const RULES: Rule[] = [
   // 4.10+: "...: Function not implemented (errno 38)"; up to 4.6: "... included errno 38: Function not implemented"
-  { re: /netlink response for Add SA (\S+): (.*) \(errno (\d+)\)/, kind: 'kernel-refused', fill: (m, e) => { e.detail = m[2]; e.errno = Number(m[3]); } },
-  { re: /netlink response for Add SA (\S+) included errno (\d+): (.*)/, kind: 'kernel-refused', fill: (m, e) => { e.errno = Number(m[2]); e.detail = m[3]; } },
-  { re: /(?:Add SA|XFRM_MSG_NEWSA)\b.*?(?:errno[ =](\d+)|\(errno (\d+)\))/, kind: 'kernel-refused', fill: (m, e) => { e.errno = Number(m[1] ?? m[2]); } },
+  {
+    re: /netlink response for Add SA (\S+): (.*) \(errno (\d+)\)/,
+    kind: 'kernel-refused',
+    fill: (m, e) => {
+      e.detail = m[2];
+      e.errno = Number(m[3]);
+    },
+  },
+  {
+    re: /netlink response for Add SA (\S+) included errno (\d+): (.*)/,
+    kind: 'kernel-refused',
+    fill: (m, e) => {
+      e.errno = Number(m[2]);
+      e.detail = m[3];
+    },
+  },
+  {
+    re: /(?:Add SA|XFRM_MSG_NEWSA)\b.*?(?:errno[ =](\d+)|\(errno (\d+)\))/,
+    kind: 'kernel-refused',
+    fill: (m, e) => {
+      e.errno = Number(m[1] ?? m[2]);
+    },
+  },
   { re: /established Child SA|IPsec SA established/, kind: 'child-established' },
   { re: /established IKE SA|ISAKMP SA established/, kind: 'ike-established' },
   { re: /No IKEv2 connection found with compatible Traffic Selectors/, kind: 'ts-no-match' },
@@ -51,11 +81,21 @@ const RULES: Rule[] = [
   { re: /TS_UNACCEPTABLE/, kind: 'ts-unacceptable' },
   { re: /TEMPORARY_FAILURE/, kind: 'temporary-failure' },
   { re: /AUTHENTICATION_FAILED|authentication failed|authentication request rejected/i, kind: 'auth-failed' },
-  { re: /(?:IKE_AUTH|CREATE_CHILD_SA).*NO_PROPOSAL_CHOSEN|no local ESP\/AH proposal|no local proposal matches remote proposals \d+:(?:ESP|AH)/i, kind: 'no-proposal-child' },
+  {
+    re: /(?:IKE_AUTH|CREATE_CHILD_SA).*NO_PROPOSAL_CHOSEN|no local ESP\/AH proposal|no local proposal matches remote proposals \d+:(?:ESP|AH)/i,
+    kind: 'no-proposal-child',
+  },
   { re: /NO_PROPOSAL_CHOSEN|no acceptable proposal|no local proposal matches/i, kind: 'no-proposal-ike' },
   { re: /timeout exceeded after \d+ retransmits|No response \(or no acceptable response\)/, kind: 'no-answer' },
   { re: /: retransmission; will wait/, kind: 'retransmit' },
-  { re: /asynchronous network error report .*?: (.+?) \[errno (\d+)/, kind: 'network-error', fill: (m, e) => { e.detail = m[1]; e.errno = Number(m[2]); } },
+  {
+    re: /asynchronous network error report .*?: (.+?) \[errno (\d+)/,
+    kind: 'network-error',
+    fill: (m, e) => {
+      e.detail = m[1];
+      e.errno = Number(m[2]);
+    },
+  },
 ];
 
 /** Recognizes one line; undefined when it says nothing useful or names no connection. */

@@ -85,13 +85,24 @@ export function parseShowStates(stdout: string): ShowStates {
 }
 
 function stateFrom(m: RegExpExecArray): SaState {
-  const segments = (m[7] ?? '').split(';').map((x) => x.trim()).filter(Boolean);
+  const segments = (m[7] ?? '')
+    .split(';')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const first = segments.shift() ?? '';
   const named = NAMED_STATE.exec(first);
   const st: SaState = {
-    serial: Number(m[1]), connection: m[2] ?? '', remotePort: Number(m[5]), tcp: m[6] !== undefined,
-    kind: 'ike', story: named ? (named[2] ?? '') : first, established: false,
-    newest: false, erouteOwner: false, events: [], flags: [],
+    serial: Number(m[1]),
+    connection: m[2] ?? '',
+    remotePort: Number(m[5]),
+    tcp: m[6] !== undefined,
+    kind: 'ike',
+    story: named ? (named[2] ?? '') : first,
+    established: false,
+    newest: false,
+    erouteOwner: false,
+    events: [],
+    flags: [],
   };
   if (named) st.stateName = named[1];
   if (m[3] !== undefined) st.instance = Number(m[3]);

@@ -21,7 +21,10 @@ const VERSION_RE = /Libreswan\s+[vU]?(\d+)\.(\d+)(?:\.(\d+))?/i;
  */
 export function parseVersion(text: string): LibreswanVersion {
   const m = VERSION_RE.exec(text);
-  if (!m) throw new FailedPreconditionError(`whack --version printed no libreswan version: ${JSON.stringify(text.trim().slice(0, 200))}`);
+  if (!m)
+    throw new FailedPreconditionError(
+      `whack --version printed no libreswan version: ${JSON.stringify(text.trim().slice(0, 200))}`,
+    );
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), raw: m[0] };
 }
 

@@ -15,7 +15,13 @@ async function main(): Promise<void> {
   if (!jobPath || !outDir) throw new Error('usage: main.js <job.json> <out-dir>');
   const job = JSON.parse(readFileSync(jobPath, 'utf8')) as GuestJob;
   const t0 = Date.now();
-  const result: GuestResult = { kernel: release(), startedAt: new Date().toISOString(), elapsed: 0, finished: false, scenarios: [] };
+  const result: GuestResult = {
+    kernel: release(),
+    startedAt: new Date().toISOString(),
+    elapsed: 0,
+    finished: false,
+    scenarios: [],
+  };
   const write = () => {
     result.elapsed = Math.round((Date.now() - t0) / 100) / 10;
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(result, null, 2));
@@ -32,6 +38,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  say(`guest program failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  say(`guest program failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exitCode = 1;
 });

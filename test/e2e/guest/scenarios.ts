@@ -17,7 +17,15 @@ import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver
 import { CABLECTL_MAIN, EngineProcess } from '../../helpers/engine-process.js';
 import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
 import { HostPluto } from '../../helpers/host-pluto.js';
-import type { ConnectionReading, GuestJob, IperfResult, PingResult, RestartResult, ScenarioName, ScenarioResult } from '../harness/types.js';
+import type {
+  ConnectionReading,
+  GuestJob,
+  IperfResult,
+  PingResult,
+  RestartResult,
+  ScenarioName,
+  ScenarioResult,
+} from '../harness/types.js';
 import { inNs, must, sh, sleep, startInNs, stopChild, until } from './sh.js';
 import { countPcap, startCapture, stopCaptures, sumCounts, type Capture } from './wire.js';
 
@@ -47,23 +55,46 @@ async function topology(): Promise<void> {
 
 /** `ping -c count` from `from` to `to` in `side`'s namespace. */
 export async function ping(side: Side, from: string, to: string, count = 5, waitS = 2): Promise<PingResult> {
-  const o = await inNs(side.ns, 'ping', ['-n', '-c', String(count), '-i', '0.2', '-W', String(waitS), '-I', from, to], 60000);
+  const o = await inNs(
+    side.ns,
+    'ping',
+    ['-n', '-c', String(count), '-i', '0.2', '-W', String(waitS), '-I', from, to],
+    60000,
+  );
   return pingCounts(from, to, o.stdout);
 }
 
 /** Reads side A's cable towards B with the real cablectl. */
 async function cablectl(runDir: string, t0: number): Promise<ConnectionReading> {
-  const out = await must(process.execPath, [CABLECTL_MAIN, '--socket', join(runDir, 'engine.sock'), 'connections', '-o', 'json'], 60000);
-  type Json = { status?: string; statusMessage?: string; rxBytes?: string | number; txBytes?: string | number; endpoint?: { clusterId?: string };
-    sas?: { name?: string; kind?: string; state?: string; rxBytes?: string | number; txBytes?: string | number }[] };
+  const out = await must(
+    process.execPath,
+    [CABLECTL_MAIN, '--socket', join(runDir, 'engine.sock'), 'connections', '-o', 'json'],
+    60000,
+  );
+  type Json = {
+    status?: string;
+    statusMessage?: string;
+    rxBytes?: string | number;
+    txBytes?: string | number;
+    endpoint?: { clusterId?: string };
+    sas?: { name?: string; kind?: string; state?: string; rxBytes?: string | number; txBytes?: string | number }[];
+  };
   const conns = (JSON.parse(out) as { connections: Json[] }).connections;
   const c = conns.find((x) => x.endpoint?.clusterId === B.cluster);
   if (!c) throw new Error(`cablectl lists no connection to ${B.cluster}: ${out}`);
   return {
     at: (Date.now() - t0) / 1000,
-    status: c.status ?? '', statusMessage: c.statusMessage ?? '',
-    rxBytes: Number(c.rxBytes ?? 0), txBytes: Number(c.txBytes ?? 0),
-    sas: (c.sas ?? []).map((s) => ({ name: s.name ?? '', kind: s.kind ?? '', state: s.state ?? '', rxBytes: Number(s.rxBytes ?? 0), txBytes: Number(s.txBytes ?? 0) })),
+    status: c.status ?? '',
+    statusMessage: c.statusMessage ?? '',
+    rxBytes: Number(c.rxBytes ?? 0),
+    txBytes: Number(c.txBytes ?? 0),
+    sas: (c.sas ?? []).map((s) => ({
+      name: s.name ?? '',
+      kind: s.kind ?? '',
+      state: s.state ?? '',
+      rxBytes: Number(s.rxBytes ?? 0),
+      txBytes: Number(s.txBytes ?? 0),
+    })),
   };
 }
 
@@ -74,9 +105,17 @@ async function iperf(path: string, from: string, to: string, seconds = 5): Promi
     await until('iperf3 server listening', async () => server.output().includes('Server listening'), 30000, 200);
     const o = await inNs(A.ns, 'iperf3', ['-c', to, '-B', from, '-t', String(seconds), '-J'], (seconds + 20) * 1000);
     if (!o.stdout.trim()) throw new Error(`iperf3 ${path}: no output (exit ${o.code}): ${o.stderr}`);
-    const j = JSON.parse(o.stdout) as { end?: { sum_received?: { bits_per_second?: number }; sum_sent?: { retransmits?: number } }; error?: string };
+    const j = JSON.parse(o.stdout) as {
+      end?: { sum_received?: { bits_per_second?: number }; sum_sent?: { retransmits?: number } };
+      error?: string;
+    };
     if (j.error || !j.end?.sum_received) throw new Error(`iperf3 ${path}: ${j.error ?? o.stderr}`);
-    return { path, mbps: Math.round((j.end.sum_received.bits_per_second ?? 0) / 1e5) / 10, retransmits: j.end.sum_sent?.retransmits ?? -1, seconds };
+    return {
+      path,
+      mbps: Math.round((j.end.sum_received.bits_per_second ?? 0) / 1e5) / 10,
+      retransmits: j.end.sum_sent?.retransmits ?? -1,
+      seconds,
+    };
   } finally {
     await stopChild(server.child, 3000);
   }
@@ -84,7 +123,14 @@ async function iperf(path: string, from: string, to: string, seconds = 5): Promi
 
 function endpointsFile(dir: string, backend: string): string {
   const udp = backend === 'vxlan' ? { backend_config: { 'udp-port': '4789' } } : {};
-  const eps = [A, B].map((s, i) => ({ cluster_id: s.cluster, hostname: `gw${i + 1}`, private_ip: s.ip, subnets: [s.sub], backend, ...udp }));
+  const eps = [A, B].map((s, i) => ({
+    cluster_id: s.cluster,
+    hostname: `gw${i + 1}`,
+    private_ip: s.ip,
+    subnets: [s.sub],
+    backend,
+    ...udp,
+  }));
   const path = join(dir, 'endpoints.yaml');
   writeFileSync(path, stringify(eps));
   return path;
@@ -93,7 +139,8 @@ function endpointsFile(dir: string, backend: string): string {
 function configFor(name: ScenarioName, host: HostPluto | undefined): string | undefined {
   const transport = `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${PSK}"\n`;
   if (name === 'transport') return transport;
-  if (name === 'transport-host' && host) return `${transport}ceIPSecPlutoMode: host\nceIPSecPlutoSocket: ${host.socket}\n`;
+  if (name === 'transport-host' && host)
+    return `${transport}ceIPSecPlutoMode: host\nceIPSecPlutoSocket: ${host.socket}\n`;
   if (name === 'tunnel') return `ceIPSecMode: "tunnel"\nceIPSecPSK: "${PSK}"\n`;
   return undefined;
 }
@@ -107,7 +154,9 @@ const plutoPid = (runDir: string): number => {
 /** ESP SPIs in `side`'s namespace. spi 0x00000000 is a larval ACQUIRE state the kernel holds for a while, not an SA. */
 async function espSpis(side: Side): Promise<string[]> {
   return [...(await inNs(side.ns, 'ip', ['xfrm', 'state'])).stdout.matchAll(/spi (0x[0-9a-f]+)/g)]
-    .map((m) => m[1]!).filter((spi) => spi !== '0x00000000').sort();
+    .map((m) => m[1]!)
+    .filter((spi) => spi !== '0x00000000')
+    .sort();
 }
 
 /** Counts from ping's summary line. */
@@ -125,13 +174,25 @@ async function restartUnderPing(e: EngineProcess, pluto: () => number): Promise<
   await e.stop('SIGKILL');
   const restartedAt = Date.now();
   e.start();
-  await until('engine A in sync again', async () => {
-    const st = await e.status().catch(() => undefined);
-    return st?.driver?.state === 'running' && st.inSync === true;
-  }, 60000, 200);
+  await until(
+    'engine A in sync again',
+    async () => {
+      const st = await e.status().catch(() => undefined);
+      return st?.driver?.state === 'running' && st.inSync === true;
+    },
+    60000,
+    200,
+  );
   const backInSyncS = (Date.now() - restartedAt) / 1000;
   await new Promise<void>((r) => (pinger.child.exitCode !== null ? r() : pinger.child.once('exit', () => r())));
-  return { ping: pingCounts(A.host, B.host, pinger.output()), spisBefore, spisAfter: await espSpis(A), plutoPidBefore, plutoPidAfter: pluto(), backInSyncS };
+  return {
+    ping: pingCounts(A.host, B.host, pinger.output()),
+    spisBefore,
+    spisAfter: await espSpis(A),
+    plutoPidBefore,
+    plutoPidAfter: pluto(),
+    backInSyncS,
+  };
 }
 
 const connected = async (e: EngineProcess): Promise<boolean> =>
@@ -158,7 +219,10 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
   let captures: Capture[] = [];
   try {
     await topology();
-    captures = [await startCapture(A.ns, A.dev, join(work, 'wire-a.pcap')), await startCapture(B.ns, B.dev, join(work, 'wire-b.pcap'))];
+    captures = [
+      await startCapture(A.ns, A.dev, join(work, 'wire-a.pcap')),
+      await startCapture(B.ns, B.dev, join(work, 'wire-b.pcap')),
+    ];
     mark('captures listening');
 
     const backend = name === 'vxlan' ? 'vxlan' : 'libreswan';
@@ -169,7 +233,14 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
         const host = new HostPluto(s.ns, join(work, `host-${i ? 'b' : 'a'}`));
         hostPlutos.push(host);
         await host.start();
-        await host.addConn(FOREIGN_CONN, [`left=${s.ip}`, 'right=192.0.2.10', 'authby=secret', 'type=transport', 'leftprotoport=tcp/6443', 'auto=add']);
+        await host.addConn(FOREIGN_CONN, [
+          `left=${s.ip}`,
+          'right=192.0.2.10',
+          'authby=secret',
+          'type=transport',
+          'leftprotoport=tcp/6443',
+          'auto=add',
+        ]);
       }
       mark('host plutos started');
     }
@@ -185,23 +256,44 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
         extraArgs.push('--backend-config', 'udp-port=4789');
       }
       const env = hostPlutos[i] ? { CABLED_IPSEC_DIR: hostPlutos[i].ipsecDir } : undefined;
-      engines.push(new EngineProcess({ ns: s.ns, clusterId: s.cluster, privateIp: s.ip, subnets: [s.sub], endpointsPath, runDir, extraArgs, env }));
+      engines.push(
+        new EngineProcess({
+          ns: s.ns,
+          clusterId: s.cluster,
+          privateIp: s.ip,
+          subnets: [s.sub],
+          endpointsPath,
+          runDir,
+          extraArgs,
+          env,
+        }),
+      );
     }
     for (const e of engines) e.start();
     mark('engines started');
-    await until('both cables connected', async () => {
-      const all = await Promise.all(engines.map((e) => e.connections().catch(() => [])));
-      return all.every((cs) => cs.length === 1 && cs[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
-    }, 120000, 500);
+    await until(
+      'both cables connected',
+      async () => {
+        const all = await Promise.all(engines.map((e) => e.connections().catch(() => [])));
+        return all.every((cs) => cs.length === 1 && cs[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+      },
+      120000,
+      500,
+    );
     mark('both cables connected');
 
     if (name === 'tunnel') {
       // Tunnel mode needs a route to the remote subnet sourced from the local subnet (Submariner's route agent adds it).
-      for (const [s, peer] of [[A, B], [B, A]] as const) {
+      for (const [s, peer] of [
+        [A, B],
+        [B, A],
+      ] as const) {
         const r = await inNs(s.ns, 'ip', ['route', 'get', peer.host, 'from', s.host]);
         if (r.code !== 0) {
           await must('ip', ['-n', s.ns, 'route', 'replace', peer.sub, 'via', peer.ip, 'src', s.host]);
-          res.notes.push(`${s.ns}: no route to ${peer.sub} after connect; the test added one via ${peer.ip} src ${s.host}`);
+          res.notes.push(
+            `${s.ns}: no route to ${peer.sub} after connect; the test added one via ${peer.ip} src ${s.host}`,
+          );
         }
       }
     }
@@ -221,7 +313,22 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       // is refused locally (EMSGSIZE), never sent and silently dropped after encryption.
       const mtu = Number(/mtu (\d+)/.exec((await inNs(A.ns, 'ip', ['link', 'show', 'vxlan-tunnel'])).stdout)?.[1] ?? 0);
       const df = async (size: number) => {
-        const o = await inNs(A.ns, 'ping', ['-n', '-c', '2', '-i', '0.3', '-W', '2', '-M', 'do', '-s', String(size), '-I', A.host, B.host]);
+        const o = await inNs(A.ns, 'ping', [
+          '-n',
+          '-c',
+          '2',
+          '-i',
+          '0.3',
+          '-W',
+          '2',
+          '-M',
+          'do',
+          '-s',
+          String(size),
+          '-I',
+          A.host,
+          B.host,
+        ]);
         return { result: pingCounts(A.host, B.host, o.stdout), output: `${o.stdout}${o.stderr}` };
       };
       const fits = await df(mtu - 28);
@@ -241,10 +348,23 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
 
     if (job.perf && name !== 'transport-host') {
       // Before the fail-closed phase, which leaves side B without SAs. A failed run is recorded, not fatal.
-      const runs: [string, string, string][] = name === 'vxlan' ? [['plain veth', A.ip, B.ip], ['plain VXLAN', A.host, B.host]]
-        : [[name === 'transport' ? 'VXLAN over transport ESP' : 'tunnel-mode ESP', A.host, B.host]];
+      const runs: [string, string, string][] =
+        name === 'vxlan'
+          ? [
+              ['plain veth', A.ip, B.ip],
+              ['plain VXLAN', A.host, B.host],
+            ]
+          : [[name === 'transport' ? 'VXLAN over transport ESP' : 'tunnel-mode ESP', A.host, B.host]];
       for (const [label, from, to] of runs) {
-        res.iperf.push(await iperf(label, from, to).catch((err: unknown) => ({ path: label, mbps: 0, retransmits: -1, seconds: 5, error: String(err) })));
+        res.iperf.push(
+          await iperf(label, from, to).catch((err: unknown) => ({
+            path: label,
+            mbps: 0,
+            retransmits: -1,
+            seconds: 5,
+            error: String(err),
+          })),
+        );
       }
       mark('iperf3');
     }
@@ -262,17 +382,32 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       process.kill(pidBefore, 'SIGKILL');
       const killedAt = Date.now();
       // First the engine must notice (its status stops saying connected), then the cable must come back.
-      await until('the engine noticing pluto is gone', async () => {
-        const cs = await e.connections().catch(() => []);
-        return cs[0]?.status !== ConnectionStatus.CONNECTION_STATUS_CONNECTED;
-      }, 60000, 100);
-      await until('a new pluto, and the cable connected again', async () => {
-        if (plutoPid(e.spec.runDir) === pidBefore) return false;
-        const cs = await e.connections().catch(() => []);
-        return cs[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED;
-      }, 120000, 200);
+      await until(
+        'the engine noticing pluto is gone',
+        async () => {
+          const cs = await e.connections().catch(() => []);
+          return cs[0]?.status !== ConnectionStatus.CONNECTION_STATUS_CONNECTED;
+        },
+        60000,
+        100,
+      );
+      await until(
+        'a new pluto, and the cable connected again',
+        async () => {
+          if (plutoPid(e.spec.runDir) === pidBefore) return false;
+          const cs = await e.connections().catch(() => []);
+          return cs[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED;
+        },
+        120000,
+        200,
+      );
       const recoveredS = (Date.now() - killedAt) / 1000;
-      res.plutoKill = { pidBefore, pidAfter: plutoPid(e.spec.runDir), recoveredS, pingAfter: await ping(A, A.host, B.host) };
+      res.plutoKill = {
+        pidBefore,
+        pidAfter: plutoPid(e.spec.runDir),
+        recoveredS,
+        pingAfter: await ping(A, A.host, B.host),
+      };
       mark('pluto-kill phase');
     }
 
@@ -287,16 +422,27 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       const killedAt = Date.now();
       e.start();
       let bConnectedS = 0;
-      await until('the cable connected again on both sides (B with a new pluto)', async () => {
-        if (plutoPid(e.spec.runDir) === pidBefore) return false;
-        const b = await connected(e);
-        if (b && !bConnectedS) bConnectedS = (Date.now() - killedAt) / 1000;
-        return b && (await connected(engines[0]!));
-      }, 300000, 500);
+      await until(
+        'the cable connected again on both sides (B with a new pluto)',
+        async () => {
+          if (plutoPid(e.spec.runDir) === pidBefore) return false;
+          const b = await connected(e);
+          if (b && !bConnectedS) bConnectedS = (Date.now() - killedAt) / 1000;
+          return b && (await connected(engines[0]!));
+        },
+        300000,
+        500,
+      );
       const bothConnectedS = (Date.now() - killedAt) / 1000;
       res.peerRestart = {
-        pidBefore, pidAfter: plutoPid(e.spec.runDir), bConnectedS, bothConnectedS,
-        pingAtoB: await ping(A, A.host, B.host), pingBtoA: await ping(B, B.host, A.host), spisBefore, spisAfter: await espSpis(A),
+        pidBefore,
+        pidAfter: plutoPid(e.spec.runDir),
+        bConnectedS,
+        bothConnectedS,
+        pingAtoB: await ping(A, A.host, B.host),
+        pingBtoA: await ping(B, B.host, A.host),
+        spisBefore,
+        spisAfter: await espSpis(A),
       };
       mark('peer-restart phase');
     }
@@ -312,7 +458,15 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       await engines[0]!.stop('SIGTERM');
       const loadedAfterStop = await hostPlutos[0]!.loaded();
       const pingAfterStop = await ping(A, A.host, B.host);
-      res.hostMode = { plutoPids, plutoPidsAfter: pids(), foreignBefore, foreignAfter: await foreign(), restart, loadedAfterStop, pingAfterStop };
+      res.hostMode = {
+        plutoPids,
+        plutoPidsAfter: pids(),
+        foreignBefore,
+        foreignAfter: await foreign(),
+        restart,
+        loadedAfterStop,
+        pingAfterStop,
+      };
       mark('engine stopped (host pluto)');
     }
 
@@ -320,7 +474,10 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       const runB = engines[1]!.spec.runDir;
       const pid = plutoPid(runB);
       if (!pid) throw new Error(`no pluto.pid under ${runB}`);
-      const fc = [await startCapture(A.ns, A.dev, join(work, 'fc-a.pcap')), await startCapture(B.ns, B.dev, join(work, 'fc-b.pcap'))];
+      const fc = [
+        await startCapture(A.ns, A.dev, join(work, 'fc-a.pcap')),
+        await startCapture(B.ns, B.dev, join(work, 'fc-b.pcap')),
+      ];
       // pluto of side B stopped (SIGSTOP, so the driver does not restart it during the check) and B's SAs gone:
       // nothing can negotiate new ones; VXLAN must be dropped, never sent in clear.
       process.kill(pid, 'SIGSTOP');
@@ -330,7 +487,12 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
         const pingBtoA = await ping(B, B.host, A.host, 5, 1);
         await stopCaptures(fc);
         const wire = sumCounts([await countPcap(fc[0]!.file), await countPcap(fc[1]!.file)]);
-        res.failClosed = { how: `SIGSTOP pluto (pid ${pid}) of ${B.ns} and ip xfrm state flush there`, pingAtoB, pingBtoA, wire };
+        res.failClosed = {
+          how: `SIGSTOP pluto (pid ${pid}) of ${B.ns} and ip xfrm state flush there`,
+          pingAtoB,
+          pingBtoA,
+          wire,
+        };
       } finally {
         process.kill(pid, 'SIGCONT');
       }
@@ -339,23 +501,33 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
 
     res.completed = true;
   } catch (err) {
-    res.error = err instanceof Error ? err.stack ?? err.message : String(err);
+    res.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
     say(`${name}: FAILED ${res.error}`);
   } finally {
     await stopCaptures(captures).catch(() => undefined);
     const pids = engines.map((e) => plutoPid(e.spec.runDir));
     for (const e of engines) await e.stop('SIGTERM', 15000).catch(() => undefined);
-    for (const pid of pids) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const pid of pids)
+      if (pid)
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     for (const h of hostPlutos) await h.stop('SIGKILL');
     // Logs and pcaps out through the results share, for whoever reads a failure.
     for (const [i, e] of engines.entries()) {
       const side = i ? 'b' : 'a';
       const plutoLog = hostPlutos[i]?.logFile ?? join(e.spec.runDir, 'drivers', 'pluto', 'pluto.log');
-      for (const [src, dst] of [[e.logPath, `engine-${side}.log`], [plutoLog, `pluto-${side}.log`]] as const) {
+      for (const [src, dst] of [
+        [e.logPath, `engine-${side}.log`],
+        [plutoLog, `pluto-${side}.log`],
+      ] as const) {
         if (existsSync(src)) copyFileSync(src, join(out, dst));
       }
     }
-    for (const f of ['wire-a.pcap', 'wire-b.pcap', 'fc-a.pcap', 'fc-b.pcap']) if (existsSync(join(work, f))) copyFileSync(join(work, f), join(out, f));
+    for (const f of ['wire-a.pcap', 'wire-b.pcap', 'fc-a.pcap', 'fc-b.pcap'])
+      if (existsSync(join(work, f))) copyFileSync(join(work, f), join(out, f));
     for (const s of [A, B]) await sh('ip', ['netns', 'del', s.ns]);
     rmSync(work, { recursive: true, force: true });
     mark('cleaned up');

@@ -35,7 +35,11 @@ export function inNs(ns: string, cmd: string, args: readonly string[], timeoutMs
 }
 
 /** Starts `cmd` inside `ns` in the background; stdout and stderr are collected. */
-export function startInNs(ns: string, cmd: string, args: readonly string[]): { child: ChildProcess; output: () => string } {
+export function startInNs(
+  ns: string,
+  cmd: string,
+  args: readonly string[],
+): { child: ChildProcess; output: () => string } {
   const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -33,10 +33,15 @@ export interface Capture {
 /** Starts capturing egress on `dev` in `ns` into `file`; resolves once tcpdump listens. */
 export async function startCapture(ns: string, dev: string, file: string): Promise<Capture> {
   const { child, output } = startInNs(ns, 'tcpdump', ['-Q', 'out', '-s', '128', '-n', '-U', '-i', dev, '-w', file]);
-  await until(`tcpdump listening on ${dev} in ${ns}`, async () => {
-    if (child.exitCode !== null) throw new Error(`tcpdump exited: ${output()}`);
-    return output().includes('listening on');
-  }, 30000, 100);
+  await until(
+    `tcpdump listening on ${dev} in ${ns}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`tcpdump exited: ${output()}`);
+      return output().includes('listening on');
+    },
+    30000,
+    100,
+  );
   return { file, child };
 }
 
@@ -57,7 +62,8 @@ export async function countPcap(file: string): Promise<WireCounts> {
 export function classify(text: string): WireCounts {
   const packets = text.split('\n').filter((l) => /^\d/.test(l));
   const counts = {} as WireCounts;
-  for (const [cls, re] of Object.entries(CLASSES) as [keyof WireCounts, RegExp][]) counts[cls] = packets.filter((l) => re.test(l)).length;
+  for (const [cls, re] of Object.entries(CLASSES) as [keyof WireCounts, RegExp][])
+    counts[cls] = packets.filter((l) => re.test(l)).length;
   return counts;
 }
 

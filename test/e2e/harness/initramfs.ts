@@ -10,7 +10,16 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -31,9 +40,25 @@ export const BOOT_MODULES = ['virtio_pci', '9pnet_virtio', '9p'];
  * peer as TS_UNACCEPTABLE).
  */
 export const GUEST_MODULES = [
-  'esp4', 'xfrm_user', 'xfrm_interface', 'vxlan', 'veth', 'dummy',
-  'gcm', 'ghash-generic', 'ctr', 'aesni-intel', 'ghash-clmulni-intel', 'seqiv', 'echainiv', 'authenc',
-  'drbg', 'jitterentropy_rng', 'sha512_generic', 'sha3_generic', 'xt_policy',
+  'esp4',
+  'xfrm_user',
+  'xfrm_interface',
+  'vxlan',
+  'veth',
+  'dummy',
+  'gcm',
+  'ghash-generic',
+  'ctr',
+  'aesni-intel',
+  'ghash-clmulni-intel',
+  'seqiv',
+  'echainiv',
+  'authenc',
+  'drbg',
+  'jitterentropy_rng',
+  'sha512_generic',
+  'sha3_generic',
+  'xt_policy',
 ];
 
 /** The /init script. `e2eout=<path>` on the kernel command line names the results share's mount point. */
@@ -82,25 +107,36 @@ async function moduleFiles(kernel: StockKernel, names: string[]): Promise<string
 
 /** Builds (or reuses) the initramfs for `kernel`; returns the path of the gzipped cpio archive. */
 export async function ensureInitramfs(kernel: StockKernel): Promise<string> {
-  if (!existsSync(BUSYBOX)) throw new Error(`e2e: no static busybox at ${BUSYBOX} (install busybox-static: sudo bash scripts/install-deps.sh)`);
+  if (!existsSync(BUSYBOX))
+    throw new Error(`e2e: no static busybox at ${BUSYBOX} (install busybox-static: sudo bash scripts/install-deps.sh)`);
   const files = await moduleFiles(kernel, BOOT_MODULES);
   const names = files.map((f) => basename(f).replace(/\.ko(\.\w+)?$/, ''));
-  if (files.some((f) => !f.endsWith('.ko'))) throw new Error(`e2e: compressed boot modules are not supported by this initramfs: ${files.join(' ')}`);
+  if (files.some((f) => !f.endsWith('.ko')))
+    throw new Error(`e2e: compressed boot modules are not supported by this initramfs: ${files.join(' ')}`);
   const init = initScript(kernel, names);
-  const hash = createHash('sha256').update(init).update(files.join('\n')).update(String(statSync(BUSYBOX).size)).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(init)
+    .update(files.join('\n'))
+    .update(String(statSync(BUSYBOX).size))
+    .digest('hex')
+    .slice(0, 16);
   const out = join(CACHE_DIR, `initrd-${hash}.gz`);
   if (existsSync(out)) return out;
 
   const tree = join(CACHE_DIR, `initrd-${hash}.tree`);
   rmSync(tree, { recursive: true, force: true });
-  for (const d of ['bin', 'mods', 'dev', 'proc', 'sys', 'host', 'lib', 'tmp']) mkdirSync(join(tree, d), { recursive: true });
+  for (const d of ['bin', 'mods', 'dev', 'proc', 'sys', 'host', 'lib', 'tmp'])
+    mkdirSync(join(tree, d), { recursive: true });
   copyFileSync(BUSYBOX, join(tree, 'bin', 'busybox'));
   for (const f of files) copyFileSync(f, join(tree, 'mods', basename(f)));
   writeFileSync(join(tree, 'init'), init, { mode: 0o755 });
   await exec('mknod', ['-m', '600', join(tree, 'dev', 'console'), 'c', '5', '1']);
   const list = (await exec('find', ['.'], { cwd: tree })).split('\n').filter(Boolean).join('\n') + '\n';
 
-  const cpio = spawn('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet'], { cwd: tree, stdio: ['pipe', 'pipe', 'pipe'] });
+  const cpio = spawn('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet'], {
+    cwd: tree,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let err = '';
   cpio.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number>((resolve, reject) => {

@@ -48,7 +48,12 @@ export async function resolveKernelPackage(): Promise<string> {
 /** Looks for a kernel already unpacked in the cache. */
 function cached(version: string): StockKernel | undefined {
   const root = join(CACHE_DIR, 'kernel', version);
-  const kernel: StockKernel = { version, root, vmlinuz: join(root, 'boot', `vmlinuz-${version}`), modules: join(root, 'lib', 'modules', version) };
+  const kernel: StockKernel = {
+    version,
+    root,
+    vmlinuz: join(root, 'boot', `vmlinuz-${version}`),
+    modules: join(root, 'lib', 'modules', version),
+  };
   return existsSync(kernel.vmlinuz) && existsSync(join(kernel.modules, 'modules.dep')) ? kernel : undefined;
 }
 
@@ -98,7 +103,9 @@ async function unpack(pkg: string, version: string, download: string, root: stri
   if (!deb) return missing(`apt-get download ${pkg} left no .deb in ${download}`);
   const path = join(download, deb);
   await exec('dpkg', ['-x', path, root], { timeoutMs: 300000 });
-  await exec('depmod', ['-b', root, version], { timeoutMs: 120000 }).catch((err: unknown) => missing('depmod failed (package kmod)', err));
+  await exec('depmod', ['-b', root, version], { timeoutMs: 120000 }).catch((err: unknown) =>
+    missing('depmod failed (package kmod)', err),
+  );
   const kernel = cached(version);
   if (!kernel) return missing(`${path} holds no boot/vmlinuz-${version}`);
   return kernel;

@@ -11,21 +11,36 @@ export function scenario(outcome: BootOutcome | undefined, name: ScenarioName): 
   if (!outcome) throw new Error('the guest did not boot (see the before hook)');
   const s = outcome.result.scenarios.find((x) => x.name === name);
   if (!s) throw new Error(`the guest ran no ${name} scenario (run ${outcome.runDir})`);
-  if (!s.completed) throw new Error(`the ${name} scenario failed in the guest: ${s.error ?? '?'} (logs and pcaps: ${outcome.runDir}/${name})`);
+  if (!s.completed)
+    throw new Error(
+      `the ${name} scenario failed in the guest: ${s.error ?? '?'} (logs and pcaps: ${outcome.runDir}/${name})`,
+    );
   return s;
 }
 
 /** One line per scenario with its step timings, plus the boot. */
 export function timingReport(outcome: BootOutcome): string {
-  const lines = [`boot: ${outcome.bootSeconds.toFixed(1)} s to the guest script, ${outcome.totalSeconds.toFixed(1)} s qemu start to exit (kernel ${outcome.result.kernel}); run folder ${outcome.runDir}`];
+  const lines = [
+    `boot: ${outcome.bootSeconds.toFixed(1)} s to the guest script, ${outcome.totalSeconds.toFixed(1)} s qemu start to exit (kernel ${outcome.result.kernel}); run folder ${outcome.runDir}`,
+  ];
   for (const s of outcome.result.scenarios) {
-    lines.push(`  ${s.name}: ${Object.entries(s.timings).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
+    lines.push(
+      `  ${s.name}: ${Object.entries(s.timings)
+        .map(([k, v]) => `${k} ${v} s`)
+        .join(', ')}`,
+    );
   }
   return lines.join('\n');
 }
 
 /** iperf3 figures of every scenario. */
 export function figuresReport(outcome: BootOutcome): string {
-  return outcome.result.scenarios.flatMap((s) => s.iperf)
-    .map((r) => r.error ? `  iperf3 ${r.path}: FAILED ${r.error}` : `  iperf3 TCP ${r.seconds} s, ${r.path}: ${r.mbps} Mbit/s, ${r.retransmits} retransmits (TCG: relative only)`).join('\n');
+  return outcome.result.scenarios
+    .flatMap((s) => s.iperf)
+    .map((r) =>
+      r.error
+        ? `  iperf3 ${r.path}: FAILED ${r.error}`
+        : `  iperf3 TCP ${r.seconds} s, ${r.path}: ${r.mbps} Mbit/s, ${r.retransmits} retransmits (TCG: relative only)`,
+    )
+    .join('\n');
 }

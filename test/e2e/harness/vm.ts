@@ -59,7 +59,10 @@ async function requireQemu(): Promise<void> {
   try {
     await exec(QEMU, ['--version'], { timeoutMs: 20000 });
   } catch (err) {
-    throw new Error(`e2e: ${QEMU} is missing or does not run (install qemu-system-x86: sudo bash scripts/install-deps.sh)`, { cause: err });
+    throw new Error(
+      `e2e: ${QEMU} is missing or does not run (install qemu-system-x86: sudo bash scripts/install-deps.sh)`,
+      { cause: err },
+    );
   }
   if (!existsSync(GUEST_MAIN)) throw new Error(`e2e: ${GUEST_MAIN} is missing: build first (npx tsc -p tsconfig.json)`);
 }
@@ -78,11 +81,28 @@ export async function bootGuest(options: BootOptions): Promise<BootOutcome> {
   const timeoutMs = options.timeoutMs ?? 600000;
 
   const args = [
-    '-accel', 'tcg', '-cpu', 'max', '-m', '2048', '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none',
-    '-kernel', kernel.vmlinuz, '-initrd', initrd,
-    '-append', `console=ttyS0 panic=-1 quiet e2eout=${runDir}`,
-    '-virtfs', 'local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap',
-    '-virtfs', `local,path=${runDir},mount_tag=out,security_model=none,multidevs=remap`,
+    '-accel',
+    'tcg',
+    '-cpu',
+    'max',
+    '-m',
+    '2048',
+    '-smp',
+    '2',
+    '-nographic',
+    '-no-reboot',
+    '-nic',
+    'none',
+    '-kernel',
+    kernel.vmlinuz,
+    '-initrd',
+    initrd,
+    '-append',
+    `console=ttyS0 panic=-1 quiet e2eout=${runDir}`,
+    '-virtfs',
+    'local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap',
+    '-virtfs',
+    `local,path=${runDir},mount_tag=out,security_model=none,multidevs=remap`,
   ];
   const started = Date.now();
   let bootSeconds = NaN;
@@ -118,12 +138,19 @@ export async function bootGuest(options: BootOptions): Promise<BootOutcome> {
   const resultPath = join(runDir, 'result.json');
   const where = `console: ${consoleLog}\n--- console tail ---\n${tail}`;
   if (Number.isNaN(bootSeconds)) {
-    throw new Error(`e2e: the guest did not boot to its script (qemu exit ${String(code)}${timedOut ? `, killed after ${timeoutMs} ms` : ''}). ${where}`);
+    throw new Error(
+      `e2e: the guest did not boot to its script (qemu exit ${String(code)}${timedOut ? `, killed after ${timeoutMs} ms` : ''}). ${where}`,
+    );
   }
-  if (!existsSync(resultPath)) throw new Error(`e2e: the guest wrote no result.json${timedOut ? ` (killed after ${timeoutMs} ms)` : ''}. ${where}`);
+  if (!existsSync(resultPath))
+    throw new Error(
+      `e2e: the guest wrote no result.json${timedOut ? ` (killed after ${timeoutMs} ms)` : ''}. ${where}`,
+    );
   const result = JSON.parse(readFileSync(resultPath, 'utf8')) as GuestResult;
   if (!result.finished) {
-    throw new Error(`e2e: the guest program did not finish${timedOut ? ` (killed after ${timeoutMs} ms)` : ''}; partial result in ${resultPath}. ${where}`);
+    throw new Error(
+      `e2e: the guest program did not finish${timedOut ? ` (killed after ${timeoutMs} ms)` : ''}; partial result in ${resultPath}. ${where}`,
+    );
   }
   return { result, runDir, consoleLog, bootSeconds, totalSeconds };
 }

@@ -28,15 +28,24 @@ const LOCAL_IP = '172.30.6.1';
 
 function ep(cluster: string, ip: string, subnets: string[]): Endpoint {
   return {
-    clusterId: cluster, cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`, hostname: cluster, subnets,
-    privateIp: ip, publicIp: '', natEnabled: false, backend: 'vxlan', backendConfig: {}, healthCheckIp: '',
+    clusterId: cluster,
+    cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
+    hostname: cluster,
+    subnets,
+    privateIp: ip,
+    publicIp: '',
+    natEnabled: false,
+    backend: 'vxlan',
+    backendConfig: {},
+    healthCheckIp: '',
   };
 }
 const nat = (e: Endpoint): NatEndpointInfo => ({ endpoint: e, useNat: false, useIp: e.privateIp });
 const LOCAL = ep('local', LOCAL_IP, ['10.1.0.0/16']);
 const R2 = ep('cluster2', '172.30.6.2', ['10.2.0.0/16']);
 const R3 = ep('cluster3', '172.30.6.3', ['10.3.0.0/16']);
-const routes = async () => (await ipJson<{ dst: string }[]>(NS, 'route', 'show', 'table', '100')).map((r) => r.dst).sort();
+const routes = async () =>
+  (await ipJson<{ dst: string }[]>(NS, 'route', 'show', 'table', '100')).map((r) => r.dst).sort();
 
 describe('VXLAN driver process: the driver contract (integration, root)', function () {
   this.timeout(30000);
@@ -51,7 +60,10 @@ describe('VXLAN driver process: the driver contract (integration, root)', functi
     socket = join(work, 'drivers', 'vxlan.sock');
     await createNetns(NS);
     await createNetns(PEER);
-    await connectVeth({ ns: NS, name: 'eth0', cidr: `${LOCAL_IP}/24` }, { ns: PEER, name: 'eth0', cidr: '172.30.6.2/24' });
+    await connectVeth(
+      { ns: NS, name: 'eth0', cidr: `${LOCAL_IP}/24` },
+      { ns: PEER, name: 'eth0', cidr: '172.30.6.2/24' },
+    );
     child = spawn('ip', ['netns', 'exec', NS, process.execPath, join(DIST, 'drivers/vxlan/main.js')], {
       env: { ...process.env, [SOCKET_ENV]: socket, [COOKIE_ENV]: COOKIE_VALUE },
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -88,7 +100,10 @@ describe('VXLAN driver process: the driver contract (integration, root)', functi
 
   it('should refuse an endpoint without a cable name with INVALID_ARGUMENT', async () => {
     await client.init({ localEndpoint: LOCAL, config: {}, secrets: {} });
-    await assert.rejects(client.connect(nat({ ...R2, cableName: '' })), (err: { code?: number }) => err.code === status.INVALID_ARGUMENT);
+    await assert.rejects(
+      client.connect(nat({ ...R2, cableName: '' })),
+      (err: { code?: number }) => err.code === status.INVALID_ARGUMENT,
+    );
   });
 
   it('should connect idempotently: the same call twice changes nothing', async () => {
@@ -101,13 +116,24 @@ describe('VXLAN driver process: the driver contract (integration, root)', functi
 
   it('should stream a snapshot, then the changes it observes', async () => {
     const events: ConnectionEvent[] = [];
-    const cancel = client.watch((e) => events.push(e), () => undefined);
+    const cancel = client.watch(
+      (e) => events.push(e),
+      () => undefined,
+    );
     try {
       await waitFor('snapshot', async () => events.some((e) => e.kind === ConnectionEvent_Kind.KIND_SNAPSHOT));
       await client.connect(nat(R3));
-      await waitFor('ADDED cluster3', async () => events.some((e) => e.kind === ConnectionEvent_Kind.KIND_ADDED && e.connection?.endpoint?.clusterId === 'cluster3'));
+      await waitFor('ADDED cluster3', async () =>
+        events.some(
+          (e) => e.kind === ConnectionEvent_Kind.KIND_ADDED && e.connection?.endpoint?.clusterId === 'cluster3',
+        ),
+      );
       await client.disconnect(R3);
-      await waitFor('REMOVED cluster3', async () => events.some((e) => e.kind === ConnectionEvent_Kind.KIND_REMOVED && e.connection?.endpoint?.clusterId === 'cluster3'));
+      await waitFor('REMOVED cluster3', async () =>
+        events.some(
+          (e) => e.kind === ConnectionEvent_Kind.KIND_REMOVED && e.connection?.endpoint?.clusterId === 'cluster3',
+        ),
+      );
     } finally {
       cancel();
     }
@@ -120,11 +146,14 @@ describe('VXLAN driver process: the driver contract (integration, root)', functi
 
   it('should apply a batch, reporting a bad cable alone while the others go in', async () => {
     const results = await client.applyCables([R2], [nat(R3), nat(ep('local', '172.30.6.8', ['10.8.0.0/16']))]);
-    assert.deepEqual(results.map((r) => [r.cableName, r.error === '']), [
-      [R2.cableName, true],
-      [R3.cableName, true],
-      ['submariner-cable-local-172-30-6-8', false],
-    ]);
+    assert.deepEqual(
+      results.map((r) => [r.cableName, r.error === '']),
+      [
+        [R2.cableName, true],
+        [R3.cableName, true],
+        ['submariner-cable-local-172-30-6-8', false],
+      ],
+    );
     assert.match(results[2]?.error ?? '', /local cluster/);
     assert.deepEqual(await routes(), ['10.3.0.0/16']);
   });

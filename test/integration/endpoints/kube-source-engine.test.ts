@@ -52,7 +52,12 @@ describe('engine with --endpoints-source kubernetes (local HTTP server standing 
     const kubeconfig = join(work, 'kubeconfig');
     await writeFile(kubeconfig, api.kubeconfigText());
     engine = new EngineProcess({
-      ns: NS, clusterId: 'local', privateIp: GW_IP, subnets: ['10.1.0.0/16'], endpointsPath: '', runDir: join(work, 'run'),
+      ns: NS,
+      clusterId: 'local',
+      privateIp: GW_IP,
+      subnets: ['10.1.0.0/16'],
+      endpointsPath: '',
+      runDir: join(work, 'run'),
       extraArgs: ['--endpoints-source', 'kubernetes', '--kubeconfig', kubeconfig, '--cleanup-on-exit'],
     });
     engine.start();
@@ -61,7 +66,8 @@ describe('engine with --endpoints-source kubernetes (local HTTP server standing 
 
   after(async function () {
     await engine?.stop('SIGTERM');
-    if (this.currentTest?.state === 'failed' || process.env.CABLED_TEST_LOGS) process.stderr.write(`--- engine log ---\n${(await engine?.log())?.slice(-4000)}\n`);
+    if (this.currentTest?.state === 'failed' || process.env.CABLED_TEST_LOGS)
+      process.stderr.write(`--- engine log ---\n${(await engine?.log())?.slice(-4000)}\n`);
     await api?.close();
     await deleteNetns(NS); // removes kbn0 and with it its host peer
     if (work) await rm(work, { recursive: true, force: true });
@@ -73,7 +79,12 @@ describe('engine with --endpoints-source kubernetes (local HTTP server standing 
 
   it('should reject a bad Endpoint alone and show it in the status', async () => {
     api.putEndpoint(endpoint('cluster3', '10.254.77.300', '10.3.0.0/16'));
-    await waitFor('the rejection in the status', async () => (await engine.status()).rejectedEndpoints.some((r) => r.includes('kubernetes:submariner-operator/cluster3-gw')), 20000);
+    await waitFor(
+      'the rejection in the status',
+      async () =>
+        (await engine.status()).rejectedEndpoints.some((r) => r.includes('kubernetes:submariner-operator/cluster3-gw')),
+      20000,
+    );
     assert.deepEqual(await connected(), ['cluster2']);
   });
 
@@ -82,6 +93,10 @@ describe('engine with --endpoints-source kubernetes (local HTTP server standing 
     await waitFor('cluster2 gone', async () => (await engine.connections()).length === 0, 20000);
     api.dropWatches();
     api.putEndpoint(endpoint('cluster4', '10.254.77.4', '10.4.0.0/16'));
-    await waitFor('cluster4 connected after the re-watch', async () => (await connected()).join() === 'cluster4', 20000);
+    await waitFor(
+      'cluster4 connected after the re-watch',
+      async () => (await connected()).join() === 'cluster4',
+      20000,
+    );
   });
 });

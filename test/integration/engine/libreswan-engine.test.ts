@@ -16,7 +16,16 @@ import { ConnectionStatus, SaState, type Connection } from '../../../src/generat
 import { parseShowStates } from '../../../src/lib/whack/index.js';
 import { EngineProcess } from '../../helpers/engine-process.js';
 import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, nsExec, run, waitFor } from '../../helpers/netns.js';
+import {
+  canUseNetns,
+  connectVeth,
+  createNetns,
+  deleteNetns,
+  ipJson,
+  nsExec,
+  run,
+  waitFor,
+} from '../../helpers/netns.js';
 
 const PSK = 'cabled-test-psk-0123456789abcdef0123456789';
 const IP1 = '172.30.5.1';
@@ -28,7 +37,11 @@ const ENDPOINTS = [
 const CABLE_TO_2 = 'submariner-cable-cluster2-172-30-5-2';
 const CABLE_TO_1 = 'submariner-cable-cluster1-172-30-5-1';
 
-interface Gateway { ns: string; engine: EngineProcess; plutoDir: string }
+interface Gateway {
+  ns: string;
+  engine: EngineProcess;
+  plutoDir: string;
+}
 
 function whack(g: Gateway, ...args: string[]) {
   return run('/usr/libexec/ipsec/whack', ['--ctlsocket', join(g.plutoDir, 'run', 'pluto.ctl'), ...args]);
@@ -41,9 +54,17 @@ const connectionTo = async (g: Gateway, cluster: string): Promise<Connection | u
   (await g.engine.connections()).find((c) => c.endpoint?.clusterId === cluster);
 
 /** Counts packets leaving `dev` in `ns` while `during` runs: clear UDP to 4789, and other clear UDP. */
-async function captureWhile(ns: string, dev: string, during: () => Promise<void>): Promise<{ vxlan: number; other: number }> {
+async function captureWhile(
+  ns: string,
+  dev: string,
+  during: () => Promise<void>,
+): Promise<{ vxlan: number; other: number }> {
   const { spawn } = await import('node:child_process');
-  const tcpdump = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-l', '-n', '-Q', 'out', '-i', dev, 'udp and not port 500 and not port 4500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tcpdump = spawn(
+    'ip',
+    ['netns', 'exec', ns, 'tcpdump', '-l', '-n', '-Q', 'out', '-i', dev, 'udp and not port 500 and not port 4500'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   tcpdump.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -57,7 +78,10 @@ async function captureWhile(ns: string, dev: string, during: () => Promise<void>
     await new Promise((r) => tcpdump.once('exit', r));
   }
   const lines = out.split('\n').filter((l) => /^\d/.test(l));
-  return { vxlan: lines.filter((l) => /\.4789: /.test(l)).length, other: lines.filter((l) => !/\.4789: /.test(l)).length };
+  return {
+    vxlan: lines.filter((l) => /\.4789: /.test(l)).length,
+    other: lines.filter((l) => !/\.4789: /.test(l)).length,
+  };
 }
 
 function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {}): void {
@@ -76,12 +100,16 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
       work = await mkdtemp(join(tmpdir(), `cabled-ls${mode[0]}-`));
       const endpointsPath = join(work, 'endpoints.yaml');
       await writeFile(endpointsPath, stringify(ENDPOINTS));
-      const configFor = (psk: string) => mode === 'tunnel'
-        ? `ceIPSecMode: "tunnel"\nceIPSecPSK: "${psk}"\n`
-        : `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${psk}"\n`;
+      const configFor = (psk: string) =>
+        mode === 'tunnel'
+          ? `ceIPSecMode: "tunnel"\nceIPSecPSK: "${psk}"\n`
+          : `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${psk}"\n`;
       const names = [`cbt-ls${tag}-1`, `cbt-ls${tag}-2`];
       for (const ns of names) await createNetns(ns);
-      await connectVeth({ ns: names[0]!, name: 'eth-g1', cidr: `${IP1}/24` }, { ns: names[1]!, name: 'eth-g2', cidr: `${IP2}/24` });
+      await connectVeth(
+        { ns: names[0]!, name: 'eth-g1', cidr: `${IP1}/24` },
+        { ns: names[1]!, name: 'eth-g2', cidr: `${IP2}/24` },
+      );
       await run('ip', ['-n', names[0]!, 'addr', 'add', '10.1.0.1/32', 'dev', 'lo']);
       await run('ip', ['-n', names[1]!, 'addr', 'add', '10.2.0.1/32', 'dev', 'lo']);
       for (const [i, ns] of names.entries()) {
@@ -89,23 +117,36 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
         const configDir = join(work, `config${i + 1}`);
         writeKubeletVolume(configDir, { ceCustomConfig: configFor(i && options.wrongPsk ? `${PSK}-other` : PSK) });
         const engine = new EngineProcess({
-          ns, clusterId: `cluster${i + 1}`, privateIp: i ? IP2 : IP1, subnets: [i ? '10.2.0.0/16' : '10.1.0.0/16'],
-          endpointsPath, runDir, extraArgs: ['--driver', 'libreswan', '--config', configDir],
+          ns,
+          clusterId: `cluster${i + 1}`,
+          privateIp: i ? IP2 : IP1,
+          subnets: [i ? '10.2.0.0/16' : '10.1.0.0/16'],
+          endpointsPath,
+          runDir,
+          extraArgs: ['--driver', 'libreswan', '--config', configDir],
         });
         gw.push({ ns, engine, plutoDir: join(runDir, 'drivers', 'pluto') });
       }
       for (const g of gw) g.engine.start();
-      await waitFor('both drivers running', async () => {
-        const st = await Promise.all(gw.map((g) => g.engine.status().catch(() => undefined)));
-        return st.every((s) => s?.driver?.state === 'running' && s.inSync);
-      }, 60000, 250);
+      await waitFor(
+        'both drivers running',
+        async () => {
+          const st = await Promise.all(gw.map((g) => g.engine.status().catch(() => undefined)));
+          return st.every((s) => s?.driver?.state === 'running' && s.inSync);
+        },
+        60000,
+        250,
+      );
     });
 
     after(async function () {
       for (const g of gw) await g.engine.stop('SIGTERM');
       for (const g of gw) await g.engine.stopPluto();
       if (this.currentTest?.state === 'failed' || process.env.CABLED_TEST_LOGS) {
-        for (const g of gw) process.stderr.write(`--- ${g.ns} engine ---\n${(await g.engine.log()).slice(-3000)}\n--- pluto ---\n${(await plutoLog(g)).slice(process.env.CABLED_TEST_LOGS === 'full' ? 0 : -3000)}\n`);
+        for (const g of gw)
+          process.stderr.write(
+            `--- ${g.ns} engine ---\n${(await g.engine.log()).slice(-3000)}\n--- pluto ---\n${(await plutoLog(g)).slice(process.env.CABLED_TEST_LOGS === 'full' ? 0 : -3000)}\n`,
+          );
       }
       for (const g of gw) await deleteNetns(g.ns);
       if (work) await rm(work, { recursive: true, force: true });
@@ -114,10 +155,18 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
     if (options.wrongPsk) {
       it('should report an authentication failure on both sides, not "connecting" forever', async () => {
         for (const [i, g] of gw.entries()) {
-          await waitFor(`${g.ns}: authentication failure reported`, async () => {
-            const c = await connectionTo(g, i === 0 ? 'cluster2' : 'cluster1');
-            return c?.status === ConnectionStatus.CONNECTION_STATUS_ERROR && /authentication failed \(PSK mismatch\?\)/.test(c.statusMessage);
-          }, 30000, 250);
+          await waitFor(
+            `${g.ns}: authentication failure reported`,
+            async () => {
+              const c = await connectionTo(g, i === 0 ? 'cluster2' : 'cluster1');
+              return (
+                c?.status === ConnectionStatus.CONNECTION_STATUS_ERROR &&
+                /authentication failed \(PSK mismatch\?\)/.test(c.statusMessage)
+              );
+            },
+            30000,
+            250,
+          );
         }
       });
       return;
@@ -126,25 +175,48 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
     it('should establish the IKE SA between the two plutos (--showstates)', async () => {
       for (const [i, g] of gw.entries()) {
         const cable = i === 0 ? CABLE_TO_2 : CABLE_TO_1;
-        await waitFor(`IKE SA established in ${g.ns}`, async () =>
-          (await showstates(g)).states.some((s) => s.kind === 'ike' && s.established && s.connection.startsWith(cable)), 90000, 200);
+        await waitFor(
+          `IKE SA established in ${g.ns}`,
+          async () =>
+            (await showstates(g)).states.some(
+              (s) => s.kind === 'ike' && s.established && s.connection.startsWith(cable),
+            ),
+          90000,
+          200,
+        );
       }
     });
 
     it('should get every connection past proposal and traffic-selector checks to the kernel install, on the responder', async () => {
       // pluto orients by host; whichever side responded logs the kernel's answer for each Child SA it accepted.
-      await waitFor('the kernel install attempt of every connection logged', async () => {
-        const logs = (await Promise.all(gw.map(plutoLog))).join('\n');
-        return expected.every((suffix) => new RegExp(`"(${CABLE_TO_2}|${CABLE_TO_1})${suffix}".*netlink response for Add SA`).test(logs));
-      }, 90000, 250);
+      await waitFor(
+        'the kernel install attempt of every connection logged',
+        async () => {
+          const logs = (await Promise.all(gw.map(plutoLog))).join('\n');
+          return expected.every((suffix) =>
+            new RegExp(`"(${CABLE_TO_2}|${CABLE_TO_1})${suffix}".*netlink response for Add SA`).test(logs),
+          );
+        },
+        90000,
+        250,
+      );
     });
 
     it('should report the kernel refusal (no ESP) and never connected', async () => {
-      const reasons = async () => Promise.all(gw.map(async (g, i) => connectionTo(g, i === 0 ? 'cluster2' : 'cluster1')));
+      const reasons = async () =>
+        Promise.all(gw.map(async (g, i) => connectionTo(g, i === 0 ? 'cluster2' : 'cluster1')));
       // Pluto retries while the engines poll: wait until one side has seen its kernel refuse the SA.
-      await waitFor('a side reporting the kernel refusal', async () =>
-        (await reasons()).some((c) => c?.status === ConnectionStatus.CONNECTION_STATUS_ERROR && /Child SA refused by the kernel: no ESP support \(errno (38|93)\)/.test(c.statusMessage)),
-      90000, 250);
+      await waitFor(
+        'a side reporting the kernel refusal',
+        async () =>
+          (await reasons()).some(
+            (c) =>
+              c?.status === ConnectionStatus.CONNECTION_STATUS_ERROR &&
+              /Child SA refused by the kernel: no ESP support \(errno (38|93)\)/.test(c.statusMessage),
+          ),
+        90000,
+        250,
+      );
       for (const c of await reasons()) {
         assert.ok(c);
         assert.notEqual(c.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
@@ -158,26 +230,44 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
       const g = gw[0]!;
       const pidFile = join(g.plutoDir, 'run', 'pluto.pid');
       const pid = (await readFile(pidFile, 'utf8')).trim();
-      const ikeSerials = async () => (await showstates(g)).states.filter((x) => x.kind === 'ike' && x.established).map((x) => x.serial).sort();
+      const ikeSerials = async () =>
+        (await showstates(g)).states
+          .filter((x) => x.kind === 'ike' && x.established)
+          .map((x) => x.serial)
+          .sort();
       await waitFor('an established IKE SA', async () => (await ikeSerials()).length > 0, 20000, 200);
       const before = await ikeSerials();
       await g.engine.stop('SIGKILL');
       g.engine.start();
-      await waitFor('the engine back in sync', async () => {
-        const st = await g.engine.status().catch(() => undefined);
-        return st?.driver?.state === 'running' && st.inSync;
-      }, 60000, 250);
+      await waitFor(
+        'the engine back in sync',
+        async () => {
+          const st = await g.engine.status().catch(() => undefined);
+          return st?.driver?.state === 'running' && st.inSync;
+        },
+        60000,
+        250,
+      );
       assert.equal((await readFile(pidFile, 'utf8')).trim(), pid, 'the same pluto process');
       assert.ok(/adopted the running pluto/.test(await g.engine.log()), 'the driver says it adopted pluto');
       const after = await ikeSerials();
-      assert.ok(before.every((serial) => after.includes(serial)), `IKE SAs ${before.join(',')} still there (now ${after.join(',')})`);
+      assert.ok(
+        before.every((serial) => after.includes(serial)),
+        `IKE SAs ${before.join(',')} still there (now ${after.join(',')})`,
+      );
     });
 
     if (mode === 'transport') {
-      it('should keep a block policy for clear VXLAN towards the peer, below pluto\'s policies', async () => {
+      it("should keep a block policy for clear VXLAN towards the peer, below pluto's policies", async () => {
         const out = (await nsExec(gw[0]!.ns, 'ip', ['xfrm', 'policy', 'show'])).stdout;
-        assert.match(out, new RegExp(`src ${IP1}/32 dst ${IP2}/32 proto udp dport 4789\\s+dir out action block priority 2000000`));
-        assert.match(out, new RegExp(`src ${IP1}/32 dst ${IP2}/32 proto udp dport 4789\\s+dir out priority \\d+[^]*?tmpl`));
+        assert.match(
+          out,
+          new RegExp(`src ${IP1}/32 dst ${IP2}/32 proto udp dport 4789\\s+dir out action block priority 2000000`),
+        );
+        assert.match(
+          out,
+          new RegExp(`src ${IP1}/32 dst ${IP2}/32 proto udp dport 4789\\s+dir out priority \\d+[^]*?tmpl`),
+        );
       });
 
       it('should bring the VXLAN device up with an MTU that leaves room for ESP', async () => {
@@ -190,7 +280,9 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
     if (mode === 'transport') {
       it('should never send VXLAN in the clear: no SA, no clear UDP/4789 on the wire (a clear UDP/5555 packet proves the capture sees clear traffic)', async () => {
         const counts = await captureWhile(gw[0]!.ns, 'eth-g1', async () => {
-          await nsExec(gw[0]!.ns, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '-I', '10.1.0.1', '10.2.0.1']).catch(() => undefined);
+          await nsExec(gw[0]!.ns, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '-I', '10.1.0.1', '10.2.0.1']).catch(
+            () => undefined,
+          );
           await nsExec(gw[0]!.ns, 'bash', ['-c', `echo probe > /dev/udp/${IP2}/5555`]);
         });
         assert.equal(counts.vxlan, 0, 'clear VXLAN packets on the wire');
@@ -201,7 +293,9 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
         const g = gw[0]!;
         for (const suffix of ['-0', '-1']) await whack(g, '--unroute', '--name', `${CABLE_TO_2}${suffix}`);
         const counts = await captureWhile(g.ns, 'eth-g1', async () => {
-          await nsExec(g.ns, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '-I', '10.1.0.1', '10.2.0.1']).catch(() => undefined);
+          await nsExec(g.ns, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '-I', '10.1.0.1', '10.2.0.1']).catch(
+            () => undefined,
+          );
         });
         assert.equal(counts.vxlan, 0, 'clear VXLAN packets on the wire without trap policies');
       });
@@ -209,7 +303,12 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
       it('should add, route and start many cables at once (one addconn burst), each behind its block policy', async () => {
         const g = gw[0]!;
         // Four more gateways: addresses that exist in namespace 2 where nothing listens on IKE.
-        const extra = [3, 4, 5, 6].map((n) => ({ cluster_id: `cluster${n}`, private_ip: `172.30.5.${n}`, subnets: [`10.${n}.0.0/16`], backend: 'libreswan' }));
+        const extra = [3, 4, 5, 6].map((n) => ({
+          cluster_id: `cluster${n}`,
+          private_ip: `172.30.5.${n}`,
+          subnets: [`10.${n}.0.0/16`],
+          backend: 'libreswan',
+        }));
         for (const e of extra) await run('ip', ['-n', gw[1]!.ns, 'addr', 'add', `${e.private_ip}/32`, 'dev', 'eth-g2']);
         await writeFile(join(work, 'endpoints.yaml'), stringify([...ENDPOINTS, ...extra]));
         await waitFor('five cables', async () => (await g.engine.connections()).length === 5, 20000, 200);
@@ -223,12 +322,17 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
             const line = status.split('\n').find((l) => l.includes(`"${cable}${half}": `)) ?? '';
             assert.match(line, /; (prospective erouted|erouted|routed)/, `${cable}${half} loaded and routed: ${line}`);
           }
-          assert.match(policies, new RegExp(`dst ${e.private_ip.replaceAll('.', '\\.')}/32 proto udp dport 4789\\s+dir out action block`));
+          assert.match(
+            policies,
+            new RegExp(`dst ${e.private_ip.replaceAll('.', '\\.')}/32 proto udp dport 4789\\s+dir out action block`),
+          );
         }
         const states = parseShowStates((await whack(g, '--showstates')).stdout);
         for (const e of extra) {
           const cable = `submariner-cable-${e.cluster_id}-${e.private_ip.replaceAll('.', '-')}`;
-          const started = states.states.some((x) => x.connection.startsWith(cable)) || states.pending.some((x) => x.connection.startsWith(cable));
+          const started =
+            states.states.some((x) => x.connection.startsWith(cable)) ||
+            states.pending.some((x) => x.connection.startsWith(cable));
           assert.ok(started, `initiation started for ${cable} (this side's cable name sorts first)`);
         }
         await writeFile(join(work, 'endpoints.yaml'), stringify(ENDPOINTS));
@@ -250,10 +354,27 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
     it('should remove the connections and the policies on cleanup, and nothing else', async () => {
       const g = gw[0]!;
       await g.engine.stop('SIGTERM');
-      await nsExec(g.ns, process.execPath, [
-        join(process.cwd(), 'dist/src/engine/main.js'), 'cleanup', '--driver', 'libreswan', '--cluster-id', 'cluster1',
-        '--private-ip', IP1, '--endpoints', join(work, 'endpoints.yaml'), '--run-dir', join(work, 'run1'), '--config', join(work, 'config1'),
-      ], 60000);
+      await nsExec(
+        g.ns,
+        process.execPath,
+        [
+          join(process.cwd(), 'dist/src/engine/main.js'),
+          'cleanup',
+          '--driver',
+          'libreswan',
+          '--cluster-id',
+          'cluster1',
+          '--private-ip',
+          IP1,
+          '--endpoints',
+          join(work, 'endpoints.yaml'),
+          '--run-dir',
+          join(work, 'run1'),
+          '--config',
+          join(work, 'config1'),
+        ],
+        60000,
+      );
       const policies = (await nsExec(g.ns, 'ip', ['xfrm', 'policy', 'show'])).stdout;
       assert.doesNotMatch(policies, /dst 172\.30\.5\.2\/32/);
       assert.deepEqual(await ipJson(g.ns, 'link', 'show', 'type', 'vxlan'), []);

@@ -42,35 +42,55 @@ describe('engine with the libreswan driver on a host pluto it does not own (inte
     await pluto.start();
 
     const endpointsPath = join(work, 'endpoints.yaml');
-    await writeFile(endpointsPath, stringify([
-      { cluster_id: 'cluster1', private_ip: IP1, subnets: ['10.1.0.0/16'], backend: 'libreswan' },
-      { cluster_id: 'cluster2', private_ip: IP2, subnets: ['10.2.0.0/16'], backend: 'libreswan' },
-    ]));
+    await writeFile(
+      endpointsPath,
+      stringify([
+        { cluster_id: 'cluster1', private_ip: IP1, subnets: ['10.1.0.0/16'], backend: 'libreswan' },
+        { cluster_id: 'cluster2', private_ip: IP2, subnets: ['10.2.0.0/16'], backend: 'libreswan' },
+      ]),
+    );
     writeKubeletVolume(join(work, 'config1'), {
       ceCustomConfig: `ceIPSecPSK: "${PSK}"\nceIPSecPlutoMode: host\nceIPSecPlutoSocket: ${pluto.socket}\n`,
     });
     writeKubeletVolume(join(work, 'config2'), { ceCustomConfig: `ceIPSecPSK: "${PSK}"\n` });
     e1 = new EngineProcess({
-      ns: ns1, clusterId: 'cluster1', privateIp: IP1, subnets: ['10.1.0.0/16'], endpointsPath, runDir: join(work, 'run1'),
-      extraArgs: ['--driver', 'libreswan', '--config', join(work, 'config1')], env: { CABLED_IPSEC_DIR: pluto.ipsecDir },
+      ns: ns1,
+      clusterId: 'cluster1',
+      privateIp: IP1,
+      subnets: ['10.1.0.0/16'],
+      endpointsPath,
+      runDir: join(work, 'run1'),
+      extraArgs: ['--driver', 'libreswan', '--config', join(work, 'config1')],
+      env: { CABLED_IPSEC_DIR: pluto.ipsecDir },
     });
     e2 = new EngineProcess({
-      ns: ns2, clusterId: 'cluster2', privateIp: IP2, subnets: ['10.2.0.0/16'], endpointsPath, runDir: join(work, 'run2'),
+      ns: ns2,
+      clusterId: 'cluster2',
+      privateIp: IP2,
+      subnets: ['10.2.0.0/16'],
+      endpointsPath,
+      runDir: join(work, 'run2'),
       extraArgs: ['--driver', 'libreswan', '--config', join(work, 'config2')],
     });
     e1.start();
     e2.start();
-    await waitFor('both engines in sync', async () => {
-      const st = await Promise.all([e1, e2].map((e) => e.status().catch(() => undefined)));
-      return st.every((s) => s?.driver?.state === 'running' && s.inSync);
-    }, 60000, 250);
+    await waitFor(
+      'both engines in sync',
+      async () => {
+        const st = await Promise.all([e1, e2].map((e) => e.status().catch(() => undefined)));
+        return st.every((s) => s?.driver?.state === 'running' && s.inSync);
+      },
+      60000,
+      250,
+    );
   });
 
   after(async function () {
     await e1?.stop('SIGTERM');
     await e2?.stop('SIGTERM');
     await e2?.stopPluto();
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- engine1 ---\n${(await e1?.log())?.slice(-3000)}\n`);
+    if (this.currentTest?.state === 'failed')
+      process.stderr.write(`--- engine1 ---\n${(await e1?.log())?.slice(-3000)}\n`);
     await pluto?.stop('SIGKILL');
     await deleteNetns(ns1);
     await deleteNetns(ns2);
@@ -82,8 +102,15 @@ describe('engine with the libreswan driver on a host pluto it does not own (inte
     const files = await readdir(pluto.ipsecDir);
     assert.ok(files.includes('cabled.secrets'));
     assert.ok(files.includes(`cabled-${CABLE}-0-0.conf`));
-    await waitFor('IKE SA established through the host pluto', async () =>
-      parseShowStates((await pluto.whack('--showstates')).stdout).states.some((s) => s.kind === 'ike' && s.established), 30000, 200);
+    await waitFor(
+      'IKE SA established through the host pluto',
+      async () =>
+        parseShowStates((await pluto.whack('--showstates')).stdout).states.some(
+          (s) => s.kind === 'ike' && s.established,
+        ),
+      30000,
+      200,
+    );
   });
 
   it('should never start a pluto of its own in host mode', async () => {
@@ -98,7 +125,12 @@ describe('engine with the libreswan driver on a host pluto it does not own (inte
       await pluto.stop('SIGTERM');
       await pluto.start();
       assert.notEqual(pluto.pid, oldPid);
-      await waitFor('the connection loaded in the restarted pluto', async () => (await pluto.loaded()).includes(`${CABLE}-0-0`), 20000, 200);
+      await waitFor(
+        'the connection loaded in the restarted pluto',
+        async () => (await pluto.loaded()).includes(`${CABLE}-0-0`),
+        20000,
+        200,
+      );
     });
   });
 

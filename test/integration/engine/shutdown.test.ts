@@ -10,7 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CABLECTL_MAIN, EngineProcess } from '../../helpers/engine-process.js';
-import { bridgeJson, canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, run, waitFor } from '../../helpers/netns.js';
+import {
+  bridgeJson,
+  canUseNetns,
+  connectVeth,
+  createNetns,
+  deleteNetns,
+  ipJson,
+  run,
+  waitFor,
+} from '../../helpers/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS = `cbt-shut-${tag}-a`;
@@ -18,13 +27,20 @@ const PEER_NS = `cbt-shut-${tag}-b`;
 const IP = '172.30.19.1';
 const REMOTE_IP = '172.30.19.2';
 
-interface LinkJson { ifindex: number }
-interface FdbJson { mac: string; dst?: string }
+interface LinkJson {
+  ifindex: number;
+}
+interface FdbJson {
+  mac: string;
+  dst?: string;
+}
 
 const vxlanIfindex = async (): Promise<number | undefined> =>
   (await ipJson<LinkJson[]>(NS, 'link', 'show', 'dev', 'vxlan-tunnel').catch(() => [] as LinkJson[]))[0]?.ifindex;
 const remoteFdb = async (): Promise<boolean> =>
-  (await bridgeJson<FdbJson[]>(NS, 'fdb', 'show', 'dev', 'vxlan-tunnel').catch(() => [] as FdbJson[])).some((e) => e.mac === '00:00:00:00:00:00' && e.dst === REMOTE_IP);
+  (await bridgeJson<FdbJson[]>(NS, 'fdb', 'show', 'dev', 'vxlan-tunnel').catch(() => [] as FdbJson[])).some(
+    (e) => e.mac === '00:00:00:00:00:00' && e.dst === REMOTE_IP,
+  );
 const exited = (pid: number) => async (): Promise<boolean> => {
   try {
     process.kill(pid, 0);
@@ -41,28 +57,43 @@ describe('cablectl shutdown against a real engine with the VXLAN driver (integra
 
   const startEngine = async (): Promise<EngineProcess> => {
     const e = new EngineProcess({
-      ns: NS, clusterId: 'cluster1', privateIp: IP, subnets: ['10.1.0.0/16'],
-      endpointsPath: join(work, 'endpoints.yaml'), runDir: join(work, 'run'),
+      ns: NS,
+      clusterId: 'cluster1',
+      privateIp: IP,
+      subnets: ['10.1.0.0/16'],
+      endpointsPath: join(work, 'endpoints.yaml'),
+      runDir: join(work, 'run'),
     });
     engine = e;
     e.start();
-    await waitFor('engine SERVING with the remote installed', async () => (await e.serving()) && (await remoteFdb()), 30000);
+    await waitFor(
+      'engine SERVING with the remote installed',
+      async () => (await e.serving()) && (await remoteFdb()),
+      30000,
+    );
     return e;
   };
 
   before(async function () {
     if (!canUseNetns()) throw new Error('integration tests need root (network namespaces)');
     work = await mkdtemp(join(tmpdir(), 'cabled-shut-'));
-    await writeFile(join(work, 'endpoints.yaml'), stringify([
-      { cluster_id: 'cluster2', hostname: 'gw-2', private_ip: REMOTE_IP, subnets: ['10.2.0.0/16'], backend: 'vxlan' },
-    ]));
+    await writeFile(
+      join(work, 'endpoints.yaml'),
+      stringify([
+        { cluster_id: 'cluster2', hostname: 'gw-2', private_ip: REMOTE_IP, subnets: ['10.2.0.0/16'], backend: 'vxlan' },
+      ]),
+    );
     await createNetns(NS);
     await createNetns(PEER_NS);
-    await connectVeth({ ns: NS, name: 'eth-sa', cidr: `${IP}/24` }, { ns: PEER_NS, name: 'eth-sb', cidr: `${REMOTE_IP}/24` });
+    await connectVeth(
+      { ns: NS, name: 'eth-sa', cidr: `${IP}/24` },
+      { ns: PEER_NS, name: 'eth-sb', cidr: `${REMOTE_IP}/24` },
+    );
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- engine log ---\n${(await engine?.log())?.slice(-4000)}\n`);
+    if (this.currentTest?.state === 'failed')
+      process.stderr.write(`--- engine log ---\n${(await engine?.log())?.slice(-4000)}\n`);
     await engine?.stop('SIGKILL');
   });
 
@@ -84,7 +115,11 @@ describe('cablectl shutdown against a real engine with the VXLAN driver (integra
 
   it('should remove the VXLAN device before stopping with --cleanup', async () => {
     const e = await startEngine();
-    const { stdout } = await run(process.execPath, [CABLECTL_MAIN, '--socket', e.socket, 'shutdown', '--cleanup'], 30000);
+    const { stdout } = await run(
+      process.execPath,
+      [CABLECTL_MAIN, '--socket', e.socket, 'shutdown', '--cleanup'],
+      30000,
+    );
     assert.equal(stdout.trim(), 'engine stopped; datapath removed');
     await waitFor('engine process gone', exited(e.pid), 10000);
     assert.equal(await vxlanIfindex(), undefined, 'vxlan-tunnel is gone');

@@ -10,10 +10,24 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ConnectionEvent_Kind, ConnectionStatus, type ConnectionEvent } from '../../../src/generated/cabled/driver/v1/driver.js';
+import {
+  ConnectionEvent_Kind,
+  ConnectionStatus,
+  type ConnectionEvent,
+} from '../../../src/generated/cabled/driver/v1/driver.js';
 import { CABLECTL_MAIN, ENGINE_MAIN, EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
 import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
-import { bridgeJson, canUseNetns, connectVeth, createNetns, ipJson, nsExec, nsSysctl, run, waitFor } from '../../helpers/netns.js';
+import {
+  bridgeJson,
+  canUseNetns,
+  connectVeth,
+  createNetns,
+  ipJson,
+  nsExec,
+  nsSysctl,
+  run,
+  waitFor,
+} from '../../helpers/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS1 = `cbt-eng-${tag}-c1`;
@@ -29,12 +43,38 @@ const endpoint = (cluster: string, ip: string, subnet: string) => ({
   subnets: [subnet],
   backend: 'vxlan',
 });
-const ALL = [endpoint('cluster1', IP1, '10.1.0.0/16'), endpoint('cluster2', IP2, '10.2.0.0/16'), endpoint('cluster3', IP3, '10.3.0.0/16')];
+const ALL = [
+  endpoint('cluster1', IP1, '10.1.0.0/16'),
+  endpoint('cluster2', IP2, '10.2.0.0/16'),
+  endpoint('cluster3', IP3, '10.3.0.0/16'),
+];
 
-interface LinkJson { ifindex: number; ifname: string; mtu: number; operstate: string; flags: string[]; linkinfo?: { info_kind: string; info_data: { id: number; port: number; local: string } }; addr_info?: { family: string; local: string; prefixlen: number }[] }
-interface FdbJson { mac: string; dst?: string; flags?: string[]; state?: string }
-interface RouteJson { dst: string; gateway?: string; dev?: string; metric?: number }
-interface RuleJson { priority: number; table: string; src?: string }
+interface LinkJson {
+  ifindex: number;
+  ifname: string;
+  mtu: number;
+  operstate: string;
+  flags: string[];
+  linkinfo?: { info_kind: string; info_data: { id: number; port: number; local: string } };
+  addr_info?: { family: string; local: string; prefixlen: number }[];
+}
+interface FdbJson {
+  mac: string;
+  dst?: string;
+  flags?: string[];
+  state?: string;
+}
+interface RouteJson {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  metric?: number;
+}
+interface RuleJson {
+  priority: number;
+  table: string;
+  src?: string;
+}
 
 async function vxlanLink(ns: string): Promise<LinkJson | undefined> {
   try {
@@ -44,11 +84,17 @@ async function vxlanLink(ns: string): Promise<LinkJson | undefined> {
     return undefined;
   }
 }
-const fdb = (ns: string) => bridgeJson<FdbJson[]>(ns, 'fdb', 'show', 'dev', 'vxlan-tunnel').catch(() => [] as FdbJson[]);
-const zeroMacDsts = async (ns: string) => (await fdb(ns)).filter((e) => e.mac === '00:00:00:00:00:00').map((e) => e.dst).sort();
+const fdb = (ns: string) =>
+  bridgeJson<FdbJson[]>(ns, 'fdb', 'show', 'dev', 'vxlan-tunnel').catch(() => [] as FdbJson[]);
+const zeroMacDsts = async (ns: string) =>
+  (await fdb(ns))
+    .filter((e) => e.mac === '00:00:00:00:00:00')
+    .map((e) => e.dst)
+    .sort();
 const table100 = (ns: string) => ipJson<RouteJson[]>(ns, 'route', 'show', 'table', '100');
 const rules100 = async (ns: string) => (await ipJson<RuleJson[]>(ns, 'rule', 'show')).filter((r) => r.table === '100');
-const ping = (ns: string, src: string, dst: string) => nsExec(ns, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', '-I', src, dst]);
+const ping = (ns: string, src: string, dst: string) =>
+  nsExec(ns, 'ping', ['-c', '2', '-i', '0.2', '-W', '2', '-I', src, dst]);
 
 describe('engine with the VXLAN driver on two namespaces (integration, root)', function () {
   this.timeout(60000);
@@ -71,17 +117,35 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
     configDir = join(work, 'configmap');
     writeKubeletVolume(configDir, { ceCustomConfig: 'ceIPSecNATTPort: 4500,\nceIPSecDebug: false\n' });
     e1 = new EngineProcess({
-      ns: NS1, clusterId: 'cluster1', privateIp: IP1, subnets: ['10.1.0.0/16'], endpointsPath, runDir: join(work, 'run1'),
+      ns: NS1,
+      clusterId: 'cluster1',
+      privateIp: IP1,
+      subnets: ['10.1.0.0/16'],
+      endpointsPath,
+      runDir: join(work, 'run1'),
       extraArgs: ['--config', configDir],
     });
-    e2 = new EngineProcess({ ns: NS2, clusterId: 'cluster2', privateIp: IP2, subnets: ['10.2.0.0/16'], endpointsPath, runDir: join(work, 'run2') });
+    e2 = new EngineProcess({
+      ns: NS2,
+      clusterId: 'cluster2',
+      privateIp: IP2,
+      subnets: ['10.2.0.0/16'],
+      endpointsPath,
+      runDir: join(work, 'run2'),
+    });
     e1.start();
     e2.start();
     await waitFor('both engines SERVING', async () => (await e1.serving()) && (await e2.serving()), 30000);
   });
 
   after(async function () {
-    await tearDownEngines({ engines: [e1, e2], namespaces: [NS1, NS2], work, failed: this.currentTest?.state === 'failed', signal: 'SIGKILL' });
+    await tearDownEngines({
+      engines: [e1, e2],
+      namespaces: [NS1, NS2],
+      work,
+      failed: this.currentTest?.state === 'failed',
+      signal: 'SIGKILL',
+    });
   });
 
   it('should create the VXLAN device as Submariner does (VNI 1000, port 4500, 241.x VTEP, MTU underlay-50, rp_filter loose)', async () => {
@@ -93,14 +157,20 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
     assert.equal(link.linkinfo?.info_data.local, IP1);
     assert.equal(link.mtu, 1450);
     assert.ok(link.flags.includes('UP'));
-    assert.deepEqual(link.addr_info?.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`), ['241.30.9.1/8']);
+    assert.deepEqual(
+      link.addr_info?.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+      ['241.30.9.1/8'],
+    );
     assert.equal(await nsSysctl(NS1, 'net.ipv4.conf.vxlan-tunnel.rp_filter'), '2');
   });
 
   it('should add one FDB entry per remote gateway, one route per remote subnet in table 100, and one rule', async () => {
     assert.deepEqual(await zeroMacDsts(NS1), [IP2, IP3]);
     const routes = (await table100(NS1)).map((r) => `${r.dst} via ${r.gateway} dev ${r.dev}`).sort();
-    assert.deepEqual(routes, ['10.2.0.0/16 via 241.30.9.2 dev vxlan-tunnel', '10.3.0.0/16 via 241.30.9.3 dev vxlan-tunnel']);
+    assert.deepEqual(routes, [
+      '10.2.0.0/16 via 241.30.9.2 dev vxlan-tunnel',
+      '10.3.0.0/16 via 241.30.9.3 dev vxlan-tunnel',
+    ]);
     const rules = await rules100(NS1);
     assert.equal(rules.length, 1);
     assert.equal(rules[0]?.priority, 100);
@@ -132,22 +202,34 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
       stream.on('data', (m: { event?: ConnectionEvent }) => m.event && events.push(m.event));
       stream.on('error', () => undefined);
       try {
-        await waitFor('watch snapshot', async () => events.filter((e) => e.kind === ConnectionEvent_Kind.KIND_SNAPSHOT).length === 2);
+        await waitFor(
+          'watch snapshot',
+          async () => events.filter((e) => e.kind === ConnectionEvent_Kind.KIND_SNAPSHOT).length === 2,
+        );
         const before1 = (await vxlanLink(NS1))?.ifindex;
 
         await writeFile(endpointsPath, stringify(ALL.slice(0, 2)));
         await waitFor('cluster3 removed from the kernel', async () => !(await zeroMacDsts(NS1)).includes(IP3), 10000);
         assert.deepEqual(await zeroMacDsts(NS1), [IP2]);
-        assert.deepEqual((await table100(NS1)).map((r) => r.dst), ['10.2.0.0/16']);
+        assert.deepEqual(
+          (await table100(NS1)).map((r) => r.dst),
+          ['10.2.0.0/16'],
+        );
         assert.equal((await vxlanLink(NS1))?.ifindex, before1, 'the device is untouched');
         await ping(NS1, '10.1.0.1', '10.2.0.1');
         await waitFor('a REMOVED event for cluster3', async () =>
-          events.some((e) => e.kind === ConnectionEvent_Kind.KIND_REMOVED && e.connection?.endpoint?.clusterId === 'cluster3'));
+          events.some(
+            (e) => e.kind === ConnectionEvent_Kind.KIND_REMOVED && e.connection?.endpoint?.clusterId === 'cluster3',
+          ),
+        );
 
         await writeFile(endpointsPath, stringify(ALL));
         await waitFor('cluster3 back in the kernel', async () => (await zeroMacDsts(NS1)).includes(IP3), 10000);
         await waitFor('an ADDED event for cluster3', async () =>
-          events.some((e) => e.kind === ConnectionEvent_Kind.KIND_ADDED && e.connection?.endpoint?.clusterId === 'cluster3'));
+          events.some(
+            (e) => e.kind === ConnectionEvent_Kind.KIND_ADDED && e.connection?.endpoint?.clusterId === 'cluster3',
+          ),
+        );
       } finally {
         stream.cancel();
       }
@@ -158,16 +240,24 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
     it('should report the key, value and reason, keep the last good config and the datapath, and recover', async () => {
       const ifindex = (await vxlanLink(NS1))?.ifindex;
       writeKubeletVolume(configDir, { ceCustomConfig: 'ceIPSecNATTPort: 99999\n' });
-      await waitFor('the config error in the status', async () => /ceIPSecNATTPort="99999"/.test((await e1.status()).configError), 10000);
+      await waitFor(
+        'the config error in the status',
+        async () => /ceIPSecNATTPort="99999"/.test((await e1.status()).configError),
+        10000,
+      );
       const st = await e1.status();
       assert.equal(st.config.ceIPSecNATTPort, '4500', 'the last good config stays in force');
       assert.equal((await vxlanLink(NS1))?.ifindex, ifindex);
       await ping(NS1, '10.1.0.1', '10.2.0.1');
       writeKubeletVolume(configDir, { ceCustomConfig: 'ceIPSecNATTPort: 4500\nceIPSecDebug: true\n' });
-      await waitFor('the error cleared and the new config in force', async () => {
-        const now = await e1.status();
-        return now.configError === '' && now.config.ceIPSecDebug === 'true';
-      }, 10000);
+      await waitFor(
+        'the error cleared and the new config in force',
+        async () => {
+          const now = await e1.status();
+          return now.configError === '' && now.config.ceIPSecDebug === 'true';
+        },
+        10000,
+      );
       assert.equal((await vxlanLink(NS1))?.ifindex, ifindex, 'a config change re-inits the driver in place');
     });
   });
@@ -181,10 +271,14 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
       process.kill(oldPid, 'SIGKILL');
       // The datapath does not depend on the driver process.
       await ping(NS1, '10.1.0.1', '10.2.0.1');
-      await waitFor('a new driver process, running', async () => {
-        const s = await e1.status();
-        return s.driver?.state === 'running' && s.driver.pid !== oldPid && (s.driver.restarts ?? 0) >= 1;
-      }, 20000);
+      await waitFor(
+        'a new driver process, running',
+        async () => {
+          const s = await e1.status();
+          return s.driver?.state === 'running' && s.driver.pid !== oldPid && (s.driver.restarts ?? 0) >= 1;
+        },
+        20000,
+      );
       await waitFor('engine in sync again', async () => (await e1.status()).inSync && (await e1.serving()), 20000);
       assert.equal((await vxlanLink(NS1))?.ifindex, ifindex, 'same device');
       assert.deepEqual(await zeroMacDsts(NS1), [IP2, IP3]);
@@ -219,11 +313,23 @@ describe('engine with the VXLAN driver on two namespaces (integration, root)', f
     it('should leave no device, no table-100 route and no rule behind', async () => {
       await e1.stop('SIGTERM');
       for (const e of [e1, e2]) {
-        await nsExec(e.spec.ns, process.execPath, [
-          ENGINE_MAIN,
-          'cleanup', '--cluster-id', e.spec.clusterId, '--private-ip', e.spec.privateIp,
-          '--endpoints', endpointsPath, '--run-dir', e.spec.runDir,
-        ], 30000);
+        await nsExec(
+          e.spec.ns,
+          process.execPath,
+          [
+            ENGINE_MAIN,
+            'cleanup',
+            '--cluster-id',
+            e.spec.clusterId,
+            '--private-ip',
+            e.spec.privateIp,
+            '--endpoints',
+            endpointsPath,
+            '--run-dir',
+            e.spec.runDir,
+          ],
+          30000,
+        );
         assert.equal(await vxlanLink(e.spec.ns), undefined, `no vxlan-tunnel in ${e.spec.ns}`);
         assert.deepEqual(await table100(e.spec.ns), []);
         assert.deepEqual(await rules100(e.spec.ns), []);

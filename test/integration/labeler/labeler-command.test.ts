@@ -28,15 +28,35 @@ describe('cabled labeler --once (local HTTP server standing in for the Kubernete
     if (!canUseNetns()) this.skip();
     await deleteNetns(NS);
     await createNetns(NS);
-    await linkToHost({ ns: NS, hostIf: `kbl${process.pid % 100000}`, hostIp: HOST_IP, nsIf: 'kbl0', nsIp: '10.254.78.2' });
+    await linkToHost({
+      ns: NS,
+      hostIf: `kbl${process.pid % 100000}`,
+      hostIp: HOST_IP,
+      nsIf: 'kbl0',
+      nsIp: '10.254.78.2',
+    });
     api = new FakeKubeApi();
     await api.start(HOST_IP);
     // What an earlier run on a node with a capable NIC left behind.
-    api.addNode('n1', { 'cabled.io/ipsec-offload': 'true', 'kubernetes.io/os': 'linux' }, { 'cabled.io/ipsec-offload-interfaces': 'ens1f0np0' });
+    api.addNode(
+      'n1',
+      { 'cabled.io/ipsec-offload': 'true', 'kubernetes.io/os': 'linux' },
+      { 'cabled.io/ipsec-offload-interfaces': 'ens1f0np0' },
+    );
     work = await mkdtemp(join(tmpdir(), 'kb-lab-'));
     await writeFile(join(work, 'kubeconfig'), api.kubeconfigText());
     await writeFile(join(work, 'cabled-ipsec-offload'), 'cabled.io/ipsec-offload=true\n');
-    labelerArgs = [ENGINE_MAIN, 'labeler', '--once', '--node-name', 'n1', '--kubeconfig', join(work, 'kubeconfig'), '--nfd-features-dir', work];
+    labelerArgs = [
+      ENGINE_MAIN,
+      'labeler',
+      '--once',
+      '--node-name',
+      'n1',
+      '--kubeconfig',
+      join(work, 'kubeconfig'),
+      '--nfd-features-dir',
+      work,
+    ];
   });
   after(async () => {
     await api?.close();
@@ -55,6 +75,9 @@ describe('cabled labeler --once (local HTTP server standing in for the Kubernete
   it('should write nothing on a second run', async () => {
     const before = api.requests.length;
     await nsExec(NS, process.execPath, labelerArgs);
-    assert.deepEqual(api.requests.slice(before).map((r) => r.method), ['GET']);
+    assert.deepEqual(
+      api.requests.slice(before).map((r) => r.method),
+      ['GET'],
+    );
   });
 });

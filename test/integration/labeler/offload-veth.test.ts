@@ -27,6 +27,9 @@ describe('ESP offload detection (real veth in a namespace)', function () {
   it('should check every link and find none capable, none possible', async () => {
     const report = await runNodeInNetns<OffloadReport>(ns, SCRIPT, {});
     assert.deepEqual(report.errors, []);
-    assert.deepEqual(report.interfaces, ['kbv0', 'kbv1', 'lo'].map((ifname) => ({ ifname, capable: false, possible: false, enabled: [] })));
+    assert.deepEqual(
+      report.interfaces,
+      ['kbv0', 'kbv1', 'lo'].map((ifname) => ({ ifname, capable: false, possible: false, enabled: [] })),
+    );
   });
 });

@@ -8,7 +8,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../../src/lib/exec/index.js';
-import { addConnectionArgs, type ConnectionSpec, flagsFor, loadWithAddconn, routeArgs } from '../../../src/lib/whack/index.js';
+import {
+  addConnectionArgs,
+  type ConnectionSpec,
+  flagsFor,
+  loadWithAddconn,
+  routeArgs,
+} from '../../../src/lib/whack/index.js';
 import { OwnPluto } from '../../../drivers/libreswan/pluto/index.js';
 import { ip } from '../../helpers/netns.js';
 import { createLab, destroyLab, type Lab } from './lab.js';
@@ -18,8 +24,18 @@ function specsFor(lab: Lab, n: number, updown?: string): ConnectionSpec[] {
   for (let i = 0; out.length < n; i++) {
     const peer = `10.241.${Math.floor(i / 250)}.${(i % 250) + 1}`;
     const base = { mode: 'transport' as const, encaps: true, ...(updown ? { updown } : {}) };
-    out.push({ ...base, name: `ep${i}-0`, left: { host: lab.ipA, protoPort: 'udp/4789' }, right: { host: peer, protoPort: 'udp' } });
-    out.push({ ...base, name: `ep${i}-1`, left: { host: lab.ipA, protoPort: 'udp' }, right: { host: peer, protoPort: 'udp/4789' } });
+    out.push({
+      ...base,
+      name: `ep${i}-0`,
+      left: { host: lab.ipA, protoPort: 'udp/4789' },
+      right: { host: peer, protoPort: 'udp' },
+    });
+    out.push({
+      ...base,
+      name: `ep${i}-1`,
+      left: { host: lab.ipA, protoPort: 'udp' },
+      right: { host: peer, protoPort: 'udp/4789' },
+    });
   }
   return out.slice(0, n);
 }
@@ -42,7 +58,11 @@ async function main(): Promise<void> {
   await ip(lab.nsA, 'route', 'add', 'default', 'via', lab.ipB);
   const rows: string[] = [];
   let k = 0;
-  const scenario = async (label: string, updown: string | undefined, body: (p: OwnPluto, specs: ConnectionSpec[]) => Promise<[number, number]>) => {
+  const scenario = async (
+    label: string,
+    updown: string | undefined,
+    body: (p: OwnPluto, specs: ConnectionSpec[]) => Promise<[number, number]>,
+  ) => {
     if (!only.test(label)) return;
     const p = new OwnPluto({ dir: join(lab.dir, `p${k++}`), netns: lab.nsA });
     await p.ready();
@@ -50,7 +70,9 @@ async function main(): Promise<void> {
       const specs = specsFor(lab, n, updown);
       const [add, route] = await body(p, specs);
       const loaded = (await p.whack.connections()).size;
-      rows.push(`${label.padEnd(44)} add ${String(add).padStart(6)} ms   route ${String(route).padStart(6)} ms   loaded ${loaded}`);
+      rows.push(
+        `${label.padEnd(44)} add ${String(add).padStart(6)} ms   route ${String(route).padStart(6)} ms   loaded ${loaded}`,
+      );
     } finally {
       await p.stop();
     }
@@ -61,7 +83,8 @@ async function main(): Promise<void> {
       await scenario(`shell loop of single whack calls${tag}`, updown, async (p, specs) => {
         const flags = flagsFor(await p.whack.version());
         const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-        const line = (args: string[]) => `/usr/libexec/ipsec/whack --ctlsocket ${p.socket} ${args.map(q).join(' ')} >/dev/null\n`;
+        const line = (args: string[]) =>
+          `/usr/libexec/ipsec/whack --ctlsocket ${p.socket} ${args.map(q).join(' ')} >/dev/null\n`;
         const addScript = join(lab.dir, 'add.sh');
         const routeScript = join(lab.dir, 'route.sh');
         await writeFile(addScript, specs.map((s) => line(addConnectionArgs(flags, s).args)).join(''));
@@ -74,20 +97,34 @@ async function main(): Promise<void> {
         await scenario(`adapter, ${c} in flight${tag}`, updown, async (p, specs) => {
           const [add, r1] = await timed(() => p.whack.addConnections(specs, 'error', { concurrency: c }));
           check(r1);
-          const [route, r2] = await timed(() => p.whack.routeAll(specs.map((s) => s.name), { concurrency: c }));
+          const [route, r2] = await timed(() =>
+            p.whack.routeAll(
+              specs.map((s) => s.name),
+              { concurrency: c },
+            ),
+          );
           check(r2);
           return [add, route];
         });
       }
       await scenario(`one addconn call (add) + routeAll x8${tag}`, updown, async (p, specs) => {
-        const [add, r] = await timed(() => loadWithAddconn(p.whack, specs, { file: join(lab.dir, 'conns.conf'), auto: 'add' }));
+        const [add, r] = await timed(() =>
+          loadWithAddconn(p.whack, specs, { file: join(lab.dir, 'conns.conf'), auto: 'add' }),
+        );
         if (r.failed.length) throw new Error(`addconn failed for ${r.failed.length}`);
-        const [route, r2] = await timed(() => p.whack.routeAll(specs.map((s) => s.name), { concurrency: 8 }));
+        const [route, r2] = await timed(() =>
+          p.whack.routeAll(
+            specs.map((s) => s.name),
+            { concurrency: 8 },
+          ),
+        );
         check(r2);
         return [add, route];
       });
       await scenario(`one addconn --autoall (auto=route; add+route)${tag}`, updown, async (p, specs) => {
-        const [both, r] = await timed(() => loadWithAddconn(p.whack, specs, { file: join(lab.dir, 'conns.conf'), auto: 'route' }));
+        const [both, r] = await timed(() =>
+          loadWithAddconn(p.whack, specs, { file: join(lab.dir, 'conns.conf'), auto: 'route' }),
+        );
         if (r.failed.length) throw new Error(`addconn failed for ${r.failed.length}`);
         return [both, 0];
       });

@@ -26,9 +26,26 @@ describe('host-mode pluto handle (a pluto started by the test)', function () {
    * (Wrapped: a ChildProcess is a thenable; returned bare from an async function it would be awaited to exit.)
    */
   async function startHostPluto(): Promise<{ child: ChildProcess }> {
-    const child = spawn('ip', ['netns', 'exec', lab.nsA, '/usr/libexec/ipsec/pluto', '--config', join(dir, 'ipsec.conf'),
-      '--rundir', join(dir, 'run'), '--nssdir', join(dir, 'nss'), '--secretsfile', join(dir, 'ipsec.secrets'),
-      '--logfile', join(dir, 'pluto.log'), '--dumpdir', join(dir, 'run'), '--nofork', '--use-xfrm']);
+    const child = spawn('ip', [
+      'netns',
+      'exec',
+      lab.nsA,
+      '/usr/libexec/ipsec/pluto',
+      '--config',
+      join(dir, 'ipsec.conf'),
+      '--rundir',
+      join(dir, 'run'),
+      '--nssdir',
+      join(dir, 'nss'),
+      '--secretsfile',
+      join(dir, 'ipsec.secrets'),
+      '--logfile',
+      join(dir, 'pluto.log'),
+      '--dumpdir',
+      join(dir, 'run'),
+      '--nofork',
+      '--use-xfrm',
+    ]);
     child.stdout.resume();
     child.stderr.resume();
     const probe = new WhackAdapter({ socket: socket() });
@@ -67,20 +84,33 @@ describe('host-mode pluto handle (a pluto started by the test)', function () {
     await handle.writeSecrets([{ selectors: [lab.ipA, lab.ipB], psk: 'host-mode-psk-0123456789abcdef0123' }]);
     const file = join(ipsecDir(), 'cabled.secrets');
     assert.equal((await stat(file)).mode & 0o777, 0o600);
-    await waitFor('pluto to load cabled.secrets', async () =>
-      (await readLogTail(join(dir, 'pluto.log'))).some((l) => l.includes(`loading secrets from "${file}"`)), 5000, 50);
-    assert.equal(await readFile(join(dir, 'ipsec.secrets'), 'utf8'), `include ${ipsecDir()}/*.secrets\n`, 'the host file is untouched');
+    await waitFor(
+      'pluto to load cabled.secrets',
+      async () => (await readLogTail(join(dir, 'pluto.log'))).some((l) => l.includes(`loading secrets from "${file}"`)),
+      5000,
+      50,
+    );
+    assert.equal(
+      await readFile(join(dir, 'ipsec.secrets'), 'utf8'),
+      `include ${ipsecDir()}/*.secrets\n`,
+      'the host file is untouched',
+    );
   });
 
   it('should notice a restart of the host pluto, fire the hook, and find its conn file loaded again', async () => {
     const spec: ConnectionSpec = {
-      name: 'keep', mode: 'transport', left: { host: lab.ipA, protoPort: 'udp/4789' }, right: { host: lab.ipB, protoPort: 'udp' },
+      name: 'keep',
+      mode: 'transport',
+      left: { host: lab.ipA, protoPort: 'udp/4789' },
+      right: { host: lab.ipB, protoPort: 'udp' },
     };
     const file = await handle.writeConnFile(spec, 'add');
     assert.equal(file, join(ipsecDir(), 'cabled-keep.conf'));
     await handle.whack.addConnection(spec, 'ignore');
     const events: RestartEvent[] = [];
-    handle.onRestart((e) => { events.push(e); });
+    handle.onRestart((e) => {
+      events.push(e);
+    });
     const oldPid = pluto?.pid;
     pluto?.kill('SIGTERM');
     await pluto;
@@ -90,7 +120,12 @@ describe('host-mode pluto handle (a pluto started by the test)', function () {
     assert.equal(events[0]?.mode, 'host');
     assert.equal(events[0]?.previousPid, oldPid);
     assert.equal(events[0]?.pid, restarted.pid);
-    await waitFor('the conn file to be loaded by the new pluto', async () => (await handle.whack.connections()).has('keep'), 10_000, 100);
+    await waitFor(
+      'the conn file to be loaded by the new pluto',
+      async () => (await handle.whack.connections()).has('keep'),
+      10_000,
+      100,
+    );
     await handle.removeConnFile('keep');
     await assert.rejects(stat(file));
   });

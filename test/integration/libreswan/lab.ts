@@ -19,21 +19,31 @@ export interface Lab {
 export async function canRunPluto(): Promise<boolean> {
   if (!canUseNetns()) return false;
   const { access } = await import('node:fs/promises');
-  return access('/usr/libexec/ipsec/pluto').then(() => access('/usr/bin/certutil')).then(() => true, () => false);
+  return access('/usr/libexec/ipsec/pluto')
+    .then(() => access('/usr/bin/certutil'))
+    .then(
+      () => true,
+      () => false,
+    );
 }
 
 /** Creates the namespaces and the veth pair (`tag` keeps files of one process apart; octet keeps subnets apart). */
 export async function createLab(tag: string, octet: number): Promise<Lab> {
   const lab: Lab = {
-    nsA: nsName(`lsw${tag}a`), nsB: nsName(`lsw${tag}b`),
-    ipA: `10.231.${octet}.1`, ipB: `10.231.${octet}.2`,
+    nsA: nsName(`lsw${tag}a`),
+    nsB: nsName(`lsw${tag}b`),
+    ipA: `10.231.${octet}.1`,
+    ipB: `10.231.${octet}.2`,
     dir: `/tmp/cbt-lsw-${process.pid}-${tag}`,
   };
   await destroyLab(lab);
   await createNetns(lab.nsA);
   await createNetns(lab.nsB);
   const short = `${process.pid % 100000}${tag}`.slice(0, 11);
-  await connectVeth({ ns: lab.nsA, name: `va${short}`, cidr: `${lab.ipA}/24` }, { ns: lab.nsB, name: `vb${short}`, cidr: `${lab.ipB}/24` });
+  await connectVeth(
+    { ns: lab.nsA, name: `va${short}`, cidr: `${lab.ipA}/24` },
+    { ns: lab.nsB, name: `vb${short}`, cidr: `${lab.ipB}/24` },
+  );
   return lab;
 }
 

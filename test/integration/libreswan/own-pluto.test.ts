@@ -9,7 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError } from '../../../src/lib/errors.js';
 import {
-  classifySa, type ConnectionSpec, hasEstablishedChild, type SaDiagnosis, type WhackAdapter,
+  classifySa,
+  type ConnectionSpec,
+  hasEstablishedChild,
+  type SaDiagnosis,
+  type WhackAdapter,
 } from '../../../src/lib/whack/index.js';
 import { OwnPluto, readLogTail, type RestartEvent } from '../../../drivers/libreswan/pluto/index.js';
 import { waitFor } from '../../helpers/netns.js';
@@ -30,14 +34,36 @@ function specs(lab: Lab): ConnectionSpec[] {
   const b = { host: lab.ipB, id: lab.ipB, ikePort: 4500 };
   const common = { pfs: true, encaps: true, nicOffload: 'no' as const };
   return [
-    { ...common, name: 'tun', mode: 'tunnel', left: { ...a, client: '10.232.1.0/24' }, right: { ...b, client: '10.232.2.0/24' } },
-    { ...common, name: 'vx-in', mode: 'transport', left: { ...a, protoPort: 'udp/4789' }, right: { ...b, protoPort: 'udp' } },
-    { ...common, name: 'vx-out', mode: 'transport', left: { ...a, protoPort: 'udp' }, right: { ...b, protoPort: 'udp/4789' } },
+    {
+      ...common,
+      name: 'tun',
+      mode: 'tunnel',
+      left: { ...a, client: '10.232.1.0/24' },
+      right: { ...b, client: '10.232.2.0/24' },
+    },
+    {
+      ...common,
+      name: 'vx-in',
+      mode: 'transport',
+      left: { ...a, protoPort: 'udp/4789' },
+      right: { ...b, protoPort: 'udp' },
+    },
+    {
+      ...common,
+      name: 'vx-out',
+      mode: 'transport',
+      left: { ...a, protoPort: 'udp' },
+      right: { ...b, protoPort: 'udp/4789' },
+    },
   ];
 }
 
 async function diagnose(pluto: OwnPluto, connection: string): Promise<SaDiagnosis> {
-  const [states, traffic, logLines] = await Promise.all([pluto.whack.showStates(), pluto.whack.trafficStatus(), readLogTail(pluto.logFile)]);
+  const [states, traffic, logLines] = await Promise.all([
+    pluto.whack.showStates(),
+    pluto.whack.trafficStatus(),
+    readLogTail(pluto.logFile),
+  ]);
   return classifySa({ connection, states, traffic, logLines });
 }
 
@@ -59,7 +85,10 @@ describe('own-mode pluto in namespaces (libreswan 4.10, kernel without ESP)', fu
     // B runs with debug (--stderrlog): its log file must still feed the classifier.
     b = new OwnPluto({ dir: join(lab.dir, 'b'), netns: lab.nsB, restartDelayMs: 100, debug: true });
     await Promise.all([a.ready(), b.ready()]);
-    const secrets = (psk: string) => [{ selectors: [lab.ipA, lab.ipB], psk: PSK }, { selectors: ['@bad-a', '@bad-b'], psk }];
+    const secrets = (psk: string) => [
+      { selectors: [lab.ipA, lab.ipB], psk: PSK },
+      { selectors: ['@bad-a', '@bad-b'], psk },
+    ];
     await a.writeSecrets(secrets('first-psk-for-the-bad-pair-0123456789'));
     await b.writeSecrets(secrets('other-psk-for-the-bad-pair-0123456789'));
   });
@@ -87,24 +116,41 @@ describe('own-mode pluto in namespaces (libreswan 4.10, kernel without ESP)', fu
     // which 4.x handles badly (seen here: EXPECTATION FAILED ... msgid_windows, whack --initiate hanging).
     const names = list.map((s) => s.name);
     for (const r of await a.whack.initiateAll(names)) if (!r.ok) throw r.error;
-    await waitFor('an established IKE SA on both sides', async () => {
-      const [sa, sb] = await Promise.all([a.whack.showStates(), b.whack.showStates()]);
-      return [sa, sb].every((s) => s.states.some((st) => st.kind === 'ike' && st.established));
-    }, 30_000, 100);
-    await waitFor('A\'s Child SA requests to be answered', async () =>
-      (await Promise.all(names.map((n) => diagnose(a, n)))).every((d) => d.verdict === 'ts-unacceptable'), 30_000, 100);
+    await waitFor(
+      'an established IKE SA on both sides',
+      async () => {
+        const [sa, sb] = await Promise.all([a.whack.showStates(), b.whack.showStates()]);
+        return [sa, sb].every((s) => s.states.some((st) => st.kind === 'ike' && st.established));
+      },
+      30_000,
+      100,
+    );
+    await waitFor(
+      "A's Child SA requests to be answered",
+      async () => (await Promise.all(names.map((n) => diagnose(a, n)))).every((d) => d.verdict === 'ts-unacceptable'),
+      30_000,
+      100,
+    );
     for (const r of await b.whack.initiateAll(names)) if (!r.ok) throw r.error;
     const diagnoses: SaDiagnosis[] = [];
-    await waitFor('a kernel refusal for every connection on both sides', async () => {
-      diagnoses.length = 0;
-      for (const p of [a, b]) for (const s of list) diagnoses.push(await diagnose(p, s.name));
-      return diagnoses.every((d) => d.verdict === 'kernel-refused');
-    }, 30_000, 200).catch((err: unknown) => {
+    await waitFor(
+      'a kernel refusal for every connection on both sides',
+      async () => {
+        diagnoses.length = 0;
+        for (const p of [a, b]) for (const s of list) diagnoses.push(await diagnose(p, s.name));
+        return diagnoses.every((d) => d.verdict === 'kernel-refused');
+      },
+      30_000,
+      200,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${JSON.stringify(diagnoses, null, 1)}`);
     });
     for (const d of diagnoses) {
       assert.match(d.reason, /^Child SA refused by the kernel: no ESP support \(errno (38|93)\)$/);
-      assert.match(d.evidence ?? '', /netlink response for Add SA esp\.[0-9a-f]+@10\.231\.1\.[12]: .* \(errno (38|93)\)/);
+      assert.match(
+        d.evidence ?? '',
+        /netlink response for Add SA esp\.[0-9a-f]+@10\.231\.1\.[12]: .* \(errno (38|93)\)/,
+      );
     }
     for (const p of [a, b]) {
       const show = await p.whack.showStates();
@@ -119,27 +165,47 @@ describe('own-mode pluto in namespaces (libreswan 4.10, kernel without ESP)', fu
 
   it('should classify a PSK mismatch as an authentication failure on both sides', async () => {
     const bad: ConnectionSpec = {
-      name: 'bad', mode: 'tunnel', left: { host: lab.ipA, id: '@bad-a', client: '10.233.1.0/24' }, right: { host: lab.ipB, id: '@bad-b', client: '10.233.2.0/24' },
+      name: 'bad',
+      mode: 'tunnel',
+      left: { host: lab.ipA, id: '@bad-a', client: '10.233.1.0/24' },
+      right: { host: lab.ipB, id: '@bad-b', client: '10.233.2.0/24' },
     };
     await a.whack.addConnection(bad);
     await b.whack.addConnection(bad);
     await a.whack.initiate('bad');
     let last: SaDiagnosis[] = [];
-    await waitFor('auth-failed on both sides', async () => {
-      last = await Promise.all([diagnose(a, 'bad'), diagnose(b, 'bad')]);
-      return last.every((d) => d.verdict === 'auth-failed');
-    }, 20_000, 100).catch((err: unknown) => { throw new Error(`${String(err)} ${JSON.stringify(last)}`); });
+    await waitFor(
+      'auth-failed on both sides',
+      async () => {
+        last = await Promise.all([diagnose(a, 'bad'), diagnose(b, 'bad')]);
+        return last.every((d) => d.verdict === 'auth-failed');
+      },
+      20_000,
+      100,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)} ${JSON.stringify(last)}`);
+    });
     assert.equal(last[0]?.reason, 'authentication failed (PSK mismatch?)');
-    assert.match(last[0]?.evidence ?? '', /"bad" #\d+: IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED/);
-    assert.match(last[1]?.evidence ?? '', /"bad" #\d+: (authentication failed: computed hash does not match hash received from peer ID_FQDN '@bad-a'|responding to IKE_AUTH message .* AUTHENTICATION_FAILED)/);
+    assert.match(
+      last[0]?.evidence ?? '',
+      /"bad" #\d+: IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED/,
+    );
+    assert.match(
+      last[1]?.evidence ?? '',
+      /"bad" #\d+: (authentication failed: computed hash does not match hash received from peer ID_FQDN '@bad-a'|responding to IKE_AUTH message .* AUTHENTICATION_FAILED)/,
+    );
     await a.whack.deleteConnection('bad');
     await b.whack.deleteConnection('bad');
   });
 
   it('should classify an unreachable peer as no answer', async () => {
     const dead: ConnectionSpec = {
-      name: 'dead', mode: 'transport', retransmitIntervalMs: 100, retransmitTimeoutSec: 1,
-      left: { host: lab.ipA, protoPort: 'udp/4789' }, right: { host: '10.231.1.9', protoPort: 'udp' },
+      name: 'dead',
+      mode: 'transport',
+      retransmitIntervalMs: 100,
+      retransmitTimeoutSec: 1,
+      left: { host: lab.ipA, protoPort: 'udp/4789' },
+      right: { host: '10.231.1.9', protoPort: 'udp' },
     };
     await a.whack.addConnection(dead);
     await a.whack.initiate('dead');
@@ -151,8 +217,13 @@ describe('own-mode pluto in namespaces (libreswan 4.10, kernel without ESP)', fu
 
   it('should refuse a second pluto in the same namespace, naming the running one and host mode', async () => {
     const second = new OwnPluto({ dir: join(lab.dir, 'a2'), netns: lab.nsA });
-    await assert.rejects(second.ready(), (e: unknown) =>
-      e instanceof FailedPreconditionError && e.message.includes(`another pluto (pid ${String(a.pid())})`) && e.message.includes('ceIPSecPlutoMode: host'));
+    await assert.rejects(
+      second.ready(),
+      (e: unknown) =>
+        e instanceof FailedPreconditionError &&
+        e.message.includes(`another pluto (pid ${String(a.pid())})`) &&
+        e.message.includes('ceIPSecPlutoMode: host'),
+    );
   });
 
   it('should restart pluto after kill -9 and run the restart hook', async () => {
@@ -171,6 +242,10 @@ describe('own-mode pluto in namespaces (libreswan 4.10, kernel without ESP)', fu
     assert.notEqual(a.pid(), old);
     assert.match(events[0]?.reason ?? '', /pluto exited \(signal SIGKILL\)/);
     const loaded = await a.whack.connections();
-    assert.deepEqual(list.map((s) => loaded.has(s.name)), [true, true, true], 'the hook re-added the connections');
+    assert.deepEqual(
+      list.map((s) => loaded.has(s.name)),
+      [true, true, true],
+      'the hook re-added the connections',
+    );
   });
 });

@@ -51,7 +51,10 @@ describe('netlink adapter (real namespace)', function () {
     const out = await tryInNetns(ns, [nl('createVxlan', { name: 'vx0', vni: 1, port: 4789, localIp: '10.77.0.1' })]);
     assert.equal(out.ok, false);
     assert.equal(out.error?.errno, 'EEXIST');
-    assert.match(out.error?.message ?? '', /^create VXLAN device vx0 \(vni 1, port 4789, local 10\.77\.0\.1\): EEXIST \(file already exists\)$/);
+    assert.match(
+      out.error?.message ?? '',
+      /^create VXLAN device vx0 \(vni 1, port 4789, local 10\.77\.0\.1\): EEXIST \(file already exists\)$/,
+    );
   });
 
   it('should set MTU and up/down state', async () => {
@@ -92,13 +95,18 @@ describe('netlink adapter (real namespace)', function () {
       nl('deleteFdb', link.index, '10.77.0.2'),
       nl('listFdb', link.index),
     ]);
-    assert.deepEqual(listed, [{ linkIndex: link.index, mac: '00:00:00:00:00:00', dst: '10.77.0.3', permanent: true, self: true }]);
+    assert.deepEqual(listed, [
+      { linkIndex: link.index, mac: '00:00:00:00:00:00', dst: '10.77.0.3', permanent: true, self: true },
+    ]);
     assert.deepEqual(await fdbOf(ns, 'vx0'), ['00:00:00:00:00:00 dst 10.77.0.3']);
   });
 
   it('should say which FDB entry on which device failed', async () => {
     const out = await tryInNetns(ns, [nl('appendFdb', 9999, '10.0.0.2')]);
-    assert.equal(out.error?.message, 'add FDB entry 00:00:00:00:00:00 dst 10.0.0.2 on ifindex 9999: ENODEV (no such device)');
+    assert.equal(
+      out.error?.message,
+      'add FDB entry 00:00:00:00:00:00 dst 10.0.0.2 on ifindex 9999: ENODEV (no such device)',
+    );
   });
 
   it('should replace, list and delete routes in a table', async () => {
@@ -110,10 +118,22 @@ describe('netlink adapter (real namespace)', function () {
       nl('listRoutes', 100),
     ]);
     assert.deepEqual(listed, [
-      { dst: '10.2.0.0/16', gateway: '241.77.0.3', oif: link.index, table: 100, src: '241.77.0.1', priority: 100, type: 'unicast', protocol: 4 },
+      {
+        dst: '10.2.0.0/16',
+        gateway: '241.77.0.3',
+        oif: link.index,
+        table: 100,
+        src: '241.77.0.1',
+        priority: 100,
+        type: 'unicast',
+        protocol: 4,
+      },
     ]);
     assert.deepEqual(await routesOf(ns, 100), ['10.2.0.0/16 via 241.77.0.3 dev vx0 src 241.77.0.1 metric 100']);
-    await inNetns(ns, [nl('deleteRoute', { dst: '10.2.0.0/16', table: 100 }), nl('deleteRoute', { dst: '10.2.0.0/16', table: 100 })]);
+    await inNetns(ns, [
+      nl('deleteRoute', { dst: '10.2.0.0/16', table: 100 }),
+      nl('deleteRoute', { dst: '10.2.0.0/16', table: 100 }),
+    ]);
     assert.deepEqual(await routesOf(ns, 100), []);
   });
 
@@ -124,7 +144,11 @@ describe('netlink adapter (real namespace)', function () {
   });
 
   it('should look up the route to an address and the default route without sending anything', async () => {
-    const [lookup, def, unreachable] = await inNetns(ns, [nl('routeTo', '8.8.8.8'), nl('getDefaultRoute'), nl('routeTo', '0.0.0.0')]);
+    const [lookup, def, unreachable] = await inNetns(ns, [
+      nl('routeTo', '8.8.8.8'),
+      nl('getDefaultRoute'),
+      nl('routeTo', '0.0.0.0'),
+    ]);
     assert.equal(lookup.oif, underlayIndex);
     assert.equal(lookup.src, '10.77.0.1');
     assert.equal(lookup.gateway, '10.77.0.254');
@@ -134,12 +158,24 @@ describe('netlink adapter (real namespace)', function () {
   });
 
   it('should add a selector-less table rule once and delete it idempotently', async () => {
-    const [added, again] = await inNetns(ns, [nl('ensureRule', { priority: 100, table: 100 }), nl('ensureRule', { priority: 100, table: 100 })]);
+    const [added, again] = await inNetns(ns, [
+      nl('ensureRule', { priority: 100, table: 100 }),
+      nl('ensureRule', { priority: 100, table: 100 }),
+    ]);
     assert.equal(added, true);
     assert.equal(again, false);
-    assert.deepEqual((await rulesOf(ns)).filter((r) => r.startsWith('100:')), ['100: from all lookup 100']);
-    await inNetns(ns, [nl('deleteRule', { priority: 100, table: 100 }), nl('deleteRule', { priority: 100, table: 100 })]);
-    assert.deepEqual((await rulesOf(ns)).filter((r) => r.startsWith('100:')), []);
+    assert.deepEqual(
+      (await rulesOf(ns)).filter((r) => r.startsWith('100:')),
+      ['100: from all lookup 100'],
+    );
+    await inNetns(ns, [
+      nl('deleteRule', { priority: 100, table: 100 }),
+      nl('deleteRule', { priority: 100, table: 100 }),
+    ]);
+    assert.deepEqual(
+      (await rulesOf(ns)).filter((r) => r.startsWith('100:')),
+      [],
+    );
   });
 
   it('should delete a link idempotently', async () => {

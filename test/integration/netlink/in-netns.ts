@@ -22,7 +22,11 @@ export function tryInNetns(ns: string, steps: Step[], overlay?: VxlanOverlayOpti
 }
 
 /** Runs steps in `ns`; returns their results, or throws the first step's error. */
-export async function inNetns<T extends unknown[] = any[]>(ns: string, steps: Step[], overlay?: VxlanOverlayOptions): Promise<T> {
+export async function inNetns<T extends unknown[] = any[]>(
+  ns: string,
+  steps: Step[],
+  overlay?: VxlanOverlayOptions,
+): Promise<T> {
   const out = await tryInNetns(ns, steps, overlay);
   if (!out.ok) throw new Error(`in ${ns}, step ${out.error?.step}: ${out.error?.name}: ${out.error?.message}`);
   return out.results as T;

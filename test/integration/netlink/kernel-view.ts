@@ -12,7 +12,10 @@ export interface LinkView {
   ifname: string;
   mtu: number;
   flags: string[];
-  linkinfo?: { info_kind: string; info_data?: { id?: number; port?: number; local?: string; link?: string; learning?: boolean } };
+  linkinfo?: {
+    info_kind: string;
+    info_data?: { id?: number; port?: number; local?: string; link?: string; learning?: boolean };
+  };
 }
 
 /** The device, or undefined when absent. */
@@ -23,21 +26,39 @@ export async function linkView(ns: string, dev: string): Promise<LinkView | unde
 
 /** "a.b.c.d/len" of every IPv4 address on a device. */
 export async function addressesOf(ns: string, dev: string): Promise<string[]> {
-  const out = await ipJson<{ addr_info: { family: string; local: string; prefixlen: number }[] }[]>(ns, 'addr', 'show', 'dev', dev);
+  const out = await ipJson<{ addr_info: { family: string; local: string; prefixlen: number }[] }[]>(
+    ns,
+    'addr',
+    'show',
+    'dev',
+    dev,
+  );
   return (out[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
 }
 
 /** "<mac> dst <ip>" of each FDB entry of a device. */
 export async function fdbOf(ns: string, dev: string): Promise<string[]> {
   const out = await bridgeJson<{ mac: string; dst?: string }[]>(ns, 'fdb', 'show', 'dev', dev);
-  return out.filter((e) => e.dst).map((e) => `${e.mac} dst ${e.dst}`).sort();
+  return out
+    .filter((e) => e.dst)
+    .map((e) => `${e.mac} dst ${e.dst}`)
+    .sort();
 }
 
 /** "<dst> via <gw> dev <dev> metric <m>" of each route in a table. */
 export async function routesOf(ns: string, table: number): Promise<string[]> {
-  const out = await ipJson<{ dst: string; gateway?: string; dev?: string; metric?: number; prefsrc?: string }[]>(ns, 'route', 'show', 'table', String(table));
+  const out = await ipJson<{ dst: string; gateway?: string; dev?: string; metric?: number; prefsrc?: string }[]>(
+    ns,
+    'route',
+    'show',
+    'table',
+    String(table),
+  );
   return out
-    .map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${r.prefsrc ? ` src ${r.prefsrc}` : ''}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`)
+    .map(
+      (r) =>
+        `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${r.prefsrc ? ` src ${r.prefsrc}` : ''}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`,
+    )
     .sort();
 }
 

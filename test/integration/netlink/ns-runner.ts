@@ -53,7 +53,12 @@ async function main(): Promise<RunnerOutput> {
         return {
           ok: false,
           results,
-          error: { step: i, name: e.name, message: e.message, errno: err instanceof NetlinkError ? err.errno : undefined },
+          error: {
+            step: i,
+            name: e.name,
+            message: e.message,
+            errno: err instanceof NetlinkError ? err.errno : undefined,
+          },
         };
       }
     }

@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import type { VxlanOverlayOptions } from '../../../src/overlay/index.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, ip, nsExec, nsName, waitFor } from '../../helpers/netns.js';
+import {
+  canUseNetns,
+  connectVeth,
+  createNetns,
+  deleteNetns,
+  ip,
+  nsExec,
+  nsName,
+  waitFor,
+} from '../../helpers/netns.js';
 import { inNetns, ov } from './in-netns.js';
 
 const WEST = { privateIp: '192.168.240.1', clusterIp: '10.1.0.1', subnet: '10.1.0.0/16' };
@@ -31,13 +40,26 @@ describe('VXLAN overlay traffic between two namespaces', function () {
     if (!canUseNetns()) this.skip();
     await Promise.all([deleteNetns(west), deleteNetns(east)]);
     await Promise.all([createNetns(west), createNetns(east)]);
-    await connectVeth({ ns: west, name: 'eth0', cidr: `${WEST.privateIp}/24` }, { ns: east, name: 'eth0', cidr: `${EAST.privateIp}/24` });
+    await connectVeth(
+      { ns: west, name: 'eth0', cidr: `${WEST.privateIp}/24` },
+      { ns: east, name: 'eth0', cidr: `${EAST.privateIp}/24` },
+    );
     await ip(west, 'addr', 'add', `${WEST.clusterIp}/32`, 'dev', 'lo');
     await ip(east, 'addr', 'add', `${EAST.clusterIp}/32`, 'dev', 'lo');
-    for (const [ns, local, remote] of [[west, WEST, EAST], [east, EAST, WEST]] as const) {
+    for (const [ns, local, remote] of [
+      [west, WEST, EAST],
+      [east, EAST, WEST],
+    ] as const) {
       await inNetns(
         ns,
-        [ov('ensureDevice'), ov('ensureRemote', { remoteIp: remote.privateIp, remoteVtepSourceIp: remote.privateIp, subnets: [remote.subnet] })],
+        [
+          ov('ensureDevice'),
+          ov('ensureRemote', {
+            remoteIp: remote.privateIp,
+            remoteVtepSourceIp: remote.privateIp,
+            subnets: [remote.subnet],
+          }),
+        ],
         options(local),
       );
     }
@@ -53,12 +75,20 @@ describe('VXLAN overlay traffic between two namespaces', function () {
   });
 
   it('should carry pings between cluster-subnet addresses through table 100', async () => {
-    await waitFor(`ping ${WEST.clusterIp} -> ${EAST.clusterIp}`, () => pings(west, EAST.clusterIp, WEST.clusterIp), 10000);
+    await waitFor(
+      `ping ${WEST.clusterIp} -> ${EAST.clusterIp}`,
+      () => pings(west, EAST.clusterIp, WEST.clusterIp),
+      10000,
+    );
     assert.ok(await pings(east, WEST.clusterIp, EAST.clusterIp));
   });
 
   it('should stop carrying them once the remote is removed on one side', async () => {
-    await inNetns(west, [ov('removeRemote', { remoteIp: EAST.privateIp, remoteVtepSourceIp: EAST.privateIp })], options(WEST));
+    await inNetns(
+      west,
+      [ov('removeRemote', { remoteIp: EAST.privateIp, remoteVtepSourceIp: EAST.privateIp })],
+      options(WEST),
+    );
     assert.equal(await pings(west, EAST.clusterIp, WEST.clusterIp), false);
   });
 });

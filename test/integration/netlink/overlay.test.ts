@@ -24,7 +24,10 @@ describe('VXLAN overlay (real namespace)', function () {
     if (!canUseNetns()) this.skip();
     await Promise.all([deleteNetns(ns), deleteNetns(peer)]);
     await Promise.all([createNetns(ns), createNetns(peer)]);
-    await connectVeth({ ns, name: 'eth0', cidr: '192.168.250.1/24', mtu: 1400 }, { ns: peer, name: 'eth0', cidr: '192.168.250.2/24' });
+    await connectVeth(
+      { ns, name: 'eth0', cidr: '192.168.250.1/24', mtu: 1400 },
+      { ns: peer, name: 'eth0', cidr: '192.168.250.2/24' },
+    );
   });
 
   after(async () => {
@@ -38,19 +41,32 @@ describe('VXLAN overlay (real namespace)', function () {
     assert.deepEqual(noRoute, found);
     const out = await tryInNetns(ns, [underlay()]);
     assert.equal(out.error?.name, 'FailedPreconditionError');
-    assert.match(out.error?.message ?? '', /no route to 8\.8\.8\.8 with a source address; set the private IP explicitly/);
+    assert.match(
+      out.error?.message ?? '',
+      /no route to 8\.8\.8\.8 with a source address; set the private IP explicitly/,
+    );
   });
 
   it('should create the device with VNI, port, MTU (underlay - 50), VTEP address, rule and loose rp_filter', async () => {
     const [res] = await run(ov('ensureDevice'));
-    assert.deepEqual(res, { ifindex: res.ifindex, adopted: false, replaced: false, mtu: 1350, vtepCidr: '241.168.250.1/8', up: true });
+    assert.deepEqual(res, {
+      ifindex: res.ifindex,
+      adopted: false,
+      replaced: false,
+      mtu: 1350,
+      vtepCidr: '241.168.250.1/8',
+      up: true,
+    });
     const view = await linkView(ns, 'vxlan-tunnel');
     assert.equal(view?.ifindex, res.ifindex);
     assert.equal(view?.mtu, 1350);
     assert.ok(view?.flags.includes('UP'));
     assert.equal(view?.linkinfo?.info_kind, 'vxlan');
     const data = view?.linkinfo?.info_data;
-    assert.deepEqual([data?.id, data?.port, data?.local, data?.link, data?.learning], [1000, 4500, '192.168.250.1', 'eth0', false]);
+    assert.deepEqual(
+      [data?.id, data?.port, data?.local, data?.link, data?.learning],
+      [1000, 4500, '192.168.250.1', 'eth0', false],
+    );
     assert.deepEqual(await addressesOf(ns, 'vxlan-tunnel'), ['241.168.250.1/8']);
     assert.deepEqual(await rule100(), ['100: from all lookup 100']);
     assert.equal(await nsSysctl(ns, 'net.ipv4.conf.vxlan-tunnel.rp_filter'), '2');
@@ -73,8 +89,17 @@ describe('VXLAN overlay (real namespace)', function () {
     const [a, b, again] = await run(ov('ensureRemote', A), ov('ensureRemote', B), ov('ensureRemote', A));
     assert.deepEqual(a.fdbAdded, ['192.168.250.2']);
     assert.deepEqual(b.routesReplaced, ['10.3.0.0/16']);
-    assert.deepEqual(again, { vtep: '241.168.250.2', fdbAdded: [], fdbRemoved: [], routesReplaced: [], routesRemoved: [] });
-    assert.deepEqual(await fdbOf(ns, 'vxlan-tunnel'), ['00:00:00:00:00:00 dst 192.168.250.2', '00:00:00:00:00:00 dst 198.51.100.7']);
+    assert.deepEqual(again, {
+      vtep: '241.168.250.2',
+      fdbAdded: [],
+      fdbRemoved: [],
+      routesReplaced: [],
+      routesRemoved: [],
+    });
+    assert.deepEqual(await fdbOf(ns, 'vxlan-tunnel'), [
+      '00:00:00:00:00:00 dst 192.168.250.2',
+      '00:00:00:00:00:00 dst 198.51.100.7',
+    ]);
     assert.deepEqual(await routesOf(ns, 100), [
       '10.2.0.0/16 via 241.168.250.2 dev vxlan-tunnel metric 100',
       '10.3.0.0/16 via 241.168.251.3 dev vxlan-tunnel metric 100',
@@ -127,9 +152,18 @@ describe('VXLAN overlay (real namespace)', function () {
       remoteVtepSourceIp: `192.168.252.${i + 1}`,
       subnets: [`10.${120 + i}.0.0/16`],
     }));
-    const [installed] = await run(ov('applyRemotes', [], many.map((spec) => ({ spec }))));
+    const [installed] = await run(
+      ov(
+        'applyRemotes',
+        [],
+        many.map((spec) => ({ spec })),
+      ),
+    );
     assert.equal(installed.length, 60);
-    assert.ok(installed.every((c: { vtep?: string }) => c.vtep?.startsWith('241.168.252.')), 'every item succeeded');
+    assert.ok(
+      installed.every((c: { vtep?: string }) => c.vtep?.startsWith('241.168.252.')),
+      'every item succeeded',
+    );
     const fdb = await fdbOf(ns, 'vxlan-tunnel');
     assert.equal(fdb.length, 61);
     assert.ok(fdb.includes('00:00:00:00:00:00 dst 192.168.250.2'), "the earlier remote's entry stays");
@@ -145,12 +179,30 @@ describe('VXLAN overlay (real namespace)', function () {
     assert.equal(after.length, 43);
     assert.ok(!after.some((r) => r.startsWith('10.120.0.0/16')), 'a removed remote has no route left');
     assert.ok(after.includes('10.250.0.0/16 via 241.168.252.31 dev vxlan-tunnel metric 100'));
-    assert.ok(after.includes('10.2.0.0/16 via 241.168.250.2 dev vxlan-tunnel metric 100'), "the earlier remote's routes stay");
+    assert.ok(
+      after.includes('10.2.0.0/16 via 241.168.250.2 dev vxlan-tunnel metric 100'),
+      "the earlier remote's routes stay",
+    );
   });
 
   it('should replace a device of that name with another VNI, with a new ifindex', async () => {
     await run(ov('cleanup'));
-    await ip(ns, 'link', 'add', 'vxlan-tunnel', 'type', 'vxlan', 'id', '2000', 'dstport', '4500', 'local', '192.168.250.1', 'dev', 'eth0');
+    await ip(
+      ns,
+      'link',
+      'add',
+      'vxlan-tunnel',
+      'type',
+      'vxlan',
+      'id',
+      '2000',
+      'dstport',
+      '4500',
+      'local',
+      '192.168.250.1',
+      'dev',
+      'eth0',
+    );
     const old = await linkView(ns, 'vxlan-tunnel');
     const [res] = await run(ov('ensureDevice'));
     assert.equal(res.replaced, true);

@@ -77,10 +77,23 @@ describe('XFRM policy adapter (real namespace)', function () {
     assert.equal(second, false);
     const mine = ours(listed);
     assert.equal(mine.length, 1);
-    assert.deepEqual({ ...mine[0], index: 0 }, {
-      family: 'ipv4', dir: 'out', action: 'block', priority: VXLAN_BLOCK_PRIORITY, index: 0,
-      src: KEY.src, dst: KEY.dst, proto: 'udp', dport: 4789, hasTemplates: false, templates: [], owned: true,
-    });
+    assert.deepEqual(
+      { ...mine[0], index: 0 },
+      {
+        family: 'ipv4',
+        dir: 'out',
+        action: 'block',
+        priority: VXLAN_BLOCK_PRIORITY,
+        index: 0,
+        src: KEY.src,
+        dst: KEY.dst,
+        proto: 'udp',
+        dport: 4789,
+        hasTemplates: false,
+        templates: [],
+        owned: true,
+      },
+    );
     const kernel = (await ipXfrmPolicies(ns)).filter((p) => p.startsWith(SELECTOR_TEXT));
     assert.deepEqual(kernel, [`${SELECTOR_TEXT} dir out action block priority ${VXLAN_BLOCK_PRIORITY} ptype main`]);
   });
@@ -91,8 +104,14 @@ describe('XFRM policy adapter (real namespace)', function () {
       xf('listPolicies'),
     ]);
     assert.equal(changed, true);
-    assert.deepEqual(ours(listed).map((p) => p.priority), [3_000_000]);
-    assert.equal((await ipXfrmPolicies(ns)).filter((p) => p.startsWith(SELECTOR_TEXT) && p.includes('priority 3000000')).length, 1);
+    assert.deepEqual(
+      ours(listed).map((p) => p.priority),
+      [3_000_000],
+    );
+    assert.equal(
+      (await ipXfrmPolicies(ns)).filter((p) => p.startsWith(SELECTOR_TEXT) && p.includes('priority 3000000')).length,
+      1,
+    );
     assert.equal((await inNetns<[boolean]>(ns, [xf('ensureBlockPolicy', BLOCK)]))[0], true);
   });
 
@@ -102,20 +121,69 @@ describe('XFRM policy adapter (real namespace)', function () {
 
   it('should coexist with a policy of the same selector it does not own, and delete only its own', async () => {
     // An IPsec policy with the very same selector, as pluto installs it, and an unrelated block policy.
-    await ip(ns, 'xfrm', 'policy', 'add', ...SELECTOR_TEXT.split(' '), 'dir', 'out', 'priority', '100', 'tmpl', 'proto', 'esp', 'mode', 'transport');
-    await ip(ns, 'xfrm', 'policy', 'add', 'src', `${LOCAL}/32`, 'dst', '10.98.0.3/32', 'proto', 'udp', 'dport', '4789', 'dir', 'out', 'action', 'block', 'priority', '5');
-    const [unchanged, listed] = await inNetns<[boolean, XfrmPolicy[]]>(ns, [xf('ensureBlockPolicy', BLOCK), xf('listPolicies')]);
+    await ip(
+      ns,
+      'xfrm',
+      'policy',
+      'add',
+      ...SELECTOR_TEXT.split(' '),
+      'dir',
+      'out',
+      'priority',
+      '100',
+      'tmpl',
+      'proto',
+      'esp',
+      'mode',
+      'transport',
+    );
+    await ip(
+      ns,
+      'xfrm',
+      'policy',
+      'add',
+      'src',
+      `${LOCAL}/32`,
+      'dst',
+      '10.98.0.3/32',
+      'proto',
+      'udp',
+      'dport',
+      '4789',
+      'dir',
+      'out',
+      'action',
+      'block',
+      'priority',
+      '5',
+    );
+    const [unchanged, listed] = await inNetns<[boolean, XfrmPolicy[]]>(ns, [
+      xf('ensureBlockPolicy', BLOCK),
+      xf('listPolicies'),
+    ]);
     assert.equal(unchanged, false, 'the foreign policy must not count as ours');
     assert.deepEqual(
-      sameSelector(listed).map((p) => [p.owned, p.action, p.priority, p.hasTemplates, p.templates]).sort(),
-      [[false, 'allow', 100, true, [{ proto: 'esp', mode: 'transport', reqid: 0 }]], [true, 'block', VXLAN_BLOCK_PRIORITY, false, []]],
+      sameSelector(listed)
+        .map((p) => [p.owned, p.action, p.priority, p.hasTemplates, p.templates])
+        .sort(),
+      [
+        [false, 'allow', 100, true, [{ proto: 'esp', mode: 'transport', reqid: 0 }]],
+        [true, 'block', VXLAN_BLOCK_PRIORITY, false, []],
+      ],
     );
     assert.notEqual(await sendClearVxlan(ns), 'EPERM', 'the IPsec policy (priority 100) must win over the block');
 
     await inNetns(ns, [xf('deletePolicy', KEY), xf('deletePolicy', KEY)]);
     const kernel = await ipXfrmPolicies(ns);
-    assert.deepEqual(kernel.filter((p) => p.startsWith(SELECTOR_TEXT)).map((p) => /priority (\d+)/.exec(p)?.[1]), ['100']);
-    assert.equal(kernel.filter((p) => p.startsWith(`src ${LOCAL}/32 dst 10.98.0.3/32`) && p.includes('action block priority 5')).length, 1);
+    assert.deepEqual(
+      kernel.filter((p) => p.startsWith(SELECTOR_TEXT)).map((p) => /priority (\d+)/.exec(p)?.[1]),
+      ['100'],
+    );
+    assert.equal(
+      kernel.filter((p) => p.startsWith(`src ${LOCAL}/32 dst 10.98.0.3/32`) && p.includes('action block priority 5'))
+        .length,
+      1,
+    );
     const [after] = await inNetns<[XfrmPolicy[]]>(ns, [xf('listPolicies')]);
     assert.deepEqual(ours(after), []);
     await ip(ns, 'xfrm', 'policy', 'flush');
@@ -130,7 +198,8 @@ describe('XFRM policy adapter (real namespace)', function () {
 
   describe('with pluto routing the VXLAN connection', function () {
     const dir = `/tmp/cbt-xf-${process.pid}`;
-    const whack = (...args: string[]) => nsExec(ns, '/usr/libexec/ipsec/whack', ['--ctlsocket', `${dir}/run/pluto.ctl`, ...args]);
+    const whack = (...args: string[]) =>
+      nsExec(ns, '/usr/libexec/ipsec/whack', ['--ctlsocket', `${dir}/run/pluto.ctl`, ...args]);
     let pluto: ChildProcess | undefined;
 
     before(async function () {
@@ -140,12 +209,47 @@ describe('XFRM policy adapter (real namespace)', function () {
       mkdirSync(`${dir}/run`, { recursive: true });
       mkdirSync(`${dir}/nss`);
       writeFileSync(`${dir}/ipsec.conf`, 'config setup\n\tuniqueids=yes\n');
-      writeFileSync(`${dir}/ipsec.secrets`, `${LOCAL} ${REMOTE} : PSK "0123456789abcdef0123456789abcdef"\n`, { mode: 0o600 });
+      writeFileSync(`${dir}/ipsec.secrets`, `${LOCAL} ${REMOTE} : PSK "0123456789abcdef0123456789abcdef"\n`, {
+        mode: 0o600,
+      });
       await run('ipsec', ['initnss', '--nssdir', `${dir}/nss`]);
-      pluto = spawn('ip', ['netns', 'exec', ns, '/usr/libexec/ipsec/pluto', '--config', `${dir}/ipsec.conf`, '--rundir', `${dir}/run`,
-        '--nssdir', `${dir}/nss`, '--secretsfile', `${dir}/ipsec.secrets`, '--nofork', '--logfile', `${dir}/pluto.log`], { stdio: 'ignore' });
+      pluto = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          ns,
+          '/usr/libexec/ipsec/pluto',
+          '--config',
+          `${dir}/ipsec.conf`,
+          '--rundir',
+          `${dir}/run`,
+          '--nssdir',
+          `${dir}/nss`,
+          '--secretsfile',
+          `${dir}/ipsec.secrets`,
+          '--nofork',
+          '--logfile',
+          `${dir}/pluto.log`,
+        ],
+        { stdio: 'ignore' },
+      );
       await waitFor('pluto control socket', async () => existsSync(`${dir}/run/pluto.ctl`), 15000);
-      await whack('--psk', '--encrypt', '--name', 'vx', '--host', LOCAL, '--clientprotoport', 'udp', '--to', '--host', REMOTE, '--clientprotoport', 'udp/4789');
+      await whack(
+        '--psk',
+        '--encrypt',
+        '--name',
+        'vx',
+        '--host',
+        LOCAL,
+        '--clientprotoport',
+        'udp',
+        '--to',
+        '--host',
+        REMOTE,
+        '--clientprotoport',
+        'udp/4789',
+      );
       await whack('--route', '--name', 'vx');
       await inNetns(ns, [xf('ensureBlockPolicy', BLOCK)]);
     });
@@ -173,18 +277,29 @@ describe('XFRM policy adapter (real namespace)', function () {
       assert.equal(plutos[0]?.action, 'allow');
       assert.ok((plutos[0]?.priority ?? Infinity) < VXLAN_BLOCK_PRIORITY, `pluto priority ${plutos[0]?.priority}`);
       assert.equal(ours(same).length, 1);
-      assert.ok(listed.some((p) => p.family === 'ipv6' && p.proto === 'ipv6-icmp' && p.priority === 1), "pluto's ICMPv6 bypass policies are listed as ipv6");
+      assert.ok(
+        listed.some((p) => p.family === 'ipv6' && p.proto === 'ipv6-icmp' && p.priority === 1),
+        "pluto's ICMPv6 bypass policies are listed as ipv6",
+      );
       assert.notEqual(await sendClearVxlan(ns), 'EPERM', "pluto's trap policy must win over the block");
     });
 
     it('should keep the block when pluto unroutes and re-routes the connection', async () => {
       await whack('--unroute', '--name', 'vx');
       let [listed] = await inNetns<[XfrmPolicy[]]>(ns, [xf('listPolicies')]);
-      assert.deepEqual(sameSelector(listed).map((p) => p.owned), [true]);
+      assert.deepEqual(
+        sameSelector(listed).map((p) => p.owned),
+        [true],
+      );
       assert.equal(await sendClearVxlan(ns), 'EPERM', 'without the trap policy clear VXLAN must be dropped');
       await whack('--route', '--name', 'vx');
       [listed] = await inNetns<[XfrmPolicy[]]>(ns, [xf('listPolicies')]);
-      assert.deepEqual(sameSelector(listed).map((p) => p.owned).sort(), [false, true]);
+      assert.deepEqual(
+        sameSelector(listed)
+          .map((p) => p.owned)
+          .sort(),
+        [false, true],
+      );
       assert.equal((await inNetns<[boolean]>(ns, [xf('ensureBlockPolicy', BLOCK)]))[0], false);
     });
   });

@@ -16,7 +16,10 @@ import { isServiceError, statusName, toStatus } from '../../../src/lib/grpc/stat
 describe('grpc helpers', function () {
   describe('toStatus', function () {
     it('keeps the code of a CabledError', () => {
-      assert.deepEqual(toStatus(new UnavailableError('pluto not up')), { code: status.UNAVAILABLE, details: 'pluto not up' });
+      assert.deepEqual(toStatus(new UnavailableError('pluto not up')), {
+        code: status.UNAVAILABLE,
+        details: 'pluto not up',
+      });
       const config = toStatus(new ConfigError('flags', [{ key: 'k', value: 'v', reason: 'bad' }]));
       assert.equal(config.code, status.INVALID_ARGUMENT);
       assert.equal(toStatus(new CabledError('gone', status.NOT_FOUND)).code, status.NOT_FOUND);
@@ -42,7 +45,10 @@ describe('grpc helpers', function () {
 
   describe('addresses', function () {
     it('parses unix sockets in every spelling', () => {
-      assert.deepEqual(parseAddress('unix:///run/cabled/engine.sock'), { kind: 'unix', path: '/run/cabled/engine.sock' });
+      assert.deepEqual(parseAddress('unix:///run/cabled/engine.sock'), {
+        kind: 'unix',
+        path: '/run/cabled/engine.sock',
+      });
       assert.deepEqual(parseAddress('unix:/run/x.sock'), { kind: 'unix', path: '/run/x.sock' });
       assert.deepEqual(parseAddress('/run/x.sock'), { kind: 'unix', path: '/run/x.sock' });
       assert.deepEqual(parseAddress('unix:rel.sock'), { kind: 'unix', path: join(process.cwd(), 'rel.sock') });
@@ -104,7 +110,9 @@ describe('grpc helpers', function () {
 
     it('rejects with the ServiceError, and cancels on abort', async () => {
       const failing = (_r: string, _m: Metadata, _o: object, cb: Callback) => {
-        setImmediate(() => cb(Object.assign(new Error('nope'), { code: 5, details: 'nope', metadata: new Metadata() }), ''));
+        setImmediate(() =>
+          cb(Object.assign(new Error('nope'), { code: 5, details: 'nope', metadata: new Metadata() }), ''),
+        );
         return fakeCall();
       };
       await assert.rejects(call(failing, 'x'), { code: 5 });
@@ -115,7 +123,10 @@ describe('grpc helpers', function () {
         pending = cb;
         return fakeCall(() => {
           cancelled = true;
-          pending?.(Object.assign(new Error('cancelled'), { code: 1, details: 'cancelled', metadata: new Metadata() }), '');
+          pending?.(
+            Object.assign(new Error('cancelled'), { code: 1, details: 'cancelled', metadata: new Metadata() }),
+            '',
+          );
         });
       };
       const abort = new AbortController();

@@ -26,7 +26,12 @@ export interface TestServer {
 export async function startTestServer(view = new FakeGatewayView()): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'cabled-api-'));
   const socketPath = join(dir, 'run', 'engine.sock');
-  const api = await startApiServer({ view, listen: [`unix://${socketPath}`], healthListen: '127.0.0.1:0', shutdownTimeoutMs: 2000 });
+  const api = await startApiServer({
+    view,
+    listen: [`unix://${socketPath}`],
+    healthListen: '127.0.0.1:0',
+    shutdownTimeoutMs: 2000,
+  });
   const target = api.addresses[0] ?? '';
   const gateway = new GatewayServiceClient(target, credentials.createInsecure());
   const health = createHealthClient(target);

@@ -38,7 +38,10 @@ describe('engine API server', function () {
 
     it('ListConnections returns every connection', async () => {
       const res = await call(t.gateway.listConnections.bind(t.gateway), {});
-      assert.deepEqual(res.connections.map((c) => c.endpoint?.clusterId), ['cluster2']);
+      assert.deepEqual(
+        res.connections.map((c) => c.endpoint?.clusterId),
+        ['cluster2'],
+      );
     });
 
     context('GetConnection', function () {
@@ -61,7 +64,9 @@ describe('engine API server', function () {
       });
 
       it('answers INVALID_ARGUMENT for an empty name', async () => {
-        await assert.rejects(call(t.gateway.getConnection.bind(t.gateway), { name: '' }), { code: status.INVALID_ARGUMENT });
+        await assert.rejects(call(t.gateway.getConnection.bind(t.gateway), { name: '' }), {
+          code: status.INVALID_ARGUMENT,
+        });
       });
     });
 
@@ -100,7 +105,10 @@ describe('engine API server', function () {
         assert.equal((got.error() as ServiceError).code, status.UNAVAILABLE);
         assert.equal(t.view.subscribers, 0);
         await waitFor(() => health.ended(), 5000, 'health watch end');
-        assert.deepEqual(health.items.map((i) => i.status), ['SERVING', 'NOT_SERVING']);
+        assert.deepEqual(
+          health.items.map((i) => i.status),
+          ['SERVING', 'NOT_SERVING'],
+        );
       });
     });
   });
@@ -177,7 +185,10 @@ describe('engine API server', function () {
 
       const file = join(t.dir, 'plain-file');
       await writeFile(file, 'x');
-      await assert.rejects(startApiServer({ view: new FakeGatewayView(), listen: [`unix://${file}`] }), /exists and is not a socket/);
+      await assert.rejects(
+        startApiServer({ view: new FakeGatewayView(), listen: [`unix://${file}`] }),
+        /exists and is not a socket/,
+      );
     });
   });
 
@@ -185,7 +196,10 @@ describe('engine API server', function () {
     it('lists cabled.engine.v1.GatewayService and grpc.health.v1.Health', async () => {
       const require = createRequire(import.meta.url);
       const reflectionDir = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto');
-      const definition = loadSync('grpc/reflection/v1/reflection.proto', { includeDirs: [reflectionDir], keepCase: true });
+      const definition = loadSync('grpc/reflection/v1/reflection.proto', {
+        includeDirs: [reflectionDir],
+        keepCase: true,
+      });
       type Stream = NodeJS.EventEmitter & { write(m: unknown): void; end(): void };
       const Reflection = (loadPackageDefinition(definition) as any).grpc.reflection.v1.ServerReflection;
       const client = new Reflection(t.target, credentials.createInsecure());

@@ -108,7 +108,10 @@ describe('engine API: Shutdown', function () {
     stops.failed(new Error('driver vxlan: cannot delete vxlan-tunnel'));
     await assert.rejects(pending, (err: { code: number; details: string }) => {
       assert.equal(err.code, status.FAILED_PRECONDITION);
-      assert.match(err.details, /removing the datapath failed: driver vxlan: cannot delete vxlan-tunnel; run "cabled cleanup"/);
+      assert.match(
+        err.details,
+        /removing the datapath failed: driver vxlan: cannot delete vxlan-tunnel; run "cabled cleanup"/,
+      );
       return true;
     });
   });

@@ -7,14 +7,26 @@ import { describeError } from '../../../src/cli/client.js';
 describe('cablectl arguments', function () {
   it('defaults to the engine socket, table output and 5s', () => {
     const o = parseCliArgs(['status'], {});
-    assert.deepEqual(o, { command: 'status', args: [], target: `unix://${DEFAULT_SOCKET}`, targetFlag: '--socket', output: 'table', timeoutMs: 5000 });
+    assert.deepEqual(o, {
+      command: 'status',
+      args: [],
+      target: `unix://${DEFAULT_SOCKET}`,
+      targetFlag: '--socket',
+      output: 'table',
+      timeoutMs: 5000,
+    });
   });
 
   it('reads flags before or after the command, and CABLED_SOCKET', () => {
     assert.equal(parseCliArgs(['status'], { CABLED_SOCKET: '/tmp/e.sock' }).target, 'unix:///tmp/e.sock');
     const o = parseCliArgs(['connection', 'cluster2', '-o', 'wide', '--socket', '/x/y.sock', '--timeout', '1.5'], {});
-    assert.deepEqual([o.command, o.args, o.output, o.target, o.timeoutMs], ['connection', ['cluster2'], 'wide', 'unix:///x/y.sock', 1500]);
-    const tcp = parseCliArgs(['--address', 'tcp://127.0.0.1:50051', 'health', 'driver/vxlan'], { CABLED_SOCKET: '/ignored' });
+    assert.deepEqual(
+      [o.command, o.args, o.output, o.target, o.timeoutMs],
+      ['connection', ['cluster2'], 'wide', 'unix:///x/y.sock', 1500],
+    );
+    const tcp = parseCliArgs(['--address', 'tcp://127.0.0.1:50051', 'health', 'driver/vxlan'], {
+      CABLED_SOCKET: '/ignored',
+    });
     assert.deepEqual([tcp.target, tcp.targetFlag, tcp.args], ['127.0.0.1:50051', '--address', ['driver/vxlan']]);
   });
 
@@ -35,26 +47,56 @@ describe('cablectl arguments', function () {
       [['--address', 'nohost', 'status'], /expected host:port/],
       [['--frob', 'status'], /Unknown option '--frob'/],
     ];
-    for (const [argv, message] of bad) assert.throws(() => parseCliArgs(argv, {}), (err: unknown) => err instanceof UsageError && message.test(err.message), argv.join(' '));
+    for (const [argv, message] of bad)
+      assert.throws(
+        () => parseCliArgs(argv, {}),
+        (err: unknown) => err instanceof UsageError && message.test(err.message),
+        argv.join(' '),
+      );
   });
 
   describe('describeError', function () {
     const ctx = { target: 'unix:///run/cabled/engine.sock', targetFlag: '--socket', timeoutMs: 5000 } as const;
-    const grpcError = (code: status, details: string) => Object.assign(new Error(details), { code, details, metadata: new Metadata() });
+    const grpcError = (code: status, details: string) =>
+      Object.assign(new Error(details), { code, details, metadata: new Metadata() });
 
     it('explains an unreachable engine and how to point at it', () => {
-      const err = grpcError(status.UNAVAILABLE, 'No connection established. Last error: Error: connect ENOENT /run/cabled/engine.sock. Resolution note: ');
-      assert.equal(describeError(err, ctx), 'cannot reach the engine at unix:///run/cabled/engine.sock: no such file; is cabled running? pass --socket');
-      const denied = grpcError(status.UNAVAILABLE, 'No connection established. Last error: Error: connect EACCES /run/cabled/engine.sock');
+      const err = grpcError(
+        status.UNAVAILABLE,
+        'No connection established. Last error: Error: connect ENOENT /run/cabled/engine.sock. Resolution note: ',
+      );
+      assert.equal(
+        describeError(err, ctx),
+        'cannot reach the engine at unix:///run/cabled/engine.sock: no such file; is cabled running? pass --socket',
+      );
+      const denied = grpcError(
+        status.UNAVAILABLE,
+        'No connection established. Last error: Error: connect EACCES /run/cabled/engine.sock',
+      );
       assert.match(describeError(denied, ctx), /permission denied; the socket is 0600/);
-      const tcp = grpcError(status.UNAVAILABLE, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1');
-      assert.match(describeError(tcp, { ...ctx, target: '127.0.0.1:1', targetFlag: '--address' }), /connection refused; is cabled running and listening there\? pass --address/);
+      const tcp = grpcError(
+        status.UNAVAILABLE,
+        'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1',
+      );
+      assert.match(
+        describeError(tcp, { ...ctx, target: '127.0.0.1:1', targetFlag: '--address' }),
+        /connection refused; is cabled running and listening there\? pass --address/,
+      );
     });
 
     it('explains timeouts and passes the server message through otherwise', () => {
-      assert.match(describeError(grpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'), ctx), /did not answer within 5s; .* pass --timeout/);
-      assert.equal(describeError(grpcError(status.NOT_FOUND, 'no connection matches "x"'), ctx), 'no connection matches "x"');
-      assert.match(describeError(grpcError(status.UNAVAILABLE, 'the engine is shutting down'), ctx), /is unavailable: the engine is shutting down/);
+      assert.match(
+        describeError(grpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'), ctx),
+        /did not answer within 5s; .* pass --timeout/,
+      );
+      assert.equal(
+        describeError(grpcError(status.NOT_FOUND, 'no connection matches "x"'), ctx),
+        'no connection matches "x"',
+      );
+      assert.match(
+        describeError(grpcError(status.UNAVAILABLE, 'the engine is shutting down'), ctx),
+        /is unavailable: the engine is shutting down/,
+      );
       assert.equal(describeError(new Error('plain'), ctx), 'plain');
     });
   });

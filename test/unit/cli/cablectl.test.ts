@@ -44,8 +44,14 @@ describe('cablectl against a running engine API', function () {
     const r = await cablectl([...socket, 'connections']);
     assert.equal(r.code, 0, r.stderr);
     const [header, row] = r.stdout.trimEnd().split('\n');
-    assert.match(header ?? '', /^GATEWAY\s+CLUSTER\s+REMOTE-IP\s+NAT\s+CABLE-DRIVER\s+SUBNETS\s+STATUS\s+RTT-AVG\s+RX\s+TX$/);
-    assert.match(row ?? '', /gw-cluster2\s+cluster2\s+10\.0\.0\.2\s+no\s+vxlan\s+.*\s+connected\s+1\.5ms\s+1\.5 KiB\s+3\.0 MiB/);
+    assert.match(
+      header ?? '',
+      /^GATEWAY\s+CLUSTER\s+REMOTE-IP\s+NAT\s+CABLE-DRIVER\s+SUBNETS\s+STATUS\s+RTT-AVG\s+RX\s+TX$/,
+    );
+    assert.match(
+      row ?? '',
+      /gw-cluster2\s+cluster2\s+10\.0\.0\.2\s+no\s+vxlan\s+.*\s+connected\s+1\.5ms\s+1\.5 KiB\s+3\.0 MiB/,
+    );
   });
 
   it('connections -o wide adds messages and SAs', async () => {
@@ -98,7 +104,10 @@ describe('cablectl against a running engine API', function () {
   it('watch streams events as JSON lines and ends cleanly on Ctrl-C', async () => {
     const env = { ...process.env };
     delete env.CABLED_SOCKET;
-    const child = spawn(process.execPath, [MAIN, ...socket, 'watch', '-o', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...socket, 'watch', '-o', 'json'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -113,7 +122,10 @@ describe('cablectl against a running engine API', function () {
     } finally {
       child.kill('SIGKILL');
     }
-    const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: { kind: string; connection: { endpoint: { clusterId: string } } } });
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: { kind: string; connection: { endpoint: { clusterId: string } } } });
     assert.deepEqual(
       events.map((e) => [e.event.kind, e.event.connection.endpoint.clusterId]),
       [
@@ -128,7 +140,10 @@ describe('cablectl against a running engine API', function () {
     const path = join(t.dir, 'missing', 'engine.sock');
     const r = await cablectl(['--socket', path, 'status']);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr.trim(), `cablectl: cannot reach the engine at unix://${path}: no such file; is cabled running? pass --socket`);
+    assert.equal(
+      r.stderr.trim(),
+      `cablectl: cannot reach the engine at unix://${path}: no such file; is cabled running? pass --socket`,
+    );
   });
 
   it('exits 2 on a usage error', async () => {

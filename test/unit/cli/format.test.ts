@@ -1,6 +1,13 @@
 /** cablectl's pure formatting: tables, sections, bytes, durations, and the domain renderers. */
 import { strict as assert } from 'node:assert';
-import { formatAge, formatDuration, formatNanos, humanBytes, renderSections, renderTable } from '../../../src/cli/format.js';
+import {
+  formatAge,
+  formatDuration,
+  formatNanos,
+  humanBytes,
+  renderSections,
+  renderTable,
+} from '../../../src/cli/format.js';
 import { connectionsTable, eventLine, securityAssociationsTable, statusText } from '../../../src/cli/render.js';
 import { ConnectionEvent_Kind, ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { makeConnection, makeStatus } from '../api/fake-view.js';
@@ -8,10 +15,13 @@ import { makeConnection, makeStatus } from '../api/fake-view.js';
 describe('cablectl formatting', function () {
   describe('renderTable', function () {
     it('aligns columns three spaces apart, upper-cases headers, trims line ends', () => {
-      const text = renderTable(['name', 'status'], [
-        ['cluster2', 'connected'],
-        ['c3', 'error'],
-      ]);
+      const text = renderTable(
+        ['name', 'status'],
+        [
+          ['cluster2', 'connected'],
+          ['c3', 'error'],
+        ],
+      );
       assert.equal(text, ['NAME       STATUS', 'cluster2   connected', 'c3         error'].join('\n'));
     });
 
@@ -27,7 +37,13 @@ describe('cablectl formatting', function () {
   describe('renderSections', function () {
     it('aligns values across sections and shows "-" for empty values', () => {
       const text = renderSections([
-        { title: 'One', fields: [['Name', 'x'], ['Longer label', '']] },
+        {
+          title: 'One',
+          fields: [
+            ['Name', 'x'],
+            ['Longer label', ''],
+          ],
+        },
         { title: 'Two', fields: [['PID', 7]] },
       ]);
       assert.equal(text, ['One', '  Name:          x', '  Longer label:  -', 'Two', '  PID:           7'].join('\n'));
@@ -96,12 +112,22 @@ describe('cablectl formatting', function () {
   describe('domain renderers', function () {
     const now = 1_700_000_000_000;
     const connected = makeConnection('cluster2', { establishedUnixMs: now - 90_000 });
-    const failing = makeConnection('cluster3', { status: ConnectionStatus.CONNECTION_STATUS_ERROR, statusMessage: 'no proposal chosen', usingNat: true });
+    const failing = makeConnection('cluster3', {
+      status: ConnectionStatus.CONNECTION_STATUS_ERROR,
+      statusMessage: 'no proposal chosen',
+      usingNat: true,
+    });
 
     it('renders the connections table like subctl, sorted by cluster', () => {
       const lines = connectionsTable([failing, connected], false, now).split('\n');
-      assert.match(lines[0] ?? '', /^GATEWAY\s+CLUSTER\s+REMOTE-IP\s+NAT\s+CABLE-DRIVER\s+SUBNETS\s+STATUS\s+RTT-AVG\s+RX\s+TX$/);
-      assert.match(lines[1] ?? '', /^gw-cluster2\s+cluster2\s+10\.0\.0\.2\s+no\s+vxlan\s+10\.96\.0\.0\/16,10\.244\.0\.0\/16\s+connected\s+1\.5ms\s+1\.5 KiB\s+3\.0 MiB$/);
+      assert.match(
+        lines[0] ?? '',
+        /^GATEWAY\s+CLUSTER\s+REMOTE-IP\s+NAT\s+CABLE-DRIVER\s+SUBNETS\s+STATUS\s+RTT-AVG\s+RX\s+TX$/,
+      );
+      assert.match(
+        lines[1] ?? '',
+        /^gw-cluster2\s+cluster2\s+10\.0\.0\.2\s+no\s+vxlan\s+10\.96\.0\.0\/16,10\.244\.0\.0\/16\s+connected\s+1\.5ms\s+1\.5 KiB\s+3\.0 MiB$/,
+      );
       assert.match(lines[2] ?? '', /cluster3.*\byes\b.*\berror\b/);
     });
 
@@ -126,8 +152,17 @@ describe('cablectl formatting', function () {
     });
 
     it('renders failing endpoint sources with what to do', () => {
-      const text = statusText({ ...makeStatus(), endpointSourceErrors: ['Kubernetes Endpoint resources: 403 Forbidden; grant get, list and watch'] }, now);
-      assert.match(text, /Endpoint sources failing \(the last good endpoints stay in force\)\n  - Kubernetes Endpoint resources: 403 Forbidden; grant get/);
+      const text = statusText(
+        {
+          ...makeStatus(),
+          endpointSourceErrors: ['Kubernetes Endpoint resources: 403 Forbidden; grant get, list and watch'],
+        },
+        now,
+      );
+      assert.match(
+        text,
+        /Endpoint sources failing \(the last good endpoints stay in force\)\n  - Kubernetes Endpoint resources: 403 Forbidden; grant get/,
+      );
     });
 
     it('renders a watch event as one line', () => {

@@ -14,7 +14,14 @@ describe('cablectl shutdown arguments', function () {
   });
 
   it('rejects --cleanup on other commands and arguments after shutdown', () => {
-    assert.throws(() => parseCliArgs(['status', '--cleanup'], {}), (e: unknown) => e instanceof UsageError && /--cleanup belongs to shutdown, not status/.test(e.message));
-    assert.throws(() => parseCliArgs(['shutdown', 'now'], {}), (e: unknown) => e instanceof UsageError && /usage: cablectl shutdown \[--cleanup\] \(unexpected "now"\)/.test(e.message));
+    assert.throws(
+      () => parseCliArgs(['status', '--cleanup'], {}),
+      (e: unknown) => e instanceof UsageError && /--cleanup belongs to shutdown, not status/.test(e.message),
+    );
+    assert.throws(
+      () => parseCliArgs(['shutdown', 'now'], {}),
+      (e: unknown) =>
+        e instanceof UsageError && /usage: cablectl shutdown \[--cleanup\] \(unexpected "now"\)/.test(e.message),
+    );
   });
 });

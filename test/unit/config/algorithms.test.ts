@@ -6,19 +6,47 @@ import { checkDhGroup, checkEspProposal, checkIkeProposal, proposalDhGroups } fr
 
 describe('algorithms', () => {
   describe('checkDhGroup', () => {
-    for (const g of ['modp2048', 'modp3072', 'modp4096', 'modp8192', 'ecp256', 'ecp384', 'ecp521', 'curve25519', 'dh19', 'dh20', 'dh21', 'dh31', 'MODP2048']) {
+    for (const g of [
+      'modp2048',
+      'modp3072',
+      'modp4096',
+      'modp8192',
+      'ecp256',
+      'ecp384',
+      'ecp521',
+      'curve25519',
+      'dh19',
+      'dh20',
+      'dh21',
+      'dh31',
+      'MODP2048',
+    ]) {
       it(`should accept ${g}`, () => assert.equal(checkDhGroup(g), undefined));
     }
     context('when the group is weak', () => {
-      it('should reject modp1024 and suggest a stronger one', () => assert.match(checkDhGroup('modp1024') ?? '', /too weak; use modp2048 or stronger/));
+      it('should reject modp1024 and suggest a stronger one', () =>
+        assert.match(checkDhGroup('modp1024') ?? '', /too weak; use modp2048 or stronger/));
     });
     context('when the group is unknown', () => {
-      it('should list the known groups', () => assert.match(checkDhGroup('modp2049') ?? '', /unknown DH group "modp2049"; use one of modp2048/));
+      it('should list the known groups', () =>
+        assert.match(checkDhGroup('modp2049') ?? '', /unknown DH group "modp2049"; use one of modp2048/));
     });
   });
 
   describe('checkEspProposal', () => {
-    for (const p of ['aes_gcm-null', 'aes_gcm256', 'aes128-sha2_256', 'aes256-sha2_512', 'chacha20_poly1305', 'aes_gcm_16_256', 'aes-sha1;modp2048', 'aes-sha2-none', 'aes+aes_gcm-null', 'AES_GCM256-NULL', 'aes256']) {
+    for (const p of [
+      'aes_gcm-null',
+      'aes_gcm256',
+      'aes128-sha2_256',
+      'aes256-sha2_512',
+      'chacha20_poly1305',
+      'aes_gcm_16_256',
+      'aes-sha1;modp2048',
+      'aes-sha2-none',
+      'aes+aes_gcm-null',
+      'AES_GCM256-NULL',
+      'aes256',
+    ]) {
       it(`should accept ${p}`, () => assert.equal(checkEspProposal(p), undefined));
     }
     const bad: Array<[string, RegExp]> = [
@@ -41,7 +69,14 @@ describe('algorithms', () => {
   });
 
   describe('checkIkeProposal', () => {
-    for (const p of ['aes_gcm256-sha2_256;modp2048', 'aes256-sha2_256-modp2048', 'aes_gcm-sha2', 'aes256-sha2_256-sha2_256', 'aes_gcm256-null-sha2_512;dh19', 'chacha20_poly1305-sha2_512-curve25519']) {
+    for (const p of [
+      'aes_gcm256-sha2_256;modp2048',
+      'aes256-sha2_256-modp2048',
+      'aes_gcm-sha2',
+      'aes256-sha2_256-sha2_256',
+      'aes_gcm256-null-sha2_512;dh19',
+      'chacha20_poly1305-sha2_512-curve25519',
+    ]) {
       it(`should accept ${p}`, () => assert.equal(checkIkeProposal(p), undefined));
     }
     const bad: Array<[string, RegExp]> = [

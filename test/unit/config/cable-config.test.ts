@@ -9,7 +9,10 @@ import { GOOD_PSK, loadText } from './load-helpers.js';
 describe('cable-config', () => {
   describe('toDriverConfig', () => {
     it('should give canonical keys as strings and keep the PSK in secrets only', async () => {
-      const cfg = await loadText('ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecEsp: [aes_gcm-null, aes256-sha2_512]', { CE_IPSEC_PSK: GOOD_PSK });
+      const cfg = await loadText(
+        'ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecEsp: [aes_gcm-null, aes256-sha2_512]',
+        { CE_IPSEC_PSK: GOOD_PSK },
+      );
       const { config, secrets } = toDriverConfig(cfg);
       assert.deepEqual(secrets, { ceIPSecPSK: GOOD_PSK });
       assert.equal(config.ceIPSecMode, 'transport');
@@ -21,7 +24,8 @@ describe('cable-config', () => {
     it('should leave out unset keys and the PSK file path', async () => {
       const { config, secrets } = toDriverConfig(await loadText(undefined));
       assert.deepEqual(secrets, {});
-      for (const key of ['ceIPSecIKEPort', 'ceIPSecPlutoSocket', 'ceIPSecPSKFile', 'ceIPSecPSK']) assert.ok(!(key in config), key);
+      for (const key of ['ceIPSecIKEPort', 'ceIPSecPlutoSocket', 'ceIPSecPSKFile', 'ceIPSecPSK'])
+        assert.ok(!(key in config), key);
     });
   });
 

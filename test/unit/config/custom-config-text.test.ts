@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import { parseConfigFile, parseCustomConfig, stripTrailingCommas } from '../../../src/config/custom-config-text.js';
 import { fixture } from '../../helpers/fs-helpers.js';
 
-const SEED_VALUES = { ceIPSecMode: 'transport', ceIPSecOverlay: 'vxlan', ceIPSecPfsGroup: ['modp2048'], ceIPSecEsp: ['aes_gcm-null'] };
+const SEED_VALUES = {
+  ceIPSecMode: 'transport',
+  ceIPSecOverlay: 'vxlan',
+  ceIPSecPfsGroup: ['modp2048'],
+  ceIPSecEsp: ['aes_gcm-null'],
+};
 
 describe('custom-config-text', () => {
   describe('parseCustomConfig', () => {
@@ -19,21 +24,36 @@ describe('custom-config-text', () => {
     });
     context('when given an unquoted value with a trailing comma', () => {
       it('should drop the comma instead of keeping it in the value', () => {
-        assert.deepEqual(parseCustomConfig('ceIPSecMode: transport,\n'), { ok: true, values: { ceIPSecMode: 'transport' } });
+        assert.deepEqual(parseCustomConfig('ceIPSecMode: transport,\n'), {
+          ok: true,
+          values: { ceIPSecMode: 'transport' },
+        });
       });
     });
     context('when given plain YAML or JSON', () => {
-      it('should read YAML', () => assert.deepEqual(parseCustomConfig('ceIPSecMode: transport\nceIPSecEsp:\n  - aes_gcm-null\n'), { ok: true, values: { ceIPSecMode: 'transport', ceIPSecEsp: ['aes_gcm-null'] } }));
+      it('should read YAML', () =>
+        assert.deepEqual(parseCustomConfig('ceIPSecMode: transport\nceIPSecEsp:\n  - aes_gcm-null\n'), {
+          ok: true,
+          values: { ceIPSecMode: 'transport', ceIPSecEsp: ['aes_gcm-null'] },
+        }));
       it('should read multi-line JSON without touching commas inside braces', () => {
-        const text = '{\n  "ceIPSecMode": "transport",\n  "ceIPSecEsp": [\n    "aes_gcm-null",\n    "aes256-sha2_512"\n  ]\n}\n';
-        assert.deepEqual(parseCustomConfig(text), { ok: true, values: { ceIPSecMode: 'transport', ceIPSecEsp: ['aes_gcm-null', 'aes256-sha2_512'] } });
+        const text =
+          '{\n  "ceIPSecMode": "transport",\n  "ceIPSecEsp": [\n    "aes_gcm-null",\n    "aes256-sha2_512"\n  ]\n}\n';
+        assert.deepEqual(parseCustomConfig(text), {
+          ok: true,
+          values: { ceIPSecMode: 'transport', ceIPSecEsp: ['aes_gcm-null', 'aes256-sha2_512'] },
+        });
       });
     });
     context('when the text is empty or only comments', () => {
       it('should give no keys', () => assert.deepEqual(parseCustomConfig('# nothing\n'), { ok: true, values: {} }));
     });
     context('when the text is not a map', () => {
-      it('should say so', () => assert.deepEqual(parseCustomConfig('- a\n- b\n'), { ok: false, reason: 'not a map of keys; write one "key: value" per line' }));
+      it('should say so', () =>
+        assert.deepEqual(parseCustomConfig('- a\n- b\n'), {
+          ok: false,
+          reason: 'not a map of keys; write one "key: value" per line',
+        }));
     });
     context('when the YAML is broken', () => {
       it('should give the first line of the parser error only (later lines quote the source)', () => {
@@ -62,12 +82,18 @@ describe('custom-config-text', () => {
     context('when the manifest has no data.ceCustomConfig', () => {
       it('should say where the settings go', () => {
         const r = parseConfigFile('apiVersion: v1\nkind: ConfigMap\ndata:\n  other: x\n');
-        assert.deepEqual(r, { ok: false, reason: 'the ConfigMap has no string data.ceCustomConfig; put the settings under data.ceCustomConfig: |' });
+        assert.deepEqual(r, {
+          ok: false,
+          reason: 'the ConfigMap has no string data.ceCustomConfig; put the settings under data.ceCustomConfig: |',
+        });
       });
     });
     context('when the file is bare text', () => {
       it('should parse it as ceCustomConfig', () => {
-        assert.deepEqual(parseConfigFile(readFileSync(fixture('config', 'seed-example.txt'), 'utf8')), { ok: true, values: SEED_VALUES });
+        assert.deepEqual(parseConfigFile(readFileSync(fixture('config', 'seed-example.txt'), 'utf8')), {
+          ok: true,
+          values: SEED_VALUES,
+        });
       });
     });
   });

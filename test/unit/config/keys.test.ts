@@ -36,7 +36,11 @@ describe('configuration keys', () => {
     });
     it('should reject another mode and list the accepted ones', async () => {
       const i = issueFor(await loadError('ceIPSecMode: beet'), 'ceIPSecMode');
-      assert.deepEqual(i, { key: 'ceIPSecMode', value: 'beet', reason: 'not an accepted value; use one of "tunnel", "transport"' });
+      assert.deepEqual(i, {
+        key: 'ceIPSecMode',
+        value: 'beet',
+        reason: 'not an accepted value; use one of "tunnel", "transport"',
+      });
     });
     it('should reject a list', async () => {
       assert.match(issueFor(await loadError('ceIPSecMode: [tunnel]'), 'ceIPSecMode').reason, /not a string/);
@@ -49,7 +53,10 @@ describe('configuration keys', () => {
       assert.equal((await loadText('ceIPSecOverlay: ""')).overlay, '');
     });
     it('should reject gre', async () => {
-      assert.match(issueFor(await loadError('ceIPSecMode: transport\nceIPSecOverlay: gre'), 'ceIPSecOverlay').reason, /use one of "vxlan", ""/);
+      assert.match(
+        issueFor(await loadError('ceIPSecMode: transport\nceIPSecOverlay: gre'), 'ceIPSecOverlay').reason,
+        /use one of "vxlan", ""/,
+      );
     });
   });
 
@@ -60,13 +67,20 @@ describe('configuration keys', () => {
     });
     it('should reject each unknown or weak group on its own', async () => {
       const err = await loadError('ceIPSecPfsGroup: [modp2048, modp1024, ffdhe9]');
-      assert.deepEqual(err.issues.map((i) => i.value), ['modp1024', 'ffdhe9']);
+      assert.deepEqual(
+        err.issues.map((i) => i.value),
+        ['modp1024', 'ffdhe9'],
+      );
     });
   });
 
   describe('ceIPSecEsp', () => {
     it('should accept known proposals', async () => {
-      assert.deepEqual((await loadText('ceIPSecEsp: [aes_gcm-null, aes_gcm256, aes128-sha2_256, aes256-sha2_512, chacha20_poly1305]')).esp.length, 5);
+      assert.deepEqual(
+        (await loadText('ceIPSecEsp: [aes_gcm-null, aes_gcm256, aes128-sha2_256, aes256-sha2_512, chacha20_poly1305]'))
+          .esp.length,
+        5,
+      );
     });
     it('should name the bad proposal and its unknown part', async () => {
       const i = issueFor(await loadError('ceIPSecEsp: [aes_gcm-null, aes256-sha3_512]'), 'ceIPSecEsp');
@@ -77,10 +91,16 @@ describe('configuration keys', () => {
 
   describe('ceIPSecIke', () => {
     it('should accept both proposal forms', async () => {
-      assert.deepEqual((await loadText('ceIPSecIke: ["aes_gcm256-sha2_256;modp2048", aes256-sha2_256-modp2048]')).ike, ['aes_gcm256-sha2_256;modp2048', 'aes256-sha2_256-modp2048']);
+      assert.deepEqual((await loadText('ceIPSecIke: ["aes_gcm256-sha2_256;modp2048", aes256-sha2_256-modp2048]')).ike, [
+        'aes_gcm256-sha2_256;modp2048',
+        'aes256-sha2_256-modp2048',
+      ]);
     });
     it('should reject an unknown cipher', async () => {
-      assert.match(issueFor(await loadError('ceIPSecIke: [blowfish-sha1]'), 'ceIPSecIke').reason, /unknown IKE cipher "blowfish"/);
+      assert.match(
+        issueFor(await loadError('ceIPSecIke: [blowfish-sha1]'), 'ceIPSecIke').reason,
+        /unknown IKE cipher "blowfish"/,
+      );
     });
   });
 
@@ -90,7 +110,11 @@ describe('configuration keys', () => {
     });
     it('should reject a short PSK unless ceIPSecAllowShortPSK', async () => {
       const i = issueFor(await loadError('ceIPSecPSK: "twelve bytes"'), 'ceIPSecPSK');
-      assert.deepEqual(i, { key: 'ceIPSecPSK', value: '[redacted, 12 bytes]', reason: 'shorter than 32 bytes; use a longer PSK or set ceIPSecAllowShortPSK: true' });
+      assert.deepEqual(i, {
+        key: 'ceIPSecPSK',
+        value: '[redacted, 12 bytes]',
+        reason: 'shorter than 32 bytes; use a longer PSK or set ceIPSecAllowShortPSK: true',
+      });
       assert.equal((await loadText('ceIPSecPSK: "twelve bytes"\nceIPSecAllowShortPSK: true')).psk, 'twelve bytes');
     });
     it('should reject a PSK the secrets file cannot hold', async () => {
@@ -100,26 +124,50 @@ describe('configuration keys', () => {
   });
 
   describe('ceIPSecAllowShortPSK, ceIPSecForceEncaps, ceIPSecDebug, ceIPSecPreferredServer', () => {
-    for (const [key, field] of [['ceIPSecAllowShortPSK', 'allowShortPsk'], ['ceIPSecForceEncaps', 'forceEncaps'], ['ceIPSecDebug', 'debug'], ['ceIPSecPreferredServer', 'preferredServer']] as const) {
+    for (const [key, field] of [
+      ['ceIPSecAllowShortPSK', 'allowShortPsk'],
+      ['ceIPSecForceEncaps', 'forceEncaps'],
+      ['ceIPSecDebug', 'debug'],
+      ['ceIPSecPreferredServer', 'preferredServer'],
+    ] as const) {
       it(`should read ${key} from true/false/yes/no/1/0 and YAML booleans`, async () => {
-        for (const [text, value] of [['true', true], ['false', false], ['"Yes"', true], ['no', false], ['1', true], ['"0"', false]] as const) {
+        for (const [text, value] of [
+          ['true', true],
+          ['false', false],
+          ['"Yes"', true],
+          ['no', false],
+          ['1', true],
+          ['"0"', false],
+        ] as const) {
           assert.equal((await loadText(`${key}: ${text}`))[field], value, `${key}: ${text}`);
         }
       });
       it(`should reject a non-boolean ${key}`, async () => {
-        assert.deepEqual(issueFor(await loadError(`${key}: sometimes`), key), { key, value: 'sometimes', reason: 'not a boolean; use true or false' });
+        assert.deepEqual(issueFor(await loadError(`${key}: sometimes`), key), {
+          key,
+          value: 'sometimes',
+          reason: 'not a boolean; use true or false',
+        });
       });
     }
   });
 
   describe('ports (ceIPSecNATTPort, ceIPSecIKEPort, ceIPSecVxlanPort)', () => {
-    for (const [key, field] of [['ceIPSecNATTPort', 'nattPort'], ['ceIPSecIKEPort', 'ikePort'], ['ceIPSecVxlanPort', 'vxlanPort']] as const) {
+    for (const [key, field] of [
+      ['ceIPSecNATTPort', 'nattPort'],
+      ['ceIPSecIKEPort', 'ikePort'],
+      ['ceIPSecVxlanPort', 'vxlanPort'],
+    ] as const) {
       it(`should read ${key} from a number or a numeric string`, async () => {
         assert.equal((await loadText(`${key}: 4600`))[field], 4600);
         assert.equal((await loadText(`${key}: "4601"`))[field], 4601);
       });
       it(`should reject ${key} out of range`, async () => {
-        assert.deepEqual(issueFor(await loadError(`${key}: 70000`), key), { key, value: '70000', reason: 'out of range; use a number from 1 to 65535' });
+        assert.deepEqual(issueFor(await loadError(`${key}: 70000`), key), {
+          key,
+          value: '70000',
+          reason: 'out of range; use a number from 1 to 65535',
+        });
         assert.match(issueFor(await loadError(`${key}: 0`), key).reason, /out of range/);
       });
       it(`should reject a non-numeric ${key}`, async () => {
@@ -132,7 +180,11 @@ describe('configuration keys', () => {
     for (const v of ['no', 'yes', 'auto', 'crypto', 'packet']) {
       it(`should accept ${v}`, async () => assert.equal((await loadText(`ceIPSecNicOffload: ${v}`)).nicOffload, v));
     }
-    it('should reject full', async () => assert.match(issueFor(await loadError('ceIPSecNicOffload: full'), 'ceIPSecNicOffload').reason, /"no", "yes", "auto", "crypto", "packet"/));
+    it('should reject full', async () =>
+      assert.match(
+        issueFor(await loadError('ceIPSecNicOffload: full'), 'ceIPSecNicOffload').reason,
+        /"no", "yes", "auto", "crypto", "packet"/,
+      ));
   });
 
   describe('ceIPSecPlutoMode and ceIPSecPlutoSocket', () => {
@@ -141,10 +193,19 @@ describe('configuration keys', () => {
       assert.deepEqual([cfg.plutoMode, cfg.plutoSocket], ['host', '/run/pluto/pluto.ctl']);
     });
     it('should reject a relative socket path', async () => {
-      assert.match(issueFor(await loadError('ceIPSecPlutoMode: host\nceIPSecPlutoSocket: pluto.ctl'), 'ceIPSecPlutoSocket').reason, /not an absolute path/);
+      assert.match(
+        issueFor(await loadError('ceIPSecPlutoMode: host\nceIPSecPlutoSocket: pluto.ctl'), 'ceIPSecPlutoSocket').reason,
+        /not an absolute path/,
+      );
     });
     it('should reject a socket path longer than a unix socket allows', async () => {
-      assert.match(issueFor(await loadError(`ceIPSecPlutoMode: host\nceIPSecPlutoSocket: /${'x'.repeat(110)}`), 'ceIPSecPlutoSocket').reason, /longer than 107 bytes/);
+      assert.match(
+        issueFor(
+          await loadError(`ceIPSecPlutoMode: host\nceIPSecPlutoSocket: /${'x'.repeat(110)}`),
+          'ceIPSecPlutoSocket',
+        ).reason,
+        /longer than 107 bytes/,
+      );
     });
     it('should reject an unknown mode', async () => {
       assert.match(issueFor(await loadError('ceIPSecPlutoMode: shared'), 'ceIPSecPlutoMode').reason, /"own", "host"/);
@@ -156,12 +217,21 @@ describe('configuration keys', () => {
       const i = issueFor(await loadError('ceIPSecNatTPort: 4500'), 'ceIPSecNatTPort');
       assert.equal(i.reason, 'unknown key; did you mean ceIPSecNATTPort?');
     });
-    it("should point operator CR names to ours", async () => {
-      assert.equal(issueFor(await loadError('ceIPSecForceUDPEncaps: true'), 'ceIPSecForceUDPEncaps').reason, 'unknown key; use ceIPSecForceEncaps');
-      assert.match(issueFor(await loadError('ceIPSecPSKSecret: my-secret'), 'ceIPSecPSKSecret').reason, /use ceIPSecPSKFile/);
+    it('should point operator CR names to ours', async () => {
+      assert.equal(
+        issueFor(await loadError('ceIPSecForceUDPEncaps: true'), 'ceIPSecForceUDPEncaps').reason,
+        'unknown key; use ceIPSecForceEncaps',
+      );
+      assert.match(
+        issueFor(await loadError('ceIPSecPSKSecret: my-secret'), 'ceIPSecPSKSecret').reason,
+        /use ceIPSecPSKFile/,
+      );
     });
     it('should list every known key when none is close', async () => {
-      assert.match(issueFor(await loadError('colour: blue'), 'colour').reason, /^unknown key; known keys are ceIPSecMode, ceIPSecOverlay, /);
+      assert.match(
+        issueFor(await loadError('colour: blue'), 'colour').reason,
+        /^unknown key; known keys are ceIPSecMode, ceIPSecOverlay, /,
+      );
     });
     it('should redact the value of a misspelled secret key', async () => {
       const err = await loadError(`ceIpsecPsk: "${GOOD_PSK}"`);

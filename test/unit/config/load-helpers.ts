@@ -12,7 +12,11 @@ import { ConfigError } from '../../../src/lib/errors.js';
 import { removeDir, tempDir } from '../../helpers/fs-helpers.js';
 
 /** Loads `text` as a single ConfigMap file plus `env` (no process.env). */
-export async function loadText(text: string | undefined, env: Env = {}, extra: Partial<LoadConfigOptions> = {}): Promise<CableConfig> {
+export async function loadText(
+  text: string | undefined,
+  env: Env = {},
+  extra: Partial<LoadConfigOptions> = {},
+): Promise<CableConfig> {
   const dir = tempDir();
   try {
     let path: string | undefined;
@@ -27,7 +31,11 @@ export async function loadText(text: string | undefined, env: Env = {}, extra: P
 }
 
 /** Loads like loadText and returns the ConfigError it must throw. */
-export async function loadError(text: string | undefined, env: Env = {}, extra: Partial<LoadConfigOptions> = {}): Promise<ConfigError> {
+export async function loadError(
+  text: string | undefined,
+  env: Env = {},
+  extra: Partial<LoadConfigOptions> = {},
+): Promise<ConfigError> {
   try {
     await loadText(text, env, extra);
   } catch (err) {

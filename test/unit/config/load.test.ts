@@ -20,9 +20,15 @@ describe('loadConfig', () => {
 
   context("when given the seed's example as a kubelet ConfigMap volume", () => {
     it('should apply all four settings and record the ConfigMap as their source', async () => {
-      writeKubeletVolume(join(dir, 'cm'), { ceCustomConfig: 'ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPfsGroup: ["modp2048"]\nceIPSecEsp: ["aes_gcm-null"]\n' });
+      writeKubeletVolume(join(dir, 'cm'), {
+        ceCustomConfig:
+          'ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPfsGroup: ["modp2048"]\nceIPSecEsp: ["aes_gcm-null"]\n',
+      });
       const cfg = await loadConfig({ path: join(dir, 'cm'), env: {} });
-      assert.deepEqual([cfg.mode, cfg.overlay, cfg.pfsGroups, cfg.esp], ['transport', 'vxlan', ['modp2048'], ['aes_gcm-null']]);
+      assert.deepEqual(
+        [cfg.mode, cfg.overlay, cfg.pfsGroups, cfg.esp],
+        ['transport', 'vxlan', ['modp2048'], ['aes_gcm-null']],
+      );
       assert.equal(cfg.sources.ceIPSecMode, `configmap:${join(dir, 'cm', 'ceCustomConfig')}`);
       assert.equal(cfg.sources.ceIPSecNATTPort, 'default');
     });
@@ -35,7 +41,18 @@ describe('loadConfig', () => {
     it('should read every key of the JSON fixture', async () => {
       const cfg = await loadConfig({ path: fixture('config', 'full.json'), env: {} });
       assert.deepEqual(
-        [cfg.nattPort, cfg.ikePort, cfg.forceEncaps, cfg.debug, cfg.preferredServer, cfg.nicOffload, cfg.vxlanPort, cfg.plutoMode, cfg.plutoSocket, cfg.allowShortPsk],
+        [
+          cfg.nattPort,
+          cfg.ikePort,
+          cfg.forceEncaps,
+          cfg.debug,
+          cfg.preferredServer,
+          cfg.nicOffload,
+          cfg.vxlanPort,
+          cfg.plutoMode,
+          cfg.plutoSocket,
+          cfg.allowShortPsk,
+        ],
         [4501, 500, true, true, true, 'crypto', 4790, 'host', '/run/pluto/pluto.ctl', false],
       );
       assert.deepEqual(cfg.ike, ['aes_gcm256-sha2_256;modp2048', 'aes256-sha2_256-modp2048']);
@@ -59,8 +76,19 @@ describe('loadConfig', () => {
 
   describe('precedence', () => {
     it('should let env override defaults', async () => {
-      const cfg = await loadText(undefined, { CE_IPSEC_NATTPORT: '4501', CE_IPSEC_FORCEENCAPS: 'true', CE_IPSEC_DEBUG: 'yes', CE_IPSEC_PREFERREDSERVER: '1', CE_IPSEC_IKEPORT: '500', CE_IPSEC_MODE: 'transport', CE_IPSEC_NICOFFLOAD: 'yes' });
-      assert.deepEqual([cfg.nattPort, cfg.forceEncaps, cfg.debug, cfg.preferredServer, cfg.ikePort, cfg.mode, cfg.nicOffload], [4501, true, true, true, 500, 'transport', 'yes']);
+      const cfg = await loadText(undefined, {
+        CE_IPSEC_NATTPORT: '4501',
+        CE_IPSEC_FORCEENCAPS: 'true',
+        CE_IPSEC_DEBUG: 'yes',
+        CE_IPSEC_PREFERREDSERVER: '1',
+        CE_IPSEC_IKEPORT: '500',
+        CE_IPSEC_MODE: 'transport',
+        CE_IPSEC_NICOFFLOAD: 'yes',
+      });
+      assert.deepEqual(
+        [cfg.nattPort, cfg.forceEncaps, cfg.debug, cfg.preferredServer, cfg.ikePort, cfg.mode, cfg.nicOffload],
+        [4501, true, true, true, 500, 'transport', 'yes'],
+      );
       assert.equal(cfg.sources.ceIPSecNATTPort, 'env:CE_IPSEC_NATTPORT');
       assert.equal(cfg.sources.ceIPSecNicOffload, 'env:CE_IPSEC_NICOFFLOAD');
     });
@@ -79,8 +107,17 @@ describe('loadConfig', () => {
       assert.equal((await loadText(undefined, { CE_IPSEC_NATTPORT: '' })).nattPort, 4500);
     });
     it('should list the possible sources of a key, lowest first', () => {
-      assert.deepEqual(possibleSources('ceIPSecNATTPort'), ['default', 'env:CE_IPSEC_NATTPORT', 'configmap:ceCustomConfig']);
-      assert.deepEqual(possibleSources('ceIPSecPSKFile'), ['default', 'env:CE_IPSEC_PSKFILE', 'env:CE_IPSEC_PSKSECRET', 'configmap:ceCustomConfig']);
+      assert.deepEqual(possibleSources('ceIPSecNATTPort'), [
+        'default',
+        'env:CE_IPSEC_NATTPORT',
+        'configmap:ceCustomConfig',
+      ]);
+      assert.deepEqual(possibleSources('ceIPSecPSKFile'), [
+        'default',
+        'env:CE_IPSEC_PSKFILE',
+        'env:CE_IPSEC_PSKSECRET',
+        'configmap:ceCustomConfig',
+      ]);
     });
   });
 
@@ -92,69 +129,129 @@ describe('loadConfig', () => {
     });
 
     it('should read <secretsDir>/<name>/psk and base64-encode it, as Submariner does', async () => {
-      const cfg = await loadText(undefined, { CE_IPSEC_PSKSECRET: 'submariner-ipsec-psk' }, { secretsDir: join(dir, 'secrets') });
+      const cfg = await loadText(
+        undefined,
+        { CE_IPSEC_PSKSECRET: 'submariner-ipsec-psk' },
+        { secretsDir: join(dir, 'secrets') },
+      );
       assert.equal(cfg.psk, secretBytes.toString('base64'));
       assert.equal(cfg.pskFile, join(dir, 'secrets', 'submariner-ipsec-psk', 'psk'));
       assert.equal(cfg.sources.ceIPSecPSKFile, 'env:CE_IPSEC_PSKSECRET');
     });
     it('should win over CE_IPSEC_PSK (subctl join sets both)', async () => {
-      const cfg = await loadText(undefined, { CE_IPSEC_PSKSECRET: 'submariner-ipsec-psk', CE_IPSEC_PSK: GOOD_PSK }, { secretsDir: join(dir, 'secrets') });
+      const cfg = await loadText(
+        undefined,
+        { CE_IPSEC_PSKSECRET: 'submariner-ipsec-psk', CE_IPSEC_PSK: GOOD_PSK },
+        { secretsDir: join(dir, 'secrets') },
+      );
       assert.equal(cfg.psk, secretBytes.toString('base64'));
     });
     it('should give way to a PSK set in the ConfigMap', async () => {
-      const cfg = await loadText(`ceIPSecPSK: "${GOOD_PSK}"`, { CE_IPSEC_PSKSECRET: 'submariner-ipsec-psk' }, { secretsDir: join(dir, 'secrets') });
+      const cfg = await loadText(
+        `ceIPSecPSK: "${GOOD_PSK}"`,
+        { CE_IPSEC_PSKSECRET: 'submariner-ipsec-psk' },
+        { secretsDir: join(dir, 'secrets') },
+      );
       assert.equal(cfg.psk, GOOD_PSK);
       assert.equal(cfg.pskFile, undefined);
     });
     it('should report a missing Secret file', async () => {
-      const i = issueFor(await loadError(undefined, { CE_IPSEC_PSKSECRET: 'other' }, { secretsDir: join(dir, 'secrets') }), 'CE_IPSEC_PSKSECRET');
+      const i = issueFor(
+        await loadError(undefined, { CE_IPSEC_PSKSECRET: 'other' }, { secretsDir: join(dir, 'secrets') }),
+        'CE_IPSEC_PSKSECRET',
+      );
       assert.equal(i.value, join(dir, 'secrets', 'other', 'psk'));
       assert.match(i.reason, /cannot read the PSK file \(ENOENT\); mount the Secret there/);
     });
     it('should reject a name that is not a Secret name', async () => {
-      assert.match(issueFor(await loadError(undefined, { CE_IPSEC_PSKSECRET: '../etc' }), 'CE_IPSEC_PSKSECRET').reason, /not a Secret name/);
+      assert.match(
+        issueFor(await loadError(undefined, { CE_IPSEC_PSKSECRET: '../etc' }), 'CE_IPSEC_PSKSECRET').reason,
+        /not a Secret name/,
+      );
     });
     it('should reject CE_IPSEC_PSKFILE and CE_IPSEC_PSKSECRET together', async () => {
-      const err = await loadError(undefined, { CE_IPSEC_PSKSECRET: 'submariner-ipsec-psk', CE_IPSEC_PSKFILE: join(dir, 'secrets', 'submariner-ipsec-psk', 'psk') }, { secretsDir: join(dir, 'secrets') });
-      assert.match(issueFor(err, 'CE_IPSEC_PSKSECRET').reason, /CE_IPSEC_PSKFILE sets ceIPSecPSKFile too; unset one of them/);
+      const err = await loadError(
+        undefined,
+        {
+          CE_IPSEC_PSKSECRET: 'submariner-ipsec-psk',
+          CE_IPSEC_PSKFILE: join(dir, 'secrets', 'submariner-ipsec-psk', 'psk'),
+        },
+        { secretsDir: join(dir, 'secrets') },
+      );
+      assert.match(
+        issueFor(err, 'CE_IPSEC_PSKSECRET').reason,
+        /CE_IPSEC_PSKFILE sets ceIPSecPSKFile too; unset one of them/,
+      );
     });
   });
 
   describe('impossible combinations', () => {
     it('should reject an overlay in tunnel mode with what to change', async () => {
       const i = issueFor(await loadError('ceIPSecOverlay: "vxlan"'), 'ceIPSecOverlay');
-      assert.deepEqual(i, { key: 'ceIPSecOverlay', value: 'vxlan', reason: 'an overlay needs ceIPSecMode=transport; set ceIPSecMode: "transport" or remove ceIPSecOverlay' });
+      assert.deepEqual(i, {
+        key: 'ceIPSecOverlay',
+        value: 'vxlan',
+        reason: 'an overlay needs ceIPSecMode=transport; set ceIPSecMode: "transport" or remove ceIPSecOverlay',
+      });
     });
     it('should reject both a PSK and a PSK file in the ConfigMap', async () => {
       const err = await loadError(`ceIPSecPSK: "${GOOD_PSK}"\nceIPSecPSKFile: /etc/psk`);
-      assert.match(issueFor(err, 'ceIPSecPSK').reason, /ceIPSecPSKFile sets the PSK too; keep either ceIPSecPSK or ceIPSecPSKFile/);
+      assert.match(
+        issueFor(err, 'ceIPSecPSK').reason,
+        /ceIPSecPSKFile sets the PSK too; keep either ceIPSecPSK or ceIPSecPSKFile/,
+      );
     });
     it('should reject CE_IPSEC_PSK with CE_IPSEC_PSKFILE', async () => {
-      assert.match(issueFor(await loadError(undefined, { CE_IPSEC_PSK: GOOD_PSK, CE_IPSEC_PSKFILE: '/etc/psk' }), 'CE_IPSEC_PSK').reason, /CE_IPSEC_PSKFILE sets the PSK too; keep either CE_IPSEC_PSK or CE_IPSEC_PSKFILE/);
+      assert.match(
+        issueFor(await loadError(undefined, { CE_IPSEC_PSK: GOOD_PSK, CE_IPSEC_PSKFILE: '/etc/psk' }), 'CE_IPSEC_PSK')
+          .reason,
+        /CE_IPSEC_PSKFILE sets the PSK too; keep either CE_IPSEC_PSK or CE_IPSEC_PSKFILE/,
+      );
     });
     it('should reject host mode without a socket', async () => {
-      assert.match(issueFor(await loadError('ceIPSecPlutoMode: host'), 'ceIPSecPlutoMode').reason, /host mode needs the host pluto's control socket; set ceIPSecPlutoSocket/);
+      assert.match(
+        issueFor(await loadError('ceIPSecPlutoMode: host'), 'ceIPSecPlutoMode').reason,
+        /host mode needs the host pluto's control socket; set ceIPSecPlutoSocket/,
+      );
     });
     it('should reject a socket in own mode', async () => {
-      assert.match(issueFor(await loadError('ceIPSecPlutoSocket: /run/pluto/pluto.ctl'), 'ceIPSecPlutoSocket').reason, /only used with ceIPSecPlutoMode=host/);
+      assert.match(
+        issueFor(await loadError('ceIPSecPlutoSocket: /run/pluto/pluto.ctl'), 'ceIPSecPlutoSocket').reason,
+        /only used with ceIPSecPlutoMode=host/,
+      );
     });
     it('should reject a VXLAN port equal to the NAT-T port', async () => {
       const err = await loadError('ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecVxlanPort: 4500');
       assert.match(issueFor(err, 'ceIPSecVxlanPort').reason, /same UDP port as ceIPSecNATTPort/);
     });
     it('should reject PFS groups set in two places', async () => {
-      assert.match(issueFor(await loadError('ceIPSecPfsGroup: [modp2048]\nceIPSecEsp: ["aes-sha2;modp3072"]'), 'ceIPSecPfsGroup').reason, /set PFS in one place/);
+      assert.match(
+        issueFor(await loadError('ceIPSecPfsGroup: [modp2048]\nceIPSecEsp: ["aes-sha2;modp3072"]'), 'ceIPSecPfsGroup')
+          .reason,
+        /set PFS in one place/,
+      );
     });
     it('should not pile a combination issue on a rejected value', async () => {
       const err = await loadError('ceIPSecMode: tunel\nceIPSecOverlay: vxlan');
-      assert.deepEqual(err.issues.map((i) => i.key), ['ceIPSecMode']);
+      assert.deepEqual(
+        err.issues.map((i) => i.key),
+        ['ceIPSecMode'],
+      );
     });
   });
 
   describe('errors', () => {
     it('should collect every issue into one ConfigError', async () => {
-      const err = await loadError('ceIPSecMode: x\nceIPSecNATTPort: 0\nceIPSecDebug: maybe\nceIPSecEsp: [bogus]\nfoo: 1\n');
-      assert.deepEqual(err.issues.map((i) => i.key).sort(), ['ceIPSecDebug', 'ceIPSecEsp', 'ceIPSecMode', 'ceIPSecNATTPort', 'foo']);
+      const err = await loadError(
+        'ceIPSecMode: x\nceIPSecNATTPort: 0\nceIPSecDebug: maybe\nceIPSecEsp: [bogus]\nfoo: 1\n',
+      );
+      assert.deepEqual(err.issues.map((i) => i.key).sort(), [
+        'ceIPSecDebug',
+        'ceIPSecEsp',
+        'ceIPSecMode',
+        'ceIPSecNATTPort',
+        'foo',
+      ]);
       assert.match(err.message, /^invalid configuration in ConfigMap .*ceCustomConfig and the environment: /);
     });
     it('should never put a PSK in the message', async () => {

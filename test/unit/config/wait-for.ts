@@ -3,7 +3,11 @@
  */
 
 /** Resolves once `check()` is truthy; rejects after `timeoutMs` naming `what`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 4000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 4000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

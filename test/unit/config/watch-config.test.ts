@@ -19,7 +19,14 @@ describe('watchConfig', () => {
   let changes: CableConfig[];
   let errors: Error[];
   const start = (path: string, env: Record<string, string> = {}): Promise<ConfigWatch> =>
-    watchConfig({ path, env, debounceMs: 50, pollMs: 0, onChange: (c) => changes.push(c), onError: (e) => errors.push(e) });
+    watchConfig({
+      path,
+      env,
+      debounceMs: 50,
+      pollMs: 0,
+      onChange: (c) => changes.push(c),
+      onError: (e) => errors.push(e),
+    });
 
   beforeEach(() => {
     dir = tempDir();
@@ -109,7 +116,13 @@ describe('watchConfig', () => {
       try {
         writeFileSync(join(secretDir, 'psk'), 'a'.repeat(40));
         writeFileSync(file, `ceIPSecPSKFile: ${join(secretDir, 'psk')}\n`);
-        watch = await watchConfig({ path: file, env: {}, debounceMs: 20, pollMs: 100, onChange: (c) => changes.push(c) });
+        watch = await watchConfig({
+          path: file,
+          env: {},
+          debounceMs: 20,
+          pollMs: 100,
+          onChange: (c) => changes.push(c),
+        });
         writeFileSync(join(secretDir, 'psk'), 'b'.repeat(40));
         await waitFor(() => changes.length === 1, 4000, 'the rotated PSK');
         assert.equal(watch.current().psk, Buffer.from('b'.repeat(40)).toString('base64'));

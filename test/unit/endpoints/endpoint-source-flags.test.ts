@@ -24,18 +24,33 @@ describe('engine options: endpoint source', () => {
 
   it('should read CABLED_ENDPOINTS_SOURCE, CABLED_ENDPOINTS_NAMESPACE ("*" = every namespace) and CABLED_KUBECONFIG', () => {
     const { settings } = parseEngineArgs([...base, '--endpoints', '/e.yaml'], {
-      CABLED_ENDPOINTS_SOURCE: 'both', CABLED_ENDPOINTS_NAMESPACE: '*', CABLED_KUBECONFIG: '/k',
+      CABLED_ENDPOINTS_SOURCE: 'both',
+      CABLED_ENDPOINTS_NAMESPACE: '*',
+      CABLED_KUBECONFIG: '/k',
     });
     assert.deepEqual([settings.endpointsSource, settings.endpointsNamespace, settings.kubeconfig], ['both', '', '/k']);
   });
 
   it('should require --endpoints with both, and reject an unknown source or namespace naming flag, value and reason', () => {
-    assert.throws(() => parseEngineArgs([...base, '--endpoints-source', 'both'], {}), /--endpoints="": required with --endpoints-source both/);
     assert.throws(
-      () => parseEngineArgs([...base, '--endpoints-source', 'crd', '--endpoints-namespace', 'Bad_NS', '--endpoints', 'e'], {}),
+      () => parseEngineArgs([...base, '--endpoints-source', 'both'], {}),
+      /--endpoints="": required with --endpoints-source both/,
+    );
+    assert.throws(
+      () =>
+        parseEngineArgs(
+          [...base, '--endpoints-source', 'crd', '--endpoints-namespace', 'Bad_NS', '--endpoints', 'e'],
+          {},
+        ),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
-        assert.deepEqual(err.issues.map((i) => [i.key, i.value]), [['--endpoints-source', 'crd'], ['--endpoints-namespace', 'Bad_NS']]);
+        assert.deepEqual(
+          err.issues.map((i) => [i.key, i.value]),
+          [
+            ['--endpoints-source', 'crd'],
+            ['--endpoints-namespace', 'Bad_NS'],
+          ],
+        );
         assert.match(err.message, /expected one of file, kubernetes, both/);
         return true;
       },

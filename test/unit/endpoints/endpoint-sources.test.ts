@@ -42,13 +42,19 @@ describe('startEndpointSources (local HTTP server standing in for the Kubernetes
       localClusterId: 'local',
       logger: silentLogger(),
       onChange: (s) => snapshots.push(s),
-      onSourceError: (source, error) => (error === undefined ? sourceErrors.delete(source) : sourceErrors.set(source, error)),
+      onSourceError: (source, error) =>
+        error === undefined ? sourceErrors.delete(source) : sourceErrors.set(source, error),
     });
 
   it('should merge the file and the Kubernetes Endpoints, delivering nothing before both have answered', async () => {
     const file = join(dir, 'endpoints.yaml');
     writeAtomically(file, '- {cluster_id: c2, private_ip: 172.18.0.7}\n');
-    api.putEndpoint({ apiVersion: 'submariner.io/v1', kind: 'Endpoint', metadata: { name: 'c3', namespace: 'ns' }, spec: { cluster_id: 'c3', private_ip: '172.18.0.9' } });
+    api.putEndpoint({
+      apiVersion: 'submariner.io/v1',
+      kind: 'Endpoint',
+      metadata: { name: 'c3', namespace: 'ns' },
+      spec: { cluster_id: 'c3', private_ip: '172.18.0.9' },
+    });
     sources = await start('both', file);
     await waitFor(() => snapshots.length > 0, 4000, 'a merged snapshot');
     assert.deepEqual(clusters(), ['c2', 'c3'], 'the first snapshot the engine sees already holds both sources');
@@ -68,8 +74,15 @@ describe('startEndpointSources (local HTTP server standing in for the Kubernetes
     api.failNext('GET', /\/endpoints$/, 403);
     sources = await start('kubernetes');
     await waitFor(() => sourceErrors.has('kubernetes'), 4000, 'the source error');
-    assert.match(sourceErrors.get('kubernetes') ?? '', /^Kubernetes Endpoint resources: .*403 Forbidden; grant the service account get, list and watch/);
-    await waitFor(() => !sourceErrors.has('kubernetes') && snapshots.length > 0, 8000, 'the error cleared after the retry');
+    assert.match(
+      sourceErrors.get('kubernetes') ?? '',
+      /^Kubernetes Endpoint resources: .*403 Forbidden; grant the service account get, list and watch/,
+    );
+    await waitFor(
+      () => !sourceErrors.has('kubernetes') && snapshots.length > 0,
+      8000,
+      'the error cleared after the retry',
+    );
   });
 
   it('should report an unreadable endpoints file, and clear it when the same content is back', async () => {

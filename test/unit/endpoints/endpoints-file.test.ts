@@ -14,15 +14,20 @@ const entries = (text: string): unknown[] => {
 
 describe('parseEndpointsText', () => {
   it('should read a YAML list', () => assert.equal(entries('- cluster_id: a\n- cluster_id: b\n').length, 2));
-  it('should read {endpoints: [...]}', () => assert.equal(entries(readFileSync(fixture('endpoints', 'mixed.yaml'), 'utf8')).length, 2));
-  it('should read a Kubernetes List in JSON', () => assert.equal(entries(readFileSync(fixture('endpoints', 'k8s-list.json'), 'utf8')).length, 1));
+  it('should read {endpoints: [...]}', () =>
+    assert.equal(entries(readFileSync(fixture('endpoints', 'mixed.yaml'), 'utf8')).length, 2));
+  it('should read a Kubernetes List in JSON', () =>
+    assert.equal(entries(readFileSync(fixture('endpoints', 'k8s-list.json'), 'utf8')).length, 1));
   it('should read [] and "endpoints:" as no entries', () => {
     assert.deepEqual(entries('[]'), []);
     assert.deepEqual(entries('endpoints:\n'), []);
   });
   context('when the file is empty', () => {
     it('should refuse, and say how to remove every endpoint', () => {
-      assert.deepEqual(parseEndpointsText('  \n'), { ok: false, reason: 'the file is empty; write [] (or endpoints: []) to remove every remote endpoint' });
+      assert.deepEqual(parseEndpointsText('  \n'), {
+        ok: false,
+        reason: 'the file is empty; write [] (or endpoints: []) to remove every remote endpoint',
+      });
     });
   });
   context('when the file does not parse', () => {
@@ -35,7 +40,10 @@ describe('parseEndpointsText', () => {
   context('when the shape is wrong', () => {
     it('should say what shapes are accepted', () => {
       assert.equal(parseEndpointsText('hello: world\n').ok, false);
-      assert.deepEqual(parseEndpointsText('endpoints: 3\n'), { ok: false, reason: '"endpoints" is not a list; write endpoints: [ ... ]' });
+      assert.deepEqual(parseEndpointsText('endpoints: 3\n'), {
+        ok: false,
+        reason: '"endpoints" is not a list; write endpoints: [ ... ]',
+      });
     });
   });
 });

@@ -38,17 +38,36 @@ describe('parseEndpoint', () => {
     it('should give the Endpoint with the computed cable name', () => {
       const { spec, createdAt } = parseEndpoint(SPEC, 'x');
       assert.deepEqual(spec, {
-        clusterId: 'cluster2', cableName: 'submariner-cable-cluster2-172-18-0-7', hostname: 'cluster2-worker', subnets: ['10.2.0.0/16'],
-        privateIp: '172.18.0.7', publicIp: '203.0.113.7', natEnabled: true, backend: 'libreswan', backendConfig: { 'udp-port': '4500' }, healthCheckIp: '10.2.0.1',
+        clusterId: 'cluster2',
+        cableName: 'submariner-cable-cluster2-172-18-0-7',
+        hostname: 'cluster2-worker',
+        subnets: ['10.2.0.0/16'],
+        privateIp: '172.18.0.7',
+        publicIp: '203.0.113.7',
+        natEnabled: true,
+        backend: 'libreswan',
+        backendConfig: { 'udp-port': '4500' },
+        healthCheckIp: '10.2.0.1',
       });
       assert.equal(createdAt, undefined);
     });
     it('should accept only the required fields', () => {
       const { spec } = parseEndpoint({ cluster_id: 'c3', private_ip: '10.0.0.1' }, 'x');
-      assert.deepEqual([spec.publicIp, spec.subnets, spec.natEnabled, spec.healthCheckIp, spec.backendConfig], ['', [], false, '', {}]);
+      assert.deepEqual(
+        [spec.publicIp, spec.subnets, spec.natEnabled, spec.healthCheckIp, spec.backendConfig],
+        ['', [], false, '', {}],
+      );
     });
     it('should accept health_check_ip and a top-level creationTimestamp', () => {
-      const r = parseEndpoint({ cluster_id: 'c3', private_ip: '10.0.0.1', health_check_ip: '10.3.0.1', creationTimestamp: '2026-11-22T10:00:00Z' }, 'x');
+      const r = parseEndpoint(
+        {
+          cluster_id: 'c3',
+          private_ip: '10.0.0.1',
+          health_check_ip: '10.3.0.1',
+          creationTimestamp: '2026-11-22T10:00:00Z',
+        },
+        'x',
+      );
       assert.equal(r.spec.healthCheckIp, '10.3.0.1');
       assert.equal(r.createdAt, Date.parse('2026-11-22T10:00:00Z'));
     });
@@ -57,50 +76,116 @@ describe('parseEndpoint', () => {
       assert.deepEqual(spec.backendConfig, { 'udp-port': '4501', 'preferred-server': 'true' });
     });
     it('should accept a matching cable_name', () => {
-      assert.equal(parseEndpoint({ ...SPEC, cable_name: 'submariner-cable-cluster2-172-18-0-7' }, 'x').spec.cableName, 'submariner-cable-cluster2-172-18-0-7');
+      assert.equal(
+        parseEndpoint({ ...SPEC, cable_name: 'submariner-cable-cluster2-172-18-0-7' }, 'x').spec.cableName,
+        'submariner-cable-cluster2-172-18-0-7',
+      );
     });
   });
 
   context('when given an Endpoint resource', () => {
     it('should read spec and metadata.creationTimestamp', () => {
-      const r = parseEndpoint({ apiVersion: 'submariner.io/v1', kind: 'Endpoint', metadata: { name: 'n', creationTimestamp: '2026-11-22T10:00:00+01:00' }, spec: SPEC }, 'x');
+      const r = parseEndpoint(
+        {
+          apiVersion: 'submariner.io/v1',
+          kind: 'Endpoint',
+          metadata: { name: 'n', creationTimestamp: '2026-11-22T10:00:00+01:00' },
+          spec: SPEC,
+        },
+        'x',
+      );
       assert.equal(r.spec.clusterId, 'cluster2');
       assert.equal(r.createdAt, Date.parse('2026-11-22T09:00:00Z'));
     });
     it('should reject another kind or apiVersion', () => {
       const err = errorOf({ apiVersion: 'v1', kind: 'Endpoints', spec: SPEC });
-      assert.deepEqual(err.issues.map((i) => i.key), ['kind', 'apiVersion']);
+      assert.deepEqual(
+        err.issues.map((i) => i.key),
+        ['kind', 'apiVersion'],
+      );
     });
     it('should prefix spec fields in messages', () => {
-      assert.match(reasonFor({ apiVersion: 'submariner.io/v1', kind: 'Endpoint', spec: { ...SPEC, private_ip: '1.2.3' } }, 'spec.private_ip'), /^1\.2\.3 \| not an IPv4 address/);
+      assert.match(
+        reasonFor(
+          { apiVersion: 'submariner.io/v1', kind: 'Endpoint', spec: { ...SPEC, private_ip: '1.2.3' } },
+          'spec.private_ip',
+        ),
+        /^1\.2\.3 \| not an IPv4 address/,
+      );
     });
     it('should reject a bad creationTimestamp', () => {
-      assert.match(reasonFor({ apiVersion: 'submariner.io/v1', kind: 'Endpoint', metadata: { creationTimestamp: 'yesterday' }, spec: SPEC }, 'metadata.creationTimestamp'), /not an RFC 3339 time/);
+      assert.match(
+        reasonFor(
+          {
+            apiVersion: 'submariner.io/v1',
+            kind: 'Endpoint',
+            metadata: { creationTimestamp: 'yesterday' },
+            spec: SPEC,
+          },
+          'metadata.creationTimestamp',
+        ),
+        /not an RFC 3339 time/,
+      );
     });
   });
 
   describe('field checks', () => {
     const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
       ['a missing cluster_id', { ...SPEC, cluster_id: undefined }, 'cluster_id', /missing; set cluster_id/],
-      ['a camelCase clusterID', { ...SPEC, cluster_id: undefined, clusterID: 'c' }, 'cluster_id', /"clusterID" is not a field, write cluster_id/],
-      ['a cluster_id over 63 characters', { ...SPEC, cluster_id: 'c'.repeat(64) }, 'cluster_id', /longer than 63 characters \(64\)/],
+      [
+        'a camelCase clusterID',
+        { ...SPEC, cluster_id: undefined, clusterID: 'c' },
+        'cluster_id',
+        /"clusterID" is not a field, write cluster_id/,
+      ],
+      [
+        'a cluster_id over 63 characters',
+        { ...SPEC, cluster_id: 'c'.repeat(64) },
+        'cluster_id',
+        /longer than 63 characters \(64\)/,
+      ],
       ['an upper-case cluster_id', { ...SPEC, cluster_id: 'Cluster_2' }, 'cluster_id', /^Cluster_2 \| not a DNS label/],
       ['a numeric cluster_id', { ...SPEC, cluster_id: 42 }, 'cluster_id', /not a string/],
       ['a missing private_ip', { ...SPEC, private_ip: undefined }, 'private_ip', /missing; set private_ip/],
       ['an IPv6 private_ip', { ...SPEC, private_ip: 'fd00::1' }, 'private_ip', /^fd00::1 \| not an IPv4 address/],
       ['a bad public_ip', { ...SPEC, public_ip: '300.1.1.1' }, 'public_ip', /not an IPv4 address/],
-      ['a subnet with host bits', { ...SPEC, subnets: ['10.2.0.1/16'] }, 'subnets', /^10\.2\.0\.1\/16 \| host bits are set; use 10\.2\.0\.0\/16/],
+      [
+        'a subnet with host bits',
+        { ...SPEC, subnets: ['10.2.0.1/16'] },
+        'subnets',
+        /^10\.2\.0\.1\/16 \| host bits are set; use 10\.2\.0\.0\/16/,
+      ],
       ['a subnet without a prefix', { ...SPEC, subnets: ['10.2.0.0'] }, 'subnets', /not a CIDR/],
       ['a prefix over 32', { ...SPEC, subnets: ['10.2.0.0/33'] }, 'subnets', /prefix length above 32/],
       ['subnets that are a map', { ...SPEC, subnets: { a: 1 } }, 'subnets', /not a list/],
       ['a non-boolean nat_enabled', { ...SPEC, nat_enabled: 'perhaps' }, 'nat_enabled', /not a boolean/],
       ['a list in backend_config', { ...SPEC, backend_config: { x: ['a'] } }, 'backend_config.x', /not a string/],
-      ['a bad udp-port', { ...SPEC, backend_config: { 'udp-port': '70000' } }, 'backend_config.udp-port', /^70000 \| out of range/],
-      ['a non-numeric udp-port', { ...SPEC, backend_config: { 'udp-port': 'ipsec' } }, 'backend_config.udp-port', /not an integer/],
+      [
+        'a bad udp-port',
+        { ...SPEC, backend_config: { 'udp-port': '70000' } },
+        'backend_config.udp-port',
+        /^70000 \| out of range/,
+      ],
+      [
+        'a non-numeric udp-port',
+        { ...SPEC, backend_config: { 'udp-port': 'ipsec' } },
+        'backend_config.udp-port',
+        /not an integer/,
+      ],
       ['a backend_config that is a list', { ...SPEC, backend_config: ['a'] }, 'backend_config', /not a map/],
       ['a bad healthCheckIP', { ...SPEC, healthCheckIP: 'localhost' }, 'healthCheckIP', /not an IPv4 address/],
-      ['a wrong cable_name', { ...SPEC, cable_name: 'submariner-cable-cluster2-172-18-0-8' }, 'cable_name', /does not match cluster_id and private_ip; use submariner-cable-cluster2-172-18-0-7/],
-      ['a bad top-level creationTimestamp', { ...SPEC, creationTimestamp: 1700000000 }, 'creationTimestamp', /not an RFC 3339 time/],
+      [
+        'a wrong cable_name',
+        { ...SPEC, cable_name: 'submariner-cable-cluster2-172-18-0-8' },
+        'cable_name',
+        /does not match cluster_id and private_ip; use submariner-cable-cluster2-172-18-0-7/,
+      ],
+      [
+        'a bad top-level creationTimestamp',
+        { ...SPEC, creationTimestamp: 1700000000 },
+        'creationTimestamp',
+        /not an RFC 3339 time/,
+      ],
     ];
     for (const [what, raw, field, re] of cases) {
       context(`when given ${what}`, () => {
@@ -114,11 +199,17 @@ describe('parseEndpoint', () => {
       const err = errorOf({ ...SPEC, private_ip: '1.2.3', public_ip: 'x' });
       assert.equal(err.where, 'endpoints.yaml[3] (cluster_id "cluster2")');
       assert.equal(err.issues.length, 2);
-      assert.match(err.message, /^invalid configuration in endpoints\.yaml\[3\] \(cluster_id "cluster2"\): private_ip="1\.2\.3": not an IPv4 address/);
+      assert.match(
+        err.message,
+        /^invalid configuration in endpoints\.yaml\[3\] \(cluster_id "cluster2"\): private_ip="1\.2\.3": not an IPv4 address/,
+      );
     });
     it('should name only the entry when the cluster ID is unknown', () => {
       assert.equal(errorOf({ private_ip: '10.0.0.1' }).where, 'endpoints.yaml[3]');
-      assert.equal(errorOf('just a string').issues[0]?.reason, 'not a map; write an EndpointSpec or an Endpoint resource');
+      assert.equal(
+        errorOf('just a string').issues[0]?.reason,
+        'not a map; write an EndpointSpec or an Endpoint resource',
+      );
     });
   });
 });

@@ -32,7 +32,14 @@ describe('watchEndpointsFile', () => {
   let snapshots: EndpointsSnapshot[];
   let errors: Error[];
   const start = (path: string, localClusterId?: string): Promise<EndpointsWatch> =>
-    watchEndpointsFile({ path, localClusterId, debounceMs: 50, pollMs: 0, onChange: (s) => snapshots.push(s), onError: (e) => errors.push(e) });
+    watchEndpointsFile({
+      path,
+      localClusterId,
+      debounceMs: 50,
+      pollMs: 0,
+      onChange: (s) => snapshots.push(s),
+      onError: (e) => errors.push(e),
+    });
   const clusters = (s: EndpointsSnapshot | undefined): string[] => (s?.endpoints ?? []).map((e) => e.spec.clusterId);
 
   beforeEach(() => {
@@ -55,7 +62,7 @@ describe('watchEndpointsFile', () => {
   });
 
   context('when an edit removes one entry', () => {
-    it('should report the smaller snapshot and keep the other entry\'s creation time', async () => {
+    it("should report the smaller snapshot and keep the other entry's creation time", async () => {
       const file = join(dir, 'endpoints.yaml');
       writeFileSync(file, TWO);
       watch = await start(file);

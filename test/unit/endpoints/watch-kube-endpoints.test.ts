@@ -12,12 +12,32 @@ import { waitFor } from '../config/wait-for.js';
 
 const NS = 'submariner-operator';
 
-function endpoint(cluster: string, ip: string, namespace = NS, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function endpoint(
+  cluster: string,
+  ip: string,
+  namespace = NS,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     apiVersion: 'submariner.io/v1',
     kind: 'Endpoint',
-    metadata: { name: `${cluster}-submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`, namespace, creationTimestamp: '2026-11-20T10:00:00Z' },
-    spec: { cluster_id: cluster, cable_name: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`, hostname: `gw-${cluster}`, private_ip: ip, public_ip: '', subnets: ['10.9.0.0/16'], nat_enabled: false, backend: 'libreswan', backend_config: { 'udp-port': '4500' }, ...extra },
+    metadata: {
+      name: `${cluster}-submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
+      namespace,
+      creationTimestamp: '2026-11-20T10:00:00Z',
+    },
+    spec: {
+      cluster_id: cluster,
+      cable_name: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
+      hostname: `gw-${cluster}`,
+      private_ip: ip,
+      public_ip: '',
+      subnets: ['10.9.0.0/16'],
+      nat_enabled: false,
+      backend: 'libreswan',
+      backend_config: { 'udp-port': '4500' },
+      ...extra,
+    },
   };
 }
 
@@ -39,7 +59,8 @@ describe('watchKubeEndpoints (local HTTP server standing in for the Kubernetes A
       onError: (e) => errors.push(e),
     }));
   const watchRequests = () => api.requests.filter((r) => r.query.watch === 'true');
-  const listRequests = () => api.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/endpoints') && r.query.watch === undefined);
+  const listRequests = () =>
+    api.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/endpoints') && r.query.watch === undefined);
 
   beforeEach(async () => {
     api = new FakeKubeApi();
@@ -137,7 +158,10 @@ describe('watchKubeEndpoints (local HTTP server standing in for the Kubernetes A
     const w = start();
     await w.ready;
     assert.deepEqual(clusters(), ['c2']);
-    assert.match(errors[0]?.message ?? '', /HTTP 403 Forbidden; grant the service account get, list and watch on endpoints\.submariner\.io in namespace submariner-operator/);
+    assert.match(
+      errors[0]?.message ?? '',
+      /HTTP 403 Forbidden; grant the service account get, list and watch on endpoints\.submariner\.io in namespace submariner-operator/,
+    );
     assert.equal(w.lastError(), undefined, 'the error clears once the list worked');
   });
 });

@@ -5,7 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { Capability, ConnectionStatus, type Connection, type Endpoint } from '../../../src/generated/cabled/driver/v1/driver.js';
+import {
+  Capability,
+  ConnectionStatus,
+  type Connection,
+  type Endpoint,
+} from '../../../src/generated/cabled/driver/v1/driver.js';
 import { Engine, localCluster } from '../../../src/engine/engine.js';
 import type { DriverClient } from '../../../src/engine/driver-host/driver-client.js';
 import type { DriverSupervisor } from '../../../src/engine/driver-host/supervisor.js';
@@ -13,22 +18,44 @@ import type { ConnectionHealth, ProbeResult, ProbeTarget } from '../../../src/he
 import { silentLogger } from '../../../src/lib/logger.js';
 
 const ep = (cluster: string, ip: string): Endpoint => ({
-  clusterId: cluster, cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`, hostname: cluster, subnets: ['10.2.0.0/16'],
-  privateIp: ip, publicIp: '', natEnabled: false, backend: 'fake', backendConfig: {}, healthCheckIp: '',
+  clusterId: cluster,
+  cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
+  hostname: cluster,
+  subnets: ['10.2.0.0/16'],
+  privateIp: ip,
+  publicIp: '',
+  natEnabled: false,
+  backend: 'fake',
+  backendConfig: {},
+  healthCheckIp: '',
 });
 
 class FakeDriver {
   installed: Connection[] = [];
   failStatus = false;
-  async init() { return { adoptedCables: [] }; }
-  async activeConnections() { return this.installed; }
+  async init() {
+    return { adoptedCables: [] };
+  }
+  async activeConnections() {
+    return this.installed;
+  }
   async connections() {
     if (this.failStatus) throw new Error('pluto is not running (no /run/pluto/pluto.ctl)');
     return this.installed;
   }
   async applyCables(_d: Endpoint[], connect: { endpoint?: Endpoint; useIp: string; useNat: boolean }[]) {
     for (const r of connect) {
-      this.installed.push({ status: ConnectionStatus.CONNECTION_STATUS_CONNECTED, statusMessage: 'up', endpoint: r.endpoint, usingIp: r.useIp, usingNat: r.useNat, sas: [], rxBytes: 0, txBytes: 0, establishedUnixMs: 1 });
+      this.installed.push({
+        status: ConnectionStatus.CONNECTION_STATUS_CONNECTED,
+        statusMessage: 'up',
+        endpoint: r.endpoint,
+        usingIp: r.useIp,
+        usingNat: r.useNat,
+        sas: [],
+        rxBytes: 0,
+        txBytes: 0,
+        establishedUnixMs: 1,
+      });
     }
     return connect.map((r) => ({ cableName: r.endpoint!.cableName, usingIp: r.useIp, error: '' }));
   }
@@ -37,8 +64,18 @@ class FakeDriver {
 function fakeSupervisor(driver: FakeDriver): DriverSupervisor {
   const sup = new EventEmitter() as unknown as DriverSupervisor & EventEmitter;
   Object.assign(sup, {
-    state: 'running', restarts: 0, lastError: '', pid: 0, socketPath: '/dev/null',
-    driverInfo: { name: 'fake', version: '0', protocolVersion: 1, capabilities: [Capability.CAPABILITY_BATCH], manifest: {} },
+    state: 'running',
+    restarts: 0,
+    lastError: '',
+    pid: 0,
+    socketPath: '/dev/null',
+    driverInfo: {
+      name: 'fake',
+      version: '0',
+      protocolVersion: 1,
+      capabilities: [Capability.CAPABILITY_BATCH],
+      manifest: {},
+    },
     current: driver as unknown as DriverClient,
     start: () => setImmediate(() => sup.emit('ready', driver, sup.driverInfo)),
     stop: async () => undefined,
@@ -58,9 +95,20 @@ describe('engine status reporting', () => {
   it('should stop reporting a cable connected as soon as the driver cannot read its status', async () => {
     const local = ep('cluster1', '172.30.0.1');
     const driver = new FakeDriver();
-    const engine = new Engine({ localEndpoint: local, localCluster: localCluster(local), supervisor: fakeSupervisor(driver), logger: silentLogger(), version: 'test', statusIntervalMs: 20, resyncIntervalMs: 60000 });
+    const engine = new Engine({
+      localEndpoint: local,
+      localCluster: localCluster(local),
+      supervisor: fakeSupervisor(driver),
+      logger: silentLogger(),
+      version: 'test',
+      statusIntervalMs: 20,
+      resyncIntervalMs: 60000,
+    });
     engine.setSettings({ config: {}, secrets: {} });
-    engine.setEndpoints({ endpoints: [{ spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' }], rejected: [] });
+    engine.setEndpoints({
+      endpoints: [{ spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' }],
+      rejected: [],
+    });
     engine.start();
     try {
       await until(() => engine.connections()[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
@@ -80,26 +128,57 @@ describe('engine status reporting', () => {
     const remote = { ...ep('cluster2', '172.30.0.2'), healthCheckIp: '10.2.0.1' };
     const probes = new FakeHealth();
     const engine = new Engine({
-      localEndpoint: local, localCluster: localCluster(local), supervisor: fakeSupervisor(new FakeDriver()), logger: silentLogger(),
-      version: 'test', statusIntervalMs: 60000, resyncIntervalMs: 60000, health: probes,
+      localEndpoint: local,
+      localCluster: localCluster(local),
+      supervisor: fakeSupervisor(new FakeDriver()),
+      logger: silentLogger(),
+      version: 'test',
+      statusIntervalMs: 60000,
+      resyncIntervalMs: 60000,
+      health: probes,
     });
     engine.setSettings({ config: {}, secrets: {} });
-    engine.setEndpoints({ endpoints: [{ spec: remote, createdAt: 1, source: 'test' }, { spec: ep('cluster3', '172.30.0.3'), createdAt: 1, source: 'test' }], rejected: [] });
-    assert.deepEqual(probes.targets, [{ cableName: remote.cableName, ip: '10.2.0.1' }], 'only the endpoint with a health-check IP is probed');
+    engine.setEndpoints({
+      endpoints: [
+        { spec: remote, createdAt: 1, source: 'test' },
+        { spec: ep('cluster3', '172.30.0.3'), createdAt: 1, source: 'test' },
+      ],
+      rejected: [],
+    });
+    assert.deepEqual(
+      probes.targets,
+      [{ cableName: remote.cableName, ip: '10.2.0.1' }],
+      'only the endpoint with a health-check IP is probed',
+    );
     const statuses: string[] = [];
-    engine.subscribe((events) => statuses.push(...events.filter((e) => e.connection?.endpoint?.clusterId === 'cluster2').map((e) => String(e.connection?.status))));
+    engine.subscribe((events) =>
+      statuses.push(
+        ...events
+          .filter((e) => e.connection?.endpoint?.clusterId === 'cluster2')
+          .map((e) => String(e.connection?.status)),
+      ),
+    );
     engine.start();
     try {
       const cluster2 = () => engine.connections().find((c) => c.endpoint?.clusterId === 'cluster2');
       await until(() => cluster2()?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
-      probes.set('error', 'Failed to successfully ping the remote endpoint IP "10.2.0.1": 5 probes in a row unanswered (last: no answer)');
+      probes.set(
+        'error',
+        'Failed to successfully ping the remote endpoint IP "10.2.0.1": 5 probes in a row unanswered (last: no answer)',
+      );
       assert.equal(cluster2()?.status, ConnectionStatus.CONNECTION_STATUS_ERROR, 'a probe change is reported at once');
       assert.match(cluster2()?.statusMessage ?? '', /Failed to successfully ping the remote endpoint IP "10\.2\.0\.1"/);
       assert.deepEqual(cluster2()?.latencyRtt, RTT);
       probes.set('connected', '');
       assert.equal(cluster2()?.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
-      assert.deepEqual(statuses.slice(-2), [String(ConnectionStatus.CONNECTION_STATUS_ERROR), String(ConnectionStatus.CONNECTION_STATUS_CONNECTED)]);
-      assert.equal(engine.connections().find((c) => c.endpoint?.clusterId === 'cluster3')?.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+      assert.deepEqual(statuses.slice(-2), [
+        String(ConnectionStatus.CONNECTION_STATUS_ERROR),
+        String(ConnectionStatus.CONNECTION_STATUS_CONNECTED),
+      ]);
+      assert.equal(
+        engine.connections().find((c) => c.endpoint?.clusterId === 'cluster3')?.status,
+        ConnectionStatus.CONNECTION_STATUS_CONNECTED,
+      );
     } finally {
       await engine.stop();
     }

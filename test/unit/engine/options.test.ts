@@ -5,7 +5,16 @@ import { parseEngineArgs } from '../../../src/engine/options.js';
 describe('engine options', () => {
   it('should read flags, with defaults for the rest', () => {
     const { command, settings } = parseEngineArgs(
-      ['--cluster-id', 'cluster1', '--endpoints', '/e.yaml', '--subnets', '10.1.0.0/16,10.96.0.0/16', '--backend-config', 'udp-port=4600'],
+      [
+        '--cluster-id',
+        'cluster1',
+        '--endpoints',
+        '/e.yaml',
+        '--subnets',
+        '10.1.0.0/16,10.96.0.0/16',
+        '--backend-config',
+        'udp-port=4600',
+      ],
       {},
     );
     assert.equal(command, 'run');
@@ -30,7 +39,11 @@ describe('engine options', () => {
 
   it('should reject bad values naming the flag, the value and the reason', () => {
     assert.throws(
-      () => parseEngineArgs(['--cluster-id', 'Cluster_1', '--private-ip', '10.0.0.300', '--subnets', '10.1.0.0', '--endpoints', 'e'], {}),
+      () =>
+        parseEngineArgs(
+          ['--cluster-id', 'Cluster_1', '--private-ip', '10.0.0.300', '--subnets', '10.1.0.0', '--endpoints', 'e'],
+          {},
+        ),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         const keys = err.issues.map((i) => i.key);

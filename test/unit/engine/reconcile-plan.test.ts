@@ -76,19 +76,34 @@ describe('desired state', () => {
 
 describe('reconcile plan', () => {
   it('should connect every desired cable when nothing is installed', () => {
-    const desired = desiredCables(local, [sourced(endpoint('cluster2', '172.30.0.2'), 1), sourced(endpoint('cluster3', '172.30.0.3'), 1)]);
+    const desired = desiredCables(local, [
+      sourced(endpoint('cluster2', '172.30.0.2'), 1),
+      sourced(endpoint('cluster3', '172.30.0.3'), 1),
+    ]);
     const plan = planReconcile(desired, []);
-    assert.deepEqual(plan.map((a) => a.kind), ['connect', 'connect']);
+    assert.deepEqual(
+      plan.map((a) => a.kind),
+      ['connect', 'connect'],
+    );
   });
 
   it('should be idempotent: planning again after applying gives no actions', () => {
-    const desired = desiredCables(local, [sourced(endpoint('cluster2', '172.30.0.2'), 1), sourced(endpoint('cluster3', '172.30.0.3'), 1)]);
+    const desired = desiredCables(local, [
+      sourced(endpoint('cluster2', '172.30.0.2'), 1),
+      sourced(endpoint('cluster3', '172.30.0.3'), 1),
+    ]);
     assert.deepEqual(planReconcile(desired, installed(desired.values())), []);
   });
 
   it('should ignore the order of subnets and backend config keys', () => {
-    const a = endpoint('cluster2', '172.30.0.2', { subnets: ['10.2.0.0/16', '10.3.0.0/16'], backendConfig: { a: '1', b: '2' } });
-    const b = endpoint('cluster2', '172.30.0.2', { subnets: ['10.3.0.0/16', '10.2.0.0/16'], backendConfig: { b: '2', a: '1' } });
+    const a = endpoint('cluster2', '172.30.0.2', {
+      subnets: ['10.2.0.0/16', '10.3.0.0/16'],
+      backendConfig: { a: '1', b: '2' },
+    });
+    const b = endpoint('cluster2', '172.30.0.2', {
+      subnets: ['10.3.0.0/16', '10.2.0.0/16'],
+      backendConfig: { b: '2', a: '1' },
+    });
     const have = installed(desiredCables(local, [sourced(a, 1)]).values());
     assert.deepEqual(planReconcile(desiredCables(local, [sourced(b, 1)]), have), []);
   });
@@ -112,7 +127,10 @@ describe('reconcile plan', () => {
       const three = endpoint('cluster3', '172.30.0.3');
       const have = installed(desiredCables(local, [sourced(two, 1), sourced(three, 1)]).values());
       const plan = planReconcile(desiredCables(local, [sourced(two, 1)]), have);
-      assert.deepEqual(plan.map((a) => (a.kind === 'disconnect' ? a.endpoint.cableName : 'connect')), [three.cableName]);
+      assert.deepEqual(
+        plan.map((a) => (a.kind === 'disconnect' ? a.endpoint.cableName : 'connect')),
+        [three.cableName],
+      );
     });
   });
 
@@ -120,8 +138,14 @@ describe('reconcile plan', () => {
     it('should connect it again so the driver updates it in place', () => {
       const before = endpoint('cluster2', '172.30.0.2');
       const after = endpoint('cluster2', '172.30.0.2', { subnets: ['10.2.0.0/16', '10.20.0.0/16'] });
-      const plan = planReconcile(desiredCables(local, [sourced(after, 1)]), installed(desiredCables(local, [sourced(before, 1)]).values()));
-      assert.deepEqual(plan.map((a) => [a.kind, a.reason]), [['connect', 'endpoint spec changed']]);
+      const plan = planReconcile(
+        desiredCables(local, [sourced(after, 1)]),
+        installed(desiredCables(local, [sourced(before, 1)]).values()),
+      );
+      assert.deepEqual(
+        plan.map((a) => [a.kind, a.reason]),
+        [['connect', 'endpoint spec changed']],
+      );
     });
   });
 });

@@ -21,7 +21,10 @@ class FakePinger implements Pinger {
 function checker() {
   const started: FakePinger[] = [];
   const hc = new HealthChecker({
-    intervalMs: 1000, maxPacketLossCount: 5, sourceIp: '10.1.0.1', logger: silentLogger(),
+    intervalMs: 1000,
+    maxPacketLossCount: 5,
+    sourceIp: '10.1.0.1',
+    logger: silentLogger(),
     createPinger: (o) => {
       const p = new FakePinger(o);
       started.push(p);
@@ -40,20 +43,39 @@ describe('HealthChecker', () => {
 
   it('should start one prober per target with the configured interval, loss count and source', () => {
     const { hc, started } = checker();
-    hc.setTargets([{ cableName: 'c2', ip: '10.2.0.1' }, { cableName: 'c3', ip: '10.3.0.1' }]);
-    assert.deepEqual(started.map((p) => [p.options.ip, p.options.intervalMs, p.options.maxPacketLossCount, p.options.sourceIp]), [
-      ['10.2.0.1', 1000, 5, '10.1.0.1'],
-      ['10.3.0.1', 1000, 5, '10.1.0.1'],
+    hc.setTargets([
+      { cableName: 'c2', ip: '10.2.0.1' },
+      { cableName: 'c3', ip: '10.3.0.1' },
     ]);
+    assert.deepEqual(
+      started.map((p) => [p.options.ip, p.options.intervalMs, p.options.maxPacketLossCount, p.options.sourceIp]),
+      [
+        ['10.2.0.1', 1000, 5, '10.1.0.1'],
+        ['10.3.0.1', 1000, 5, '10.1.0.1'],
+      ],
+    );
     assert.equal(hc.result('c2')?.ip, '10.2.0.1');
     assert.equal(hc.result('c9'), undefined);
   });
 
   it('should keep probers of unchanged targets, stop removed ones and restart one whose IP changed', () => {
     const { hc, started } = checker();
-    hc.setTargets([{ cableName: 'c2', ip: '10.2.0.1' }, { cableName: 'c3', ip: '10.3.0.1' }]);
-    hc.setTargets([{ cableName: 'c2', ip: '10.2.0.1' }, { cableName: 'c3', ip: '10.3.0.9' }]);
-    assert.deepEqual(started.map((p) => [p.options.ip, p.stopped]), [['10.2.0.1', false], ['10.3.0.1', true], ['10.3.0.9', false]]);
+    hc.setTargets([
+      { cableName: 'c2', ip: '10.2.0.1' },
+      { cableName: 'c3', ip: '10.3.0.1' },
+    ]);
+    hc.setTargets([
+      { cableName: 'c2', ip: '10.2.0.1' },
+      { cableName: 'c3', ip: '10.3.0.9' },
+    ]);
+    assert.deepEqual(
+      started.map((p) => [p.options.ip, p.stopped]),
+      [
+        ['10.2.0.1', false],
+        ['10.3.0.1', true],
+        ['10.3.0.9', false],
+      ],
+    );
     hc.setTargets([]);
     assert.ok(started.every((p) => p.stopped));
     assert.equal(hc.result('c2'), undefined);

@@ -7,8 +7,16 @@ import { parsePingLine } from '../../../src/healthcheck/ping-output.js';
 
 describe('parsePingLine', () => {
   it('should read the sequence and the RTT of a reply, in nanoseconds', () => {
-    assert.deepEqual(parsePingLine('64 bytes from 10.2.0.1: icmp_seq=1 ttl=64 time=0.052 ms'), { kind: 'reply', seq: 1, rttNs: 52_000 });
-    assert.deepEqual(parsePingLine('64 bytes from 10.2.0.1: icmp_seq=12 ttl=63 time=12.5 ms\n'), { kind: 'reply', seq: 12, rttNs: 12_500_000 });
+    assert.deepEqual(parsePingLine('64 bytes from 10.2.0.1: icmp_seq=1 ttl=64 time=0.052 ms'), {
+      kind: 'reply',
+      seq: 1,
+      rttNs: 52_000,
+    });
+    assert.deepEqual(parsePingLine('64 bytes from 10.2.0.1: icmp_seq=12 ttl=63 time=12.5 ms\n'), {
+      kind: 'reply',
+      seq: 12,
+      rttNs: 12_500_000,
+    });
   });
 
   it('should count "no answer yet" (printed with -O) as a lost probe', () => {
@@ -17,7 +25,9 @@ describe('parsePingLine', () => {
 
   it('should count an ICMP error as a lost probe, with its reason', () => {
     assert.deepEqual(parsePingLine('From 10.1.0.1 icmp_seq=4 Destination Host Unreachable'), {
-      kind: 'lost', seq: 4, reason: 'Destination Host Unreachable',
+      kind: 'lost',
+      seq: 4,
+      reason: 'Destination Host Unreachable',
     });
   });
 
@@ -28,6 +38,7 @@ describe('parsePingLine', () => {
       '3 packets transmitted, 3 received, 0% packet loss, time 2003ms',
       'rtt min/avg/max/mdev = 0.038/0.059/0.102/0.030 ms',
       '',
-    ]) assert.equal(parsePingLine(line), undefined, line);
+    ])
+      assert.equal(parsePingLine(line), undefined, line);
   });
 });

@@ -24,7 +24,7 @@ describe('ProbeTracker', () => {
   });
 
   context('when probes are lost', () => {
-    it('should turn error on the maxPacketLossCount-th lost probe in a row, with Submariner\'s message', () => {
+    it("should turn error on the maxPacketLossCount-th lost probe in a row, with Submariner's message", () => {
       const t = new ProbeTracker('10.2.0.1', 3);
       t.observe(reply(1));
       assert.equal(t.observe(lost(2)), false);
@@ -34,7 +34,10 @@ describe('ProbeTracker', () => {
       assert.equal(t.observe(lost(4)), true);
       const r = t.result();
       assert.equal(r.state, 'error');
-      assert.equal(r.message, 'Failed to successfully ping the remote endpoint IP "10.2.0.1": 3 probes in a row unanswered (last: no answer)');
+      assert.equal(
+        r.message,
+        'Failed to successfully ping the remote endpoint IP "10.2.0.1": 3 probes in a row unanswered (last: no answer)',
+      );
       assert.equal(t.observe(lost(5)), false, 'a lasting outage is one change');
       assert.ok(r.rtt, 'the RTT seen before stays');
     });
@@ -62,6 +65,9 @@ describe('ProbeTracker', () => {
     const t = new ProbeTracker('10.2.0.1', 5);
     t.observe(reply(1));
     assert.equal(t.failed('ping exited with code 2: connect: Network is unreachable'), true);
-    assert.deepEqual([t.result().state, t.result().message], ['unknown', 'cannot probe 10.2.0.1: ping exited with code 2: connect: Network is unreachable']);
+    assert.deepEqual(
+      [t.result().state, t.result().message],
+      ['unknown', 'cannot probe 10.2.0.1: ping exited with code 2: connect: Network is unreachable'],
+    );
   });
 });

@@ -16,21 +16,32 @@ describe('loadKubeConfig', () => {
 
   it('should read the cluster of an explicit kubeconfig file', () => {
     const path = join(dir, 'config');
-    writeFileSync(path, [
-      'apiVersion: v1', 'kind: Config', 'current-context: c',
-      'clusters: [{name: k, cluster: {server: "https://10.0.0.1:6443"}}]',
-      'users: [{name: u, user: {token: abc}}]',
-      'contexts: [{name: c, context: {cluster: k, user: u}}]', '',
-    ].join('\n'));
+    writeFileSync(
+      path,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: c',
+        'clusters: [{name: k, cluster: {server: "https://10.0.0.1:6443"}}]',
+        'users: [{name: u, user: {token: abc}}]',
+        'contexts: [{name: c, context: {cluster: k, user: u}}]',
+        '',
+      ].join('\n'),
+    );
     assert.equal(loadKubeConfig({ path, env: {} }).getCurrentCluster()?.server, 'https://10.0.0.1:6443');
   });
 
   it('should name the flag when the file is missing', () => {
-    assert.throws(() => loadKubeConfig({ path: join(dir, 'nope') }), (err: unknown) =>
-      err instanceof InvalidArgumentError && /no such file; fix --kubeconfig$/.test(err.message));
+    assert.throws(
+      () => loadKubeConfig({ path: join(dir, 'nope') }),
+      (err: unknown) => err instanceof InvalidArgumentError && /no such file; fix --kubeconfig$/.test(err.message),
+    );
   });
 
   it('should say what to pass when neither a pod nor a kubeconfig is there', () => {
-    assert.throws(() => loadKubeConfig({ env: { KUBECONFIG: join(dir, 'absent'), HOME: dir } }), /pass --kubeconfig PATH or set KUBECONFIG/);
+    assert.throws(
+      () => loadKubeConfig({ env: { KUBECONFIG: join(dir, 'absent'), HOME: dir } }),
+      /pass --kubeconfig PATH or set KUBECONFIG/,
+    );
   });
 });

@@ -8,8 +8,18 @@ import { ResponderTakeOver, peersWithSas, type TakeOverDeps } from '../../../dri
 import { silentLogger } from '../../../src/lib/logger.js';
 import type { XfrmState } from '../../../src/lib/netlink/index.js';
 
-const sa = (src: string, dst: string, spi: number): XfrmState => ({ family: 'ipv4', src, dst, spi, proto: 'esp', mode: 'transport' });
-const PAIR = [{ connection: 'cable-0', peer: '172.31.255.1' }, { connection: 'cable-1', peer: '172.31.255.1' }];
+const sa = (src: string, dst: string, spi: number): XfrmState => ({
+  family: 'ipv4',
+  src,
+  dst,
+  spi,
+  proto: 'esp',
+  mode: 'transport',
+});
+const PAIR = [
+  { connection: 'cable-0', peer: '172.31.255.1' },
+  { connection: 'cable-1', peer: '172.31.255.1' },
+];
 
 function harness(states: XfrmState[] | Error, established: string[] = [], graceMs = 0) {
   const initiated: string[][] = [];
@@ -33,7 +43,10 @@ describe('libreswan responder take-over', () => {
   });
 
   it('should initiate as responder when the kernel still holds SAs with the peer and the peer has not initiated within the grace period', async () => {
-    const { takeOver, initiated } = harness([sa('172.31.255.1', '172.31.255.2', 0xc0ffee), sa('172.31.255.2', '172.31.255.1', 0xbeef)]);
+    const { takeOver, initiated } = harness([
+      sa('172.31.255.1', '172.31.255.2', 0xc0ffee),
+      sa('172.31.255.2', '172.31.255.1', 0xbeef),
+    ]);
     const plan = await takeOver.consider(PAIR);
     assert.deepEqual(plan.connections, ['cable-0', 'cable-1']);
     await plan.done;

@@ -14,8 +14,13 @@ import { FakeGatewayView, makeConnection } from '../api/fake-view.js';
 
 const STARTED = Date.UTC(2026, 0, 2, 3, 4, 5);
 const CABLE2 = {
-  cable_driver: 'vxlan', local_cluster: 'cluster1', local_hostname: 'gw-cluster1', local_endpoint_ip: '198.51.100.1',
-  remote_cluster: 'cluster2', remote_hostname: 'gw-cluster2', remote_endpoint_ip: '203.0.113.7',
+  cable_driver: 'vxlan',
+  local_cluster: 'cluster1',
+  local_hostname: 'gw-cluster1',
+  local_endpoint_ip: '198.51.100.1',
+  remote_cluster: 'cluster2',
+  remote_hostname: 'gw-cluster2',
+  remote_endpoint_ip: '203.0.113.7',
 };
 
 describe('gateway metrics over HTTP (in-memory gateway view)', () => {
@@ -26,7 +31,11 @@ describe('gateway metrics over HTTP (in-memory gateway view)', () => {
 
   beforeEach(async () => {
     view = new FakeGatewayView([makeConnection('cluster2', { establishedUnixMs: STARTED + 60_000 })]);
-    server = await startMetricsServer({ listen: '127.0.0.1:0', metrics: new GatewayMetrics(view, STARTED), logger: silentLogger() });
+    server = await startMetricsServer({
+      listen: '127.0.0.1:0',
+      metrics: new GatewayMetrics(view, STARTED),
+      logger: silentLogger(),
+    });
     url = `http://${server.address}/metrics`;
   });
   afterEach(async () => server.close());
@@ -35,49 +44,117 @@ describe('gateway metrics over HTTP (in-memory gateway view)', () => {
     const ok = await httpGet(url);
     assert.equal(ok.status, 200);
     assert.match(ok.contentType, /^text\/plain; version=0\.0\.4/);
-    assert.match(ok.body, /# HELP submariner_connections Number of connections and corresponding status \(by cable driver and cable\)\n# TYPE submariner_connections gauge/);
+    assert.match(
+      ok.body,
+      /# HELP submariner_connections Number of connections and corresponding status \(by cable driver and cable\)\n# TYPE submariner_connections gauge/,
+    );
     assert.equal((await httpGet(url.replace('/metrics', '/'))).status, 404);
   });
 
   it("should expose a connection under Submariner's names and labels", async () => {
-    assert.deepEqual(await get('submariner_connections'), [{ name: 'submariner_connections', labels: { ...CABLE2, status: 'connected' }, value: 1 }]);
-    assert.deepEqual(await get('submariner_connections_short'), [{ name: 'submariner_connections_short', labels: { cable_driver: 'vxlan', status: 'connected' }, value: 1 }]);
-    assert.deepEqual((await get('submariner_gateway_rx_bytes')).map((s) => [s.labels, s.value]), [[CABLE2, 1536]]);
-    assert.deepEqual((await get('submariner_gateway_tx_bytes')).map((s) => [s.labels, s.value]), [[CABLE2, 3 * 1024 * 1024]]);
-    assert.deepEqual((await get('submariner_connection_established_timestamp')).map((s) => [s.labels, s.value]), [[CABLE2, STARTED / 1000 + 60]]);
-    assert.deepEqual((await get('submariner_connection_latency_seconds')).map((s) => [s.labels, s.value]), [[CABLE2, 0.0012]]);
-    assert.deepEqual((await get('submariner_requested_connections')).map((s) => [s.labels, s.value]), [
-      [{ local_cluster: 'cluster1', local_hostname: 'gw-cluster1', remote_cluster: 'cluster2', remote_hostname: 'gw-cluster2', status: 'connected' }, 1],
+    assert.deepEqual(await get('submariner_connections'), [
+      { name: 'submariner_connections', labels: { ...CABLE2, status: 'connected' }, value: 1 },
     ]);
+    assert.deepEqual(await get('submariner_connections_short'), [
+      { name: 'submariner_connections_short', labels: { cable_driver: 'vxlan', status: 'connected' }, value: 1 },
+    ]);
+    assert.deepEqual(
+      (await get('submariner_gateway_rx_bytes')).map((s) => [s.labels, s.value]),
+      [[CABLE2, 1536]],
+    );
+    assert.deepEqual(
+      (await get('submariner_gateway_tx_bytes')).map((s) => [s.labels, s.value]),
+      [[CABLE2, 3 * 1024 * 1024]],
+    );
+    assert.deepEqual(
+      (await get('submariner_connection_established_timestamp')).map((s) => [s.labels, s.value]),
+      [[CABLE2, STARTED / 1000 + 60]],
+    );
+    assert.deepEqual(
+      (await get('submariner_connection_latency_seconds')).map((s) => [s.labels, s.value]),
+      [[CABLE2, 0.0012]],
+    );
+    assert.deepEqual(
+      (await get('submariner_requested_connections')).map((s) => [s.labels, s.value]),
+      [
+        [
+          {
+            local_cluster: 'cluster1',
+            local_hostname: 'gw-cluster1',
+            remote_cluster: 'cluster2',
+            remote_hostname: 'gw-cluster2',
+            status: 'connected',
+          },
+          1,
+        ],
+      ],
+    );
   });
 
   it('should expose the gateway itself: one active gateway and its creation time', async () => {
-    assert.deepEqual((await get('submariner_gateways')).map((s) => s.value), [1]);
-    assert.deepEqual((await get('submariner_gateway_creation_timestamp')).map((s) => [s.labels, s.value]), [
-      [{ local_cluster: 'cluster1', local_hostname: 'gw-cluster1' }, STARTED / 1000],
-    ]);
+    assert.deepEqual(
+      (await get('submariner_gateways')).map((s) => s.value),
+      [1],
+    );
+    assert.deepEqual(
+      (await get('submariner_gateway_creation_timestamp')).map((s) => [s.labels, s.value]),
+      [[{ local_cluster: 'cluster1', local_hostname: 'gw-cluster1' }, STARTED / 1000]],
+    );
   });
 
   it('should add and remove every series of a connection as it comes and goes', async () => {
-    view.add(makeConnection('cluster3', { status: ConnectionStatus.CONNECTION_STATUS_CONNECTING, latencyRtt: undefined, establishedUnixMs: 0 }));
-    const remotes = async (name: string) => (await get(name)).map((s) => `${s.labels.remote_cluster}${s.labels.status ? `:${s.labels.status}` : ''}`).sort();
+    view.add(
+      makeConnection('cluster3', {
+        status: ConnectionStatus.CONNECTION_STATUS_CONNECTING,
+        latencyRtt: undefined,
+        establishedUnixMs: 0,
+      }),
+    );
+    const remotes = async (name: string) =>
+      (await get(name)).map((s) => `${s.labels.remote_cluster}${s.labels.status ? `:${s.labels.status}` : ''}`).sort();
     assert.deepEqual(await remotes('submariner_connections'), ['cluster2:connected', 'cluster3:connecting']);
     assert.deepEqual(await remotes('submariner_gateway_rx_bytes'), ['cluster2', 'cluster3']);
-    assert.deepEqual(await remotes('submariner_connection_latency_seconds'), ['cluster2'], 'no latency for a cable not connected');
-    assert.deepEqual(await remotes('submariner_connection_established_timestamp'), ['cluster2'], 'never established: no timestamp');
-    assert.deepEqual((await get('submariner_connections_short')).map((s) => `${s.labels.status}=${s.value}`).sort(), ['connected=1', 'connecting=1']);
+    assert.deepEqual(
+      await remotes('submariner_connection_latency_seconds'),
+      ['cluster2'],
+      'no latency for a cable not connected',
+    );
+    assert.deepEqual(
+      await remotes('submariner_connection_established_timestamp'),
+      ['cluster2'],
+      'never established: no timestamp',
+    );
+    assert.deepEqual((await get('submariner_connections_short')).map((s) => `${s.labels.status}=${s.value}`).sort(), [
+      'connected=1',
+      'connecting=1',
+    ]);
     view.remove('cluster2');
-    for (const name of ['submariner_connections', 'submariner_gateway_rx_bytes', 'submariner_gateway_tx_bytes', 'submariner_connection_latency_seconds',
-      'submariner_connection_established_timestamp', 'submariner_requested_connections']) {
-      assert.ok((await remotes(name)).every((r) => r.startsWith('cluster3')), `${name} no longer lists cluster2`);
+    for (const name of [
+      'submariner_connections',
+      'submariner_gateway_rx_bytes',
+      'submariner_gateway_tx_bytes',
+      'submariner_connection_latency_seconds',
+      'submariner_connection_established_timestamp',
+      'submariner_requested_connections',
+    ]) {
+      assert.ok(
+        (await remotes(name)).every((r) => r.startsWith('cluster3')),
+        `${name} no longer lists cluster2`,
+      );
     }
-    assert.deepEqual((await get('submariner_connections_short')).map((s) => `${s.labels.status}=${s.value}`), ['connecting=1']);
+    assert.deepEqual(
+      (await get('submariner_connections_short')).map((s) => `${s.labels.status}=${s.value}`),
+      ['connecting=1'],
+    );
   });
 
   it('should move a connection to its new status label rather than keep both', async () => {
     view.remove('cluster2');
     view.add(makeConnection('cluster2', { status: ConnectionStatus.CONNECTION_STATUS_ERROR }));
-    assert.deepEqual((await get('submariner_connections')).map((s) => s.labels.status), ['error']);
+    assert.deepEqual(
+      (await get('submariner_connections')).map((s) => s.labels.status),
+      ['error'],
+    );
     assert.deepEqual(await get('submariner_connection_latency_seconds'), []);
   });
 

@@ -35,18 +35,51 @@ const u16 = (b: Buffer, o: number) => (LE ? b.readUInt16LE(o) : b.readUInt16BE(o
 
 /** Offsets the encoder uses; checked against the C compiler below. */
 const OFFSETS = {
-  'sel.dport': 32, 'sel.family': 40, 'sel.prefixlen_d': 42, 'sel.proto': 44, 'sel.ifindex': 48, 'sel.user': 52,
-  'info.lft': 56, 'info.curlft': 120, 'info.priority': 152, 'info.index': 156, 'info.dir': 160, 'info.action': 161, 'info.share': 163,
-  'id.index': 56, 'id.dir': 60, 'tmpl.proto': 20, 'tmpl.family': 24, 'tmpl.saddr': 28, 'tmpl.reqid': 44, 'tmpl.mode': 48, 'tmpl.aalgos': 52,
-  'sa.daddr': 56, 'sa.spi': 72, 'sa.proto': 76, 'sa.saddr': 80, 'sa.family': 212, 'sa.mode': 214,
+  'sel.dport': 32,
+  'sel.family': 40,
+  'sel.prefixlen_d': 42,
+  'sel.proto': 44,
+  'sel.ifindex': 48,
+  'sel.user': 52,
+  'info.lft': 56,
+  'info.curlft': 120,
+  'info.priority': 152,
+  'info.index': 156,
+  'info.dir': 160,
+  'info.action': 161,
+  'info.share': 163,
+  'id.index': 56,
+  'id.dir': 60,
+  'tmpl.proto': 20,
+  'tmpl.family': 24,
+  'tmpl.saddr': 28,
+  'tmpl.reqid': 44,
+  'tmpl.mode': 48,
+  'tmpl.aalgos': 52,
+  'sa.daddr': 56,
+  'sa.spi': 72,
+  'sa.proto': 76,
+  'sa.saddr': 80,
+  'sa.family': 212,
+  'sa.mode': 214,
 } as const;
 
 const ip4 = (text: string) => Buffer.concat([Buffer.from(text.split('.').map(Number)), Buffer.alloc(12)]);
 
 function sampleSelector(): RawSelector {
   return {
-    daddr: ip4('10.99.0.2'), saddr: ip4('10.99.0.1'), dport: 4789, dportMask: 0xffff, sport: 0, sportMask: 0,
-    family: 2, prefixlenD: 32, prefixlenS: 32, proto: 17, ifindex: -1, user: TAG,
+    daddr: ip4('10.99.0.2'),
+    saddr: ip4('10.99.0.1'),
+    dport: 4789,
+    dportMask: 0xffff,
+    sport: 0,
+    sportMask: 0,
+    family: 2,
+    prefixlenD: 32,
+    prefixlenS: 32,
+    proto: 17,
+    ifindex: -1,
+    user: TAG,
   };
 }
 
@@ -55,7 +88,12 @@ function sampleInfo(): RawPolicyInfo {
     sel: sampleSelector(),
     lft: [XFRM_INF, XFRM_INF, XFRM_INF, XFRM_INF, 1n, 2n, 3n, 4n],
     curlft: [5n, 6n, 1_700_000_000n, 0n],
-    priority: 2_000_000, index: 0x1a1, dir: 1, action: 1, flags: 2, share: 3,
+    priority: 2_000_000,
+    index: 0x1a1,
+    dir: 1,
+    action: 1,
+    flags: 2,
+    share: 3,
   };
 }
 
@@ -64,9 +102,26 @@ describe('XFRM policy codec', () => {
     assert.equal(encodeSelector(sampleSelector()).length, XFRM_SIZES.selector);
     assert.equal(encodePolicyInfo(sampleInfo()).length, XFRM_SIZES.userpolicyInfo);
     assert.equal(encodePolicyId(sampleSelector(), 1).length, XFRM_SIZES.userpolicyId);
-    const tmpl = encodeTemplate({ daddr: ip4('0.0.0.0'), spi: 0, proto: 50, family: 2, saddr: ip4('0.0.0.0'), reqid: 7, mode: 0 });
+    const tmpl = encodeTemplate({
+      daddr: ip4('0.0.0.0'),
+      spi: 0,
+      proto: 50,
+      family: 2,
+      saddr: ip4('0.0.0.0'),
+      reqid: 7,
+      mode: 0,
+    });
     assert.equal(tmpl.length, XFRM_SIZES.userTmpl);
-    assert.deepEqual(XFRM_SIZES, { selector: 56, lifetimeCfg: 64, lifetimeCur: 32, userpolicyInfo: 168, userpolicyId: 64, userTmpl: 64, mark: 8, usersaInfo: 224 });
+    assert.deepEqual(XFRM_SIZES, {
+      selector: 56,
+      lifetimeCfg: 64,
+      lifetimeCur: 32,
+      userpolicyInfo: 168,
+      userpolicyId: 64,
+      userTmpl: 64,
+      mark: 8,
+      usersaInfo: 224,
+    });
   });
 
   it('should match sizeof/offsetof of linux/xfrm.h when a C compiler is available', function () {
@@ -77,14 +132,33 @@ describe('XFRM policy codec', () => {
     try {
       const fields: [string, string, string][] = Object.keys(OFFSETS).map((k) => {
         const [s, f] = k.split('.') as [string, string];
-        const struct = { sel: 'xfrm_selector', info: 'xfrm_userpolicy_info', id: 'xfrm_userpolicy_id', tmpl: 'xfrm_user_tmpl', sa: 'xfrm_usersa_info' }[s] ?? s;
+        const struct =
+          {
+            sel: 'xfrm_selector',
+            info: 'xfrm_userpolicy_info',
+            id: 'xfrm_userpolicy_id',
+            tmpl: 'xfrm_user_tmpl',
+            sa: 'xfrm_usersa_info',
+          }[s] ?? s;
         const inId = (s === 'tmpl' && f === 'proto') || (s === 'sa' && ['daddr', 'spi', 'proto'].includes(f));
         const member = inId ? `id.${f}` : f;
         return [k, struct, member];
       });
-      const sizes = ['xfrm_selector', 'xfrm_lifetime_cfg', 'xfrm_lifetime_cur', 'xfrm_userpolicy_info', 'xfrm_userpolicy_id', 'xfrm_user_tmpl', 'xfrm_mark', 'xfrm_usersa_info'];
+      const sizes = [
+        'xfrm_selector',
+        'xfrm_lifetime_cfg',
+        'xfrm_lifetime_cur',
+        'xfrm_userpolicy_info',
+        'xfrm_userpolicy_id',
+        'xfrm_user_tmpl',
+        'xfrm_mark',
+        'xfrm_usersa_info',
+      ];
       const src = [
-        '#include <stdio.h>', '#include <stddef.h>', '#include <linux/xfrm.h>', 'int main(void) {',
+        '#include <stdio.h>',
+        '#include <stddef.h>',
+        '#include <linux/xfrm.h>',
+        'int main(void) {',
         ...sizes.map((s) => `printf("%zu\\n", sizeof(struct ${s}));`),
         ...fields.map(([, s, m]) => `printf("%zu\\n", offsetof(struct ${s}, ${m}));`),
         'return 0; }',
@@ -107,7 +181,14 @@ describe('XFRM policy codec', () => {
     ip4('172.31.255.1').copy(b, OFFSETS['sa.saddr']);
     (LE ? b.writeUInt16LE.bind(b) : b.writeUInt16BE.bind(b))(2, OFFSETS['sa.family']);
     b.writeUInt8(0, OFFSETS['sa.mode']);
-    assert.deepEqual(toXfrmState(b), { family: 'ipv4', src: '172.31.255.1', dst: '172.31.255.2', spi: 0xc0ffee01, proto: 'esp', mode: 'transport' });
+    assert.deepEqual(toXfrmState(b), {
+      family: 'ipv4',
+      src: '172.31.255.1',
+      dst: '172.31.255.2',
+      spi: 0xc0ffee01,
+      proto: 'esp',
+      mode: 'transport',
+    });
     (LE ? b.writeUInt16LE.bind(b) : b.writeUInt16BE.bind(b))(1, OFFSETS['sa.family']);
     assert.equal(toXfrmState(b), undefined, 'AF_UNIX: not an IP SA');
     assert.throws(() => toXfrmState(b.subarray(0, 100)), /truncated xfrm_usersa_info/);
@@ -125,7 +206,15 @@ describe('XFRM policy codec', () => {
     const id = encodePolicyId(sampleSelector(), 2, 0x1a2);
     assert.equal(u32(id, OFFSETS['id.index']), 0x1a2);
     assert.equal(id[OFFSETS['id.dir']], 2);
-    const tmpl = encodeTemplate({ daddr: ip4('10.0.0.2'), spi: 0, proto: 50, family: 2, saddr: ip4('10.0.0.1'), reqid: 16389, mode: 1 });
+    const tmpl = encodeTemplate({
+      daddr: ip4('10.0.0.2'),
+      spi: 0,
+      proto: 50,
+      family: 2,
+      saddr: ip4('10.0.0.1'),
+      reqid: 16389,
+      mode: 1,
+    });
     assert.equal(tmpl[OFFSETS['tmpl.proto']], 50);
     assert.equal(u32(tmpl, OFFSETS['tmpl.reqid']), 16389);
     assert.equal(tmpl[OFFSETS['tmpl.mode']], 1);
@@ -150,10 +239,20 @@ describe('XFRM policy codec', () => {
     assert.equal(raw.templates.length, 2);
     assert.deepEqual(raw.mark, { value: 0x10, mask: 0xf0 });
     assert.deepEqual(toXfrmPolicy(raw, TAG), {
-      family: 'ipv4', dir: 'out', action: 'allow', priority: 2_000_000, index: 0x1a1,
-      src: '10.99.0.1/32', dst: '10.99.0.2/32', proto: 'udp', dport: 4789,
+      family: 'ipv4',
+      dir: 'out',
+      action: 'allow',
+      priority: 2_000_000,
+      index: 0x1a1,
+      src: '10.99.0.1/32',
+      dst: '10.99.0.2/32',
+      proto: 'udp',
+      dport: 4789,
       hasTemplates: true,
-      templates: [{ proto: 'esp', mode: 'transport', reqid: 0 }, { proto: 108, mode: 'tunnel', reqid: 9 }],
+      templates: [
+        { proto: 'esp', mode: 'transport', reqid: 0 },
+        { proto: 108, mode: 'tunnel', reqid: 9 },
+      ],
       mark: { value: 0x10, mask: 0xf0 },
       owned: true,
     });
@@ -168,13 +267,28 @@ describe('XFRM policy codec', () => {
       info: {
         ...sampleInfo(),
         dir,
-        sel: { ...sampleSelector(), family: 10, daddr: addr, saddr: Buffer.alloc(16), prefixlenD: len, prefixlenS: 0, proto: 58, sport: 135, sportMask: 0xffff, dportMask: 0, dport: 0 },
+        sel: {
+          ...sampleSelector(),
+          family: 10,
+          daddr: addr,
+          saddr: Buffer.alloc(16),
+          prefixlenD: len,
+          prefixlenS: 0,
+          proto: 58,
+          sport: 135,
+          sportMask: 0xffff,
+          dportMask: 0,
+          dport: 0,
+        },
       },
       templates: [],
     });
     const fe80 = Buffer.from('fe800000000000000000000000000001', 'hex');
     const p = toXfrmPolicy(v6(0, fe80, 128), TAG);
-    assert.deepEqual([p?.family, p?.dir, p?.src, p?.dst, p?.proto, p?.sport, p?.dport], ['ipv6', 'in', '::/0', 'fe80::1/128', 'ipv6-icmp', 135, undefined]);
+    assert.deepEqual(
+      [p?.family, p?.dir, p?.src, p?.dst, p?.proto, p?.sport, p?.dport],
+      ['ipv6', 'in', '::/0', 'fe80::1/128', 'ipv6-icmp', 135, undefined],
+    );
     const db8 = Buffer.from('20010db8000000010000000000000000', 'hex');
     assert.equal(toXfrmPolicy(v6(2, db8, 64), TAG)?.dst, '2001:db8:0:1::/64');
     assert.equal(toXfrmPolicy(v6(4, fe80, 128), TAG), undefined, 'socket out policy');
@@ -194,7 +308,10 @@ describe('XFRM policy codec', () => {
       [{ src: '10.99.0.1/32', dst: '10.99.0.2/32', proto: 'quic' }, /protocol "quic"/],
     ];
     for (const [spec, re] of bad) {
-      assert.throws(() => selectorFromSpec(spec as never, TAG), (err: unknown) => err instanceof InvalidArgumentError && re.test(err.message));
+      assert.throws(
+        () => selectorFromSpec(spec as never, TAG),
+        (err: unknown) => err instanceof InvalidArgumentError && re.test(err.message),
+      );
     }
   });
 

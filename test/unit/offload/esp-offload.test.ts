@@ -24,14 +24,27 @@ describe('parseEthtoolFeatures', () => {
 describe('espOffloadOf', () => {
   it('should call a ConnectX-6 Dx with esp-hw-offload on capable, listing the three ESP features', () => {
     assert.deepEqual(offload('mlx5-cx6dx-esp-on.txt'), {
-      ifname: 'eth0', capable: true, possible: false, enabled: ['esp-hw-offload', 'tx-esp-segmentation', 'esp-tx-csum-hw-offload'],
+      ifname: 'eth0',
+      capable: true,
+      possible: false,
+      enabled: ['esp-hw-offload', 'tx-esp-segmentation', 'esp-tx-csum-hw-offload'],
     });
   });
   it('should call an ixgbe with ESP offload but no ESP checksum offload capable', () => {
-    assert.deepEqual(offload('ixgbe-82599-esp-on.txt'), { ifname: 'eth0', capable: true, possible: false, enabled: ['esp-hw-offload', 'tx-esp-segmentation'] });
+    assert.deepEqual(offload('ixgbe-82599-esp-on.txt'), {
+      ifname: 'eth0',
+      capable: true,
+      possible: false,
+      enabled: ['esp-hw-offload', 'tx-esp-segmentation'],
+    });
   });
   it('should call the same NIC with esp-hw-offload turned off not capable, but possible', () => {
-    assert.deepEqual(offload('mlx5-cx6dx-esp-off.txt'), { ifname: 'eth0', capable: false, possible: true, enabled: [] });
+    assert.deepEqual(offload('mlx5-cx6dx-esp-off.txt'), {
+      ifname: 'eth0',
+      capable: false,
+      possible: true,
+      enabled: [],
+    });
   });
   it('should not trust a request the device refused', () => {
     assert.equal(offload('ixgbe-82599-esp-requested.txt').capable, false);
@@ -40,12 +53,22 @@ describe('espOffloadOf', () => {
     assert.deepEqual(offload('veth.txt'), { ifname: 'eth0', capable: false, possible: false, enabled: [] });
   });
   it('should call an interface without the features (old ethtool) not capable', () => {
-    assert.deepEqual(espOffloadOf('x', parseEthtoolFeatures('Features for x:\nrx-checksumming: on\n')), { ifname: 'x', capable: false, possible: false, enabled: [] });
+    assert.deepEqual(espOffloadOf('x', parseEthtoolFeatures('Features for x:\nrx-checksumming: on\n')), {
+      ifname: 'x',
+      capable: false,
+      possible: false,
+      enabled: [],
+    });
   });
 });
 
 describe('detectEspOffload', () => {
-  const answers: Record<string, string> = { ens1f0np0: 'mlx5-cx6dx-esp-on.txt', ens1f1np1: 'mlx5-cx6dx-esp-off.txt', veth0: 'veth.txt', lo: 'veth.txt' };
+  const answers: Record<string, string> = {
+    ens1f0np0: 'mlx5-cx6dx-esp-on.txt',
+    ens1f1np1: 'mlx5-cx6dx-esp-off.txt',
+    veth0: 'veth.txt',
+    lo: 'veth.txt',
+  };
   const probe = (fail: Record<string, Error> = {}) => ({
     listLinks: async () => [...Object.keys(answers), ...Object.keys(fail)],
     readFeatures: async (ifname: string) => {
@@ -56,16 +79,21 @@ describe('detectEspOffload', () => {
 
   it('should check every link and name the capable ones', async () => {
     const report = await detectEspOffload(probe());
-    assert.deepEqual(report.interfaces.map((i) => i.ifname), ['ens1f0np0', 'ens1f1np1', 'lo', 'veth0']);
+    assert.deepEqual(
+      report.interfaces.map((i) => i.ifname),
+      ['ens1f0np0', 'ens1f1np1', 'lo', 'veth0'],
+    );
     assert.deepEqual(capableInterfaces(report), ['ens1f0np0']);
     assert.deepEqual(report.errors, []);
   });
 
   it('should skip a link that vanished and report any other failure for that link alone', async () => {
-    const report = await detectEspOffload(probe({
-      gone0: new Error('ethtool -k gone0: exit code 1: netlink error: No such device'),
-      odd0: new Error('ethtool -k odd0: timed out after 5000 ms'),
-    }));
+    const report = await detectEspOffload(
+      probe({
+        gone0: new Error('ethtool -k gone0: exit code 1: netlink error: No such device'),
+        odd0: new Error('ethtool -k odd0: timed out after 5000 ms'),
+      }),
+    );
     assert.deepEqual(capableInterfaces(report), ['ens1f0np0']);
     assert.deepEqual(report.errors, [{ ifname: 'odd0', error: 'ethtool -k odd0: timed out after 5000 ms' }]);
   });

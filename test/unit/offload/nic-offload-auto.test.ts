@@ -28,14 +28,17 @@ describe('nic-offload auto', () => {
     assert.equal(whackValue('auto', V5, true), 'crypto');
     assert.equal(whackValue('auto', V5, false), undefined);
   });
-  it("should pass auto to libreswan 4, whose pluto decides itself", () => {
+  it('should pass auto to libreswan 4, whose pluto decides itself', () => {
     assert.equal(whackValue('auto', V4, false), 'auto');
     assert.equal(needsNicCheck('auto', V4), false);
   });
   it('should leave explicit values alone and only look up the NIC for auto on 5.x', () => {
     assert.equal(resolveNicOffload('yes', V5, false), 'yes');
     assert.equal(resolveNicOffload(undefined, V5, true), undefined);
-    assert.deepEqual([needsNicCheck('auto', V5), needsNicCheck('crypto', V5), needsNicCheck(undefined, V5)], [true, false, false]);
+    assert.deepEqual(
+      [needsNicCheck('auto', V5), needsNicCheck('crypto', V5), needsNicCheck(undefined, V5)],
+      [true, false, false],
+    );
   });
 });
 
@@ -43,16 +46,27 @@ describe('offloadTowards', () => {
   const links: Record<number, string> = { 2: 'ens1f0np0', 3: 'br-ex' };
   const answers: Record<string, string> = { ens1f0np0: 'mlx5-cx6dx-esp-on.txt', 'br-ex': 'veth.txt' };
   const netlink = {
-    routeTo: async (ip: string) => (ip.startsWith('172.18.') ? { oif: 2, table: 254 } : ip.startsWith('10.') ? { oif: 3, table: 254 } : undefined),
-    getLink: async (ref: string | number) => (typeof ref === 'number' && links[ref] ? { index: ref, name: links[ref], up: true, mtu: 1500 } : undefined),
+    routeTo: async (ip: string) =>
+      ip.startsWith('172.18.') ? { oif: 2, table: 254 } : ip.startsWith('10.') ? { oif: 3, table: 254 } : undefined,
+    getLink: async (ref: string | number) =>
+      typeof ref === 'number' && links[ref] ? { index: ref, name: links[ref], up: true, mtu: 1500 } : undefined,
   };
-  const probe = { readFeatures: async (ifname: string) => readFileSync(fixture('ethtool', answers[ifname] ?? 'veth.txt'), 'utf8') };
+  const probe = {
+    readFeatures: async (ifname: string) => readFileSync(fixture('ethtool', answers[ifname] ?? 'veth.txt'), 'utf8'),
+  };
 
   it('should judge the interface the route to the remote uses', async () => {
     assert.deepEqual(await offloadTowards('172.18.0.7', netlink, probe), {
-      ifname: 'ens1f0np0', capable: true, possible: false, enabled: ['esp-hw-offload', 'tx-esp-segmentation', 'esp-tx-csum-hw-offload'],
+      ifname: 'ens1f0np0',
+      capable: true,
+      possible: false,
+      enabled: ['esp-hw-offload', 'tx-esp-segmentation', 'esp-tx-csum-hw-offload'],
     });
-    assert.equal((await offloadTowards('10.0.0.1', netlink, probe))?.capable, false, 'a bridge on the path reports no ESP offload');
+    assert.equal(
+      (await offloadTowards('10.0.0.1', netlink, probe))?.capable,
+      false,
+      'a bridge on the path reports no ESP offload',
+    );
   });
   it('should answer undefined when there is no route', async () => {
     assert.equal(await offloadTowards('192.0.2.1', netlink, probe), undefined);

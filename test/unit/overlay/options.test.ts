@@ -31,7 +31,13 @@ describe('overlay options', () => {
   });
 
   it('should keep what the caller sets (transport mode: port 4789, bigger overhead)', () => {
-    const o = resolveOverlayOptions({ localIp: '172.18.0.8', port: 4789, mtuOverhead: 120, rpFilter: false, mtu: undefined });
+    const o = resolveOverlayOptions({
+      localIp: '172.18.0.8',
+      port: 4789,
+      mtuOverhead: 120,
+      rpFilter: false,
+      mtu: undefined,
+    });
     assert.equal(o.port, 4789);
     assert.equal(o.mtuOverhead, 120);
     assert.equal(o.rpFilter, false);
@@ -64,7 +70,10 @@ describe('overlay options', () => {
   });
 
   it('should reject a missing local IP or port', () => {
-    assert.throws(() => resolveOverlayOptions({} as never), /localIp="": expected an IPv4 address; port="": expected a UDP port/);
+    assert.throws(
+      () => resolveOverlayOptions({} as never),
+      /localIp="": expected an IPv4 address; port="": expected a UDP port/,
+    );
   });
 
   it('should validate in the constructor without touching the kernel', () => {
@@ -82,6 +91,9 @@ describe('overlay options', () => {
       overlay.ensureRemote({ remoteIp: 'east', remoteVtepSourceIp: '10.0.0.2', subnets: [] }),
       /invalid remote IP \(remoteIp\) "east"/,
     );
-    await assert.rejects(overlay.removeRemote({ remoteIp: '10.0.0.2', remoteVtepSourceIp: '' }), /invalid remote private IP/);
+    await assert.rejects(
+      overlay.removeRemote({ remoteIp: '10.0.0.2', remoteVtepSourceIp: '' }),
+      /invalid remote private IP/,
+    );
   });
 });

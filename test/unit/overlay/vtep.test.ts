@@ -21,7 +21,10 @@ describe('overlay VTEP addresses', () => {
 
   for (const bad of ['', '10.0.0', '10.0.0.256', '10.0.0.01', 'a.b.c.d', '10.0.0.1/8', ' 10.0.0.1']) {
     it(`should reject the private IP ${JSON.stringify(bad)}`, () => {
-      assert.throws(() => vtepIpFor(bad), (err: unknown) => err instanceof InvalidArgumentError && /invalid private IP/.test(err.message));
+      assert.throws(
+        () => vtepIpFor(bad),
+        (err: unknown) => err instanceof InvalidArgumentError && /invalid private IP/.test(err.message),
+      );
     });
   }
 

@@ -2,20 +2,36 @@
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../../src/lib/errors.js';
 import {
-  addConnectionArgs, type ConnectionSpec, deleteArgs, flagsFor, initiateArgs, listenArgs, renderConn, renderConnFile,
-  rereadSecretsArgs, routeArgs, statusArgs, version,
+  addConnectionArgs,
+  type ConnectionSpec,
+  deleteArgs,
+  flagsFor,
+  initiateArgs,
+  listenArgs,
+  renderConn,
+  renderConnFile,
+  rereadSecretsArgs,
+  routeArgs,
+  statusArgs,
+  version,
 } from '../../../src/lib/whack/index.js';
 
 const v410 = flagsFor(version('4.10'));
 const v53 = flagsFor(version('5.3'));
 
 const vxIn: ConnectionSpec = {
-  name: 'vx-in', mode: 'transport', encaps: true,
+  name: 'vx-in',
+  mode: 'transport',
+  encaps: true,
   left: { host: '10.99.0.1', id: '@left', ikePort: 4500, protoPort: 'udp/4789' },
   right: { host: '10.99.0.2', id: '@right', ikePort: 4500, protoPort: 'udp' },
 };
 const tun: ConnectionSpec = {
-  name: 'tun1', mode: 'tunnel', pfs: true, esp: 'aes_gcm256', ike: 'aes_gcm256-sha2_256;modp2048',
+  name: 'tun1',
+  mode: 'tunnel',
+  pfs: true,
+  esp: 'aes_gcm256',
+  ike: 'aes_gcm256-sha2_256;modp2048',
   left: { host: '10.99.0.1', id: '@left', client: '10.10.1.0/24' },
   right: { host: '10.99.0.2', id: '@right', client: '10.10.2.0/24' },
 };
@@ -24,40 +40,116 @@ describe('whack builders', () => {
   it('should build a 4.x transport VXLAN connection without --tunnel/--transport', () => {
     const { args, warnings } = addConnectionArgs(v410, vxIn);
     assert.deepEqual(args, [
-      '--name', 'vx-in', '--ikev2', '--encrypt', '--psk', '--encaps', 'yes', '--dpddelay', '30', '--dpdaction=hold',
-      '--id', '@left', '--host', '10.99.0.1', '--ikeport', '4500', '--clientprotoport', 'udp/4789',
-      '--to', '--id', '@right', '--host', '10.99.0.2', '--ikeport', '4500', '--clientprotoport', 'udp',
+      '--name',
+      'vx-in',
+      '--ikev2',
+      '--encrypt',
+      '--psk',
+      '--encaps',
+      'yes',
+      '--dpddelay',
+      '30',
+      '--dpdaction=hold',
+      '--id',
+      '@left',
+      '--host',
+      '10.99.0.1',
+      '--ikeport',
+      '4500',
+      '--clientprotoport',
+      'udp/4789',
+      '--to',
+      '--id',
+      '@right',
+      '--host',
+      '10.99.0.2',
+      '--ikeport',
+      '4500',
+      '--clientprotoport',
+      'udp',
     ]);
     assert.deepEqual(warnings, []);
   });
 
   it('should build the same connection for 5.x with --transport and no --dpdaction', () => {
     const { args } = addConnectionArgs(v53, vxIn);
-    assert.deepEqual(args.slice(0, 9), ['--name', 'vx-in', '--ikev2', '--encrypt', '--psk', '--transport', '--encaps', 'yes', '--dpddelay']);
+    assert.deepEqual(args.slice(0, 9), [
+      '--name',
+      'vx-in',
+      '--ikev2',
+      '--encrypt',
+      '--psk',
+      '--transport',
+      '--encaps',
+      'yes',
+      '--dpddelay',
+    ]);
     assert.ok(!args.some((a) => a.startsWith('--dpdaction')));
   });
 
   it('should build a tunnel with PFS, proposals and client subnets on both ends', () => {
     const a4 = addConnectionArgs(v410, tun).args;
-    assert.deepEqual(a4.slice(0, 12), ['--name', 'tun1', '--ikev2', '--encrypt', '--psk', '--tunnel', '--pfs', '--ike', 'aes_gcm256-sha2_256;modp2048', '--esp', 'aes_gcm256', '--dpddelay']);
-    assert.deepEqual(a4.slice(a4.indexOf('--to')), ['--to', '--id', '@right', '--host', '10.99.0.2', '--client', '10.10.2.0/24']);
+    assert.deepEqual(a4.slice(0, 12), [
+      '--name',
+      'tun1',
+      '--ikev2',
+      '--encrypt',
+      '--psk',
+      '--tunnel',
+      '--pfs',
+      '--ike',
+      'aes_gcm256-sha2_256;modp2048',
+      '--esp',
+      'aes_gcm256',
+      '--dpddelay',
+    ]);
+    assert.deepEqual(a4.slice(a4.indexOf('--to')), [
+      '--to',
+      '--id',
+      '@right',
+      '--host',
+      '10.99.0.2',
+      '--client',
+      '10.10.2.0/24',
+    ]);
     const a5 = addConnectionArgs(v53, { ...tun, pfs: false }).args;
     assert.ok(a5.includes('--pfs=no'));
     assert.ok(!addConnectionArgs(v410, { ...tun, pfs: false }).args.some((a) => a.startsWith('--pfs')));
   });
 
   it('should pass nic-offload per version, retransmit and updown options, and no dpd when 0', () => {
-    const r = addConnectionArgs(v53, { ...vxIn, encaps: false, nicOffload: 'auto', dpdDelaySec: 0, retransmitIntervalMs: 200, retransmitTimeoutSec: 5, updown: '%disabled' });
-    assert.deepEqual(r.args.slice(r.args.indexOf('--nic-offload'), r.args.indexOf('--nic-offload') + 6), ['--nic-offload', 'no', '--retransmit-interval', '200', '--retransmit-timeout', '5']);
+    const r = addConnectionArgs(v53, {
+      ...vxIn,
+      encaps: false,
+      nicOffload: 'auto',
+      dpdDelaySec: 0,
+      retransmitIntervalMs: 200,
+      retransmitTimeoutSec: 5,
+      updown: '%disabled',
+    });
+    assert.deepEqual(r.args.slice(r.args.indexOf('--nic-offload'), r.args.indexOf('--nic-offload') + 6), [
+      '--nic-offload',
+      'no',
+      '--retransmit-interval',
+      '200',
+      '--retransmit-timeout',
+      '5',
+    ]);
     assert.equal(r.warnings.length, 1);
     assert.ok(!r.args.includes('--dpddelay'));
     assert.equal(r.args.filter((a) => a === '--updown').length, 2);
-    assert.deepEqual(addConnectionArgs(v410, { ...vxIn, nicOffload: 'no' }).args.slice(10, 12), ['--nic-offload', 'no']);
+    assert.deepEqual(addConnectionArgs(v410, { ...vxIn, nicOffload: 'no' }).args.slice(10, 12), [
+      '--nic-offload',
+      'no',
+    ]);
   });
 
   it('should refuse specs whack would reject, naming the field', () => {
     const bad = (patch: Partial<ConnectionSpec>, re: RegExp) =>
-      assert.throws(() => addConnectionArgs(v410, { ...vxIn, ...patch }), (e: unknown) => e instanceof InvalidArgumentError && re.test(e.message));
+      assert.throws(
+        () => addConnectionArgs(v410, { ...vxIn, ...patch }),
+        (e: unknown) => e instanceof InvalidArgumentError && re.test(e.message),
+      );
     bad({ name: 'has space' }, /name/);
     bad({ left: { ...vxIn.left, protoPort: 'udp/vxlan' } }, /Debian has no "vxlan": use 4789/);
     bad({ left: { ...vxIn.left, protoPort: 'udp/%any' } }, /template/);
@@ -66,7 +158,10 @@ describe('whack builders', () => {
     bad({ mode: 'tunnel', left: { ...vxIn.left, client: '10.0.0.0/24' } }, /both ends or on neither/);
     bad({ left: { ...vxIn.left, host: 'not a host' } }, /left\.host/);
     bad({ esp: 'aes gcm' }, /proposal/);
-    assert.throws(() => addConnectionArgs(v410, { ...vxIn, nicOffload: 'packet' }), /packet offload needs libreswan 5\.0/);
+    assert.throws(
+      () => addConnectionArgs(v410, { ...vxIn, nicOffload: 'packet' }),
+      /packet offload needs libreswan 5\.0/,
+    );
   });
 
   it('should build the control calls', () => {
@@ -84,12 +179,32 @@ describe('whack builders', () => {
 describe('conn file rendering', () => {
   it('should render a 4.x conn section', () => {
     const { text } = renderConn(version('4.10'), { ...vxIn, updown: '%disabled', retransmitTimeoutSec: 5 }, 'route');
-    assert.equal(text, [
-      'conn vx-in', '\tleft=10.99.0.1', '\tleftid=@left', '\tleftikeport=4500', '\tleftprotoport=udp/4789',
-      '\tright=10.99.0.2', '\trightid=@right', '\trightikeport=4500', '\trightprotoport=udp',
-      '\tauthby=secret', '\tikev2=insist', '\ttype=transport', '\tencapsulation=yes', '\tdpddelay=30', '\tdpdaction=hold',
-      '\tretransmit-timeout=5', '\tleftupdown="%disabled"', '\trightupdown="%disabled"', '\tauto=route', '', '',
-    ].join('\n'));
+    assert.equal(
+      text,
+      [
+        'conn vx-in',
+        '\tleft=10.99.0.1',
+        '\tleftid=@left',
+        '\tleftikeport=4500',
+        '\tleftprotoport=udp/4789',
+        '\tright=10.99.0.2',
+        '\trightid=@right',
+        '\trightikeport=4500',
+        '\trightprotoport=udp',
+        '\tauthby=secret',
+        '\tikev2=insist',
+        '\ttype=transport',
+        '\tencapsulation=yes',
+        '\tdpddelay=30',
+        '\tdpdaction=hold',
+        '\tretransmit-timeout=5',
+        '\tleftupdown="%disabled"',
+        '\trightupdown="%disabled"',
+        '\tauto=route',
+        '',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('should render 5.x keys and a whole file with config setup', () => {

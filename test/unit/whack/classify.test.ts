@@ -10,10 +10,16 @@ const upTo = (log: string[], marker: string): string[] => log.slice(0, log.findI
 
 describe('SA classifier', () => {
   it('should recognize the kernel refusal line of 4.10 and the older "included errno" form', () => {
-    const e = parseLogEvent('Nov 22 21:58:06.267685: ERROR: "t1" #5: netlink response for Add SA esp.d5e00c7d@10.99.0.1: Function not implemented (errno 38)');
-    assert.deepEqual({ kind: e?.kind, connection: e?.connection, serial: e?.serial, errno: e?.errno, detail: e?.detail },
-      { kind: 'kernel-refused', connection: 't1', serial: 5, errno: 38, detail: 'Function not implemented' });
-    const old = parseLogEvent('Aug  9 13:47:41 vpn pluto[14763]: "L2TP-PSK-NAT"[4] 178.82.150.18 #17: ERROR: netlink response for Add SA esp.e6c9c0cc@178.82.150.18 included errno 17: File exists');
+    const e = parseLogEvent(
+      'Nov 22 21:58:06.267685: ERROR: "t1" #5: netlink response for Add SA esp.d5e00c7d@10.99.0.1: Function not implemented (errno 38)',
+    );
+    assert.deepEqual(
+      { kind: e?.kind, connection: e?.connection, serial: e?.serial, errno: e?.errno, detail: e?.detail },
+      { kind: 'kernel-refused', connection: 't1', serial: 5, errno: 38, detail: 'Function not implemented' },
+    );
+    const old = parseLogEvent(
+      'Aug  9 13:47:41 vpn pluto[14763]: "L2TP-PSK-NAT"[4] 178.82.150.18 #17: ERROR: netlink response for Add SA esp.e6c9c0cc@178.82.150.18 included errno 17: File exists',
+    );
     assert.equal(old?.kind, 'kernel-refused');
     assert.equal(old?.errno, 17);
     assert.equal(old?.connection, 'L2TP-PSK-NAT');
@@ -24,7 +30,10 @@ describe('SA classifier', () => {
     assert.equal(d.verdict, 'kernel-refused');
     assert.equal(d.reason, 'Child SA refused by the kernel: no ESP support (errno 38)');
     assert.equal(d.errno, 38);
-    assert.match(d.evidence ?? '', /netlink response for Add SA esp\.[0-9a-f]+@10\.99\.0\.1: Function not implemented \(errno 38\)/);
+    assert.match(
+      d.evidence ?? '',
+      /netlink response for Add SA esp\.[0-9a-f]+@10\.99\.0\.1: Function not implemented \(errno 38\)/,
+    );
   });
 
   it('should blame the kernel (errno 93) for a CBC connection without esp4', () => {
@@ -48,7 +57,10 @@ describe('SA classifier', () => {
     assert.match(i.evidence ?? '', /IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED/);
     const r = classifySa({ connection: 't1', logLines: upTo(responder, '"t1" #3: encountered fatal error') });
     assert.equal(r.verdict, 'auth-failed');
-    assert.match(r.evidence ?? '', /authentication failed: computed hash does not match hash received from peer ID_FQDN '@left'|AUTHENTICATION_FAILED/);
+    assert.match(
+      r.evidence ?? '',
+      /authentication failed: computed hash does not match hash received from peer ID_FQDN '@left'|AUTHENTICATION_FAILED/,
+    );
   });
 
   it('should move on once the PSK is fixed (IKE up, Child refused)', () => {
@@ -67,7 +79,10 @@ describe('SA classifier', () => {
 
   it('should report a genuine selector mismatch seen by the responder', () => {
     // (in the full log t1 also has an earlier kernel refusal, which rightly wins)
-    const d = classifySa({ connection: 't1', logLines: responder.filter((l) => /established IKE SA|No IKEv2 connection found|\(ID 3\)/.test(l)) });
+    const d = classifySa({
+      connection: 't1',
+      logLines: responder.filter((l) => /established IKE SA|No IKEv2 connection found|\(ID 3\)/.test(l)),
+    });
     assert.equal(d.verdict, 'ts-unacceptable');
     assert.match(d.reason, /no local connection matches/);
   });

@@ -33,7 +33,11 @@ describe('whack flags per version', () => {
       assert.equal(f.rcPrefixed, false);
       assert.deepEqual(f.transport, ['--transport']);
       assert.deepEqual(f.tunnel, ['--tunnel']);
-      assert.deepEqual(f.encaps, ['--encaps', 'yes'], 'never --forceencaps (removed in 5.0) or --encapsulation (absent in 4.x)');
+      assert.deepEqual(
+        f.encaps,
+        ['--encaps', 'yes'],
+        'never --forceencaps (removed in 5.0) or --encapsulation (absent in 4.x)',
+      );
       assert.deepEqual(f.pfsOn, ['--pfs=yes']);
       assert.deepEqual(f.pfsOff, ['--pfs=no']);
       assert.deepEqual(f.dpd(30), ['--dpddelay', '30'], '--dpdaction is obsolete in 5.x');
@@ -48,7 +52,10 @@ describe('whack flags per version', () => {
     assert.deepEqual(nicOffloadFor(v4, 'yes', t), { value: 'yes' });
     assert.deepEqual(nicOffloadFor(v4, 'auto', t), { value: 'auto' });
     assert.equal(nicOffloadFor(v4, 'crypto', t).value, 'yes');
-    assert.throws(() => nicOffloadFor(v4, 'packet', t), (e: unknown) => e instanceof InvalidArgumentError && /libreswan 5\.0 or later \(found 4\.10\)/.test(e.message));
+    assert.throws(
+      () => nicOffloadFor(v4, 'packet', t),
+      (e: unknown) => e instanceof InvalidArgumentError && /libreswan 5\.0 or later \(found 4\.10\)/.test(e.message),
+    );
   });
 
   it('should map ceIPSecNicOffload for 5.x and refuse impossible packet offload', () => {

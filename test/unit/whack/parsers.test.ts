@@ -1,19 +1,34 @@
 /** Parsers of whack output on recorded 4.x and 5.x samples (test/fixtures/whack). */
 import assert from 'node:assert/strict';
 import {
-  MonotonicCounter, WRAP_32, counterWrap, hasEstablishedChild, hasEstablishedIke, newestByConnection, parseBriefStatus,
-  parseConnectionList, parseShowStates, parseTrafficStatus, parseWhackOutput, version,
+  MonotonicCounter,
+  WRAP_32,
+  counterWrap,
+  hasEstablishedChild,
+  hasEstablishedIke,
+  newestByConnection,
+  parseBriefStatus,
+  parseConnectionList,
+  parseShowStates,
+  parseTrafficStatus,
+  parseWhackOutput,
+  version,
 } from '../../../src/lib/whack/index.js';
 import { fixture } from './fixtures.js';
 
 describe('whack output lines', () => {
   it('should strip 4.x RC prefixes and keep them as codes', () => {
-    assert.deepEqual(parseWhackOutput('002 "t1": added IKEv2 connection\n020 attempt to redefine connection "t1"\n000  \n'), [
-      { code: 2, text: '"t1": added IKEv2 connection' },
-      { code: 20, text: 'attempt to redefine connection "t1"' },
-      { code: 0, text: ' ' },
+    assert.deepEqual(
+      parseWhackOutput('002 "t1": added IKEv2 connection\n020 attempt to redefine connection "t1"\n000  \n'),
+      [
+        { code: 2, text: '"t1": added IKEv2 connection' },
+        { code: 20, text: 'attempt to redefine connection "t1"' },
+        { code: 0, text: ' ' },
+      ],
+    );
+    assert.deepEqual(parseWhackOutput('"t1": added oriented IKEv2 connection\n'), [
+      { text: '"t1": added oriented IKEv2 connection' },
     ]);
-    assert.deepEqual(parseWhackOutput('"t1": added oriented IKEv2 connection\n'), [{ text: '"t1": added oriented IKEv2 connection' }]);
   });
 });
 
@@ -22,8 +37,14 @@ describe('--trafficstatus parser', () => {
     const recs = parseTrafficStatus(fixture('trafficstatus-4.x-stock.txt'));
     assert.equal(recs.length, 5);
     assert.deepEqual(recs[0], {
-      serial: 5, connection: 'submariner-cable-cluster2-172-31-255-2-0', type: 'ESP', addTime: 1795381142,
-      inBytes: 1620n, outBytes: 0n, maxBytes: '2^63', peerId: '172.31.255.2',
+      serial: 5,
+      connection: 'submariner-cable-cluster2-172-31-255-2-0',
+      type: 'ESP',
+      addTime: 1795381142,
+      inBytes: 1620n,
+      outBytes: 0n,
+      maxBytes: '2^63',
+      peerId: '172.31.255.2',
     });
     const inst = recs[4]!;
     assert.equal(inst.connection, 'cable-a-0');
@@ -45,9 +66,15 @@ describe('--trafficstatus parser', () => {
 
   it('should keep the newest Child SA per connection', () => {
     const newest = newestByConnection(parseTrafficStatus(fixture('trafficstatus-4.x-stock.txt')));
-    assert.deepEqual([...newest.keys()], ['submariner-cable-cluster2-172-31-255-2-0', 'submariner-cable-cluster2-172-31-255-2-1', 'tun', 'cable-a-0[1]']);
+    assert.deepEqual(
+      [...newest.keys()],
+      ['submariner-cable-cluster2-172-31-255-2-0', 'submariner-cable-cluster2-172-31-255-2-1', 'tun', 'cable-a-0[1]'],
+    );
     assert.equal(newest.get('submariner-cable-cluster2-172-31-255-2-0')?.serial, 5);
-    assert.equal(newestByConnection(parseTrafficStatus(fixture('trafficstatus-5.x.txt'))).get('west-to-east')?.serial, 9);
+    assert.equal(
+      newestByConnection(parseTrafficStatus(fixture('trafficstatus-5.x.txt'))).get('west-to-east')?.serial,
+      9,
+    );
   });
 
   it('should read an empty output as no Child SA', () => {
@@ -74,7 +101,10 @@ describe('monotonic counter', () => {
 describe('--showstates parser', () => {
   it('should parse live 4.10 half-open IKE SAs and pending Child SAs', () => {
     const s = parseShowStates(fixture('showstates-4.10-live.txt'));
-    assert.deepEqual(s.pending, [{ serial: 29, connection: 'closed' }, { serial: 28, connection: 'dead' }]);
+    assert.deepEqual(s.pending, [
+      { serial: 29, connection: 'closed' },
+      { serial: 28, connection: 'dead' },
+    ]);
     const dead = s.states.find((x) => x.connection === 'dead');
     assert.equal(dead?.stateName, 'STATE_V2_PARENT_I1');
     assert.equal(dead?.story, 'sent IKE_SA_INIT request');

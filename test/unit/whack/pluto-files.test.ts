@@ -7,12 +7,21 @@ import { renderPlutoConfig, renderSecrets, writeSecretsFile } from '../../../dri
 
 describe('pluto files', () => {
   it('should render PSKs as 0s base64 so any byte is safe', () => {
-    const text = renderSecrets([{ selectors: ['10.0.0.1', '10.0.0.2'], psk: 'a "quoted" psk\\' }, { selectors: ['@left', '@right'], psk: 'x' }]);
-    assert.equal(text, `# written by cabled; do not edit\n10.0.0.1 10.0.0.2 : PSK 0s${Buffer.from('a "quoted" psk\\').toString('base64')}\n@left @right : PSK 0seA==\n`);
+    const text = renderSecrets([
+      { selectors: ['10.0.0.1', '10.0.0.2'], psk: 'a "quoted" psk\\' },
+      { selectors: ['@left', '@right'], psk: 'x' },
+    ]);
+    assert.equal(
+      text,
+      `# written by cabled; do not edit\n10.0.0.1 10.0.0.2 : PSK 0s${Buffer.from('a "quoted" psk\\').toString('base64')}\n@left @right : PSK 0seA==\n`,
+    );
   });
 
   it('should refuse bad selectors and empty PSKs without echoing the PSK', () => {
-    assert.throws(() => renderSecrets([{ selectors: ['a b'], psk: 'secret-value' }]), (e: unknown) => e instanceof Error && !e.message.includes('secret-value'));
+    assert.throws(
+      () => renderSecrets([{ selectors: ['a b'], psk: 'secret-value' }]),
+      (e: unknown) => e instanceof Error && !e.message.includes('secret-value'),
+    );
     assert.throws(() => renderSecrets([{ selectors: ['10.0.0.1'], psk: '' }]), /empty PSK/);
     assert.throws(() => renderSecrets([{ selectors: [], psk: 'x' }]), /without selectors/);
   });
