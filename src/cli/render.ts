@@ -161,7 +161,7 @@ export function statusText(s: GatewayStatus, now: number = Date.now()): string {
       title: 'Gateway',
       fields: [
         ['Version', s.version],
-        ['HA status', s.haStatus],
+        ['HA status', s.ha ? `${s.haStatus} (${s.ha.role})` : s.haStatus],
         ['Health', s.statusFailure ? `failing: ${s.statusFailure}` : 'ok'],
       ],
     },
@@ -206,6 +206,24 @@ export function statusText(s: GatewayStatus, now: number = Date.now()): string {
       ],
     },
   ];
+  if (s.ha) {
+    const ha = s.ha;
+    sections.push({
+      title: 'Leader election',
+      fields: [
+        ['Role', ha.role],
+        ['Active gateway', ha.leader ? `${ha.leader}${ha.leader === ha.identity ? ' (this gateway)' : ''}` : 'none'],
+        ['Why', ha.message],
+        [
+          'Since',
+          ha.sinceUnixMs ? `${formatAge(ha.sinceUnixMs, now)} (${new Date(ha.sinceUnixMs).toISOString()})` : '',
+        ],
+        ['Lease', ha.lease],
+        ['Identity', ha.identity],
+        ...(ha.lastError ? [['Last API error', ha.lastError] as const] : []),
+      ],
+    });
+  }
   const config = Object.entries(s.config).sort(([a], [b]) => a.localeCompare(b));
   sections.push({
     title: 'Config',

@@ -16,7 +16,7 @@ import {
   type ConnectionEvent,
   type Endpoint,
 } from '../generated/cabled/driver/v1/driver.js';
-import type { GatewayStatus } from '../generated/cabled/engine/v1/engine.js';
+import type { GatewayStatus, HaInfo } from '../generated/cabled/engine/v1/engine.js';
 import { mergeProbe } from '../healthcheck/merge.js';
 import type { ConnectionHealth } from '../healthcheck/probe-result.js';
 import { probeTargets } from '../healthcheck/health-checker.js';
@@ -52,7 +52,16 @@ export interface EngineOptions {
   retryIntervalMs?: number;
   /** Probes remote endpoints; its results are merged into the reported connections. @default none */
   health?: ConnectionHealth;
+  /**
+   * Another component (src/ha) decides whether this gateway is active: it
+   * starts 'electing' (driver initialised, nothing installed or removed) until
+   * setHaRole says. @default false: always active
+   */
+  elected?: boolean;
 }
+
+/** What the gateway does: electing (no decision yet), active (cables), standby (no cables, driver warm). */
+export type HaRole = 'electing' | 'active' | 'standby';
 
 export class Engine implements GatewayView {
   private settings: DriverSettings | undefined;
@@ -77,10 +86,44 @@ export class Engine implements GatewayView {
   private readonly listeners = new Set<(events: ConnectionEvent[]) => void>();
   private readonly healthListeners = new Set<() => void>();
   private lastHealth = '';
+  private role: HaRole;
+  private haInfo: HaInfo | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: EngineOptions) {
     this.log = options.logger.child({ component: 'engine' });
+    this.role = options.elected ? 'electing' : 'active';
+  }
+
+  /**
+   * The role from leader election. Standby removes every cable and keeps the
+   * driver initialised; active reconciles the desired cables. Resolves once a
+   * reconcile with the new role has run. The same role again only updates
+   * the information shown.
+   */
+  setHaRole(role: HaRole, info: HaInfo): Promise<void> {
+    this.haInfo = info;
+    if (role === this.role) {
+      this.healthChanged();
+      return Promise.resolve();
+    }
+    this.log.info(role === 'active' ? 'acting as the active gateway' : `role ${role}`, {
+      why: info.message,
+      leader: info.leader || undefined,
+    });
+    this.role = role;
+    this.setProbeTargets();
+    this.fullResync = true;
+    return this.requestReconcile(`role ${role}`);
+  }
+
+  /** Remote endpoints are probed only while active (a standby has no cables). */
+  private setProbeTargets(): void {
+    const remotes =
+      this.role === 'active'
+        ? [...this.desired.values()].flatMap((d) => (d.remote.endpoint ? [d.remote.endpoint] : []))
+        : [];
+    this.options.health?.setTargets(probeTargets(remotes));
   }
 
   start(): void {
@@ -125,9 +168,7 @@ export class Engine implements GatewayView {
   setEndpoints(snapshot: EndpointsSnapshot): void {
     this.snapshot = snapshot;
     this.desired = desiredCables(this.options.localEndpoint, snapshot.endpoints);
-    this.options.health?.setTargets(
-      probeTargets([...this.desired.values()].flatMap((d) => (d.remote.endpoint ? [d.remote.endpoint] : []))),
-    );
+    this.setProbeTargets();
     this.requestReconcile('endpoints changed');
   }
 
@@ -177,12 +218,21 @@ export class Engine implements GatewayView {
       return;
     }
     try {
+      // A standby keeps its driver initialised (warm), so taking over only installs cables.
       await this.ensureInit(client, this.settings);
+      if (this.role === 'electing') {
+        // Nothing is installed or removed before the election decides (a restarted leader keeps its cables).
+        this.inSync = false;
+        this.lastFailure = '';
+        await this.refreshConnections();
+        this.healthChanged();
+        return;
+      }
       // A periodic resync reads refreshed status, so cables in error get repaired.
       const full = this.fullResync;
       this.fullResync = false;
       const active = full ? await client.connections() : await client.activeConnections();
-      const plan = planReconcile(this.desired, active);
+      const plan = planReconcile(this.role === 'active' ? this.desired : new Map(), active);
       if (plan.length)
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
@@ -269,7 +319,7 @@ export class Engine implements GatewayView {
     const info = sup.driverInfo;
     return {
       version: this.options.version,
-      haStatus: this.stopped ? 'passive' : 'active',
+      haStatus: !this.stopped && this.role === 'active' ? 'active' : 'passive',
       localEndpoint: this.options.localEndpoint,
       driver: {
         name: info?.name ?? '',
@@ -289,6 +339,7 @@ export class Engine implements GatewayView {
       endpointSourceErrors: [...this.endpointSourceErrors.values()],
       lastReconcileUnixMs: this.lastReconcile,
       inSync: this.inSync,
+      ha: this.haInfo,
     };
   }
 
@@ -326,6 +377,7 @@ export class Engine implements GatewayView {
     if (!this.snapshot) return 'waiting for the first endpoint snapshot';
     if (!sup.current)
       return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
+    if (this.role === 'electing') return 'waiting for the leader election to decide which gateway is active';
     return this.lastFailure;
   }
 }

@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   }
 }
 
-async function setUp(settings: EngineSettings, logger: Logger) {
+async function setUp(settings: EngineSettings, logger: Logger, elected = false) {
   const netlink = await openNetlink();
   const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
   const supervisor = new DriverSupervisor({
@@ -78,6 +78,7 @@ async function setUp(settings: EngineSettings, logger: Logger) {
     version: VERSION,
     resyncIntervalMs: settings.resyncIntervalMs,
     statusIntervalMs: settings.statusIntervalMs,
+    elected,
     health: settings.healthCheck.enabled
       ? new HealthChecker({ ...settings.healthCheck, sourceIp: local.healthCheckIp, logger })
       : undefined,
@@ -106,7 +107,7 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 }
 
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
-  const { local, engine, config } = await setUp(settings, logger);
+  const { local, engine, config } = await setUp(settings, logger, settings.ha.leaderElection);
   engine.start();
   const endpoints = await startEndpointSources({
     kind: settings.endpointsSource,
@@ -129,6 +130,18 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     onShutdown: stops.handler,
   });
   logger.info('API serving', { addresses: api.addresses });
+  // Leader election and publication load the Kubernetes client only when configured.
+  const ha =
+    settings.ha.leaderElection || settings.ha.publish
+      ? (await import('../ha/index.js')).startHa({
+          settings: settings.ha,
+          kubeConfig: (await import('../kube/index.js')).loadKubeConfig({ path: settings.kubeconfig }),
+          local,
+          endpointsNamespace: settings.endpointsNamespace,
+          engine,
+          logger,
+        })
+      : undefined;
   const metrics = settings.metricsListen
     ? await startMetricsServer({ listen: settings.metricsListen, metrics: new GatewayMetrics(engine), logger })
     : undefined;
@@ -138,6 +151,8 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   await endpoints.close();
   config.close();
   try {
+    // Hands over first: cables removed, Endpoint and Gateway withdrawn, Lease released.
+    await ha?.stop();
     await engine.stop({ cleanup });
     stops.finished({ cleanedUp: cleanup });
   } catch (err) {

@@ -16,6 +16,7 @@ import {
 } from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
 import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
+import { HA_OPTIONS, HA_USAGE, parseHaSettings, type HaSettings } from '../ha/settings.js';
 
 export interface EngineSettings {
   clusterId: string;
@@ -50,6 +51,8 @@ export interface EngineSettings {
   /** host:port serving Prometheus metrics at /metrics. Empty: off. */
   metricsListen: string;
   healthCheck: HealthCheckSettings;
+  /** Leader election and publication (src/ha). */
+  ha: HaSettings;
 }
 
 export const USAGE = `Usage: cabled [run|cleanup|labeler|version] [flags]
@@ -80,7 +83,8 @@ Flags (environment variable in brackets):
   --resync-interval SEC   full reconcile period (default 30)
   --status-interval SEC   connection status refresh period (default 2)
   --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
-${METRICS_USAGE}${HEALTH_CHECK_USAGE}`;
+${METRICS_USAGE}${HEALTH_CHECK_USAGE}
+${HA_USAGE}`;
 
 export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { command: string; settings: EngineSettings } {
   const { values, positionals } = parseArgs({
@@ -109,6 +113,7 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       'cleanup-on-exit': { type: 'boolean' },
       ...METRICS_OPTIONS,
       ...HEALTH_CHECK_OPTIONS,
+      ...HA_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -155,6 +160,7 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     cleanupOnExit: values['cleanup-on-exit'] ?? false,
     metricsListen: parseMetricsListen(values['metrics-listen'], env, issues),
     healthCheck: parseHealthCheckSettings(values, env, issues),
+    ha: parseHaSettings(values, env, issues),
   };
   if (command === 'run' || command === 'cleanup') validate(settings, issues);
   if (issues.length) throw new ConfigError('command-line flags and environment', issues);

@@ -58,6 +58,11 @@ export const METRICS = {
     help: 'Number of connections (by endpoint and status)',
     labels: 'requested',
   },
+  haStatus: {
+    name: 'cabled_gateway_ha_status',
+    help: "This gateway's HA status, as Submariner's Gateway resource has it (ha_status active|passive; role active|standby|electing): 1 on the current label set",
+    labels: 'ha',
+  },
   eastWest: {
     name: 'cabled_ipsec_east_west_enabled',
     help: 'Whether this gateway encrypts east-west (cluster-to-cluster) traffic with IPsec: 1 when its cable driver is libreswan and running',
@@ -88,6 +93,7 @@ export const LABEL_NAMES: Record<(typeof METRICS)[MetricKey]['labels'], string[]
   none: [],
   gateway: ['local_cluster', 'local_hostname'],
   requested: ['local_cluster', 'local_hostname', 'remote_cluster', 'remote_hostname', 'status'],
+  ha: ['local_cluster', 'local_hostname', 'ha_status', 'role'],
 };
 
 /** Submariner labels endpoints with their public IP; the private IP stands in when no public IP is known. */
@@ -114,6 +120,7 @@ export function gatewaySeries(
     gateways: [],
     gatewayCreation: [],
     requested: [],
+    haStatus: [],
     eastWest: [],
     northSouth: [],
   };
@@ -157,6 +164,15 @@ export function gatewaySeries(
     out.connectionsShort.push({ labels: { cable_driver: driver, status: state }, value: count });
   const active = status.haStatus === 'active';
   out.gateways.push({ labels: {}, value: active ? 1 : 0 });
+  out.haStatus.push({
+    labels: {
+      local_cluster: local?.clusterId ?? '',
+      local_hostname: local?.hostname ?? '',
+      ha_status: status.haStatus,
+      role: status.ha?.role ?? (active ? 'active' : 'standby'),
+    },
+    value: 1,
+  });
   if (active)
     out.gatewayCreation.push({
       labels: { local_cluster: local?.clusterId ?? '', local_hostname: local?.hostname ?? '' },

@@ -8,6 +8,17 @@
  * compaction causes. dropWatches() cuts open watch connections, endWatches()
  * ends them cleanly (the API server's watch timeout). Every request is
  * recorded so tests can assert what the client asked for.
+ *
+ * Writes, as the API server does them (for leader election and publication):
+ * coordination.k8s.io/v1 Leases and submariner.io/v1 Gateways and Endpoints
+ * can be created (POST: 409 AlreadyExists when present; the server sets
+ * resourceVersion, uid and creationTimestamp), replaced (PUT: 404 when
+ * absent, 409 Conflict when metadata.resourceVersion is not the stored one;
+ * optimistic concurrency) and deleted. Leases can be watched
+ * (fieldSelector metadata.name=...; an ADDED event of the current object
+ * first, as a watch without resourceVersion does). setReachable(false)
+ * makes the server hang: requests get no answer (clients must time out) and
+ * watches get no events, until setReachable(true) cuts what is left open.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -37,6 +48,22 @@ interface OpenWatch {
 }
 
 const ENDPOINTS = /^\/apis\/submariner\.io\/v1(?:\/namespaces\/([^/]+))?\/endpoints$/;
+const ENDPOINT_ITEM = /^\/apis\/submariner\.io\/v1\/namespaces\/([^/]+)\/endpoints\/([^/]+)$/;
+const LEASES = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/;
+const GATEWAYS = /^\/apis\/submariner\.io\/v1\/namespaces\/([^/]+)\/gateways(?:\/([^/]+))?$/;
+
+/** A collection the generic write handler serves. */
+interface Collection {
+  readonly resource: string;
+  readonly items: Map<string, Obj>;
+  readonly changed: (type: WatchEvent['type'], object: Obj) => void;
+}
+
+interface OpenLeaseWatch {
+  readonly res: ServerResponse;
+  readonly namespace: string;
+  readonly name?: string;
+}
 const NODE = /^\/api\/v1\/nodes\/([^/]+)$/;
 
 /** RFC 7386 JSON merge patch. */
@@ -62,6 +89,12 @@ export class FakeKubeApi {
   private readonly history: WatchEvent[] = [];
   private readonly watches = new Set<OpenWatch>();
   private readonly failures: { method: string; path: RegExp; status: number }[] = [];
+  private readonly leases = new Map<string, Obj>();
+  private readonly gateways = new Map<string, Obj>();
+  private readonly leaseWatches = new Set<OpenLeaseWatch>();
+  private reachable = true;
+  private readonly held = new Set<ServerResponse>();
+  private uid = 0;
   private rv = 100;
   /** Watches from a resourceVersion below this get 410 Expired. */
   private oldestRv = 0;
@@ -84,13 +117,16 @@ export class FakeKubeApi {
     return `http://${address}:${port}`;
   }
 
-  /** A kubeconfig file's text pointing at this server (for processes started by tests). */
-  kubeconfigText(): string {
+  /**
+   * A kubeconfig file's text pointing at this server (for processes started
+   * by tests); `server` when they reach it by another address (listening on 0.0.0.0).
+   */
+  kubeconfigText(server: string = this.url): string {
     return [
       'apiVersion: v1',
       'kind: Config',
       'current-context: fake',
-      `clusters: [{name: fake, cluster: {server: "${this.url}", insecure-skip-tls-verify: true}}]`,
+      `clusters: [{name: fake, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]`,
       'users: [{name: fake, user: {}}]',
       'contexts: [{name: fake, context: {cluster: fake, user: fake}}]',
       '',
@@ -170,6 +206,38 @@ export class FakeKubeApi {
     return this.watches.size;
   }
 
+  /** A Lease as stored (namespace/name), or undefined. */
+  lease(namespace: string, name: string): Obj | undefined {
+    const l = this.leases.get(`${namespace}/${name}`);
+    return l && clone(l);
+  }
+
+  /** Every Gateway resource in `namespace`. */
+  gatewayObjects(namespace: string): Obj[] {
+    return [...this.gateways.values()].filter((g) => (g.metadata as Obj).namespace === namespace).map(clone);
+  }
+
+  /** Every Endpoint resource stored (all namespaces). */
+  endpointObjects(): Obj[] {
+    return [...this.endpoints.values()].map(clone);
+  }
+
+  /**
+   * false: the server hangs, as an API server behind a dead network does:
+   * requests are held without an answer, watches get no events. true again:
+   * what was held is cut (its clients have given up) and every watch is
+   * dropped, so clients re-watch and catch up.
+   */
+  setReachable(reachable: boolean): void {
+    this.reachable = reachable;
+    if (!reachable) return;
+    for (const res of this.held) res.socket?.destroy();
+    this.held.clear();
+    this.dropWatches();
+    for (const w of this.leaseWatches) w.res.socket?.destroy();
+    this.leaseWatches.clear();
+  }
+
   /** The next request matching method and path gets this HTTP status (a Status body). */
   failNext(method: string, path: RegExp, status: number): void {
     this.failures.push({ method, path, status });
@@ -177,6 +245,7 @@ export class FakeKubeApi {
 
   private emit(event: WatchEvent): void {
     this.history.push(event);
+    if (!this.reachable) return;
     for (const w of this.watches) this.send(w, event);
   }
 
@@ -199,6 +268,11 @@ export class FakeKubeApi {
       body: text ? (JSON.parse(text) as unknown) : undefined,
     };
     this.requests.push(record);
+    if (!this.reachable) {
+      this.held.add(res);
+      res.on('close', () => this.held.delete(res));
+      return;
+    }
     const failure = this.failures.findIndex((f) => f.method === record.method && f.path.test(record.path));
     if (failure >= 0) {
       const [f] = this.failures.splice(failure, 1);
@@ -213,6 +287,18 @@ export class FakeKubeApi {
     }
     const node = NODE.exec(url.pathname);
     if (node?.[1]) return this.nodeRequest(res, node[1], record);
+    const lease = LEASES.exec(url.pathname);
+    if (lease?.[1]) {
+      if (record.method === 'GET' && !lease[2] && (record.query.watch === 'true' || record.query.watch === '1'))
+        return this.watchLeases(res, lease[1], record.query.fieldSelector);
+      return void this.write(res, this.leaseCollection(), lease[1], lease[2], record);
+    }
+    const gateway = GATEWAYS.exec(url.pathname);
+    if (gateway?.[1]) return this.write(res, this.gatewayCollection(), gateway[1], gateway[2], record);
+    const item = ENDPOINT_ITEM.exec(url.pathname);
+    if (item?.[1]) return this.write(res, this.endpointCollection(), item[1], item[2], record);
+    if (ep?.[1] && record.method === 'POST')
+      return this.write(res, this.endpointCollection(), ep[1], undefined, record);
     this.status(
       res,
       404,
@@ -259,6 +345,125 @@ export class FakeKubeApi {
       return this.json(res, 200, next);
     }
     this.status(res, 405, 'MethodNotAllowed', `${req.method} not allowed`);
+  }
+
+  private leaseCollection(): Collection {
+    return {
+      resource: 'leases.coordination.k8s.io',
+      items: this.leases,
+      changed: (type, object) => {
+        if (!this.reachable) return;
+        const meta = object.metadata as Obj;
+        for (const w of this.leaseWatches) {
+          if (w.namespace !== meta.namespace || (w.name !== undefined && w.name !== meta.name)) continue;
+          w.res.write(`${JSON.stringify({ type, object })}\n`);
+        }
+      },
+    };
+  }
+
+  private gatewayCollection(): Collection {
+    return { resource: 'gateways.submariner.io', items: this.gateways, changed: () => undefined };
+  }
+
+  private endpointCollection(): Collection {
+    return {
+      resource: 'endpoints.submariner.io',
+      items: this.endpoints,
+      changed: (type, object) => this.emit({ rv: this.rv, type, object }),
+    };
+  }
+
+  /** GET/POST/PUT/DELETE on a namespaced collection, with the API server's conflict rules. */
+  private write(
+    res: ServerResponse,
+    c: Collection,
+    namespace: string,
+    name: string | undefined,
+    req: RecordedRequest,
+  ): void {
+    const body = req.body as Obj | undefined;
+    if (req.method === 'GET' && name === undefined) {
+      const items = [...c.items.values()].filter((o) => (o.metadata as Obj).namespace === namespace);
+      return void this.json(res, 200, {
+        kind: 'List',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: String(this.rv) },
+        items,
+      });
+    }
+    if (req.method === 'POST' && name === undefined) {
+      const meta = (body?.metadata ?? {}) as Obj;
+      const n = meta.name;
+      if (typeof n !== 'string' || !n) return void this.status(res, 422, 'Invalid', 'metadata.name: Required value');
+      const key = `${namespace}/${n}`;
+      if (c.items.has(key)) return void this.status(res, 409, 'AlreadyExists', `${c.resource} "${n}" already exists`);
+      const stored = clone({
+        ...body,
+        metadata: {
+          ...meta,
+          namespace,
+          uid: `uid-${++this.uid}`,
+          creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          resourceVersion: String(++this.rv),
+        },
+      });
+      c.items.set(key, stored);
+      c.changed('ADDED', stored);
+      return void this.json(res, 201, stored);
+    }
+    if (name === undefined) return void this.status(res, 405, 'MethodNotAllowed', `${req.method} not allowed`);
+    const key = `${namespace}/${name}`;
+    const have = c.items.get(key);
+    if (!have) return void this.status(res, 404, 'NotFound', `${c.resource} "${name}" not found`);
+    const haveMeta = have.metadata as Obj;
+    if (req.method === 'GET') return void this.json(res, 200, have);
+    if (req.method === 'DELETE') {
+      c.items.delete(key);
+      const gone = { ...have, metadata: { ...haveMeta, resourceVersion: String(++this.rv) } };
+      c.changed('DELETED', gone);
+      return void this.json(res, 200, gone);
+    }
+    if (req.method === 'PUT') {
+      const meta = (body?.metadata ?? {}) as Obj;
+      if (meta.name !== name)
+        return void this.status(res, 400, 'BadRequest', 'the name of the object does not match the URL');
+      const rv = meta.resourceVersion;
+      if (rv !== undefined && rv !== '' && rv !== haveMeta.resourceVersion)
+        return void this.status(
+          res,
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${c.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
+      const stored = clone({
+        ...body,
+        metadata: {
+          ...meta,
+          namespace,
+          uid: haveMeta.uid,
+          creationTimestamp: haveMeta.creationTimestamp,
+          resourceVersion: String(++this.rv),
+        },
+      });
+      c.items.set(key, stored);
+      c.changed('MODIFIED', stored);
+      return void this.json(res, 200, stored);
+    }
+    this.status(res, 405, 'MethodNotAllowed', `${req.method} not allowed`);
+  }
+
+  private watchLeases(res: ServerResponse, namespace: string, fieldSelector: string | undefined): void {
+    const name = /^metadata\.name=(.+)$/.exec(fieldSelector ?? '')?.[1];
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    for (const l of this.leases.values()) {
+      const meta = l.metadata as Obj;
+      if (meta.namespace === namespace && (name === undefined || meta.name === name))
+        res.write(`${JSON.stringify({ type: 'ADDED', object: l })}\n`);
+    }
+    const w: OpenLeaseWatch = { res, namespace, name };
+    this.leaseWatches.add(w);
+    res.on('close', () => this.leaseWatches.delete(w));
   }
 
   private json(res: ServerResponse, code: number, body: unknown): void {

@@ -87,11 +87,40 @@ export interface GatewayStatus {
    * each with what to do; the last good endpoints stay in force meanwhile.
    */
   endpointSourceErrors: string[];
+  /**
+   * Leader election (active/passive gateways); absent when the gateway runs
+   * standalone (no election: always active).
+   */
+  ha?: HaInfo | undefined;
 }
 
 export interface GatewayStatus_ConfigEntry {
   key: string;
   value: string;
+}
+
+/** Where this gateway stands in the leader election of its cluster. */
+export interface HaInfo {
+  /** The Lease, "<namespace>/<name>". */
+  lease: string;
+  /** This gateway's identity in the Lease. */
+  identity: string;
+  /**
+   * The holder of the Lease as last read ("" when nobody holds it or it was
+   * never read).
+   */
+  leader: string;
+  /** active | standby | electing | lost: what this gateway does right now. */
+  role: string;
+  /**
+   * Why it is in that role (e.g. "lease held by gw-b", "could not renew the
+   * lease within 5 s: ...; cables removed").
+   */
+  message: string;
+  /** Unix ms when it entered the role. */
+  sinceUnixMs: number;
+  /** The last error talking to the API server, "" when the last call worked. */
+  lastError: string;
 }
 
 export interface ListConnectionsRequest {
@@ -467,6 +496,7 @@ function createBaseGatewayStatus(): GatewayStatus {
     lastReconcileUnixMs: 0,
     inSync: false,
     endpointSourceErrors: [],
+    ha: undefined,
   };
 }
 
@@ -507,6 +537,9 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     }
     for (const v of message.endpointSourceErrors) {
       writer.uint32(98).string(v!);
+    }
+    if (message.ha !== undefined) {
+      HaInfo.encode(message.ha, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -623,6 +656,14 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
             message.endpointSourceErrors.push(reader.string());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.ha = HaInfo.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -698,6 +739,7 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
         : globalThis.Array.isArray(object?.endpoint_source_errors)
         ? object.endpoint_source_errors.map((e: any) => globalThis.String(e))
         : [],
+      ha: isSet(object.ha) ? HaInfo.fromJSON(object.ha) : undefined,
     };
   },
 
@@ -745,6 +787,9 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     if (message.endpointSourceErrors?.length) {
       obj.endpointSourceErrors = message.endpointSourceErrors;
     }
+    if (message.ha !== undefined) {
+      obj.ha = HaInfo.toJSON(message.ha);
+    }
     return obj;
   },
 
@@ -777,6 +822,7 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     message.lastReconcileUnixMs = object.lastReconcileUnixMs ?? 0;
     message.inSync = object.inSync ?? false;
     message.endpointSourceErrors = object.endpointSourceErrors?.map((e) => e) || [];
+    message.ha = (object.ha !== undefined && object.ha !== null) ? HaInfo.fromPartial(object.ha) : undefined;
     return message;
   },
 };
@@ -862,6 +908,179 @@ export const GatewayStatus_ConfigEntry: MessageFns<GatewayStatus_ConfigEntry> = 
     const message = createBaseGatewayStatus_ConfigEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseHaInfo(): HaInfo {
+  return { lease: "", identity: "", leader: "", role: "", message: "", sinceUnixMs: 0, lastError: "" };
+}
+
+export const HaInfo: MessageFns<HaInfo> = {
+  encode(message: HaInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.lease !== "") {
+      writer.uint32(10).string(message.lease);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.leader !== "") {
+      writer.uint32(26).string(message.leader);
+    }
+    if (message.role !== "") {
+      writer.uint32(34).string(message.role);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    if (message.sinceUnixMs !== 0) {
+      writer.uint32(48).int64(message.sinceUnixMs);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(58).string(message.lastError);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HaInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHaInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.lease = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.leader = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.sinceUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HaInfo {
+    return {
+      lease: isSet(object.lease) ? globalThis.String(object.lease) : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      leader: isSet(object.leader) ? globalThis.String(object.leader) : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      sinceUnixMs: isSet(object.sinceUnixMs)
+        ? globalThis.Number(object.sinceUnixMs)
+        : isSet(object.since_unix_ms)
+        ? globalThis.Number(object.since_unix_ms)
+        : 0,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+    };
+  },
+
+  toJSON(message: HaInfo): unknown {
+    const obj: any = {};
+    if (message.lease !== "") {
+      obj.lease = message.lease;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    if (message.leader !== "") {
+      obj.leader = message.leader;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.sinceUnixMs !== 0) {
+      obj.sinceUnixMs = Math.round(message.sinceUnixMs);
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HaInfo>, I>>(base?: I): HaInfo {
+    return HaInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HaInfo>, I>>(object: I): HaInfo {
+    const message = createBaseHaInfo();
+    message.lease = object.lease ?? "";
+    message.identity = object.identity ?? "";
+    message.leader = object.leader ?? "";
+    message.role = object.role ?? "";
+    message.message = object.message ?? "";
+    message.sinceUnixMs = object.sinceUnixMs ?? 0;
+    message.lastError = object.lastError ?? "";
     return message;
   },
 };
