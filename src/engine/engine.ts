@@ -232,7 +232,10 @@ export class Engine implements GatewayView {
       const full = this.fullResync;
       this.fullResync = false;
       const active = full ? await client.connections() : await client.activeConnections();
-      const plan = planReconcile(this.role === 'active' ? this.desired : new Map(), active);
+      const plan =
+        this.role === 'active'
+          ? planReconcile(this.desired, active)
+          : planReconcile(new Map(), active).map((a) => ({ ...a, reason: 'this gateway stands by (not elected)' }));
       if (plan.length)
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;

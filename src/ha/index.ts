@@ -120,6 +120,8 @@ export function startHa(o: HaOptions): Ha {
       if (next === 'active')
         publish(async () => {
           await applied;
+          // Published once its own cables are in (a warm standby: at once; a gateway just started: when its driver is).
+          await whenServing(engine, settings.leaseDurationMs);
           if (role === 'active') await publisher.activate();
         });
       else publish(() => publisher.deactivate());
@@ -139,4 +141,20 @@ export function startHa(o: HaOptions): Ha {
       await elector.release();
     },
   };
+}
+
+/** Resolves when the engine reports SERVING (desired state applied), or after `timeoutMs`. */
+function whenServing(engine: GatewayView, timeoutMs: number): Promise<void> {
+  if (engine.health() === 'SERVING') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    const unsubscribe = engine.subscribeHealth(() => {
+      if (engine.health() === 'SERVING') done();
+    });
+  });
 }

@@ -116,6 +116,30 @@ const BAD: [string, Record<string, string>, string[], RegExp][] = [
     /ipsec.plutoMode=host needs engine.driver=libreswan/,
   ],
   [
+    'renew deadline not below the lease duration',
+    { 'highAvailability.renewDeadline': '10' },
+    [],
+    /highAvailability.renewDeadline \(10\) must be below highAvailability.leaseDuration \(10\)/,
+  ],
+  [
+    'retry period too close to the renew deadline',
+    { 'highAvailability.retryPeriod': '5' },
+    [],
+    /highAvailability.retryPeriod \(5\) must be below highAvailability.renewDeadline \/ 1.2/,
+  ],
+  [
+    'lease duration of 0',
+    { 'highAvailability.leaseDuration': '0' },
+    [],
+    /at '\/highAvailability\/leaseDuration': .*minimum/,
+  ],
+  [
+    'typo in an HA key (leaseDurationSeconds)',
+    { 'highAvailability.leaseDurationSeconds': '10' },
+    [],
+    /at '\/highAvailability': additional properties 'leaseDurationSeconds' not allowed/,
+  ],
+  [
     'PSK given twice',
     { 'ipsec.existingSecret': 'submariner-ipsec-psk' },
     [],

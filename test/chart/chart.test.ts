@@ -112,6 +112,22 @@ const SCENARIOS: { name: string; values: Record<string, string>; extra?: string[
     ],
   },
   {
+    name: 'no leader election, no publication',
+    values: { ...BASE, 'highAvailability.leaderElection': 'false', 'highAvailability.publish': 'false' },
+  },
+  {
+    name: "Submariner's code defaults for the election, Lease and Gateways in submariner-operator",
+    values: {
+      ...BASE,
+      'highAvailability.leaseDuration': '15',
+      'highAvailability.renewDeadline': '10',
+      'highAvailability.retryPeriod': '2',
+      'highAvailability.namespace': 'submariner-operator',
+      'highAvailability.leaseName': 'cabled-gateway-lock',
+      'engine.endpointsNamespace': 'submariner-k8s-broker',
+    },
+  },
+  {
     name: 'plain VXLAN driver, labeler off, existing PSK Secret',
     values: {
       clusterId: 'cluster1',
@@ -262,6 +278,35 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
         assert.equal(settings.endpointsSource, 'both', s.name);
         assert.equal(settings.healthCheck.enabled, true, s.name);
       }
+    });
+
+    it('should pass the election settings as values say (Submariner defaults 10/5/2 s), and no election when off', () => {
+      const ha = (name: string) =>
+        parseEngineArgs(engineFlags(container(gatewayPod(objects(name)))), { NODE_NAME: 'node1' }).settings.ha;
+      assert.deepEqual(ha('defaults'), {
+        leaderElection: true,
+        leaseName: 'submariner-gateway-lock',
+        namespace: 'cabled-system',
+        leaseDurationMs: 10000,
+        renewDeadlineMs: 5000,
+        retryPeriodMs: 2000,
+        identity: 'node1-submariner-gateway',
+        nodeName: 'node1',
+        publish: true,
+        publishNamespace: 'cabled-system',
+      });
+      const custom = ha("Submariner's code defaults for the election, Lease and Gateways in submariner-operator");
+      assert.equal(custom.leaseDurationMs, 15000);
+      assert.equal(custom.renewDeadlineMs, 10000);
+      assert.equal(custom.namespace, 'submariner-operator');
+      assert.equal(custom.leaseName, 'cabled-gateway-lock');
+      assert.equal(custom.publishNamespace, 'submariner-k8s-broker');
+      const off = ha('no leader election, no publication');
+      assert.equal(off.leaderElection, false);
+      assert.equal(off.publish, false);
+      // NODE_NAME from the downward API names the gateway (identity, Gateway resource).
+      const env = container(gatewayPod(objects('defaults'))).env ?? [];
+      assert.ok(env.some((e) => e.name === 'NODE_NAME'));
     });
 
     it("should run a preStop command cablectl accepts, on the engine's socket, within the grace period", () => {
@@ -419,7 +464,7 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       assert.equal(volume(pod, 'nfd-features')?.hostPath?.path, dir);
     });
 
-    it('should grant the labeler nodes get/patch and the gateway read-only Endpoint access, nothing more', () => {
+    it('should grant the labeler nodes get/patch, the gateway read-only remote Endpoints, and with HA the Lease, Gateways and its own Endpoint, nothing more', () => {
       const objs = objects('defaults');
       assert.deepEqual(rules(find(objs, 'ClusterRole', '-labeler')), [
         { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
@@ -427,6 +472,39 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       assert.deepEqual(rules(find(objs, 'Role', '-gateway')), [
         { apiGroups: ['submariner.io'], resources: ['endpoints'], verbs: ['get', 'list', 'watch'] },
       ]);
+      // Leader election and publication: the Lease, the Gateway resources, the published Endpoint.
+      assert.deepEqual(rules(find(objs, 'Role', '-gateway-ha')), [
+        {
+          apiGroups: ['coordination.k8s.io'],
+          resources: ['leases'],
+          verbs: ['get', 'list', 'watch', 'create', 'update'],
+        },
+        { apiGroups: ['submariner.io'], resources: ['gateways'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
+      ]);
+      assert.deepEqual(rules(find(objs, 'Role', '-gateway-publish')), [
+        {
+          apiGroups: ['submariner.io'],
+          resources: ['endpoints'],
+          verbs: ['get', 'list', 'create', 'update', 'delete'],
+        },
+      ]);
+      for (const suffix of ['-gateway', '-gateway-ha', '-gateway-publish']) {
+        const binding = find(objs, 'RoleBinding', suffix) as unknown as {
+          roleRef: { name: string };
+          subjects: { name: string }[];
+        };
+        assert.equal(binding.roleRef.name, `rel-cabled${suffix}`);
+        assert.deepEqual(
+          binding.subjects.map((x) => x.name),
+          ['rel-cabled-gateway'],
+        );
+      }
+      const off = objects('no leader election, no publication');
+      assert.equal(off.filter((o) => o.kind === 'Role' && o.metadata.name.endsWith('-ha')).length, 0);
+      assert.equal(off.filter((o) => o.kind === 'Role' && o.metadata.name.endsWith('-publish')).length, 0);
+      const custom = objects("Submariner's code defaults for the election, Lease and Gateways in submariner-operator");
+      assert.equal(find(custom, 'Role', '-gateway-ha').metadata.namespace, 'submariner-operator');
+      assert.equal(find(custom, 'Role', '-gateway-publish').metadata.namespace, 'submariner-k8s-broker');
       assert.deepEqual(
         objs.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name),
         ['rel-cabled-labeler'],

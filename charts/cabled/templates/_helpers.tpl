@@ -52,6 +52,16 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- .Values.engine.endpointsNamespace | default .Release.Namespace -}}
 {{- end -}}
 
+{{/* Namespace of the Lease and the Gateway resources. */}}
+{{- define "cabled.haNamespace" -}}
+{{- .Values.highAvailability.namespace | default .Release.Namespace -}}
+{{- end -}}
+
+{{/* Namespace the active gateway publishes its Endpoint in. */}}
+{{- define "cabled.publishNamespace" -}}
+{{- .Values.highAvailability.publishNamespace | default (include "cabled.endpointsNamespace" .) -}}
+{{- end -}}
+
 {{/* "true" when the datapath includes the VXLAN overlay (the engine writes sysctls). */}}
 {{- define "cabled.usesVxlan" -}}
 {{- if or (eq .Values.engine.driver "vxlan") (eq (toString (.Values.ipsec.config.ceIPSecOverlay | default "")) "vxlan") -}}true{{- end -}}
@@ -64,6 +74,14 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 {{- if and (eq .Values.ipsec.plutoMode "host") (ne .Values.engine.driver "libreswan") -}}
 {{- fail "ipsec.plutoMode=host needs engine.driver=libreswan (the host's pluto is libreswan's)" -}}
+{{- end -}}
+{{- with .Values.highAvailability -}}
+{{- if and .leaderElection (ge (int .renewDeadline) (int .leaseDuration)) -}}
+{{- fail (printf "highAvailability.renewDeadline (%v) must be below highAvailability.leaseDuration (%v): an active gateway must stand down before another may take over" .renewDeadline .leaseDuration) -}}
+{{- end -}}
+{{- if and .leaderElection (ge (mulf (float64 .retryPeriod) 1.2) (float64 .renewDeadline)) -}}
+{{- fail (printf "highAvailability.retryPeriod (%v) must be below highAvailability.renewDeadline / 1.2 (%v): a renewal must be retried before the deadline" .retryPeriod .renewDeadline) -}}
+{{- end -}}
 {{- end -}}
 {{- if and .Values.ipsec.psk .Values.ipsec.existingSecret -}}
 {{- fail "ipsec.psk and ipsec.existingSecret are both set: give the PSK one way" -}}
