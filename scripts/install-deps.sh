@@ -26,5 +26,9 @@ fi
 
 echo "== npm ci"
 npm ci --no-audit --no-fund --loglevel=error
+echo "== lint (Biome: format and lint; 'npm run format' fixes what it can)"
+lint_start=$SECONDS
+npm run --silent lint
+echo "lint: clean in $((SECONDS - lint_start)) s"
 echo "== build"
 npm run --silent build
