@@ -19,7 +19,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CABLECTL_MAIN, EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
+import { CABLECTL_MAIN, EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
 import { linkToHost } from '../../helpers/host-link.js';
 import {
@@ -33,7 +33,7 @@ import {
   nsExec,
   run,
   waitFor,
-} from '../../helpers/netns.js';
+} from '../../../lab/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const SW = `cbt-ha-${tag}-sw`;
