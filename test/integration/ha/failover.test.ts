@@ -40,7 +40,7 @@ const SW = `cbt-ha-${tag}-sw`;
 const NS = { a: `cbt-ha-${tag}-1a`, b: `cbt-ha-${tag}-1b`, c2: `cbt-ha-${tag}-2` } as const;
 const UNDERLAY = { a: '172.29.50.11', b: '172.29.50.12', c2: '172.29.50.21' } as const;
 const TTL = { a: 61, b: 62 } as const;
-const NET = 10 + ((process.pid >> 8) % 200); // host-side /30s, 10.253.<NET>.x, unlikely to collide
+const NET = 10 + (process.pid % 240); // host-side /30s, 10.253.<NET>.x, unlikely to collide
 const BROKER = 'cbt-ha-broker';
 const LEASE_NS = { cluster1: 'cbt-ha-cluster1', cluster2: 'cbt-ha-cluster2' } as const;
 const CABLE = { a: 'submariner-cable-cluster1-172-29-50-11', b: 'submariner-cable-cluster1-172-29-50-12' } as const;
@@ -61,6 +61,10 @@ interface RouteJson {
 
 const other = (g: Gw): Gw => (g === 'a' ? 'b' : 'a');
 const figures: string[] = [];
+/** Raw ping output with the time each chunk was read, and test events: kept with CABLED_TEST_LOG_DIR. */
+const pingRaw: string[] = [];
+const marks: string[] = [];
+const mark = (what: string): void => void marks.push(`${new Date().toISOString()} ${what}`);
 
 describe('active/passive failover of cluster1 gateways (local HTTP server standing in for the Kubernetes API, Lease with resourceVersion conflicts, real VXLAN in namespaces)', function () {
   this.timeout(240000);
@@ -224,12 +228,14 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
       'ip',
       ['netns', 'exec', NS.c2, 'ping', '-D', '-n', '-i', '0.05', '-W', '1', '-I', '10.2.0.1', '10.1.0.1'],
       {
-        stdio: ['ignore', 'pipe', 'ignore'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     let buffered = '';
     pinger.stdout?.setEncoding('utf8');
+    pinger.stderr?.on('data', (chunk: Buffer) => pingRaw.push(`${Date.now()} stderr ${chunk.toString('utf8')}`));
     pinger.stdout?.on('data', (chunk: string) => {
+      pingRaw.push(`${Date.now()} ${chunk}`);
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
@@ -245,7 +251,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
         roles.b = rb;
         if (ra === 'active' && rb === 'active') bothActive++;
       });
-    }, 100);
+    }, 250);
   });
 
   after(async function () {
@@ -256,8 +262,11 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
         `\n      HA failover figures (defaults 10/5/2 s):\n${figures.map((f) => `        ${f}\n`).join('')}`,
       );
     const keep = process.env.CABLED_TEST_LOG_DIR; // whole engine logs, for a look at a failover's timeline
-    if (keep)
+    if (keep) {
       for (const g of ['a', 'b', 'c2'] as const) await writeFile(join(keep, `ha-${g}.log`), await engines[g].log());
+      await writeFile(join(keep, 'ping.txt'), pingRaw.join(''));
+      await writeFile(join(keep, 'marks.txt'), marks.join('\n'));
+    }
     await tearDownEngines({
       engines: [engines.a, engines.b, engines.c2],
       namespaces: [...Object.values(NS), SW],
@@ -287,6 +296,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
     const from = (await active()) ?? 'a';
     const to = other(from);
     const t0 = Date.now();
+    mark(`SIGKILL ${from}`);
     await engines[from].stop('SIGKILL');
     const ms = await firstReplyFrom(to, t0, 30000);
     figures.push(`SIGKILL of the active gateway ${from}: first ping answered through ${to} after ${ms} ms`);
@@ -302,6 +312,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
     const from = (await active()) ?? 'b';
     const to = other(from);
     const t0 = Date.now();
+    mark(`SIGKILL ${from}`);
     await engines[from].stop('SIGKILL');
     const ms = await firstReplyFrom(to, t0, 30000);
     figures.push(`SIGKILL of the new active gateway ${from}: first ping answered through ${to} after ${ms} ms`);
@@ -315,7 +326,9 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
     const from = (await active()) ?? 'a';
     const to = other(from);
     const t0 = Date.now();
+    mark(`shutdown ${from}`);
     await run(process.execPath, [CABLECTL_MAIN, '--socket', engines[from].socket, 'shutdown'], 30000);
+    mark('shutdown returned');
     const ms = await firstReplyFrom(to, t0, 20000);
     figures.push(`graceful stop (cablectl shutdown) of ${from}: first ping answered through ${to} after ${ms} ms`);
     assert.ok(ms < 3000, `handover took ${ms} ms`);

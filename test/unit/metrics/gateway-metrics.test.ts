@@ -102,6 +102,32 @@ describe('gateway metrics over HTTP (in-memory gateway view)', () => {
     );
   });
 
+  it('should say which gateway is active: 1/0 in submariner_gateways and the HA status label set of a standby', async () => {
+    assert.deepEqual(
+      (await get('cabled_gateway_ha_status')).map((s) => [s.labels, s.value]),
+      [[{ local_cluster: 'cluster1', local_hostname: 'gw-cluster1', ha_status: 'active', role: 'active' }, 1]],
+    );
+    view.gatewayStatus.haStatus = 'passive';
+    view.gatewayStatus.ha = {
+      lease: 'ns/submariner-gateway-lock',
+      identity: 'gw-b-submariner-gateway',
+      leader: 'gw-a-submariner-gateway',
+      role: 'standby',
+      message: 'standing by',
+      sinceUnixMs: STARTED,
+      lastError: '',
+    };
+    assert.deepEqual(
+      (await get('submariner_gateways')).map((s) => s.value),
+      [0],
+    );
+    assert.deepEqual(
+      (await get('cabled_gateway_ha_status')).map((s) => [s.labels, s.value]),
+      [[{ local_cluster: 'cluster1', local_hostname: 'gw-cluster1', ha_status: 'passive', role: 'standby' }, 1]],
+      'the active label set is gone',
+    );
+  });
+
   it('should add and remove every series of a connection as it comes and goes', async () => {
     view.add(
       makeConnection('cluster3', {
