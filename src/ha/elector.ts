@@ -67,6 +67,7 @@ export class LeaderElector {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private lastAttemptFailed = false;
   private watch: { done: Promise<void>; close(): void } | undefined;
   private watchRetry: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -154,7 +155,13 @@ export class LeaderElector {
   private schedule(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    let delay = this.leader ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + 0.2 * this.random());
+    // A leader renews one retry period after its last renewal was sent (not after the answer came, so
+    // a slow API does not stretch the cadence), and soon again after a failed attempt.
+    let delay = this.leader
+      ? this.lastAttemptFailed
+        ? Math.min(500, this.o.retryPeriodMs / 2)
+        : Math.max(0, this.renewedAt + this.o.retryPeriodMs - this.now())
+      : this.o.retryPeriodMs * (1 + 0.2 * this.random());
     const holder = this.observed?.record.holderIdentity;
     if (!this.leader && holder && holder !== this.o.identity) {
       // Wake exactly when the observed record expires, if that comes first.
@@ -187,9 +194,16 @@ export class LeaderElector {
   }
 
   private async attempt(): Promise<void> {
+    this.lastAttemptFailed = false;
     const me = this.o.identity;
     const sentAt = this.now();
     try {
+      const mine = this.observed;
+      if (this.leader && mine?.record.holderIdentity === me) {
+        // Renewal: one guarded write with the resourceVersion of the last write (409: read, then decide).
+        const renewed = await this.o.store.update(this.record(sentAt, mine), mine.resourceVersion, this.callTimeout());
+        return this.won(renewed, sentAt, 'renewed');
+      }
       const lease = await this.o.store.get(this.callTimeout());
       if (this.stopped) return;
       this.observe(lease);
@@ -225,6 +239,7 @@ export class LeaderElector {
         this.report({ lastError: '', decided: true });
         return;
       }
+      this.lastAttemptFailed = true;
       const message = errorMessage(err);
       if (message !== this.state.lastError)
         this.log.warn('leader election: API call failed', { error: message, leader: this.leader });

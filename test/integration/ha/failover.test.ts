@@ -173,10 +173,13 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
       async () => (await engines[stby].serving()) && (await engines[stby].connections()).length === 0,
       60000,
     );
-    const text = (await run(process.execPath, [CABLECTL_MAIN, '--socket', engines[stby].socket, 'status'])).stdout;
+    // Starting cablectl (a Node process) takes seconds on a busy machine.
+    const text = (await run(process.execPath, [CABLECTL_MAIN, '--socket', engines[stby].socket, 'status'], 60000))
+      .stdout;
     assert.match(text, /HA status:\s+passive \(standby\)/);
     assert.match(text, new RegExp(`Active gateway:\\s+gw-${act}-submariner-gateway`));
-    const activeText = (await run(process.execPath, [CABLECTL_MAIN, '--socket', engines[act].socket, 'status'])).stdout;
+    const activeText = (await run(process.execPath, [CABLECTL_MAIN, '--socket', engines[act].socket, 'status'], 60000))
+      .stdout;
     assert.match(activeText, /HA status:\s+active \(active\)/);
     assert.match(activeText, /\(this gateway\)/);
   };
@@ -322,20 +325,46 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
     await assertRoles(to);
   });
 
-  it('should hand over within 3 s on a graceful stop (cablectl shutdown, the preStop hook), releasing the Lease', async () => {
+  it('should hand over within 3 s on a graceful stop (SIGTERM), releasing the Lease', async () => {
     const from = (await active()) ?? 'a';
     const to = other(from);
     const t0 = Date.now();
-    mark(`shutdown ${from}`);
-    await run(process.execPath, [CABLECTL_MAIN, '--socket', engines[from].socket, 'shutdown'], 30000);
-    mark('shutdown returned');
+    mark(`SIGTERM ${from}`);
+    await engines[from].stop('SIGTERM');
     const ms = await firstReplyFrom(to, t0, 20000);
-    figures.push(`graceful stop (cablectl shutdown) of ${from}: first ping answered through ${to} after ${ms} ms`);
+    figures.push(`graceful stop (SIGTERM) of ${from}: first ping answered through ${to} after ${ms} ms`);
     assert.ok(ms < 3000, `handover took ${ms} ms`);
     await cluster2PointsAt(to);
     await waitFor('the Gateway resource of the stopped gateway deleted', async () =>
       api.gatewayObjects(LEASE_NS.cluster1).every((g) => (g.metadata as { name: string }).name !== `gw-${from}`),
     );
+    assert.deepEqual(endpointsOfCluster1(), [`cluster1-${CABLE[to]}`]);
+    startEngine(from);
+    await assertRoles(to);
+  });
+
+  it('should hand over within 3 s of the engine getting cablectl shutdown (the preStop hook)', async () => {
+    const from = (await active()) ?? 'a';
+    const to = other(from);
+    const t0 = Date.now();
+    mark(`cablectl shutdown ${from}`);
+    await run(process.execPath, [CABLECTL_MAIN, '--socket', engines[from].socket, 'shutdown'], 30000);
+    mark('cablectl shutdown returned');
+    // Starting cablectl (a Node process) takes seconds on a busy machine; the handover counts from its request.
+    const asked = /"message":"shutdown requested through the API"[^\n]*"timestamp":"([^"]+)"/.exec(
+      (await engines[from].log())
+        .split('\n')
+        .filter((l) => l.includes('shutdown requested'))
+        .at(-1) ?? '',
+    )?.[1];
+    assert.ok(asked, 'the engine logged the Shutdown request');
+    const t1 = Date.parse(asked);
+    const ms = await firstReplyFrom(to, t1, 20000);
+    figures.push(
+      `graceful stop (cablectl shutdown) of ${from}: first ping answered through ${to} ${ms} ms after the engine got the request (${t1 - t0} ms to start cablectl)`,
+    );
+    assert.ok(ms < 3000, `handover took ${ms} ms`);
+    await cluster2PointsAt(to);
     await engines[from].stop('SIGTERM'); // already exited; collects it
     startEngine(from);
     await assertRoles(to);
