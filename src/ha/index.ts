@@ -10,8 +10,9 @@
  *   -> stale Endpoints of this cluster deleted;
  * - standing down (lost lease, deadline passed): engine standby at once,
  *   then the Endpoint withdrawn when the API answers;
- * - clean stop: elector halted -> engine standby -> Endpoint and Gateway
- *   deleted -> Lease released (the next gateway takes over at once).
+ * - clean stop: elector halted -> engine standby (cables removed) -> Lease
+ *   released (the next gateway takes over at once) -> Endpoint and Gateway
+ *   deleted (the next gateway deletes a left-over Endpoint too).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { GatewayView } from '../engine/gateway-view.js';
@@ -136,9 +137,10 @@ export function startHa(o: HaOptions): Ha {
       const s = elector.current;
       role = 'standby';
       await engine.setHaRole('standby', { ...info(s, 'standby'), message: 'stopping: handing over' });
+      // Cables are gone: hand the Lease over first (the next gateway starts now), then withdraw.
+      await elector.release();
       await publishing;
       await publisher?.stop();
-      await elector.release();
     },
   };
 }
