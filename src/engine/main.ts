@@ -124,6 +124,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   const api = await startApiServer({
     view: engine,
     listen: settings.listen,
+    tls: settings.apiTls,
     healthListen: settings.healthListen || undefined,
     logger,
     onShutdown: stops.handler,
