@@ -25,6 +25,7 @@ import { driverLaunch } from './driver-registry.js';
 import { DriverSupervisor } from './driver-host/supervisor.js';
 import { Engine, localCluster } from './engine.js';
 import { localEndpoint } from './local-endpoint.js';
+import { claimNetns } from './netns-claim.js';
 import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
 
 export const VERSION: string = (
@@ -106,6 +107,8 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 }
 
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
+  // One engine per network namespace: refuse before touching anything (released when this process ends).
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
   const { local, engine, config } = await setUp(settings, logger);
   engine.start();
   const endpoints = await startEndpointSources({
@@ -157,6 +160,8 @@ async function fixedConfig(cfg: Awaited<ReturnType<typeof loadConfig>>) {
 
 /** `cabled cleanup`: start the driver, Init it, remove everything it made. */
 async function cleanup(settings: EngineSettings, logger: Logger): Promise<number> {
+  // Not under a running engine's feet.
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
   const { supervisor, engine, config } = await setUp(settings, logger);
   config.close();
   const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {
