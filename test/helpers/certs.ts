@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from './netns.js';
+import { run } from '../../lab/netns.js';
 
 /** One certificate and its key, as files. */
 export interface CertFiles {

@@ -86,7 +86,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Loaded only when TCP is served.
   const tls =
     tcp.length && options.tls
-      ? await (await import('../../lib/grpc/tls-files.js')).reloadingTls({
+      ? await (await import('./tls-files.js')).reloadingTls({
           ...options.tls,
           pollMs: options.tls.reloadPollMs,
           logger,

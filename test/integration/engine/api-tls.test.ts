@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { makeTestPki, type CertFiles, type TestPki } from '../../helpers/certs.js';
-import { CABLECTL_MAIN, ENGINE_MAIN, EngineProcess } from '../../helpers/engine-process.js';
+import { CABLECTL_MAIN, ENGINE_MAIN, EngineProcess } from '../../../lab/engine-process.js';
 import {
   canUseNetns,
   connectVeth,
@@ -24,7 +24,7 @@ import {
   nsExec,
   waitFor,
   type CommandResult,
-} from '../../helpers/netns.js';
+} from '../../../lab/netns.js';
 
 const tag = `${process.pid}`;
 const NS = `cbt-trustapi-${tag}-gw`;

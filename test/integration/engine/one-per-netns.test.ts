@@ -12,9 +12,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ENGINE_MAIN, EngineProcess } from '../../helpers/engine-process.js';
-import { bridgeJson, canUseNetns, connectVeth, createNetns, ipJson, nsExec, waitFor } from '../../helpers/netns.js';
-import { tearDownEngines } from '../../helpers/engine-process.js';
+import { ENGINE_MAIN, EngineProcess } from '../../../lab/engine-process.js';
+import { bridgeJson, canUseNetns, connectVeth, createNetns, ipJson, nsExec, waitFor } from '../../../lab/netns.js';
+import { tearDownEngines } from '../../../lab/engine-process.js';
 
 const tag = `${process.pid}`;
 const NS = `cbt-trustapi-${tag}-one`;

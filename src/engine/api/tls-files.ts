@@ -15,8 +15,8 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { watchPath, type PathWatch } from '../../config/watch-file.js';
-import { errorMessage, InvalidArgumentError } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { errorMessage, InvalidArgumentError } from '../../lib/errors.js';
+import { silentLogger, type Logger } from '../../lib/logger.js';
 
 /** The three files of a mutual-TLS server. */
 export interface TlsFiles {
