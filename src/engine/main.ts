@@ -100,6 +100,7 @@ async function setUp(settings: EngineSettings, logger: Logger) {
           logger.error('config update rejected; the last good config stays in force', { error: errorMessage(err) });
           engine.setConfigError(errorMessage(err));
         },
+        onRecovered: () => engine.setConfigError(''),
       })
     : await fixedConfig(await loadConfig({ env: process.env }));
   engine.setSettings(toDriverConfig(config.current()));
