@@ -76,7 +76,7 @@ describe('secret hygiene: a PSK never reaches a log, an API answer or a command 
   const sawProcesses = { engine: false, driver: false, pluto: false };
 
   /** Collects every API answer now (gRPC and cablectl), and every command line. */
-  const collect = async (e: EngineProcess): Promise<GatewayStatus> => {
+  const collect = async (e: EngineProcess, full: boolean): Promise<GatewayStatus> => {
     const status = await e.status();
     answers.push(JSON.stringify(GatewayStatus.toJSON(status)));
     const connections = await e.connections();
@@ -84,7 +84,10 @@ describe('secret hygiene: a PSK never reaches a log, an API answer or a command 
     const gw = e.gatewayClient();
     const one = await call(gw.getConnection.bind(gw), { name: 'cluster2' }, { timeoutMs: 5000 }).catch(String);
     answers.push(JSON.stringify(one));
-    for (const args of [['status'], ['status', '-o', 'json'], ['connections', '-o', 'wide'], ['health']]) {
+    const views = full
+      ? [['status'], ['status', '-o', 'json'], ['connections', '-o', 'wide'], ['health']]
+      : [['status']];
+    for (const args of views) {
       const r = await run(process.execPath, [CABLECTL_MAIN, '--socket', e.socket, ...args], 30000).catch(String);
       answers.push(JSON.stringify(r));
     }
@@ -130,8 +133,16 @@ describe('secret hygiene: a PSK never reaches a log, an API answer or a command 
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('refuses to start with each bad ConfigMap, with a message that holds no part of the PSK', async () => {
-    for (const [what, text] of BAD) {
+  it('refuses to start with the observed bad ConfigMaps, with a message that holds no part of the PSK', async () => {
+    // The observed ones (each engine start costs seconds); the reload test below runs them all.
+    const observed = new Set([
+      'alias (*)',
+      'block scalar (|)',
+      'folded scalar (>)',
+      'tag (!)',
+      'misspelt key ceIPSecPKS',
+    ]);
+    for (const [what, text] of BAD.filter(([w]) => observed.has(w))) {
       const dir = join(work, `start-${BAD.findIndex(([w]) => w === what)}`);
       writeKubeletVolume(dir, { ceCustomConfig: text });
       const out = await nsExec(
@@ -185,13 +196,16 @@ describe('secret hygiene: a PSK never reaches a log, an API answer or a command 
       90000,
       250,
     );
-    await collect(e);
+    await collect(e, true);
+    // Negative control: the PSK is in force (pluto's secrets file holds it) and the scan finds it there.
+    const secrets = await readFile(join(work, 'run', 'drivers', 'pluto', 'ipsec.secrets'), 'utf8');
+    assert.ok(leaks(secrets).length > 0, 'the scan finds the PSK where it belongs');
 
     const errors: string[] = [];
     for (const [what, text] of BAD) {
       writeKubeletVolume(configDir(), { ceCustomConfig: text });
       await waitFor(`${what}: the config error shows`, async () => (await e.status()).configError !== '', 30000, 100);
-      const status = await collect(e);
+      const status = await collect(e, what === 'tag (!)');
       errors.push(`${what}: ${status.configError}`);
       assert.deepEqual(leaks(status.configError), [], `${what}: ${status.configError}`);
       writeKubeletVolume(configDir(), { ceCustomConfig: GOOD });
