@@ -46,12 +46,17 @@ const BAD: [string, string][] = [
   ['a nested mapping', `ceIPSecMode: "tunnel"\nceIPSecPSK: a: ${PSK}\n`],
 ];
 
-/** Every 10-character piece of the PSK found in `text`, with some context. */
+/** The PSK as written, and base64-encoded (as pluto's secrets file and Submariner's Secret hold it). */
+const FORMS = [PSK, Buffer.from(PSK, 'utf8').toString('base64')];
+
+/** Every 10-character piece of the PSK (either form) found in `text`, with some context. */
 function leaks(text: string): string[] {
   const found: string[] = [];
-  for (let i = 0; i + PIECE <= PSK.length; i++) {
-    const at = text.indexOf(PSK.slice(i, i + PIECE));
-    if (at >= 0) found.push(JSON.stringify(text.slice(Math.max(0, at - 60), at + 60)));
+  for (const form of FORMS) {
+    for (let i = 0; i + PIECE <= form.length; i++) {
+      const at = text.indexOf(form.slice(i, i + PIECE));
+      if (at >= 0) found.push(JSON.stringify(text.slice(Math.max(0, at - 60), at + 60)));
+    }
   }
   return [...new Set(found)];
 }
@@ -197,7 +202,7 @@ describe('secret hygiene: a PSK never reaches a log, an API answer or a command 
       250,
     );
     await collect(e, true);
-    // Negative control: the PSK is in force (pluto's secrets file holds it) and the scan finds it there.
+    // Negative control: the PSK is in force (pluto's secrets file holds it, base64) and the scan finds it there.
     const secrets = await readFile(join(work, 'run', 'drivers', 'pluto', 'ipsec.secrets'), 'utf8');
     assert.ok(leaks(secrets).length > 0, 'the scan finds the PSK where it belongs');
 

@@ -140,6 +140,24 @@ describe('engine API over TCP with mutual TLS (real certificates from openssl)',
     assert.equal(await Promise.race([stops.requested.then(() => 'stopped'), Promise.resolve('running')]), 'running');
   });
 
+  it("tells a cablectl user when the engine's certificate does not verify or names another host", async () => {
+    const wrongCa = await cablectl([
+      ...tlsFlags(pki.reader).slice(0, 2),
+      '--tls-ca',
+      pki.strangerCa.cert,
+      '--tls-cert',
+      pki.reader.cert,
+      '--tls-key',
+      pki.reader.key,
+      'status',
+    ]);
+    assert.equal(wrongCa.code, 1);
+    assert.match(wrongCa.stderr, /the engine's certificate does not verify against --tls-ca/);
+    const wrongName = await cablectl([...tlsFlags(pki.reader), '--tls-server-name', 'other.example', 'status']);
+    assert.equal(wrongName.code, 1);
+    assert.match(wrongName.stderr, /the engine's certificate is not for this address; pass --tls-server-name/);
+  });
+
   it('refuses a plaintext client on the TLS port', async () => {
     const c = new GatewayServiceClient(tcp, credentials.createInsecure());
     clients.push(c);
