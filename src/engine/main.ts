@@ -116,6 +116,8 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   // One engine per network namespace: refuse before touching anything (released when this process ends).
   await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
+  // Unusable TLS files refuse the start before anything is touched (loaded only with a TCP --listen).
+  if (settings.apiTls) await (await import('./api/tls-files.js')).loadTlsFiles(settings.apiTls);
   const { local, engine, config } = await setUp(settings, logger);
   engine.start();
   const endpoints = await startEndpointSources({

@@ -187,5 +187,31 @@ describe('engine TCP API with mutual TLS, reached from another host (integration
     assert.match(r, /exit 2/);
     assert.match(r, /--listen="172\.30\.41\.1:50051": the TCP API requires mutual TLS/);
     assert.match(r, /openssl commands are in docs\/deploy\.md/);
+
+    const mismatch = await nsExec(NS, process.execPath, [
+      ENGINE_MAIN,
+      '--cluster-id',
+      'cluster1',
+      '--private-ip',
+      IP,
+      '--endpoints',
+      join(work, 'endpoints.yaml'),
+      '--run-dir',
+      join(work, 'run-mismatch'),
+      '--listen',
+      API,
+      '--tls-cert',
+      pki.server.cert,
+      '--tls-key',
+      pki.admin.key,
+      '--tls-client-ca',
+      pki.ca.cert,
+    ]).then(
+      () => assert.fail('the engine started'),
+      (err: unknown) => String(err),
+    );
+    assert.match(mismatch, /exit 1/);
+    assert.match(mismatch, /--tls-key \S+admin\.key: not the private key of \S+server\.crt/);
+    assert.equal(await vxlanIfindex(), undefined, 'it touched nothing (no VXLAN device made)');
   });
 });

@@ -173,8 +173,8 @@ describe('secret hygiene: a PSK never reaches a log, an API answer or a command 
         (r) => assert.fail(`${what}: the engine started: ${r.stderr}`),
         (err: unknown) => String(err),
       );
-      assert.match(out, /exit 1/, what);
-      assert.match(out, /invalid configuration/, what);
+      assert.match(out, /exit 1/, `${what}: ${out}`);
+      assert.match(out, /invalid configuration/, `${what}: ${out}`);
       assert.deepEqual(leaks(out), [], `${what}: the startup error leaks the PSK`);
     }
   });
