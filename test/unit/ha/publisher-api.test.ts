@@ -104,12 +104,14 @@ describe('publication of the Endpoint and the Gateway (local HTTP server standin
     await p.activate();
     assert.deepEqual(names(api.endpointObjects()), ['cluster1-submariner-cable-cluster1-172-18-0-8', 'cluster2-gw']);
     const mine = api.endpointObjects().find((o) => (o.spec as { cluster_id: string }).cluster_id === 'cluster1');
-    assert.equal((mine?.spec as { private_ip: string }).private_ip, '172.18.0.8');
+    assert.ok(mine);
+    assert.equal((mine.spec as { private_ip: string }).private_ip, '172.18.0.8');
     assert.deepEqual(names(api.gatewayObjects(NS)), ['node-a', 'node-b'], 'the gateway stale for 60 s is gone');
     const gw = api.gatewayObjects(NS).find((g) => (g.metadata as { name: string }).name === 'node-a');
-    assert.equal((gw?.status as { haStatus: string }).haStatus, 'active');
+    assert.ok(gw);
+    assert.equal((gw.status as { haStatus: string }).haStatus, 'active');
     assert.equal(
-      (gw?.metadata as { annotations: Record<string, string> }).annotations['update-timestamp'],
+      (gw.metadata as { annotations: Record<string, string> }).annotations['update-timestamp'],
       String(nowS),
     );
 
