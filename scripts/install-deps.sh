@@ -3,7 +3,8 @@
 # iproute2 and ping (the tests read kernel state and send traffic with them), libreswan
 # (pluto and whack, driven by the libreswan driver), tcpdump (wire captures in the
 # fail-closed tests), and for the stock-kernel end-to-end tests (test/e2e) qemu-system-x86,
-# busybox-static, kmod (modprobe, depmod), cpio and iperf3, and ethtool (cross-checks of the offload-NIC labeler); then the npm packages, then a build.
+# busybox-static, kmod (modprobe, depmod), cpio and iperf3, and ethtool (cross-checks of the offload-NIC labeler),
+# python3-grpcio and python3-protobuf (a reflection client not written in TypeScript); then the npm packages, then a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ for pkg_cmd in iproute2:ip iputils-ping:ping libreswan:/usr/libexec/ipsec/pluto 
     qemu-system-x86:qemu-system-x86_64 busybox-static:/bin/busybox kmod:depmod cpio:cpio iperf3:iperf3 ethtool:ethtool; do
   command -v "${pkg_cmd#*:}" >/dev/null 2>&1 || need+=("${pkg_cmd%%:*}")
 done
+/usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1 || need+=(python3-grpcio python3-protobuf)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "== apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
