@@ -35,13 +35,21 @@ export function emptyLayer(label: string): Layer {
  * A layer from parsed ConfigMap pairs. Unknown keys become issues that name
  * the close known keys; a null value (`key:` with nothing after it) means unset.
  */
-export function layerFromValues(label: string, source: ConfigSource, values: Record<string, unknown>): Layer {
+export function layerFromValues(
+  label: string,
+  source: ConfigSource,
+  values: Record<string, unknown>,
+  /** Appended to the reason of an unknown key that is close to no known one, e.g. which forms a file may take. */
+  unknownKeyHint = '',
+): Layer {
   const layer = emptyLayer(label);
   for (const [key, raw] of Object.entries(values)) {
     const d = SCHEMA_BY_KEY.get(key);
     if (!d) {
       const value = SECRET_KEY.test(key) ? redacted(raw) : showValue(raw);
-      layer.issues.push({ key, value, reason: unknownKeyReason(key, CONFIG_KEYS) });
+      const reason = unknownKeyReason(key, CONFIG_KEYS);
+      const far = reason.includes('known keys are');
+      layer.issues.push({ key, value, reason: unknownKeyHint && far ? `${reason} (${unknownKeyHint})` : reason });
       continue;
     }
     if (raw === null || raw === undefined) continue;
