@@ -25,6 +25,7 @@ import { driverLaunch } from './driver-registry.js';
 import { DriverSupervisor } from './driver-host/supervisor.js';
 import { Engine, localCluster } from './engine.js';
 import { localEndpoint } from './local-endpoint.js';
+import { checkPrivileges, prepareRunDir } from './preflight.js';
 import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
 
 export const VERSION: string = (
@@ -66,6 +67,9 @@ async function main(): Promise<number> {
 }
 
 async function setUp(settings: EngineSettings, logger: Logger) {
+  // Causes that cannot fix themselves end the process here, once, with what to do.
+  await checkPrivileges();
+  await prepareRunDir(settings.runDir);
   const netlink = await openNetlink();
   const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
   const supervisor = new DriverSupervisor({
@@ -162,7 +166,11 @@ async function fixedConfig(cfg: Awaited<ReturnType<typeof loadConfig>>) {
 
 /** `cabled cleanup`: start the driver, Init it, remove everything it made. */
 async function cleanup(settings: EngineSettings, logger: Logger): Promise<number> {
-  const { supervisor, engine, config } = await setUp(settings, logger);
+  // The cluster id only names the local cable; what is removed is whatever the driver made.
+  const { supervisor, engine, config } = await setUp(
+    { ...settings, clusterId: settings.clusterId || 'cleanup' },
+    logger,
+  );
   config.close();
   const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {
     supervisor.once('ready', (c) => resolve(c));

@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { isIPv4 } from 'node:net';
 import { ConfigError, type ConfigIssue } from '../lib/errors.js';
-import { DEFAULT_DRIVER } from './driver-registry.js';
+import { configKeysUsage } from '../config/usage.js';
+import { DEFAULT_DRIVER, driversUsage, knownDrivers } from './driver-registry.js';
 import {
   HEALTH_CHECK_OPTIONS,
   HEALTH_CHECK_USAGE,
@@ -55,7 +56,7 @@ export interface EngineSettings {
 export const USAGE = `Usage: cabled [run|cleanup|labeler|version] [flags]
 
   run       run the gateway (default)
-  cleanup   start the driver, remove everything it made, and exit
+  cleanup   start the driver, remove everything it made, and exit (needs no --cluster-id or --endpoints)
   labeler   label this node when a NIC offloads ESP ("cabled labeler --help")
   version   print the version
 
@@ -65,7 +66,7 @@ Flags (environment variable in brackets):
   --public-ip IP          this gateway's public IP [CABLED_PUBLIC_IP]
   --subnets CIDR,...      subnets behind this gateway [CABLED_SUBNETS, SUBMARINER_CLUSTERCIDR + SUBMARINER_SERVICECIDR]
   --nat-enabled           NAT is in the way [CABLED_NAT_ENABLED, SUBMARINER_NATENABLED]
-  --driver NAME           cable driver: vxlan [CABLED_DRIVER, SUBMARINER_CABLEDRIVER] (default ${DEFAULT_DRIVER})
+  --driver NAME           cable driver: ${knownDrivers().join(' | ')} [CABLED_DRIVER, SUBMARINER_CABLEDRIVER] (default ${DEFAULT_DRIVER})
   --driver-socket PATH    use a driver already serving on PATH (sidecar) [CABLED_DRIVER_SOCKET_PATH]
   --backend-config K=V    local endpoint backend config, repeatable (e.g. udp-port=4500)
   --health-check-ip IP    address remote gateways probe [CABLED_HEALTH_CHECK_IP]
@@ -80,7 +81,16 @@ Flags (environment variable in brackets):
   --resync-interval SEC   full reconcile period (default 30)
   --status-interval SEC   connection status refresh period (default 2)
   --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
-${METRICS_USAGE}${HEALTH_CHECK_USAGE}`;
+${METRICS_USAGE}${HEALTH_CHECK_USAGE}
+Cable drivers (--driver):
+${driversUsage()}
+Driver configuration keys, in the --config file or the ConfigMap key ceCustomConfig (environment in brackets;
+defaults < environment < ConfigMap):
+${configKeysUsage()}
+Fixed (not configurable): VXLAN device vxlan-tunnel, VNI 1000, VTEP 241.x.y.z/8 from the private IP, remote
+subnets routed in table 100 (rule priority 100). The VXLAN device's MTU is the MTU of the device holding the
+private IP (else of the default route's device) minus 50, and in transport mode minus the ESP overhead too.
+`;
 
 export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { command: string; settings: EngineSettings } {
   const { values, positionals } = parseArgs({
@@ -156,15 +166,16 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     metricsListen: parseMetricsListen(values['metrics-listen'], env, issues),
     healthCheck: parseHealthCheckSettings(values, env, issues),
   };
-  if (command === 'run' || command === 'cleanup') validate(settings, issues);
+  if (command === 'run' || command === 'cleanup') validate(settings, issues, command);
   if (issues.length) throw new ConfigError('command-line flags and environment', issues);
   return { command, settings };
 }
 
-function validate(s: EngineSettings, issues: ConfigIssue[]): void {
-  if (!s.clusterId)
+/** `cleanup` removes what the driver made: it needs no cluster id and no endpoints. */
+function validate(s: EngineSettings, issues: ConfigIssue[], command: 'run' | 'cleanup'): void {
+  if (!s.clusterId && command === 'run')
     issues.push({ key: '--cluster-id', value: '', reason: 'required: name this cluster (e.g. --cluster-id cluster1)' });
-  else if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
+  else if (s.clusterId && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
     issues.push({
       key: '--cluster-id',
       value: s.clusterId,
@@ -180,7 +191,7 @@ function validate(s: EngineSettings, issues: ConfigIssue[]): void {
   }
   for (const cidr of s.subnets)
     if (!isCidr(cidr)) issues.push({ key: '--subnets', value: cidr, reason: 'not an IPv4 CIDR (a.b.c.d/n)' });
-  if (!s.endpointsPath && s.endpointsSource !== 'kubernetes') {
+  if (!s.endpointsPath && s.endpointsSource !== 'kubernetes' && command === 'run') {
     issues.push({
       key: '--endpoints',
       value: '',
