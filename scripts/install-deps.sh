@@ -19,20 +19,34 @@ for pkg_cmd in iproute2:ip iputils-ping:ping libreswan:/usr/libexec/ipsec/pluto 
   command -v "${pkg_cmd#*:}" >/dev/null 2>&1 || need+=("${pkg_cmd%%:*}")
 done
 /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1 || need+=(python3-grpcio python3-protobuf)
+
+# Runs a long step and shows that it is alive: its label at once, a dot every 5 s, then how long it took.
+step() {
+  local label=$1 start=$SECONDS rc=0 ticker
+  shift
+  printf '== %s ' "$label"
+  (while sleep 5; do printf '.'; done) &
+  ticker=$!
+  "$@" || rc=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  if [ "$rc" = 0 ]; then echo " done in $((SECONDS - start)) s"; else echo " FAILED (exit $rc) after $((SECONDS - start)) s"; fi
+  return "$rc"
+}
+
+quiet() { "$@" >/dev/null; }
+
 if [ "${#need[@]}" -gt 0 ]; then
-  echo "== apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  step "apt-get update" apt-get update -qq
+  step "apt-get install ${need[*]}" quiet apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-echo "== npm ci"
-npm ci --no-audit --no-fund --loglevel=error
+step "npm ci (the npm packages)" npm ci --no-audit --no-fund --loglevel=error
 if [ "${CABLED_LINT:-0}" = 1 ]; then # scripts/test.sh (CI) checks the code before it builds it
   echo "== lint (Biome: format and lint; 'npm run format' fixes what it can)"
   lint_start=$SECONDS
   npm run --silent lint
   echo "lint: clean in $((SECONDS - lint_start)) s"
 fi
-echo "== build"
-npm run --silent build
+step "build (tsc)" npm run --silent build
