@@ -13,8 +13,8 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { removeDir } from '../../helpers/fs-helpers.js';
-import { canUseNetns } from '../../helpers/netns.js';
+import { removeDir } from '../../../lab/fs-helpers.js';
+import { canUseNetns } from '../../../lab/netns.js';
 
 const DEMO = fileURLToPath(new URL('../../../../scripts/demo.sh', import.meta.url));
 

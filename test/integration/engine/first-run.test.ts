@@ -13,9 +13,9 @@ import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ENGINE_MAIN, EngineProcess } from '../../helpers/engine-process.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, run, waitFor } from '../../helpers/netns.js';
-import { removeDir } from '../../helpers/fs-helpers.js';
+import { ENGINE_MAIN, EngineProcess } from '../../../lab/engine-process.js';
+import { canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, run, waitFor } from '../../../lab/netns.js';
+import { removeDir } from '../../../lab/fs-helpers.js';
 
 const tag = `${process.pid % 100000}`;
 const NS1 = `cbt-polish-${tag}-f1`;

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
-import { EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
-import { canUseNetns, connectVeth, createNetns, waitFor } from '../../helpers/netns.js';
+import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { canUseNetns, connectVeth, createNetns, waitFor } from '../../../lab/netns.js';
 
 const PYTHON = '/usr/bin/python3';
 const CLIENT = fileURLToPath(new URL('../../../../test/clients/reflection_client.py', import.meta.url));

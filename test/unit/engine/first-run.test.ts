@@ -13,7 +13,7 @@ import { parseEngineArgs, USAGE } from '../../../src/engine/options.js';
 import { checkPrivileges, hasNetAdmin, prepareRunDir } from '../../../src/engine/preflight.js';
 import { ConfigError } from '../../../src/lib/errors.js';
 import { OVERLAY_DEFAULTS } from '../../../src/overlay/options.js';
-import { removeDir, tempDir } from '../../helpers/fs-helpers.js';
+import { removeDir, tempDir } from '../../../lab/fs-helpers.js';
 
 const status = (capEff: string) => `Name:\tnode\nUid:\t1000\t1000\t1000\t1000\nCapEff:\t${capEff}\n`;
 
