@@ -25,6 +25,7 @@ import { driverLaunch } from './driver-registry.js';
 import { DriverSupervisor } from './driver-host/supervisor.js';
 import { Engine, localCluster } from './engine.js';
 import { localEndpoint } from './local-endpoint.js';
+import { claimNetns } from './netns-claim.js';
 import { checkPrivileges, prepareRunDir } from './preflight.js';
 import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
 
@@ -67,8 +68,6 @@ async function main(): Promise<number> {
 }
 
 async function setUp(settings: EngineSettings, logger: Logger) {
-  // Causes that cannot fix themselves end the process here, once, with what to do.
-  await checkPrivileges();
   await prepareRunDir(settings.runDir);
   const netlink = await openNetlink();
   const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
@@ -103,6 +102,7 @@ async function setUp(settings: EngineSettings, logger: Logger) {
           logger.error('config update rejected; the last good config stays in force', { error: errorMessage(err) });
           engine.setConfigError(errorMessage(err));
         },
+        onRecovered: () => engine.setConfigError(''),
       })
     : await fixedConfig(await loadConfig({ env: process.env }));
   engine.setSettings(toDriverConfig(config.current()));
@@ -116,6 +116,12 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 }
 
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
+  // Causes that cannot fix themselves end the process at once, said once, with what to do.
+  await checkPrivileges();
+  // One engine per network namespace: refuse before touching anything (released when this process ends).
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
+  // Unusable TLS files refuse the start before anything is touched (loaded only with a TCP --listen).
+  if (settings.apiTls) await (await import('./api/tls-files.js')).loadTlsFiles(settings.apiTls);
   const { local, engine, config } = await setUp(settings, logger);
   engine.start();
   const endpoints = await startEndpointSources({
@@ -134,6 +140,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   const api = await startApiServer({
     view: engine,
     listen: settings.listen,
+    tls: settings.apiTls,
     healthListen: settings.healthListen || undefined,
     logger,
     onShutdown: stops.handler,
@@ -166,6 +173,9 @@ async function fixedConfig(cfg: Awaited<ReturnType<typeof loadConfig>>) {
 
 /** `cabled cleanup`: start the driver, Init it, remove everything it made. */
 async function cleanup(settings: EngineSettings, logger: Logger): Promise<number> {
+  await checkPrivileges();
+  // Not under a running engine's feet.
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
   // The cluster id only names the local cable; what is removed is whatever the driver made.
   const { supervisor, engine, config } = await setUp(
     { ...settings, clusterId: settings.clusterId || 'cleanup' },

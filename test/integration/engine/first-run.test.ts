@@ -92,7 +92,11 @@ describe('first run of the real cabled process (integration, root)', function ()
   ];
 
   it('root without CAP_NET_ADMIN: says "run as root or with CAP_NET_ADMIN" once and exits non-zero', async () => {
-    const exit = await runToExit('setpriv', [
+    const exit = await runToExit('ip', [
+      'netns',
+      'exec',
+      NS2,
+      'setpriv',
       '--bounding-set',
       '-net_admin',
       process.execPath,
@@ -113,7 +117,11 @@ describe('first run of the real cabled process (integration, root)', function ()
       `require('fs').readFileSync(${JSON.stringify(ENGINE_MAIN)})`,
     ]);
     if (canRead.code !== 0) this.skip(); // this checkout is not readable by uid 65534
-    const exit = await runToExit('setpriv', [
+    const exit = await runToExit('ip', [
+      'netns',
+      'exec',
+      NS2,
+      'setpriv',
       ...nobody,
       process.execPath,
       ENGINE_MAIN,
