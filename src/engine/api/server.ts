@@ -14,6 +14,7 @@ import { addReflection } from '../../lib/grpc/reflection.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { gatewayService } from './gateway-service.js';
+import { API_SERVER_OPTIONS } from './limits.js';
 import { syncHealth } from './health-sync.js';
 import type { ShutdownHandler } from './shutdown.js';
 import { connectionWatches } from './watch.js';
@@ -65,7 +66,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   for (const address of [...options.listen, ...(options.healthListen ? [options.healthListen] : [])])
     parseAddress(address);
 
-  const server = new Server();
+  const server = new Server(API_SERVER_OPTIONS);
   const watches = connectionWatches(view, logger, options.maxBufferedEvents);
   server.addService(GatewayServiceService, gatewayService(view, logger, watches.handler, options.onShutdown));
   const health = serveHealth(server, { '': 'NOT_SERVING' });
@@ -78,7 +79,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
   let healthServer: Server | undefined;
   if (options.healthListen) {
-    healthServer = new Server();
+    healthServer = new Server(API_SERVER_OPTIONS);
     health.addToServer(healthServer);
   }
   const stopHealthSync = syncHealth(view, health, logger);

@@ -93,7 +93,7 @@ describe('watchKubeEndpoints (local HTTP server standing in for the Kubernetes A
   it('should deliver an empty first snapshot when there are no Endpoints', async () => {
     const w = start();
     await w.ready;
-    assert.deepEqual(last(), { endpoints: [], rejected: [] });
+    assert.deepEqual(last(), { endpoints: [], rejected: [], warnings: [] });
   });
 
   it('should list every namespace when no namespace is given', async () => {
