@@ -15,7 +15,7 @@ import {
   nsExec,
   nsName,
   waitFor,
-} from '../../helpers/netns.js';
+} from '../../../lab/netns.js';
 import { inNetns, ov } from './in-netns.js';
 
 const WEST = { privateIp: '192.168.240.1', clusterIp: '10.1.0.1', subnet: '10.1.0.0/16' };
