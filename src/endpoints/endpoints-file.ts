@@ -46,5 +46,6 @@ function parseFast(text: string): unknown {
       // not strict JSON (e.g. YAML flow style): let the YAML parser read it and report
     }
   }
-  return parse(text);
+  // Warnings (unknown tags, directives) stay out of stderr: the entries are validated one by one anyway.
+  return parse(text, { logLevel: 'error' });
 }

@@ -92,14 +92,14 @@ function parseSpec(
   };
   const required = (field: string): string => {
     const v = str(field);
-    if (v === '' && s[field] === undefined) {
+    if (v === '' && (s[field] === undefined || s[field] === null)) {
       const alias = ALIASES[field]?.find((a) => a in s);
       add(
         field,
         '',
         alias ? `missing; "${alias}" is not a field, write ${field} (Submariner's JSON name)` : `missing; set ${field}`,
       );
-    }
+    } else if (v === '' && typeof s[field] === 'string') add(field, '', `empty; set ${field}`);
     return v;
   };
   /** An IPv4 address a remote gateway may have; '' when bad or absent. */
