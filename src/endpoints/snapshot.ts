@@ -57,6 +57,14 @@ export interface SnapshotInput {
   readonly source?: string;
 }
 
+/** The cluster_id an entry names (spec or resource), trimmed, if it is a string. */
+function clusterIdOf(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as { cluster_id?: unknown; spec?: { cluster_id?: unknown } };
+  const id = typeof r.spec === 'object' && r.spec !== null ? r.spec.cluster_id : r.cluster_id;
+  return typeof id === 'string' ? id.trim() : undefined;
+}
+
 /** Validates every entry and builds the snapshot (frozen). */
 export function buildSnapshot(input: SnapshotInput): EndpointsSnapshot {
   const endpoints: RemoteEndpoint[] = [];
@@ -70,10 +78,11 @@ export function buildSnapshot(input: SnapshotInput): EndpointsSnapshot {
   const max = policy.limits.maxEndpoints;
   input.entries.slice(0, max).forEach((raw, i) => {
     const where = whereOf(i);
+    // This gateway's own entry is left out before it is checked against this gateway.
+    if (localClusterId !== undefined && clusterIdOf(raw) === localClusterId) return;
     try {
       const parsed = parseEndpoint(raw, where, policy);
       const { spec, createdAt } = parsed;
-      if (localClusterId !== undefined && spec.clusterId === localClusterId) return;
       const first = byCable.get(spec.cableName);
       if (first !== undefined) {
         rejected.push({

@@ -105,7 +105,10 @@ export const endpointEntry: fc.Arbitrary<unknown> = fc
       healthCheckIP: mostly(fc.constantFrom('', '10.2.0.1'), anyIp),
       hostname: mostly(fc.constantFrom('gw-a', 'node-1.example'), hostileString),
       subnets: mostly(fc.array(goodSubnet, { maxLength: 4 }), fc.oneof(subnets, fc.array(anyCidr, { maxLength: 4 }))),
-      nat_enabled: mostly(fc.boolean(), fc.string({ maxLength: 6 }).map((x) => x as unknown as boolean)),
+      nat_enabled: mostly(
+        fc.boolean(),
+        fc.string({ maxLength: 6 }).map((x) => x as unknown as boolean),
+      ),
       backend: mostly(fc.constantFrom('vxlan', 'libreswan'), hostileString),
       backend_config: mostly(
         fc.constantFrom({}, { 'udp-port': '4500' }, { 'preferred-server': 'T' }, { 'udp-port': 'x' }),
@@ -113,7 +116,9 @@ export const endpointEntry: fc.Arbitrary<unknown> = fc
       ),
       cable_name: fc.string({ maxLength: 80 }),
       creationTimestamp: mostly(
-        fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+        fc
+          .date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true })
+          .map((d) => d.toISOString()),
         fc.string({ maxLength: 30 }),
       ),
     },

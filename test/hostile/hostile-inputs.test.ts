@@ -113,7 +113,14 @@ describe('hostile inputs (property-based, fast-check)', function () {
       cluster: fc.constantFrom('c2', 'c3', 'c4', 'c5'),
       ip: fc.constantFrom('172.31.7.2', '172.31.7.3', '172.31.8.2', '192.0.2.9'),
       publicIp: fc.constantFrom('', '198.51.100.1', '172.31.7.3'),
-      subnets: fc.subarray(['10.2.0.0/16', '10.2.5.0/24', '10.3.0.0/16', '172.31.7.0/24', '10.4.0.0/16', '192.0.2.0/24']),
+      subnets: fc.subarray([
+        '10.2.0.0/16',
+        '10.2.5.0/24',
+        '10.3.0.0/16',
+        '172.31.7.0/24',
+        '10.4.0.0/16',
+        '192.0.2.0/24',
+      ]),
       createdAt: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
     });
     await fc.assert(
@@ -212,7 +219,11 @@ describe('hostile inputs (property-based, fast-check)', function () {
           await t.run(
             async () => {
               const started = Date.now();
-              const code = await call(server.gateway.getConnection.bind(server.gateway), { name }, { timeoutMs: 5000 }).then(
+              const code = await call(
+                server.gateway.getConnection.bind(server.gateway),
+                { name },
+                { timeoutMs: 5000 },
+              ).then(
                 () => status.OK,
                 (e: ServiceError) => e.code,
               );
@@ -233,7 +244,10 @@ describe('hostile inputs (property-based, fast-check)', function () {
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom(...methods),
-          fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 17000, max: 300000 }).map((n) => new Uint8Array(n).fill(0x0a))),
+          fc.oneof(
+            fc.uint8Array({ maxLength: 200 }),
+            fc.integer({ min: 17000, max: 300000 }).map((n) => new Uint8Array(n).fill(0x0a)),
+          ),
           async (method, bytes) => {
             await t.run(
               async () => {

@@ -52,7 +52,8 @@ export function acceptedViolations(
     if (prefix < limits.minPrefixLength) out.push(`${s} broader than /${limits.minPrefixLength}`);
     if (FORBIDDEN.some((c) => overlap(c, s))) out.push(`${s} overlaps a reserved block`);
     if (local.subnets.some((l) => overlap(l, s))) out.push(`${s} overlaps the local cluster`);
-    for (const ip of [local.privateIp, ep.privateIp, ep.publicIp]) if (ip && inside(s, ip)) out.push(`${s} holds ${ip}`);
+    for (const ip of [local.privateIp, ep.privateIp, ep.publicIp])
+      if (ip && inside(s, ip)) out.push(`${s} holds ${ip}`);
   }
   for (const [k, v] of Object.entries(ep.backendConfig)) {
     if (k.length > 63 || v.length > 256) out.push(`backend_config ${k.slice(0, 70)} too long`);
