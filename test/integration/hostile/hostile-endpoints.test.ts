@@ -170,7 +170,14 @@ describe('hostile endpoints on real namespaces: every Observed case of issue 11 
     e1.start();
     e2.start();
     await waitFor('both engines SERVING', async () => (await e1.serving()) && (await e2.serving()), 60000);
-    await waitFor('the overlay ping', async () => (await ping(NS1, '10.2.0.1', '10.1.0.1'), true), 20000);
+    await waitFor(
+      'the overlay ping',
+      async () => {
+        await ping(NS1, '10.2.0.1', '10.1.0.1');
+        return true;
+      },
+      20000,
+    );
     baseline = await kernel(NS1);
     assert.equal(baseline.fdb.length, 2, `two FDB entries: ${baseline.fdb.join(', ')}`);
   });
