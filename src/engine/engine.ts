@@ -132,6 +132,8 @@ export class Engine implements GatewayView {
     this.conflicts = state.conflicts;
     if (state.conflicts.length)
       this.log.warn('remote clusters claim the same address space', { conflicts: state.conflicts });
+    if (state.superseded.length)
+      this.log.info('endpoints superseded by another of the same cluster', { superseded: state.superseded });
     this.options.health?.setTargets(
       probeTargets([...this.desired.values()].flatMap((d) => (d.remote.endpoint ? [d.remote.endpoint] : []))),
     );
@@ -301,13 +303,13 @@ export class Engine implements GatewayView {
       },
       statusFailure: this.statusFailure(),
       desiredEndpoints: this.desired.size,
-      rejectedEndpoints: (this.snapshot?.rejected ?? []).map((r) => `${r.where}: ${r.reason}`),
+      rejectedEndpoints: listed((this.snapshot?.rejected ?? []).map((r) => `${r.where}: ${r.reason}`)),
       config: this.settings?.config ?? {},
       configError: this.configError,
       endpointSourceErrors: [...this.endpointSourceErrors.values()],
-      supersededEndpoints: [...this.superseded],
-      endpointConflicts: [...this.conflicts],
-      endpointWarnings: [...(this.snapshot?.warnings ?? [])],
+      supersededEndpoints: listed(this.superseded),
+      endpointConflicts: listed(this.conflicts),
+      endpointWarnings: listed(this.snapshot?.warnings ?? []),
       lastReconcileUnixMs: this.lastReconcile,
       inSync: this.inSync,
     };
@@ -349,6 +351,17 @@ export class Engine implements GatewayView {
       return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
     return this.lastFailure;
   }
+}
+
+/** Lines of one status list; the rest are counted, so a flood of bad entries keeps GetStatus small. */
+export const MAX_STATUS_LINES = 100;
+
+function listed(lines: readonly string[]): string[] {
+  if (lines.length <= MAX_STATUS_LINES) return [...lines];
+  return [
+    ...lines.slice(0, MAX_STATUS_LINES),
+    `... and ${lines.length - MAX_STATUS_LINES} more (every one is in the engine's log)`,
+  ];
 }
 
 function count(plan: readonly { kind: string }[], kind: string): number {
