@@ -19,6 +19,8 @@ import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
 import { bridgeJson, canUseNetns, connectVeth, createNetns, ipJson, nsExec, run, waitFor } from '../../../lab/netns.js';
 import type { GatewayStatus } from '../../../src/generated/cabled/engine/v1/engine.js';
 import { call } from '../../../src/lib/grpc/call.js';
+import fc from 'fast-check';
+import { endpointEntry } from '../../hostile/generators.js';
 import { Tally, printTallies } from '../../hostile/tally.js';
 
 const tag = `${process.pid % 100000}`;
@@ -69,6 +71,7 @@ const ping = (ns: string, dst: string, src?: string) =>
 describe('hostile endpoints on real namespaces: every Observed case of issue 11 (integration, root)', function () {
   this.timeout(120000);
   const tally = new Tally('endpoint cases on real engines');
+  const generated = new Tally('generated endpoints files on a real engine');
   let work: string;
   let file1: string;
   let file2: string;
@@ -183,7 +186,7 @@ describe('hostile endpoints on real namespaces: every Observed case of issue 11 
   });
 
   after(async function () {
-    printTallies([tally]);
+    printTallies([tally, generated]);
     await tearDownEngines({
       engines: [e1, e2],
       namespaces: [NS1, NS2],
@@ -380,5 +383,45 @@ describe('hostile endpoints on real namespaces: every Observed case of issue 11 
     await stillHealthy();
     await write(file1, BASE);
     await write(file2, BASE);
+  });
+
+  it('should keep the underlay, the rules and the main table whatever generated endpoints files say', async () => {
+    const runs = Number(process.env.CABLED_HOSTILE_ENGINE_RUNS ?? 20);
+    const seed = Number(process.env.CABLED_HOSTILE_SEED ?? Date.now() % 2 ** 31);
+    process.stdout.write(`      generated files: ${runs} runs, seed ${seed} (CABLED_HOSTILE_SEED to replay)\n`);
+    const samples = fc.sample(fc.array(endpointEntry, { minLength: 1, maxLength: 3 }), { numRuns: runs, seed });
+    for (const [n, entries] of samples.entries()) {
+      // A marker endpoint, oldest of all (no time, smallest cluster id), tells when the file has been applied.
+      const markerIp = `172.31.9.${n + 1}`;
+      const marker = entry('0marker', markerIp, [`10.200.${n}.0/24`]);
+      await generated.run(
+        async () => {
+          await write(file1, [...BASE, marker, ...entries]);
+          await waitFor(
+            `run ${n}: the marker cable at ${markerIp}`,
+            async () =>
+              (await e1.connections()).some((c) => c.endpoint?.clusterId === '0marker' && c.usingIp === markerIp),
+            20000,
+          );
+          const s = await status1();
+          const k = await kernel(NS1);
+          assert.ok(await e1.serving(), `run ${n}: SERVING`);
+          assert.deepEqual(k.rules, baseline.rules, `run ${n}: rules`);
+          assert.deepEqual(k.main, baseline.main, `run ${n}: main table`);
+          for (const r of k.table100) {
+            assert.ok(!r.startsWith('default') && !r.startsWith('0.0.0.0/'), `run ${n}: ${r}`);
+            assert.ok(!/^10\.1\./.test(r), `run ${n}: a local subnet routed into the tunnel: ${r}`);
+          }
+          for (const f of k.fdb)
+            assert.match(f, /^\S+ (?!0\.|127\.|22[4-9]\.|2[3-5]\d\.)\d+\.\d+\.\d+\.\d+$/, `run ${n}: FDB ${f}`);
+          await ping(NS1, IP2);
+          return s.rejectedEndpoints.length === 0 && s.endpointConflicts.length === 0;
+        },
+        () => false,
+      );
+    }
+    await write(file1, BASE);
+    await waitFor('back to the base endpoints', async () => (await kernel(NS1)).fdb.length === 2, 20000);
+    await stillHealthy();
   });
 });
