@@ -12,8 +12,10 @@
  *    that overlaps an older cluster's subnet, or contains an older
  *    cluster's gateway address, is not installed; a younger cluster whose
  *    gateway address is an older cluster's, or lies inside an older
- *    cluster's subnet, gets no cable at all. Each is listed, naming the
- *    cluster that holds the address space, and the cable's status says so.
+ *    cluster's subnet, gets no cable at all; with the VXLAN driver, so does
+ *    one whose VTEP (241 + the private IP's last three octets) is this
+ *    gateway's or an older cluster's. Each is listed, naming the cluster that
+ *    holds the address space, and the cable's status says so.
  * Nothing in here depends on what was installed before, so a resync never
  * flips a route between two clusters.
  */
@@ -95,6 +97,10 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
   const conflicts: string[] = [];
   const granted: { block: Block; cidr: string; cluster: string }[] = [];
   const gateways: { ip: string; cluster: string }[] = [];
+  // The VXLAN overlay derives each gateway's VTEP from its private IP's last three octets.
+  const vxlan = local.backend === 'vxlan';
+  const vteps = new Map<string, string>();
+  if (vxlan) vteps.set(vtepOf(local.privateIp), `this gateway's (private IP ${local.privateIp})`);
   for (const r of [...chosen.values()].sort(older)) {
     const ep = r.spec;
     const label = `cluster ${ep.clusterId} (${ep.cableName})`;
@@ -106,6 +112,14 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
     if (shared) {
       conflicts.push(
         `${label}: not installed: its ${shared.u.name} ${shared.u.ip} is also the gateway address of cluster ${shared.g.cluster}, which is older`,
+      );
+      continue;
+    }
+    const vtep = vxlan ? vtepOf(ep.privateIp) : undefined;
+    const sameVtep = vtep === undefined ? undefined : vteps.get(vtep);
+    if (vtep !== undefined && sameVtep !== undefined) {
+      conflicts.push(
+        `${label}: not installed: its private_ip ${ep.privateIp} gives VXLAN VTEP 241.${vtep}, the same as ${sameVtep}; the overlay cannot tell them apart (the VTEP keeps the last three octets of the private IP)`,
       );
       continue;
     }
@@ -144,6 +158,7 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
     if (withheld.length) conflicts.push(`${label}: subnets not installed: ${detail}`);
     for (const cidr of keep) granted.push({ block: blockOf(cidr), cidr, cluster: ep.clusterId });
     for (const u of underlay) gateways.push({ ip: u.ip, cluster: ep.clusterId });
+    if (vtep !== undefined) vteps.set(vtep, `cluster ${ep.clusterId}'s (older)`);
     cables.set(ep.clusterId, {
       remote: natInfo(local, withheld.length ? { ...ep, subnets: keep } : ep),
       createdAt: r.createdAt,
@@ -152,6 +167,11 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
     });
   }
   return { cables, superseded, conflicts };
+}
+
+/** The part of the VTEP address a private IP decides: its last three octets. */
+function vtepOf(ip: string): string {
+  return ip.split('.').slice(1).join('.');
 }
 
 /** One cable per remote cluster, keyed by cluster id (desiredState's cables). */

@@ -106,5 +106,24 @@ describe('desiredState', () => {
       assert.deepEqual(s.cables.get('c3')?.remote.endpoint?.subnets, ['10.3.0.0/16']);
       assert.equal(s.cables.get('c3')?.withheld[0]?.reason, 'contains the gateway address 172.30.0.2 of cluster c2');
     });
+    it('should not install a cluster whose VXLAN VTEP is this gateway’s or an older cluster’s (VXLAN driver only)', () => {
+      const remotes = [
+        at(ep('c2', '172.30.0.2', ['10.2.0.0/16']), 1),
+        at(ep('c3', '10.30.0.2', ['10.3.0.0/16']), 2),
+        at(ep('c4', '192.30.0.1', ['10.4.0.0/16']), 3),
+      ];
+      const s = desiredState(local, remotes);
+      assert.deepEqual([...s.cables.keys()], ['c2']);
+      assert.match(
+        s.conflicts.join('\n'),
+        /cluster c3 .*gives VXLAN VTEP 241\.30\.0\.2, the same as cluster c2's \(older\)/,
+      );
+      assert.match(
+        s.conflicts.join('\n'),
+        /cluster c4 .*VTEP 241\.30\.0\.1, the same as this gateway's \(private IP 172\.30\.0\.1\)/,
+      );
+      const tunnel = desiredState({ ...local, backend: 'libreswan' }, remotes);
+      assert.deepEqual([...tunnel.cables.keys()].sort(), ['c2', 'c3', 'c4']);
+    });
   });
 });
