@@ -9,8 +9,8 @@
  * 2. Between clusters, the older one holds what both claim: clusters are
  *    taken oldest first (the creation time of the endpoint in use, none
  *    counting as the oldest; then cluster id). A younger cluster's subnet
- *    that overlaps an older cluster's subnet, or contains an older
- *    cluster's gateway address, is not installed; a younger cluster whose
+ *    that overlaps an older cluster's subnet, or contains the address of
+ *    any gateway of an older cluster (superseded ones too), is not installed; a younger cluster whose
  *    gateway address is an older cluster's, or lies inside an older
  *    cluster's subnet, gets no cable at all; with the VXLAN driver, so does
  *    one whose VTEP (241 + the private IP's last three octets) is this
@@ -83,6 +83,9 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
     const prev = chosen.get(r.spec.clusterId);
     if (!prev || newer(r, prev)) chosen.set(r.spec.clusterId, r);
   }
+  const byCluster = new Map<string, RemoteEndpoint[]>();
+  for (const r of remotes) byCluster.set(r.spec.clusterId, [...(byCluster.get(r.spec.clusterId) ?? []), r]);
+  for (const list of byCluster.values()) list.sort((a, b) => (a.spec.cableName < b.spec.cableName ? -1 : 1));
   const superseded: string[] = [];
   for (const r of remotes) {
     const winner = chosen.get(r.spec.clusterId);
@@ -157,7 +160,10 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
     }
     if (withheld.length) conflicts.push(`${label}: subnets not installed: ${detail}`);
     for (const cidr of keep) granted.push({ block: blockOf(cidr), cidr, cluster: ep.clusterId });
-    for (const u of underlay) gateways.push({ ip: u.ip, cluster: ep.clusterId });
+    // Every gateway of the cluster counts, the superseded (standby, stale) ones too.
+    for (const sibling of byCluster.get(ep.clusterId) ?? [r])
+      for (const ip of [sibling.spec.privateIp, sibling.spec.publicIp])
+        if (ip !== '') gateways.push({ ip, cluster: ep.clusterId });
     if (vtep !== undefined) vteps.set(vtep, `cluster ${ep.clusterId}'s (older)`);
     cables.set(ep.clusterId, {
       remote: natInfo(local, withheld.length ? { ...ep, subnets: keep } : ep),

@@ -106,6 +106,14 @@ describe('desiredState', () => {
       assert.deepEqual(s.cables.get('c3')?.remote.endpoint?.subnets, ['10.3.0.0/16']);
       assert.equal(s.cables.get('c3')?.withheld[0]?.reason, 'contains the gateway address 172.30.0.2 of cluster c2');
     });
+    it("should protect an older cluster's superseded gateways too", () => {
+      const s = desiredState(local, [
+        at(ep('c2', '172.30.0.2', ['10.2.0.0/16']), 1),
+        at(ep('c2', '192.0.2.77', ['10.2.0.0/16']), undefined),
+        at(ep('c3', '172.30.0.3', ['192.0.2.0/24', '10.3.0.0/16']), 2),
+      ]);
+      assert.equal(s.cables.get('c3')?.withheld[0]?.reason, 'contains the gateway address 192.0.2.77 of cluster c2');
+    });
     it('should not install a cluster whose VXLAN VTEP is this gateway’s or an older cluster’s (VXLAN driver only)', () => {
       const remotes = [
         at(ep('c2', '172.30.0.2', ['10.2.0.0/16']), 1),
