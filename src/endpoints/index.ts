@@ -15,12 +15,7 @@ export {
 export { FirstSeen, parseRfc3339 } from './created-at.js';
 export { checkIPv4, checkIPv4Cidr } from './ipv4.js';
 export { watchEndpointsFile, type WatchEndpointsOptions, type EndpointsWatch } from './watch-endpoints.js';
-export {
-  watchKubeEndpoints,
-  endpointsPath,
-  type KubeEndpointsOptions,
-  type KubeEndpointsWatch,
-} from './watch-kube-endpoints.js';
+// The Kubernetes source (./watch-kube-endpoints.js) is not re-exported: importing it loads the Kubernetes client.
 export { mergeSnapshots } from './merge-snapshots.js';
 export {
   startEndpointSources,

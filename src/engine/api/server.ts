@@ -10,7 +10,6 @@ import { InvalidArgumentError, errorMessage } from '../../lib/errors.js';
 import { parseAddress } from '../../lib/grpc/address.js';
 import { HEALTH_PROTO_PATH, serveHealth, type HealthService } from '../../lib/grpc/health.js';
 import { bindServer } from '../../lib/grpc/listen.js';
-import { addReflection } from '../../lib/grpc/reflection.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { gatewayService } from './gateway-service.js';
@@ -71,6 +70,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const health = serveHealth(server, { '': 'NOT_SERVING' });
   if (options.reflection ?? true) {
     try {
+      // Loaded only when served: proto-loader and the reflection service are ~10 MB.
+      const { addReflection } = await import('../../lib/grpc/reflection.js');
       addReflection(server, API_PROTO_FILES);
     } catch (err) {
       logger.warn('serving without reflection', { error: errorMessage(err) });
