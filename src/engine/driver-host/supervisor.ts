@@ -101,7 +101,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     this.client = undefined;
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null) {
+    if (child !== undefined && child.exitCode === null) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await child.catch(() => undefined);
@@ -206,7 +206,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     this.lastError = reason;
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
     const delay = this.backoff.next();
     this.restarts++;
     this.options.logger.warn('driver down; restarting', {
