@@ -201,7 +201,7 @@ async function restartUnderPing(wait: Wait, e: EngineProcess, pluto: () => numbe
       const st = await e.status().catch(() => undefined);
       return st?.driver?.state === 'running' && st.inSync === true;
     },
-    60000,
+    180000,
     200,
   );
   await new Promise<void>((r) => (pinger.child.exitCode !== null ? r() : pinger.child.once('exit', () => r())));
@@ -246,6 +246,24 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
   mkdirSync(out, { recursive: true });
   const engines: EngineProcess[] = [];
   const hostPlutos: HostPluto[] = [];
+  let enginesStartedAt = 0;
+  /** Where the time since the engines started went, per side (also when they never connected). */
+  const breakdown = (): void => {
+    if (!enginesStartedAt || res.breakdown) return;
+    res.breakdown = engines.map((e, i) =>
+      startBreakdown(
+        i ? 'b' : 'a',
+        e.logPath,
+        name === 'vxlan'
+          ? undefined
+          : hostPlutos[i]
+            ? { log: hostPlutos[i].logFile, own: false }
+            : { log: join(e.spec.runDir, 'drivers', 'pluto', 'pluto.log'), own: true },
+        enginesStartedAt,
+      ),
+    );
+    say(`${name}: where the time went: ${JSON.stringify(res.breakdown)}`);
+  };
   let captures: Capture[] = [];
   try {
     await topology();
@@ -300,31 +318,20 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       );
     }
     for (const e of engines) e.start();
-    const enginesStartedAt = Date.now();
+    enginesStartedAt = Date.now();
     mark('engines started');
+    // Ceiling: 10x the 30 s an idle machine should need (a busy CI machine is 5-10x slower).
     await wait(
       'both cables connected',
       async () => {
         const all = await Promise.all(engines.map((e) => e.connections().catch(() => [])));
         return all.every((cs) => cs.length === 1 && cs[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
       },
-      120000,
+      300000,
       250,
     );
     mark('both cables connected');
-    res.breakdown = engines.map((e, i) =>
-      startBreakdown(
-        i ? 'b' : 'a',
-        e.logPath,
-        backend === 'libreswan'
-          ? hostPlutos[i]
-            ? { log: hostPlutos[i].logFile, own: false }
-            : { log: join(e.spec.runDir, 'drivers', 'pluto', 'pluto.log'), own: true }
-          : undefined,
-        enginesStartedAt,
-      ),
-    );
-    say(`${name}: where the time went: ${JSON.stringify(res.breakdown)}`);
+    breakdown();
 
     if (name === 'tunnel') {
       // Tunnel mode needs a route to the remote subnet sourced from the local subnet (Submariner's route agent adds it).
@@ -548,6 +555,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
     res.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
     say(`${name}: FAILED ${res.error}`);
   } finally {
+    breakdown();
     await stopCaptures(captures).catch(() => undefined);
     const pids = engines.map((e) => plutoPid(e.spec.runDir));
     for (const e of engines) await e.stop('SIGTERM', 15000).catch(() => undefined);
