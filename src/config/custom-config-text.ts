@@ -11,7 +11,7 @@
  * the text is parsed as YAML (which also covers JSON). A file may also be a
  * whole ConfigMap manifest; then its `data.ceCustomConfig` is parsed.
  */
-import { parse } from 'yaml';
+import { parseYaml } from '../lib/yaml.js';
 
 /** The key of the ConfigMap that holds the driver configuration. */
 export const CUSTOM_CONFIG_KEY = 'ceCustomConfig';
@@ -56,7 +56,7 @@ function yamlReason(err: unknown): string {
 export function parseCustomConfig(text: string): ParsedText {
   let doc: unknown;
   try {
-    doc = parse(stripTrailingCommas(text));
+    doc = parseYaml(stripTrailingCommas(text));
   } catch (err) {
     return { ok: false, reason: yamlReason(err) };
   }
@@ -76,7 +76,7 @@ function isConfigMapManifest(doc: unknown): doc is { data?: unknown } {
 export function parseConfigFile(text: string): ParsedText {
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = parseYaml(text);
   } catch {
     return parseCustomConfig(text);
   }

@@ -5,7 +5,7 @@
  * error rather than "no endpoints", because a writer that truncates before
  * writing would otherwise tear every cable down; write `[]` to remove all.
  */
-import { parse } from 'yaml';
+import { parseYaml } from '../lib/yaml.js';
 
 /** The raw entries, or why the text is not an endpoints file. */
 export type EntriesRead = { ok: true; entries: unknown[] } | { ok: false; reason: string };
@@ -45,5 +45,5 @@ function parseFast(text: string): unknown {
       // not strict JSON (e.g. YAML flow style): let the YAML parser read it and report
     }
   }
-  return parse(text);
+  return parseYaml(text);
 }

@@ -1,0 +1,15 @@
+/**
+ * YAML parsing that loads the `yaml` package (~70 modules) at the first
+ * parse, not at import: the drivers and an engine with JSON inputs and no
+ * config file never pay for it.
+ */
+import { createRequire } from 'node:module';
+
+type YamlModule = typeof import('yaml');
+let yaml: YamlModule | undefined;
+
+/** `yaml`'s parse(text). */
+export function parseYaml(text: string): unknown {
+  yaml ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  return yaml.parse(text);
+}
