@@ -40,7 +40,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo): Promi
     import('./client.js'),
     import('./commands/index.js'),
   ]);
-  const clients = new EngineClients(options.target);
+  const clients = new EngineClients(options.target, options.tls);
   const ctx: CommandContext = { options, clients, out: io.out, err: io.err, now: io.now };
   try {
     return await commands[options.command](ctx);

@@ -17,6 +17,7 @@ import type { CableConfig } from '../config/cable-config.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Engine } from './engine.js';
+import { claimNetns } from './netns-claim.js';
 import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
 
 export const VERSION: string = (
@@ -105,6 +106,7 @@ async function setUp(settings: EngineSettings, logger: Logger) {
           logger.error('config update rejected; the last good config stays in force', { error: errorMessage(err) });
           engine.setConfigError(errorMessage(err));
         },
+        onRecovered: () => engine.setConfigError(''),
       })
     : await fixedConfig(await (await import('../config/load.js')).loadConfig({ env: process.env }));
   engine.setSettings(toDriverConfig(config.current()));
@@ -118,6 +120,10 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 }
 
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
+  // One engine per network namespace: refuse before touching anything (released when this process ends).
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
+  // Unusable TLS files refuse the start before anything is touched (loaded only with a TCP --listen).
+  if (settings.apiTls) await (await import('./api/tls-files.js')).loadTlsFiles(settings.apiTls);
   const { local, engine, config } = await setUp(settings, logger);
   // The driver starts first: the modules below load while it does.
   engine.start();
@@ -146,6 +152,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   const api = await startApiServer({
     view: engine,
     listen: settings.listen,
+    tls: settings.apiTls,
     healthListen: settings.healthListen || undefined,
     logger,
     onShutdown: stops.handler,
@@ -185,6 +192,8 @@ async function fixedConfig(cfg: CableConfig) {
 
 /** `cabled cleanup`: start the driver, Init it, remove everything it made. */
 async function cleanup(settings: EngineSettings, logger: Logger): Promise<number> {
+  // Not under a running engine's feet.
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
   const { supervisor, engine, config } = await setUp(settings, logger);
   config.close();
   const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {

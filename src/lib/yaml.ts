@@ -8,8 +8,13 @@ import { createRequire } from 'node:module';
 type YamlModule = typeof import('yaml');
 let yaml: YamlModule | undefined;
 
+/** The `yaml` package, loaded at the first call. */
+export function yamlModule(): YamlModule {
+  yaml ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  return yaml;
+}
+
 /** `yaml`'s parse(text). */
 export function parseYaml(text: string): unknown {
-  yaml ??= createRequire(import.meta.url)('yaml') as YamlModule;
-  return yaml.parse(text);
+  return yamlModule().parse(text);
 }
