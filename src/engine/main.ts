@@ -69,8 +69,6 @@ async function setUp(settings: EngineSettings, logger: Logger) {
       import('./engine.js'),
     ]);
   const { toDriverConfig } = await import('../config/cable-config.js');
-  const netlink = await openNetlink();
-  const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
   const supervisor = new DriverSupervisor({
     name: settings.driver,
     launch: settings.driverSocket
@@ -79,6 +77,10 @@ async function setUp(settings: EngineSettings, logger: Logger) {
     runDir: settings.runDir,
     logger,
   });
+  // The driver process starts now and loads while this one reads its inputs (engine.start() finds it running).
+  supervisor.start();
+  const netlink = await openNetlink();
+  const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
   const engine = new Engine({
     localEndpoint: local,
     localCluster: localCluster(local),
@@ -197,6 +199,7 @@ async function cleanup(settings: EngineSettings, logger: Logger): Promise<number
   const { supervisor, engine, config } = await setUp(settings, logger);
   config.close();
   const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {
+    if (supervisor.current) return resolve(supervisor.current);
     supervisor.once('ready', (c) => resolve(c));
     setTimeout(
       () => reject(new Error(`driver ${settings.driver} did not start: ${supervisor.lastError}`)),

@@ -93,7 +93,9 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     return this.state === 'running' ? this.client : undefined;
   }
 
+  /** Starts the driver; a no-op while it is already started (until stop()). */
   start(): void {
+    if (this.state !== 'stopped') return;
     this.stopped = false;
     this.setState('starting');
     void this.attempt();
