@@ -129,8 +129,9 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   const { local, engine, config } = await setUp(settings, logger);
   // The driver starts first: the modules below load while it does.
   engine.start();
-  const [{ startEndpointSources }, { startApiServer }, { StopRequests }] = await Promise.all([
+  const [{ startEndpointSources }, { policyFor }, { startApiServer }, { StopRequests }] = await Promise.all([
     import('../endpoints/endpoint-sources.js'),
+    import('../endpoints/endpoint-policy.js'),
     import('./api/server.js'),
     import('./api/shutdown.js'),
   ]);
@@ -143,6 +144,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
       namespace: settings.endpointsNamespace,
     }),
     localClusterId: local.clusterId,
+    policy: policyFor(local, settings.endpointLimits),
     logger,
     onChange: (snapshot) => engine.setEndpoints(snapshot),
     onSourceError: (source, error) => engine.setEndpointSourceError(source, error),

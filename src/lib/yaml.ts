@@ -1,7 +1,7 @@
 /**
- * YAML parsing that loads the `yaml` package (~70 modules) at the first
- * parse, not at import: the drivers and an engine with JSON inputs and no
- * config file never pay for it.
+ * The `yaml` package (~70 modules), loaded at the first parse, not at
+ * import: the drivers and an engine with JSON inputs and no config file
+ * never pay for it.
  */
 import { createRequire } from 'node:module';
 
@@ -12,9 +12,4 @@ let yaml: YamlModule | undefined;
 export function yamlModule(): YamlModule {
   yaml ??= createRequire(import.meta.url)('yaml') as YamlModule;
   return yaml;
-}
-
-/** `yaml`'s parse(text). */
-export function parseYaml(text: string): unknown {
-  return yamlModule().parse(text);
 }

@@ -19,6 +19,7 @@ import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { guardService, type ApiAccess } from './access.js';
 import { gatewayService } from './gateway-service.js';
+import { API_SERVER_OPTIONS } from './limits.js';
 import { syncHealth } from './health-sync.js';
 import type { ShutdownHandler } from './shutdown.js';
 import { TLS_HOWTO, type ApiTlsSettings } from './tls-settings.js';
@@ -98,7 +99,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Loaded only when served: proto-loader and the reflection service are ~10 MB.
   const reflection = (options.reflection ?? true) ? await import('../../lib/grpc/reflection.js') : undefined;
   const apiServer = (access: ApiAccess): Server => {
-    const server = new Server();
+    const server = new Server(API_SERVER_OPTIONS);
     const service = gatewayService(view, logger, watches.handler, options.onShutdown);
     server.addService(GatewayServiceService, guardService(service, access, logger));
     health.addToServer(server);
@@ -116,7 +117,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const tlsServer = tls ? apiServer({ kind: 'tls', admins: options.tls?.admins ?? [] }) : undefined;
   let healthServer: Server | undefined;
   if (options.healthListen) {
-    healthServer = new Server();
+    healthServer = new Server(API_SERVER_OPTIONS);
     health.addToServer(healthServer);
   }
   const stopHealthSync = syncHealth(view, health, logger);
