@@ -18,6 +18,7 @@ import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Engine } from './engine.js';
 import { claimNetns } from './netns-claim.js';
+import { checkPrivileges, prepareRunDir } from './preflight.js';
 import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
 
 export const VERSION: string = (
@@ -69,6 +70,9 @@ async function setUp(settings: EngineSettings, logger: Logger) {
       import('./engine.js'),
     ]);
   const { toDriverConfig } = await import('../config/cable-config.js');
+  await prepareRunDir(settings.runDir);
+  const netlink = await openNetlink();
+  const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
   const supervisor = new DriverSupervisor({
     name: settings.driver,
     launch: settings.driverSocket
@@ -77,10 +81,8 @@ async function setUp(settings: EngineSettings, logger: Logger) {
     runDir: settings.runDir,
     logger,
   });
-  // The driver process starts now and loads while this one reads its inputs (engine.start() finds it running).
+  // The driver process starts now and loads while this one reads its config and starts its API (engine.start() finds it running).
   supervisor.start();
-  const netlink = await openNetlink();
-  const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
   const engine = new Engine({
     localEndpoint: local,
     localCluster: localCluster(local),
@@ -122,6 +124,8 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 }
 
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
+  // Causes that cannot fix themselves end the process at once, said once, with what to do.
+  await checkPrivileges();
   // One engine per network namespace: refuse before touching anything (released when this process ends).
   await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
   // Unusable TLS files refuse the start before anything is touched (loaded only with a TCP --listen).
@@ -196,9 +200,14 @@ async function fixedConfig(cfg: CableConfig) {
 
 /** `cabled cleanup`: start the driver, Init it, remove everything it made. */
 async function cleanup(settings: EngineSettings, logger: Logger): Promise<number> {
+  await checkPrivileges();
   // Not under a running engine's feet.
   await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
-  const { supervisor, engine, config } = await setUp(settings, logger);
+  // The cluster id only names the local cable; what is removed is whatever the driver made.
+  const { supervisor, engine, config } = await setUp(
+    { ...settings, clusterId: settings.clusterId || 'cleanup' },
+    logger,
+  );
   config.close();
   const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {
     if (supervisor.current) return resolve(supervisor.current);

@@ -6,8 +6,6 @@
  * start; this is the same protocol without that cost. Messages have the shape
  * proto-loader gave them (enums as their names).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
@@ -23,20 +21,6 @@ export type HealthListRequest = Record<string, never>;
 export interface HealthListResponse {
   statuses: Record<string, HealthCheckResponse>;
 }
-
-/**
- * Absolute path of grpc/health/v1/health.proto (shipped with grpc-health-check),
- * for server reflection; resolving it does not load the package.
- */
-export const HEALTH_PROTO_PATH: string = join(
-  dirname(createRequire(import.meta.url).resolve('grpc-health-check')),
-  '..',
-  '..',
-  'proto',
-  'health',
-  'v1',
-  'health.proto',
-);
 
 /** Reads a message's fields: `field(number, wireType)` returns false for a field it does not take. */
 function decode(bytes: Uint8Array, field: (reader: BinaryReader, no: number, wireType: number) => boolean): void {

@@ -15,7 +15,6 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import {
-  HEALTH_PROTO_PATH,
   HealthServiceDefinition,
   type HealthCheckRequest,
   type HealthCheckResponse,
@@ -24,7 +23,7 @@ import {
   type ServingStatus,
 } from './health-proto.js';
 
-export { HEALTH_PROTO_PATH, type ServingStatus };
+export type { ServingStatus };
 
 /** Anything grpc-js services can be added to (a grpc-js Server). */
 export type ServiceHost = Pick<Server, 'addService'>;
