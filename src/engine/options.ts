@@ -16,7 +16,7 @@ import {
   type HealthCheckSettings,
 } from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
-import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
+import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/source-kinds.js';
 import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from '../endpoints/endpoint-policy.js';
 import { TLS_OPTIONS, TLS_USAGE, parseTlsSettings, type ApiTlsSettings } from './api/tls-settings.js';
 
