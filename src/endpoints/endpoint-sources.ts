@@ -2,19 +2,20 @@
  * Starts the engine's endpoint sources, as --endpoints-source chooses: the
  * file, the Kubernetes API, or both. With both, a merged snapshot is
  * delivered only once each source has delivered its first one, so a restart
- * never reconciles against half of the endpoints.
+ * never reconciles against half of the endpoints. The Kubernetes client is
+ * loaded here, and only when a Kubernetes source is asked for (it is the
+ * heaviest module of the project: ~70 MB and most of a second of start-up).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../lib/logger.js';
+import type { EndpointPolicy } from './endpoint-policy.js';
 import { errorMessage } from '../lib/errors.js';
 import { mergeSnapshots } from './merge-snapshots.js';
 import type { EndpointsSnapshot } from './snapshot.js';
+import type { EndpointSourceKind } from './source-kinds.js';
 import { watchEndpointsFile } from './watch-endpoints.js';
-import { watchKubeEndpoints } from './watch-kube-endpoints.js';
 
-/** --endpoints-source values. */
-export const ENDPOINT_SOURCE_KINDS = ['file', 'kubernetes', 'both'] as const;
-export type EndpointSourceKind = (typeof ENDPOINT_SOURCE_KINDS)[number];
+export { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from './source-kinds.js';
 
 /** Options of startEndpointSources. */
 export interface EndpointSourcesOptions {
@@ -22,8 +23,10 @@ export interface EndpointSourcesOptions {
   /** The endpoints file (file, both). */
   readonly filePath: string;
   /** The Kubernetes client and namespace ("" = all) (kubernetes, both); built only when needed. */
-  readonly kube: () => { kubeConfig: KubeConfig; namespace: string };
+  readonly kube: () => Promise<{ kubeConfig: KubeConfig; namespace: string }>;
   readonly localClusterId: string;
+  /** Limits and this gateway, applied to every entry of every source. */
+  readonly policy?: EndpointPolicy;
   readonly onChange: (snapshot: EndpointsSnapshot) => void;
   /**
    * A source started failing (`error` says what and what to do) or works
@@ -56,6 +59,7 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
     const file = await watchEndpointsFile({
       path: options.filePath,
       localClusterId: options.localClusterId,
+      policy: options.policy,
       logger,
       // Writers replace the file atomically (kubelet's ..data swap, rename); a short debounce suffices.
       debounceMs: 20,
@@ -70,11 +74,13 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
     update(0, file.current());
   }
   if (useKube) {
-    const { kubeConfig, namespace } = options.kube();
+    const { kubeConfig, namespace } = await options.kube();
+    const { watchKubeEndpoints } = await import('./watch-kube-endpoints.js');
     const kube = watchKubeEndpoints({
       kubeConfig,
       namespace,
       localClusterId: options.localClusterId,
+      policy: options.policy,
       logger,
       onChange: (s) => update(useFile ? 1 : 0, s),
       onError: (err) => options.onSourceError?.('kubernetes', `Kubernetes Endpoint resources: ${errorMessage(err)}`),

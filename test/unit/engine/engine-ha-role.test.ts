@@ -128,6 +128,7 @@ describe('engine HA roles (in-memory driver)', () => {
     engine.setEndpoints({
       endpoints: [{ spec: ep('cluster3', '172.30.0.3'), createdAt: 1, source: 't' }],
       rejected: [],
+      warnings: [],
     });
     engine.start();
     try {
@@ -164,7 +165,7 @@ describe('engine HA roles (in-memory driver)', () => {
       await until(() => engine.connections().length === 0);
 
       // New endpoints while standing by change nothing in the datapath.
-      engine.setEndpoints({ endpoints: [{ spec: remote, createdAt: 2, source: 't' }], rejected: [] });
+      engine.setEndpoints({ endpoints: [{ spec: remote, createdAt: 2, source: 't' }], rejected: [], warnings: [] });
       await engine.settled();
       assert.deepEqual(driver.installed, []);
     } finally {

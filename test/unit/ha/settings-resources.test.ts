@@ -141,6 +141,9 @@ describe('published resources (Submariner shapes)', () => {
       lastReconcileUnixMs: 0,
       inSync: true,
       endpointSourceErrors: [],
+      supersededEndpoints: [],
+      endpointConflicts: [],
+      endpointWarnings: [],
     };
     const g = gatewayObject('node-a', 'ns', status, [c], 1_700_000_000_900) as {
       metadata: { annotations: Record<string, string> };

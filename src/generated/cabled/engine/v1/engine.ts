@@ -88,6 +88,23 @@ export interface GatewayStatus {
    */
   endpointSourceErrors: string[];
   /**
+   * Valid endpoints not in use because another endpoint of the same cluster
+   * won (the newest creation time, none counting as the oldest; then the
+   * greater cable name), each naming the winner and why.
+   */
+  supersededEndpoints: string[];
+  /**
+   * Remote subnets, or whole cables, not installed because an older remote
+   * cluster holds them (overlapping subnets, a shared gateway address), each
+   * naming that cluster.
+   */
+  endpointConflicts: string[];
+  /**
+   * Accepted endpoints with a value left out, as Submariner does (e.g. a
+   * malformed port, a backend_config boolean Go cannot parse).
+   */
+  endpointWarnings: string[];
+  /**
    * Leader election (active/passive gateways); absent when the gateway runs
    * standalone (no election: always active).
    */
@@ -496,6 +513,9 @@ function createBaseGatewayStatus(): GatewayStatus {
     lastReconcileUnixMs: 0,
     inSync: false,
     endpointSourceErrors: [],
+    supersededEndpoints: [],
+    endpointConflicts: [],
+    endpointWarnings: [],
     ha: undefined,
   };
 }
@@ -538,8 +558,17 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     for (const v of message.endpointSourceErrors) {
       writer.uint32(98).string(v!);
     }
+    for (const v of message.supersededEndpoints) {
+      writer.uint32(106).string(v!);
+    }
+    for (const v of message.endpointConflicts) {
+      writer.uint32(114).string(v!);
+    }
+    for (const v of message.endpointWarnings) {
+      writer.uint32(122).string(v!);
+    }
     if (message.ha !== undefined) {
-      HaInfo.encode(message.ha, writer.uint32(106).fork()).join();
+      HaInfo.encode(message.ha, writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -661,6 +690,30 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
               break;
             }
 
+            message.supersededEndpoints.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.endpointConflicts.push(reader.string());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.endpointWarnings.push(reader.string());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
             message.ha = HaInfo.decode(reader, reader.uint32());
             continue;
           }
@@ -739,6 +792,21 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
         : globalThis.Array.isArray(object?.endpoint_source_errors)
         ? object.endpoint_source_errors.map((e: any) => globalThis.String(e))
         : [],
+      supersededEndpoints: globalThis.Array.isArray(object?.supersededEndpoints)
+        ? object.supersededEndpoints.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.superseded_endpoints)
+        ? object.superseded_endpoints.map((e: any) => globalThis.String(e))
+        : [],
+      endpointConflicts: globalThis.Array.isArray(object?.endpointConflicts)
+        ? object.endpointConflicts.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.endpoint_conflicts)
+        ? object.endpoint_conflicts.map((e: any) => globalThis.String(e))
+        : [],
+      endpointWarnings: globalThis.Array.isArray(object?.endpointWarnings)
+        ? object.endpointWarnings.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.endpoint_warnings)
+        ? object.endpoint_warnings.map((e: any) => globalThis.String(e))
+        : [],
       ha: isSet(object.ha) ? HaInfo.fromJSON(object.ha) : undefined,
     };
   },
@@ -787,6 +855,15 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     if (message.endpointSourceErrors?.length) {
       obj.endpointSourceErrors = message.endpointSourceErrors;
     }
+    if (message.supersededEndpoints?.length) {
+      obj.supersededEndpoints = message.supersededEndpoints;
+    }
+    if (message.endpointConflicts?.length) {
+      obj.endpointConflicts = message.endpointConflicts;
+    }
+    if (message.endpointWarnings?.length) {
+      obj.endpointWarnings = message.endpointWarnings;
+    }
     if (message.ha !== undefined) {
       obj.ha = HaInfo.toJSON(message.ha);
     }
@@ -822,6 +899,9 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     message.lastReconcileUnixMs = object.lastReconcileUnixMs ?? 0;
     message.inSync = object.inSync ?? false;
     message.endpointSourceErrors = object.endpointSourceErrors?.map((e) => e) || [];
+    message.supersededEndpoints = object.supersededEndpoints?.map((e) => e) || [];
+    message.endpointConflicts = object.endpointConflicts?.map((e) => e) || [];
+    message.endpointWarnings = object.endpointWarnings?.map((e) => e) || [];
     message.ha = (object.ha !== undefined && object.ha !== null) ? HaInfo.fromPartial(object.ha) : undefined;
     return message;
   },
