@@ -117,10 +117,12 @@ export class LibreswanDriver implements CableDriver {
     const local = req.localEndpoint;
     if (!local?.privateIp) throw new InvalidArgumentError('Init needs the local endpoint with its private_ip');
     const settings = readSettings(req.config, req.secrets);
+    const previous = this.settings;
     await this.ensurePluto(settings);
     this.settings = settings;
     this.local = local;
     this.version = await this.pluto!.whack.version();
+    let deviceReplaced = false;
     if (settings.mode === 'transport') {
       this.nl ??= this.deps.netlink();
       this.xf ??= this.deps.xfrm();
@@ -144,6 +146,7 @@ export class LibreswanDriver implements CableDriver {
       });
       // Down until a remote's policies exist (an adopted device keeps its state).
       const device = await this.overlay.ensureDevice({ up: false });
+      deviceReplaced = !device.adopted && this.cables.entries().length > 0;
       this.log.info('VXLAN device for transport mode ready', { ...device, port: settings.vxlanPort });
     } else {
       this.overlay = undefined;
@@ -151,6 +154,7 @@ export class LibreswanDriver implements CableDriver {
     await this.cables.load();
     await this.writeSecrets([]);
     await this.reinstallMissing();
+    await this.applyNewSettings(previous, settings, deviceReplaced);
     this.log.info('libreswan driver initialised', {
       mode: settings.mode,
       pluto: settings.plutoMode,
@@ -331,6 +335,34 @@ export class LibreswanDriver implements CableDriver {
         missing,
         'recorded connections missing from pluto (it was restarted while the driver was down)',
       );
+  }
+
+  /**
+   * A re-Init with changed settings (proposals, PFS, ports, mode) or on a new
+   * overlay device: every recorded cable is installed again now, in this Init,
+   * not at the engine's next resync. Connections whose spec changed are
+   * replaced with whack's delete + add: libreswan cannot swap a connection's
+   * proposals under live SAs, so this is break-before-make for that cable
+   * (about one IKE exchange), and traffic only flows again once both sides
+   * hold the new config. Block policies of the old VXLAN port are removed.
+   */
+  private async applyNewSettings(
+    previous: LibreswanSettings | undefined,
+    settings: LibreswanSettings,
+    deviceReplaced: boolean,
+  ): Promise<void> {
+    const changed = previous !== undefined && JSON.stringify(previous) !== JSON.stringify(settings);
+    if ((!changed && !deviceReplaced) || this.cables.entries().length === 0) return;
+    const records = this.cables.values();
+    await this.reinstall(records, changed ? 'driver settings changed' : 'overlay device replaced');
+    if (previous && previous.vxlanPort !== settings.vxlanPort && this.xf) {
+      for (const r of records) {
+        if (r.mode !== 'transport') continue;
+        await this.xf
+          .deletePolicy({ ...this.blockKey(r.usingIp), dport: previous.vxlanPort })
+          .catch((err: unknown) => this.log.warn('removing an old block policy failed', { error: errorMessage(err) }));
+      }
+    }
   }
 
   private async reinstall(records: LibreswanCable[], why: string): Promise<void> {

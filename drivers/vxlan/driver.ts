@@ -67,7 +67,26 @@ export class VxlanDriver implements CableDriver {
     });
     if (local.natEnabled)
       this.log.warn('VXLAN cables do not support NAT: remote gateways must reach this private IP directly');
+    if (!device.adopted)
+      await this.reinstallRecorded(device.replaced ? 'device replaced (config change)' : 'device created');
     return { adoptedCables: this.cables.entries().map(([name]) => name) };
+  }
+
+  /**
+   * A new device (its port, VNI or underlay changed, or it was deleted) has no
+   * FDB entries or routes: install every recorded cable on it now, in this Init,
+   * instead of leaving them down until the engine's next resync notices.
+   */
+  private async reinstallRecorded(why: string): Promise<void> {
+    const records = this.cables.values();
+    if (!records.length) return;
+    const results = await this.applyCables(
+      [],
+      records.map((c) => ({ endpoint: c.endpoint, useIp: c.usingIp, useNat: c.usingNat })),
+    );
+    const failed = results.filter((r) => r.error);
+    this.log.info('cables installed again on the new device', { why, cables: results.length, failed: failed.length });
+    if (failed.length) this.log.warn('some cables could not be installed again', { first: failed[0]?.error });
   }
 
   async connectToEndpoint(remote: NatEndpointInfo): Promise<string> {

@@ -68,6 +68,13 @@ export class Engine implements GatewayView {
   private inSync = false;
   private lastReconcile = 0;
   private lastFailure = '';
+  /**
+   * Why the gateway is applying a change that alters what is installed (a new
+   * driver config): readiness is NOT_SERVING from the moment it arrives until
+   * a reconcile has applied it in full.
+   */
+  private applying: string | undefined;
+  private applyingSeq = 0;
   private running: Promise<void> | undefined;
   private dirty = false;
   private fullResync = true;
@@ -104,8 +111,14 @@ export class Engine implements GatewayView {
 
   /** A new, valid driver config (from the config source). */
   setSettings(settings: DriverSettings): void {
+    const changed = this.settings !== undefined && JSON.stringify(this.settings) !== JSON.stringify(settings);
     this.settings = settings;
     this.configError = '';
+    if (changed) {
+      this.applying = 'applying a new driver config';
+      this.applyingSeq++;
+      this.healthChanged();
+    }
     this.requestReconcile('config changed');
   }
 
@@ -176,10 +189,14 @@ export class Engine implements GatewayView {
       this.healthChanged();
       return;
     }
+    const seq = this.applyingSeq;
     try {
-      await this.ensureInit(client, this.settings);
+      // A re-Init (new config) may have replaced what the cables stand on (the overlay device, the
+      // connections' proposals): read refreshed status in the same reconcile, so anything the driver
+      // reports broken is re-installed now rather than at the next periodic resync.
+      const reinitialised = await this.ensureInit(client, this.settings);
       // A periodic resync reads refreshed status, so cables in error get repaired.
-      const full = this.fullResync;
+      const full = this.fullResync || reinitialised;
       this.fullResync = false;
       const active = full ? await client.connections() : await client.activeConnections();
       const plan = planReconcile(this.desired, active);
@@ -195,6 +212,8 @@ export class Engine implements GatewayView {
       this.log.error('reconcile failed', { error: this.lastFailure });
     }
     this.lastReconcile = Date.now();
+    // A config that arrived during this run is applied by the next one: keep it pending.
+    if (this.inSync && this.applyingSeq === seq) this.applying = undefined;
     if (!this.inSync && !this.stopped) {
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(
@@ -212,10 +231,11 @@ export class Engine implements GatewayView {
     await this.ensureInit(client, this.settings);
   }
 
-  /** Init on a new driver instance, and again whenever the config changes. */
-  private async ensureInit(client: DriverClient, settings: DriverSettings): Promise<void> {
+  /** Init on a new driver instance, and again whenever the config changes. True when it was a re-Init of the same instance. */
+  private async ensureInit(client: DriverClient, settings: DriverSettings): Promise<boolean> {
     const key = JSON.stringify(settings);
-    if (this.initialisedClient === client && this.initialisedWith === key) return;
+    if (this.initialisedClient === client && this.initialisedWith === key) return false;
+    const reinit = this.initialisedClient === client;
     const res = await client.init({
       localEndpoint: this.options.localEndpoint,
       localCluster: this.options.localCluster,
@@ -224,7 +244,8 @@ export class Engine implements GatewayView {
     });
     this.initialisedClient = client;
     this.initialisedWith = key;
-    this.log.info('driver initialised', { adopted: res.adoptedCables.length });
+    this.log.info('driver initialised', { adopted: res.adoptedCables.length, reinit });
+    return reinit;
   }
 
   private async refreshConnections(): Promise<void> {
@@ -300,7 +321,8 @@ export class Engine implements GatewayView {
     const ok =
       this.options.supervisor.current !== undefined &&
       this.initialisedClient === this.options.supervisor.current &&
-      this.inSync;
+      this.inSync &&
+      this.applying === undefined;
     return ok ? 'SERVING' : 'NOT_SERVING';
   }
 
@@ -326,6 +348,8 @@ export class Engine implements GatewayView {
     if (!this.snapshot) return 'waiting for the first endpoint snapshot';
     if (!sup.current)
       return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
+    if (this.applying)
+      return `${this.applying}${this.lastFailure ? `: ${this.lastFailure}` : ' (reconcile in progress)'}`;
     return this.lastFailure;
   }
 }
