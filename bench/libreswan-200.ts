@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     // Every remote gateway address answers ARP (and ICMP) from the peer namespace, where no IKE daemon
     // listens: initiations get a quick "port unreachable" instead of waiting on unresolved neighbours.
     const addrs = join(work, 'addrs.batch');
-    await writeFile(addrs, remotes.map((r) => `addr add ${r.privateIp}/32 dev eth-lp`).join('\n') + '\n');
+    await writeFile(addrs, `${remotes.map((r) => `addr add ${r.privateIp}/32 dev eth-lp`).join('\n')}\n`);
     await run('ip', ['-n', PEER, '-batch', addrs]);
     engine.start();
     await waitFor('engine SERVING', () => engine.serving(), 60000, 200);

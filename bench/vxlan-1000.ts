@@ -144,14 +144,14 @@ async function batchRun(list: Remote[], work: string): Promise<number> {
     const ipBatch = join(work, 'ip.batch');
     await writeFile(
       fdbBatch,
-      list.map((r) => `fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst ${r.ip} self permanent`).join('\n') + '\n',
+      `${list.map((r) => `fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst ${r.ip} self permanent`).join('\n')}\n`,
     );
     await writeFile(
       ipBatch,
-      [
+      `${[
         'rule add priority 100 lookup 100',
         ...list.map((r) => `route replace ${r.subnet} via ${r.vtep} dev vxlan-tunnel table 100 metric 100`),
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
     const started = performance.now();
     await nsExec(NS_BATCH, 'bridge', ['-batch', fdbBatch]);

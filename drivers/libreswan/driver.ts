@@ -176,7 +176,12 @@ export class LibreswanDriver implements CableDriver {
     const s = this.ready();
     const results: CableResult[] = [];
     for (const ep of disconnect)
-      results.push(await this.outcome(ep.cableName, async () => (await this.remove(ep.cableName), '')));
+      results.push(
+        await this.outcome(ep.cableName, async () => {
+          await this.remove(ep.cableName);
+          return '';
+        }),
+      );
 
     const planned = new Map<NatEndpointInfo, PlannedConnection[]>();
     const refused = new Map<NatEndpointInfo, string>();
@@ -412,7 +417,9 @@ export class LibreswanDriver implements CableDriver {
     });
     const byName = new Map(work.flatMap((w) => w.conns.map((p) => [p.spec.name, w.remote] as const)));
     const settle = (names: readonly string[], results: readonly { ok: boolean; error?: unknown }[]) =>
-      results.forEach((r, k) => !r.ok && fail(byName.get(names[k]!)!, r.error));
+      results.forEach((r, k) => {
+        if (!r.ok) fail(byName.get(names[k]!)!, r.error);
+      });
 
     // 1. Fail closed first: the block policy towards each remote gateway (transport mode).
     if (s.mode === 'transport') {
@@ -501,7 +508,9 @@ export class LibreswanDriver implements CableDriver {
           };
         }),
       );
-      changes.forEach((c, k) => c instanceof Error && fail(go[k]!.remote, c));
+      changes.forEach((c, k) => {
+        if (c instanceof Error) fail(go[k]!.remote, c);
+      });
     }
     // 6. Initiation (asynchronous: status polling tells when the SAs are up), by the side the rule picks.
     const initiate = work
@@ -510,7 +519,9 @@ export class LibreswanDriver implements CableDriver {
     if (groupInitiate && initiate.length) {
       // Every fresh initiating connection of this burst carries the alias (one that failed a phase
       // was never loaded, or has no trap policy to carry traffic, so starting it costs nothing).
-      await whack.initiate(groupInitiate).catch((err: unknown) => initiate.forEach((n) => fail(byName.get(n)!, err)));
+      await whack.initiate(groupInitiate).catch((err: unknown) => {
+        for (const n of initiate) fail(byName.get(n)!, err);
+      });
     } else {
       settle(initiate, await whack.initiateAll(initiate, { concurrency: 32 }));
     }

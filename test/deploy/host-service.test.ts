@@ -120,6 +120,8 @@ describe('standalone host service (deploy/systemd, deploy/etc/cabled)', function
     const read = parseEndpointsText(readFileSync(join(ETC, 'endpoints.yaml'), 'utf8'));
     assert.ok(read.ok, JSON.stringify(read));
     assert.ok(read.entries.length > 0);
-    read.entries.forEach((raw, i) => parseEndpoint(raw, `endpoints.yaml[${i}]`));
+    read.entries.forEach((raw, i) => {
+      parseEndpoint(raw, `endpoints.yaml[${i}]`);
+    });
   });
 });

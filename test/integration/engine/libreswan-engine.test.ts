@@ -84,7 +84,7 @@ async function captureWhile(
   };
 }
 
-function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {}): void {
+function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {}): void {
   const title = options.wrongPsk ? 'with a different PSK on each side' : 'own pluto per namespace';
   describe(`engine with the libreswan driver, ${mode} mode, ${title} (integration, root, real pluto)`, function () {
     // A gateway that initiates before its peer has added the connection gets NO_PROPOSAL_CHOSEN and
@@ -382,6 +382,6 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
   });
 }
 
-suite('tunnel');
-suite('transport');
-suite('tunnel', { wrongPsk: true });
+engineSuite('tunnel');
+engineSuite('transport');
+engineSuite('tunnel', { wrongPsk: true });
