@@ -13,9 +13,9 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeKubeletVolume } from '../test/helpers/fs-helpers.js';
-import { EngineProcess } from '../test/helpers/engine-process.js';
-import { connectVeth, createNetns, deleteNetns, run, waitFor } from '../test/helpers/netns.js';
+import { writeKubeletVolume } from '../lab/fs-helpers.js';
+import { EngineProcess } from '../lab/engine-process.js';
+import { connectVeth, createNetns, deleteNetns, run, waitFor } from '../lab/netns.js';
 import { planConnections } from '../drivers/libreswan/connection-plan.js';
 import { readSettings } from '../drivers/libreswan/settings.js';
 import { addConnectionArgs, flagsFor, parseVersion, WHACK_PATH } from '../src/lib/whack/index.js';

@@ -10,8 +10,8 @@
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineProcess } from '../test/helpers/engine-process.js';
-import { connectVeth, createNetns, deleteNetns, nsExec, run, waitFor } from '../test/helpers/netns.js';
+import { EngineProcess } from '../lab/engine-process.js';
+import { connectVeth, createNetns, deleteNetns, nsExec, run, waitFor } from '../lab/netns.js';
 
 const COUNT = Number(process.argv[2] ?? 1000);
 const tag = process.pid % 100000;

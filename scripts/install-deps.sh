@@ -31,6 +31,8 @@ if [ "${CABLED_LINT:-0}" = 1 ]; then # scripts/test.sh (CI) checks the code befo
   lint_start=$SECONDS
   npm run --silent lint
   echo "lint: clean in $((SECONDS - lint_start)) s"
+  echo "== layers (no import cycles, no forbidden imports: .dependency-cruiser.cjs)"
+  bash scripts/check-layers.sh
 fi
 echo "== build"
 npm run --silent build

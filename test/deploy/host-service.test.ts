@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
 import { parseEndpoint, parseEndpointsText } from '../../src/endpoints/index.js';
 import { parseEngineArgs } from '../../src/engine/options.js';
-import { removeDir, tempDir } from '../helpers/fs-helpers.js';
-import { run } from '../helpers/netns.js';
+import { removeDir, tempDir } from '../../lab/fs-helpers.js';
+import { run } from '../../lab/netns.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const UNIT = join(ROOT, 'deploy', 'systemd', 'cabled.service');

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConnectionStatus, SaState, type Connection } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { parseShowStates } from '../../../src/lib/whack/index.js';
-import { EngineProcess } from '../../helpers/engine-process.js';
-import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { EngineProcess } from '../../../lab/engine-process.js';
+import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import {
   canUseNetns,
   connectVeth,
@@ -25,7 +25,7 @@ import {
   nsExec,
   run,
   waitFor,
-} from '../../helpers/netns.js';
+} from '../../../lab/netns.js';
 
 const PSK = 'cabled-test-psk-0123456789abcdef0123456789';
 const IP1 = '172.30.5.1';

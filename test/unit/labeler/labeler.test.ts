@@ -13,7 +13,7 @@ import { NodePatcher } from '../../../src/labeler/node-patcher.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { detectEspOffload } from '../../../src/offload/index.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
-import { fixture, removeDir, tempDir } from '../../helpers/fs-helpers.js';
+import { fixture, removeDir, tempDir } from '../../../lab/fs-helpers.js';
 import { waitFor } from '../config/wait-for.js';
 
 const recorded = (name: string): string => readFileSync(fixture('ethtool', name), 'utf8');
