@@ -10,10 +10,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
-import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
-import { canUseNetns, connectVeth, createNetns, ipJson, run, waitFor } from '../../helpers/netns.js';
-import { SteadyPing } from '../../helpers/ping-gap.js';
+import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
+import { canUseNetns, connectVeth, createNetns, ipJson, run, waitFor } from '../../../lab/netns.js';
+import { SteadyPing } from '../../../lab/ping-gap.js';
 
 const tag = `${process.pid % 100000}`;
 const NS1 = `cbt-reload-${tag}-a`;

@@ -11,8 +11,8 @@ import { mkdtemp, open, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
-import { bridgeJson, canUseNetns, connectVeth, createNetns, ip, waitFor } from '../../helpers/netns.js';
+import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { bridgeJson, canUseNetns, connectVeth, createNetns, ip, waitFor } from '../../../lab/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS = `cbt-reload-${tag}-w`;

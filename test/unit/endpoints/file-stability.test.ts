@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { RemovalHold, readSettled } from '../../../src/endpoints/file-stability.js';
 import type { EndpointsSnapshot } from '../../../src/endpoints/snapshot.js';
 import { watchEndpointsFile } from '../../../src/endpoints/watch-endpoints.js';
-import { removeDir, tempDir } from '../../helpers/fs-helpers.js';
+import { removeDir, tempDir } from '../../../lab/fs-helpers.js';
 
 const snap = (n: number): EndpointsSnapshot =>
   ({
