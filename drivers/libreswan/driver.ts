@@ -61,6 +61,8 @@ import { cableStatus, indexLog } from './status.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
 
+const FAILED_INSTALL = 'install failed and could not be fully rolled back; it is removed or installed again';
+
 /** From this many new connections in one call on, load them with one addconn call. */
 const BULK_THRESHOLD = 8;
 
@@ -68,6 +70,8 @@ const BULK_THRESHOLD = 8;
 interface LibreswanCable extends CableRecord {
   mode: 'tunnel' | 'transport';
   connections: PlannedConnection[];
+  /** An install failed and could not be rolled back in full: reported in error, removed or re-installed by the engine. */
+  failed?: boolean;
 }
 
 export interface LibreswanDeps {
@@ -155,6 +159,7 @@ export class LibreswanDriver implements CableDriver {
     await this.writeSecrets([]);
     await this.reinstallMissing();
     await this.applyNewSettings(previous, settings, deviceReplaced);
+    await this.sweepOrphans();
     this.log.info('libreswan driver initialised', {
       mode: settings.mode,
       pluto: settings.plutoMode,
@@ -220,7 +225,11 @@ export class LibreswanDriver implements CableDriver {
   async getActiveConnections(): Promise<Connection[]> {
     return this.cables
       .values()
-      .map((c) => this.connection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTING, 'installed', [], 0, 0));
+      .map((c) =>
+        c.failed
+          ? this.connection(c, ConnectionStatus.CONNECTION_STATUS_ERROR, FAILED_INSTALL, [], 0, 0)
+          : this.connection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTING, 'installed', [], 0, 0),
+      );
   }
 
   async getConnections(): Promise<Connection[]> {
@@ -232,6 +241,7 @@ export class LibreswanDriver implements CableDriver {
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
     return this.cables.values().map((c) => {
+      if (c.failed) return this.connection(c, ConnectionStatus.CONNECTION_STATUS_ERROR, FAILED_INSTALL, [], 0, 0);
       const kind = c.mode === 'transport' ? 'esp-transport' : 'esp-tunnel';
       const st = cableStatus(
         c.connections.map((p) => ({ name: p.spec.name, kind, carries: p.carries })),
@@ -375,6 +385,46 @@ export class LibreswanDriver implements CableDriver {
     const results = await this.applyCables([], remotes);
     const failed = results.filter((r) => r.error);
     this.log.info('connections added again', { why, cables: results.length, failed: failed.length });
+  }
+
+  /**
+   * At Init, with the record complete: what no recorded cable names goes. The
+   * overlay entries and cabled's block policies always; pluto's connections in
+   * own mode only (a host pluto's other connections are not ours). Catches
+   * what a crash between a change and its record, or an older version's
+   * failed install, left behind.
+   */
+  private async sweepOrphans(): Promise<void> {
+    const records = this.cables.values();
+    const removed: string[] = [];
+    try {
+      if (this.overlay) {
+        const r = await this.overlay.sweep(
+          records.filter((c) => c.mode === 'transport').map((c) => remoteSpecOf(c.endpoint, c.usingIp)),
+        );
+        removed.push(...r.fdb.map((d) => `fdb ${d}`), ...r.routes.map((d) => `route ${d}`));
+      }
+      if (this.xf && this.settings?.mode === 'transport') {
+        const ips = new Set(records.filter((c) => c.mode === 'transport').map((c) => `${c.usingIp}/32`));
+        for (const p of await this.xf.listPolicies()) {
+          if (!p.owned || p.action !== 'block' || p.dir !== 'out' || p.proto !== 'udp' || ips.has(p.dst)) continue;
+          if (p.src !== `${this.local!.privateIp}/32`) continue;
+          await this.xf.deletePolicy({ src: p.src, dst: p.dst, proto: 'udp', dport: p.dport, dir: 'out' });
+          removed.push(`block policy ${p.dst}:${p.dport}`);
+        }
+      }
+      if (this.pluto?.mode === 'own') {
+        const names = new Set(records.flatMap((c) => c.connections.map((p) => p.spec.name)));
+        for (const name of (await this.pluto.whack.connections()).keys()) {
+          if (names.has(name)) continue;
+          await this.dropConnection(name);
+          removed.push(`connection ${name}`);
+        }
+      }
+    } catch (err) {
+      this.log.warn('sweeping orphaned state failed; it is tried again at the next Init', { error: errorMessage(err) });
+    }
+    if (removed.length) this.log.info('removed state no recorded cable names', { removed });
   }
 
   /** The PSK for every identity pair we use (and for those about to be added). */
@@ -534,6 +584,9 @@ export class LibreswanDriver implements CableDriver {
         ),
     );
 
+    // 8. A cable that failed any phase is rolled back: nothing of it stays in pluto, XFRM or the overlay.
+    for (const w of work) if (errors.has(w.remote)) await this.rollBack(w, errors.get(w.remote)!);
+
     for (const w of work) {
       if (errors.has(w.remote)) continue;
       const ep = w.remote.endpoint!;
@@ -549,6 +602,71 @@ export class LibreswanDriver implements CableDriver {
         this.log.info('IPsec connections added', { cable: ep.cableName, added: w.fresh.map((p) => p.spec.name) });
     }
     return errors;
+  }
+
+  /**
+   * Undoes a failed install of one cable, in fail-closed order (overlay
+   * entries, connections and their conn files, block policies), for both the
+   * version it was installing and the one recorded before (an update that
+   * fails leaves no half-replaced cable: the engine installs it afresh at its
+   * retry). Each step is attempted whatever the others did; what could not be
+   * undone is logged, and the cable's record is kept with every name in it,
+   * so removal or the next install still finds and removes it.
+   */
+  private async rollBack(
+    w: { remote: NatEndpointInfo; conns: PlannedConnection[]; previous?: LibreswanCable },
+    why: string,
+  ): Promise<void> {
+    const ep = w.remote.endpoint!;
+    const prev = w.previous;
+    const names = [...new Set([...(prev?.connections ?? []), ...w.conns].map((p) => p.spec.name))];
+    const left: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        left.push(`${what}: ${errorMessage(err)}`);
+      }
+    };
+    if (this.overlay) {
+      const specs = [remoteSpecOf(ep, w.remote.useIp), ...(prev ? [remoteSpecOf(prev.endpoint, prev.usingIp)] : [])];
+      await attempt('overlay entries', async () => {
+        for (const c of await this.overlay!.applyRemotes(specs, [])) if (c instanceof Error) throw c;
+      });
+    }
+    for (const name of names) await attempt(`connection ${name}`, () => this.dropConnection(name));
+    if (this.xf) {
+      const others = new Set(
+        this.cables
+          .entries()
+          .filter(([name]) => name !== ep.cableName)
+          .map(([, c]) => c.usingIp),
+      );
+      for (const ipAddr of new Set([w.remote.useIp, ...(prev ? [prev.usingIp] : [])]))
+        if (!others.has(ipAddr))
+          await attempt(`block policy to ${ipAddr}`, () => this.xf!.deletePolicy(this.blockKey(ipAddr)));
+    }
+    for (const name of names) this.counters.delete(name);
+    if (left.length) {
+      // Keep a record naming everything, so DisconnectFromEndpoint or the next install cleans up.
+      const conns = [
+        ...(prev?.connections ?? []).filter((p) => !w.conns.some((q) => q.spec.name === p.spec.name)),
+        ...w.conns,
+      ];
+      this.cables.set(ep.cableName, {
+        endpoint: ep,
+        usingIp: w.remote.useIp,
+        usingNat: w.remote.useNat,
+        mode: this.settings!.mode,
+        connections: conns,
+        establishedUnixMs: 0,
+        failed: true,
+      });
+      this.log.warn('install failed; roll-back incomplete (kept for removal)', { cable: ep.cableName, why, left });
+    } else {
+      this.cables.delete(ep.cableName);
+      this.log.warn('install failed; rolled back', { cable: ep.cableName, why });
+    }
   }
 
   /** Removes one cable: its overlay entries, its connections, its block policy. */

@@ -67,6 +67,8 @@ export class VxlanDriver implements CableDriver {
     });
     if (local.natEnabled)
       this.log.warn('VXLAN cables do not support NAT: remote gateways must reach this private IP directly');
+    // Entries no record names (a crash between a kernel write and the state file, an old leak) go.
+    await overlay.sweep(this.cables.values().map((c) => remoteSpecOf(c.endpoint, c.usingIp)));
     if (!device.adopted)
       await this.reinstallRecorded(device.replaced ? 'device replaced (config change)' : 'device created');
     return { adoptedCables: this.cables.entries().map(([name]) => name) };
@@ -131,6 +133,27 @@ export class VxlanDriver implements CableDriver {
         this.cables.delete(r.ep.cableName);
         results.push({ cableName: r.ep.cableName, usingIp: '', error: '' });
       }
+    }
+    // A cable whose install failed is rolled back: none of its FDB entries or routes stay (nor those of the
+    // version it replaced: the engine installs it afresh at its retry).
+    const failed = connecting.filter((c) => outcomeOf.get(c) instanceof Error);
+    if (failed.length) {
+      const undo = await overlay.applyRemotes(
+        failed.flatMap((c) => [
+          remoteSpecOf(c.ep, c.usingIp),
+          ...(c.previous ? [remoteSpecOf(c.previous.endpoint, c.previous.usingIp)] : []),
+        ]),
+        [],
+      );
+      for (const c of failed) {
+        this.cables.delete(c.ep.cableName);
+        this.log.warn('install failed; rolled back', {
+          cable: c.ep.cableName,
+          why: (outcomeOf.get(c) as Error).message,
+        });
+      }
+      const left = undo.filter((u) => u instanceof Error);
+      if (left.length) this.log.warn('roll-back incomplete', { error: (left[0] as Error).message });
     }
     for (const remote of connect) {
       const ep = remote.endpoint!;
