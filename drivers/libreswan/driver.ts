@@ -36,6 +36,7 @@ import {
   counterWrap,
   type LibreswanVersion,
   type LoadedConnection,
+  type LogEvent,
   type TrafficRecord,
 } from '../../src/lib/whack/index.js';
 import { VxlanOverlay, remoteSpecOf } from '../../src/overlay/index.js';
@@ -48,11 +49,18 @@ import { planConnections, type PlannedConnection } from './connection-plan.js';
 import { needsNicCheck, resolveNicOffload } from './nic-offload.js';
 import { offloadTowards } from '../../src/offload/index.js';
 import { transportOverhead } from './overhead.js';
-import { HostPluto, createPluto, readLogTail, type PlutoHandle, type SecretEntry } from './pluto/index.js';
+import {
+  HostPluto,
+  LogFollower,
+  createPluto,
+  type FollowedConnection,
+  type PlutoHandle,
+  type SecretEntry,
+} from './pluto/index.js';
 import { ResponderTakeOver } from './take-over.js';
 import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
-import { cableStatus, indexLog } from './status.js';
+import { cableStatus } from './status.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
 
@@ -78,6 +86,7 @@ export class LibreswanDriver implements CableDriver {
   private readonly counters = new Map<string, Map<number, { rx: MonotonicCounter; tx: MonotonicCounter }>>();
   private readonly log: Logger;
   private batches = 0;
+  private logFollower: LogFollower | undefined;
 
   constructor(
     private readonly context: DriverContext,
@@ -220,8 +229,19 @@ export class LibreswanDriver implements CableDriver {
     if (!this.pluto || !this.settings) return [];
     const whack = this.pluto.whack;
     const [states, traffic] = await Promise.all([whack.showStates(), whack.trafficStatus()]);
-    const logLines = this.pluto.logFile ? await readLogTail(this.pluto.logFile).catch(() => []) : [];
-    const logEvents = indexLog(logLines);
+    // pluto's log, read once per refresh and only what is new (LogFollower): linear in the new lines.
+    const logFile = this.pluto.logFile;
+    if (logFile && this.logFollower?.file !== logFile) this.logFollower = new LogFollower(logFile);
+    if (!logFile) this.logFollower = undefined;
+    const followed = this.logFollower ? await this.logFollower.refresh().catch(() => new Map()) : new Map();
+    const logLines: string[] = [];
+    const logEvents = new Map<string, LogEvent[]>();
+    const peers = new Map<string, string>();
+    this.logFollower?.retain(new Set(this.cables.values().flatMap((c) => c.connections.map((p) => p.spec.name))));
+    for (const [name, f] of followed as Map<string, FollowedConnection>) {
+      logEvents.set(name, f.events);
+      if (f.lastPeer) peers.set(name, f.lastPeer);
+    }
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
     return this.cables.values().map((c) => {
@@ -229,7 +249,7 @@ export class LibreswanDriver implements CableDriver {
       const kind = c.mode === 'transport' ? 'esp-transport' : 'esp-tunnel';
       const st = cableStatus(
         c.connections.map((p) => ({ name: p.spec.name, kind, carries: p.carries })),
-        { states, traffic, logLines, logEvents, trafficByConnection: byName },
+        { states, traffic, logLines, logEvents, peers, trafficByConnection: byName },
         (name, records) => this.bytes(name, records),
       );
       return this.connection(c, st.status, st.message, st.sas, st.rxBytes, st.txBytes);

@@ -29,7 +29,8 @@ import type { DriverClient } from './driver-host/driver-client.js';
 import type { DriverSupervisor } from './driver-host/supervisor.js';
 import type { GatewayView, Health } from './gateway-view.js';
 import { applyPlan } from './reconcile-apply.js';
-import { planReconcile } from './reconcile-plan.js';
+import { planReconcile, type ReconcileAction } from './reconcile-plan.js';
+import { RepairBackoff } from './repair-backoff.js';
 
 export interface DriverSettings {
   /** Canonical driver config keys (no secrets). */
@@ -85,9 +86,11 @@ export class Engine implements GatewayView {
   private readonly healthListeners = new Set<() => void>();
   private lastHealth = '';
   private readonly log: Logger;
+  private readonly repairs: RepairBackoff;
 
   constructor(private readonly options: EngineOptions) {
     this.log = options.logger.child({ component: 'engine' });
+    this.repairs = new RepairBackoff(this.log);
   }
 
   start(): void {
@@ -199,7 +202,9 @@ export class Engine implements GatewayView {
       const full = this.fullResync || reinitialised;
       this.fullResync = false;
       const active = full ? await client.connections() : await client.activeConnections();
-      const plan = planReconcile(this.desired, active);
+      const plan = full
+        ? this.limitRepairs(planReconcile(this.desired, active), active)
+        : planReconcile(this.desired, active);
       if (plan.length)
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
@@ -223,6 +228,29 @@ export class Engine implements GatewayView {
     }
     await this.refreshConnections();
     this.healthChanged();
+  }
+
+  /**
+   * Repairs of cables in error, rate-limited per cable (repair-backoff.ts): one
+   * still failing after a repair (a peer that does not answer) is repaired
+   * again only after a doubling delay, so a resync costs nothing for it.
+   */
+  private limitRepairs(plan: ReconcileAction[], observed: readonly Connection[]): ReconcileAction[] {
+    const failing = new Set(
+      observed
+        .filter((c) => c.status === ConnectionStatus.CONNECTION_STATUS_ERROR)
+        .map((c) => c.endpoint?.cableName ?? ''),
+    );
+    this.repairs.healthy(failing);
+    const out = plan.filter((a) => {
+      if (a.kind !== 'connect' || !a.reason.startsWith('repair: ')) return true;
+      const cable = a.remote.endpoint?.cableName ?? '';
+      if (!this.repairs.allow(cable, a.reason.slice('repair: '.length))) return false;
+      this.repairs.attempted(cable);
+      return true;
+    });
+    this.repairs.summarise();
+    return out;
   }
 
   /** Inits the driver with the current settings (for `cabled cleanup`). */
