@@ -92,7 +92,12 @@ export class LibreswanDriver implements CableDriver {
     private readonly context: DriverContext,
     private readonly deps: LibreswanDeps,
   ) {
-    this.cables = new StateStore(join(context.stateDir, 'libreswan.state.json'));
+    this.cables = new StateStore(join(context.stateDir, 'libreswan.state.json'), {
+      onProblem: (problem) =>
+        problem
+          ? this.log.error('driver state file unwritable; serving from memory', { problem })
+          : this.log.info('driver state file written again'),
+    });
     this.log = context.logger;
   }
 

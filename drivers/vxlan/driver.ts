@@ -39,7 +39,12 @@ export class VxlanDriver implements CableDriver {
     context: DriverContext,
     private readonly netlink: () => NetlinkAdapter,
   ) {
-    this.cables = new StateStore(`${context.stateDir}/vxlan.state.json`);
+    this.cables = new StateStore(`${context.stateDir}/vxlan.state.json`, {
+      onProblem: (problem) =>
+        problem
+          ? this.log.error('driver state file unwritable; serving from memory', { problem })
+          : this.log.info('driver state file written again'),
+    });
     this.log = context.logger;
   }
 

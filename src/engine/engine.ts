@@ -350,7 +350,8 @@ export class Engine implements GatewayView {
       this.options.supervisor.current !== undefined &&
       this.initialisedClient === this.options.supervisor.current &&
       this.inSync &&
-      this.applying === undefined;
+      this.applying === undefined &&
+      !this.options.supervisor.degraded;
     return ok ? 'SERVING' : 'NOT_SERVING';
   }
 
@@ -376,6 +377,7 @@ export class Engine implements GatewayView {
     if (!this.snapshot) return 'waiting for the first endpoint snapshot';
     if (!sup.current)
       return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
+    if (sup.degraded) return `driver degraded: ${sup.degraded}${this.lastFailure ? `; ${this.lastFailure}` : ''}`;
     if (this.applying)
       return `${this.applying}${this.lastFailure ? `: ${this.lastFailure}` : ' (reconcile in progress)'}`;
     return this.lastFailure;
