@@ -90,7 +90,7 @@ export class StateStore<T> {
 
   /** Resolves when everything set so far is on disk, or the write failed (see `problem`). Never rejects. */
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writing !== undefined) await this.writing;
   }
 
   private get tmpPath(): string {
@@ -98,7 +98,7 @@ export class StateStore<T> {
   }
 
   private schedule(): void {
-    if (this.writing) {
+    if (this.writing !== undefined) {
       this.pending = true;
       return;
     }
