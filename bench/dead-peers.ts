@@ -123,6 +123,24 @@ async function main(): Promise<void> {
     console.log(`pluto log:         ${perMin(before.plutoLog, after.plutoLog)}`);
     console.log(`connection status: ${[...byStatus].map(([s, n]) => `${n} x status ${s}`).join(', ')}`);
     if (failing) console.log(`a failing cable says: ${failing.statusMessage.slice(0, 200)}`);
+    // What the engine log's bytes in the window were spent on.
+    const text = (await readFile(engine.logPath, 'utf8')).slice(before.engineLog, after.engineLog);
+    const byMessage = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let key = line.slice(0, 60);
+      try {
+        const j = JSON.parse(line) as { message?: string; component?: string };
+        key = `${j.component ?? ''}: ${j.message ?? ''}`;
+      } catch {
+        /* not JSON */
+      }
+      byMessage.set(key, (byMessage.get(key) ?? 0) + line.length + 1);
+    }
+    const top = [...byMessage].sort((a, b) => b[1] - a[1]).slice(0, 6);
+    console.log(
+      `engine log, by message: ${top.map(([m, b]) => `${m} ${(b / 1024).toFixed(1)} KB`).join('; ') || 'nothing'}`,
+    );
   } finally {
     await engine.stop('SIGTERM');
     await engine.stopPluto();
