@@ -28,6 +28,7 @@ import {
   type InitResponse,
   type NatEndpointInfo,
 } from '../../src/generated/cabled/driver/v1/driver.js';
+import { mapLimited } from '../../src/lib/concurrency.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { NetlinkAdapter, XfrmAdapter, XfrmPolicyKey } from '../../src/lib/netlink/index.js';
@@ -178,12 +179,18 @@ export class LibreswanDriver implements CableDriver {
   async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
     const s = this.ready();
     const results: CableResult[] = [];
-    for (const ep of disconnect)
-      results.push(
-        await this.outcome(ep.cableName, async () => {
-          await this.remove(ep.cableName);
+    // Removals a few at a time (each is a handful of whack and netlink calls), then the secrets once.
+    results.push(
+      ...(await mapLimited(disconnect, 8, (ep) =>
+        this.outcome(ep.cableName, async () => {
+          await this.remove(ep.cableName, { secrets: false });
           return '';
         }),
+      )),
+    );
+    if (disconnect.length)
+      await this.writeSecrets([]).catch((err: unknown) =>
+        this.log.warn('rewriting the secrets after removals failed', { error: errorMessage(err) }),
       );
 
     const planned = new Map<NatEndpointInfo, PlannedConnection[]>();
@@ -558,7 +565,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   /** Removes one cable: its overlay entries, its connections, its block policy. */
-  private async remove(cable: string): Promise<void> {
+  private async remove(cable: string, options: { secrets?: boolean } = {}): Promise<void> {
     const record = this.cables.get(cable);
     if (!record) return;
     if (record.mode === 'transport' && this.overlay) {
@@ -569,7 +576,7 @@ export class LibreswanDriver implements CableDriver {
     if (record.mode === 'transport' && this.xf) await this.xf.deletePolicy(this.blockKey(record.usingIp));
     this.cables.delete(cable);
     for (const p of record.connections) this.counters.delete(p.spec.name);
-    await this.writeSecrets([]);
+    if (options.secrets !== false) await this.writeSecrets([]);
   }
 
   /** Deletes a connection (and its SAs and policies) from pluto, and its conn file in host mode. */
