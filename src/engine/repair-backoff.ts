@@ -40,9 +40,10 @@ export class RepairBackoff {
   /** Whether a repair of `cable` (in error for `reason`) may run now. Logs the reason when it is new or changed. */
   allow(cable: string, reason: string): boolean {
     const e = this.entries.get(cable);
-    if (!e || e.reason !== reason) {
+    const key = reasonKey(reason);
+    if (!e || e.reason !== key) {
       this.log.warn('cable failing', { cable, reason });
-      this.entries.set(cable, { reason, attempts: 0, nextAt: 0 });
+      this.entries.set(cable, { reason: key, attempts: 0, nextAt: 0 });
       return true;
     }
     return this.now() >= e.nextAt;
@@ -88,4 +89,27 @@ export class RepairBackoff {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/**
+ * What a failure reason says, without what varies while nothing changes: SA
+ * names, addresses, counts, hints in parentheses, and "nothing in the log
+ * explains why" next to a reason that does explain (the two halves of a pair
+ * share one IKE SA, so the log names one of them). Two reasons with the same
+ * key are the same failure.
+ */
+export function reasonKey(reason: string): string {
+  const parts = reason
+    .replace(/\([^()]*\)/g, '')
+    .split(';')
+    .map((p) =>
+      p
+        .replace(/^[^:]*:\s*/, (m) => (/\bSAs? established\b/.test(p) ? m : ''))
+        .replace(/\b\d+(?:\.\d+){3}(?::\d+)?\b/g, 'IP')
+        .replace(/\d+/g, 'N')
+        .trim(),
+    )
+    .filter((p) => p && !/^N of N SAs established$/.test(p));
+  const explained = parts.filter((p) => !p.startsWith('no SA and nothing in the log'));
+  return [...new Set(explained.length ? explained : parts)].sort().join('; ');
 }

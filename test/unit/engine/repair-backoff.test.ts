@@ -1,6 +1,6 @@
 /** A dead peer costs nothing (issue 12, item 4), the engine side: repairs of a cable still failing back off, capped; reasons are logged on change. */
 import assert from 'node:assert/strict';
-import { RepairBackoff } from '../../../src/engine/repair-backoff.js';
+import { RepairBackoff, reasonKey } from '../../../src/engine/repair-backoff.js';
 import type { Logger } from '../../../src/lib/logger.js';
 
 function recordingLogger(lines: string[]): Logger {
@@ -44,5 +44,17 @@ describe('RepairBackoff (unit, fake clock)', () => {
     b.healthy(new Set());
     assert.equal(b.size, 0);
     assert.ok(lines.some((l) => l.includes('cable no longer failing')));
+  });
+});
+
+describe('reasonKey', () => {
+  it('should see one failure in the reasons a dead peer alternates between', () => {
+    const a =
+      '0 of 2 SAs established; submariner-cable-c1-172-30-64-2-1: no answer from peer 172.30.64.2 (check that the peer is up); submariner-cable-c1-172-30-64-2-0: no SA and nothing in the log explains why (is the connection added?)';
+    const b =
+      '0 of 2 SAs established; submariner-cable-c1-172-30-64-2-0: no answer from peer 172.30.64.2 (check that the peer is up); submariner-cable-c1-172-30-64-2-1: no answer from peer 172.30.64.2 (check)';
+    assert.equal(reasonKey(a), reasonKey(b));
+    assert.equal(reasonKey(a), 'no answer from peer IP');
+    assert.notEqual(reasonKey(a), reasonKey('0 of 2 SAs established; x-0: authentication failed (PSK mismatch?)'));
   });
 });
