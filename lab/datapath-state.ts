@@ -5,9 +5,8 @@
  * routes and the rule -- and the same set computed from the desired remotes,
  * so a test can say "0 leaked, 0 missing" exactly.
  */
+import { WHACK_PATH } from '../src/lib/whack/index.js';
 import { run } from './netns.js';
-
-const WHACK = '/usr/libexec/ipsec/whack';
 
 export interface DesiredRemote {
   cableName: string;
@@ -76,7 +75,7 @@ export async function observeState(ns: string, plutoCtl?: string): Promise<Set<s
     }
   }
   if (plutoCtl) {
-    const status = await text(WHACK, ['--ctlsocket', plutoCtl, '--status']);
+    const status = await text(WHACK_PATH, ['--ctlsocket', plutoCtl, '--status']);
     for (const line of status.split('\n')) {
       const m = /^(?:000 )?"([^"]+)"(?:\[\d+\])?:/.exec(line);
       if (m) out.add(`conn ${m[1]}`);
