@@ -121,6 +121,7 @@ describe('engine reload (unit, in-memory driver)', () => {
     engine.setEndpoints({
       endpoints: [{ spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' }],
       rejected: [],
+      warnings: [],
     });
     engine.start();
     try {
