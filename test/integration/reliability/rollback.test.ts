@@ -14,13 +14,14 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
 import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
-import { canUseNetns, connectVeth, createNetns, waitFor } from '../../../lab/netns.js';
+import { canUseNetns, connectVeth, createNetns, run, waitFor } from '../../../lab/netns.js';
 import { observeState, desiredTransportState, diffStates } from '../../../lab/datapath-state.js';
 
 const tag = `${process.pid % 100000}`;
 const NS = `cbt-reload-${tag}-rb`;
 const PEER = `cbt-reload-${tag}-rp`;
 const LOCAL = '172.30.62.1';
+const OWN_ALIAS = '172.30.62.77';
 const PSK = 'cabled-test-psk-rollback-0123456789abcdef';
 
 interface Remote {
@@ -84,6 +85,7 @@ describe('failed installs roll back: libreswan transport mode, own pluto (integr
     await createNetns(NS);
     await createNetns(PEER);
     await connectVeth({ ns: NS, name: 'eth-rb1', cidr: `${LOCAL}/16` }, { ns: PEER, name: 'eth-rb2' });
+    await run('ip', ['-n', NS, 'addr', 'add', `${OWN_ALIAS}/32`, 'dev', 'eth-rb1']);
     const configDir = join(work, 'config');
     writeKubeletVolume(configDir, {
       ceCustomConfig: `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${PSK}"\n`,
@@ -120,7 +122,8 @@ describe('failed installs roll back: libreswan transport mode, own pluto (integr
 
   for (const [phase, bad] of [
     ['the kernel refuses a route (private IP 10.255.255.255: EINVAL)', remote(3, '10.255.255.255')],
-    ['pluto refuses the connection', { ...remote(4), private_ip: LOCAL, cluster_id: 'cluster4' }],
+    // Another address of this gateway (validation refuses the gateway's own IP): pluto finds itself at both ends.
+    ['pluto refuses the connection', remote(4, OWN_ALIAS)],
   ] as const) {
     it(`should leave nothing behind when ${phase}, and after its removal`, async () => {
       await setEndpoints([GOOD, bad]);
