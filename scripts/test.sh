@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what they need, checks the generated code is up to
 # date with proto/, builds, and runs mocha (unit and, as root, integration on
-# real network namespaces). Ends with "N passed, N failed".
+# real network namespaces), after printing the startup figures (bench/startup.ts).
+# Ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CABLED_LINT=1 bash scripts/install-deps.sh
@@ -9,10 +10,17 @@ CABLED_LINT=1 bash scripts/install-deps.sh
 echo "== generated code matches proto/"
 npx buf lint
 npm run --silent gen
-if ! git diff --quiet -- src/generated 2>/dev/null; then
+if ! git diff --quiet -- src/generated 2>/dev/null || [ -n "$(git ls-files --others --exclude-standard -- src/generated 2>/dev/null)" ]; then
   git --no-pager diff --stat -- src/generated
+  git ls-files --others --exclude-standard -- src/generated
   echo "src/generated is stale: run 'npm run gen' and commit the result" >&2
   exit 1
+fi
+
+# The whole suite (no arguments) first prints the startup figures: never failing on noise, only if a command fails.
+if [ "$#" -eq 0 ]; then
+  echo "== startup figures"
+  node dist/bench/startup.js --runs 5
 fi
 
 echo "== tests"

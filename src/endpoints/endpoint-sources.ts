@@ -2,7 +2,9 @@
  * Starts the engine's endpoint sources, as --endpoints-source chooses: the
  * file, the Kubernetes API, or both. With both, a merged snapshot is
  * delivered only once each source has delivered its first one, so a restart
- * never reconciles against half of the endpoints.
+ * never reconciles against half of the endpoints. The Kubernetes client is
+ * loaded here, and only when a Kubernetes source is asked for (it is the
+ * heaviest module of the project: ~70 MB and most of a second of start-up).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../lib/logger.js';
@@ -10,12 +12,10 @@ import type { EndpointPolicy } from './endpoint-policy.js';
 import { errorMessage } from '../lib/errors.js';
 import { mergeSnapshots } from './merge-snapshots.js';
 import type { EndpointsSnapshot } from './snapshot.js';
+import type { EndpointSourceKind } from './source-kinds.js';
 import { watchEndpointsFile } from './watch-endpoints.js';
-import { watchKubeEndpoints } from './watch-kube-endpoints.js';
 
-/** --endpoints-source values. */
-export const ENDPOINT_SOURCE_KINDS = ['file', 'kubernetes', 'both'] as const;
-export type EndpointSourceKind = (typeof ENDPOINT_SOURCE_KINDS)[number];
+export { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from './source-kinds.js';
 
 /** Options of startEndpointSources. */
 export interface EndpointSourcesOptions {
@@ -23,7 +23,7 @@ export interface EndpointSourcesOptions {
   /** The endpoints file (file, both). */
   readonly filePath: string;
   /** The Kubernetes client and namespace ("" = all) (kubernetes, both); built only when needed. */
-  readonly kube: () => { kubeConfig: KubeConfig; namespace: string };
+  readonly kube: () => Promise<{ kubeConfig: KubeConfig; namespace: string }>;
   readonly localClusterId: string;
   /** Limits and this gateway, applied to every entry of every source. */
   readonly policy?: EndpointPolicy;
@@ -82,7 +82,8 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
     update(0, file.current());
   }
   if (useKube) {
-    const { kubeConfig, namespace } = options.kube();
+    const { kubeConfig, namespace } = await options.kube();
+    const { watchKubeEndpoints } = await import('./watch-kube-endpoints.js');
     const kube = watchKubeEndpoints({
       kubeConfig,
       namespace,

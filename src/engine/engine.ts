@@ -97,14 +97,18 @@ export class Engine implements GatewayView {
 
   start(): void {
     const { supervisor } = this.options;
-    supervisor.on('ready', () => {
+    const onReady = (): void => {
       this.initialisedClient = undefined;
       this.fullResync = true;
       void this.requestReconcile('driver ready');
-    });
+    };
+    supervisor.on('ready', onReady);
     supervisor.on('state', () => this.healthChanged());
     this.options.health?.subscribe(() => this.publishConnections());
+    // The supervisor may have been started earlier (the driver loads while the engine does) and be ready already.
     supervisor.start();
+    if (supervisor.current) onReady();
+    this.healthChanged();
     this.timers.push(
       setInterval(() => {
         this.fullResync = true;

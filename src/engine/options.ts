@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { isIPv4 } from 'node:net';
 import { ConfigError, type ConfigIssue } from '../lib/errors.js';
-import { DEFAULT_DRIVER } from './driver-registry.js';
+import { configKeysUsage } from '../config/usage.js';
+import { DEFAULT_DRIVER, driversUsage, knownDrivers } from './driver-registry.js';
 import {
   HEALTH_CHECK_OPTIONS,
   HEALTH_CHECK_USAGE,
@@ -15,7 +16,7 @@ import {
   type HealthCheckSettings,
 } from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
-import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
+import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/source-kinds.js';
 import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from '../endpoints/endpoint-policy.js';
 import { TLS_OPTIONS, TLS_USAGE, parseTlsSettings, type ApiTlsSettings } from './api/tls-settings.js';
 
@@ -65,7 +66,7 @@ export interface EngineSettings {
 export const USAGE = `Usage: cabled [run|cleanup|labeler|version] [flags]
 
   run       run the gateway (default)
-  cleanup   start the driver, remove everything it made, and exit
+  cleanup   start the driver, remove everything it made, and exit (needs no --cluster-id or --endpoints)
   labeler   label this node when a NIC offloads ESP ("cabled labeler --help")
   version   print the version
 
@@ -75,7 +76,7 @@ Flags (environment variable in brackets):
   --public-ip IP          this gateway's public IP [CABLED_PUBLIC_IP]
   --subnets CIDR,...      subnets behind this gateway [CABLED_SUBNETS, SUBMARINER_CLUSTERCIDR + SUBMARINER_SERVICECIDR]
   --nat-enabled           NAT is in the way [CABLED_NAT_ENABLED, SUBMARINER_NATENABLED]
-  --driver NAME           cable driver: vxlan [CABLED_DRIVER, SUBMARINER_CABLEDRIVER] (default ${DEFAULT_DRIVER})
+  --driver NAME           cable driver: ${knownDrivers().join(' | ')} [CABLED_DRIVER, SUBMARINER_CABLEDRIVER] (default ${DEFAULT_DRIVER})
   --driver-socket PATH    use a driver already serving on PATH (sidecar) [CABLED_DRIVER_SOCKET_PATH]
   --backend-config K=V    local endpoint backend config, repeatable (e.g. udp-port=4500)
   --health-check-ip IP    address remote gateways probe [CABLED_HEALTH_CHECK_IP]
@@ -98,7 +99,16 @@ Flags (environment variable in brackets):
   --endpoint-min-prefix-length N    broadest remote subnet accepted, /N [CABLED_ENDPOINT_MIN_PREFIX_LENGTH] (default ${DEFAULT_ENDPOINT_LIMITS.minPrefixLength})
   --endpoints-max-count N           entries one endpoint source may hold [CABLED_ENDPOINTS_MAX_COUNT] (default ${DEFAULT_ENDPOINT_LIMITS.maxEndpoints})
   --endpoints-max-file-bytes N      size of the endpoints file [CABLED_ENDPOINTS_MAX_FILE_BYTES] (default ${DEFAULT_ENDPOINT_LIMITS.maxFileBytes})
-${TLS_USAGE}${METRICS_USAGE}${HEALTH_CHECK_USAGE}`;
+${TLS_USAGE}${METRICS_USAGE}${HEALTH_CHECK_USAGE}
+Cable drivers (--driver):
+${driversUsage()}
+Driver configuration keys, in the --config file or the ConfigMap key ceCustomConfig (environment in brackets;
+defaults < environment < ConfigMap):
+${configKeysUsage()}
+Fixed (not configurable): VXLAN device vxlan-tunnel, VNI 1000, VTEP 241.x.y.z/8 from the private IP, remote
+subnets routed in table 100 (rule priority 100). The VXLAN device's MTU is the MTU of the device holding the
+private IP (else of the default route's device) minus 50, and in transport mode minus the ESP overhead too.
+`;
 
 export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { command: string; settings: EngineSettings } {
   const { values, positionals } = parseArgs({
@@ -226,16 +236,17 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       ),
     },
   };
-  if (command === 'run' || command === 'cleanup') validate(settings, issues);
+  if (command === 'run' || command === 'cleanup') validate(settings, issues, command);
   if (command === 'run') issues.push(...tlsIssues);
   if (issues.length) throw new ConfigError('command-line flags and environment', issues);
   return { command, settings };
 }
 
-function validate(s: EngineSettings, issues: ConfigIssue[]): void {
-  if (!s.clusterId)
+/** `cleanup` removes what the driver made: it needs no cluster id and no endpoints. */
+function validate(s: EngineSettings, issues: ConfigIssue[], command: 'run' | 'cleanup'): void {
+  if (!s.clusterId && command === 'run')
     issues.push({ key: '--cluster-id', value: '', reason: 'required: name this cluster (e.g. --cluster-id cluster1)' });
-  else if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
+  else if (s.clusterId && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
     issues.push({
       key: '--cluster-id',
       value: s.clusterId,
@@ -251,7 +262,7 @@ function validate(s: EngineSettings, issues: ConfigIssue[]): void {
   }
   for (const cidr of s.subnets)
     if (!isCidr(cidr)) issues.push({ key: '--subnets', value: cidr, reason: 'not an IPv4 CIDR (a.b.c.d/n)' });
-  if (!s.endpointsPath && s.endpointsSource !== 'kubernetes') {
+  if (!s.endpointsPath && s.endpointsSource !== 'kubernetes' && command === 'run') {
     issues.push({
       key: '--endpoints',
       value: '',
