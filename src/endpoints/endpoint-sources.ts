@@ -32,7 +32,10 @@ export interface EndpointSourcesOptions {
    * A source started failing (`error` says what and what to do) or works
    * again (`error` undefined: it delivered a snapshot since).
    */
-  readonly onSourceError?: (source: 'file' | 'kubernetes', error: string | undefined) => void;
+  readonly onSourceError?: (source: 'file' | 'file-hold' | 'kubernetes', error: string | undefined) => void;
+  /** The file source's settle time and removal hold (watch-endpoints.ts); defaults there. */
+  readonly fileSettleMs?: number;
+  readonly fileRemovalHoldMs?: number;
   readonly logger: Logger;
 }
 
@@ -61,8 +64,13 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
       localClusterId: options.localClusterId,
       policy: options.policy,
       logger,
-      // Writers replace the file atomically (kubelet's ..data swap, rename); a short debounce suffices.
+      // Writers should replace the file atomically (kubelet's ..data swap, rename); one that writes it in
+      // place is caught by the settle time and the removal hold (file-stability.ts).
       debounceMs: 20,
+      settleMs: options.fileSettleMs,
+      removalHoldMs: options.fileRemovalHoldMs,
+      onHold: (message) =>
+        options.onSourceError?.('file-hold', message && `endpoints file ${options.filePath}: ${message}`),
       onChange: (s) => update(0, s),
       onRecovered: () => options.onSourceError?.('file', undefined),
       onError: (err) => {

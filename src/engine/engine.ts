@@ -29,7 +29,8 @@ import type { DriverClient } from './driver-host/driver-client.js';
 import type { DriverSupervisor } from './driver-host/supervisor.js';
 import type { GatewayView, Health } from './gateway-view.js';
 import { applyPlan } from './reconcile-apply.js';
-import { planReconcile } from './reconcile-plan.js';
+import { planReconcile, type ReconcileAction } from './reconcile-plan.js';
+import { RepairBackoff } from './repair-backoff.js';
 
 export interface DriverSettings {
   /** Canonical driver config keys (no secrets). */
@@ -79,6 +80,13 @@ export class Engine implements GatewayView {
   private inSync = false;
   private lastReconcile = 0;
   private lastFailure = '';
+  /**
+   * Why the gateway is applying a change that alters what is installed (a new
+   * driver config): readiness is NOT_SERVING from the moment it arrives until
+   * a reconcile has applied it in full.
+   */
+  private applying: string | undefined;
+  private applyingSeq = 0;
   private running: Promise<void> | undefined;
   private dirty = false;
   private fullResync = true;
@@ -91,10 +99,12 @@ export class Engine implements GatewayView {
   private role: HaRole;
   private haInfo: HaInfo | undefined;
   private readonly log: Logger;
+  private readonly repairs: RepairBackoff;
 
   constructor(private readonly options: EngineOptions) {
     this.log = options.logger.child({ component: 'engine' });
     this.role = options.elected ? 'electing' : 'active';
+    this.repairs = new RepairBackoff(this.log);
   }
 
   /**
@@ -153,8 +163,14 @@ export class Engine implements GatewayView {
 
   /** A new, valid driver config (from the config source). */
   setSettings(settings: DriverSettings): void {
+    const changed = this.settings !== undefined && JSON.stringify(this.settings) !== JSON.stringify(settings);
     this.settings = settings;
     this.configError = '';
+    if (changed) {
+      this.applying = 'applying a new driver config';
+      this.applyingSeq++;
+      this.healthChanged();
+    }
     void this.requestReconcile('config changed');
   }
 
@@ -230,9 +246,13 @@ export class Engine implements GatewayView {
       this.healthChanged();
       return;
     }
+    const seq = this.applyingSeq;
     try {
-      // A standby keeps its driver initialised (warm), so taking over only installs cables.
-      await this.ensureInit(client, this.settings);
+      // A re-Init (new config) may have replaced what the cables stand on (the overlay device, the
+      // connections' proposals): read refreshed status in the same reconcile, so anything the driver
+      // reports broken is re-installed now rather than at the next periodic resync. A standby keeps
+      // its driver initialised (warm), so taking over only installs cables.
+      const reinitialised = await this.ensureInit(client, this.settings);
       if (this.role === 'electing') {
         // Nothing is installed or removed before the election decides (a restarted leader keeps its cables).
         this.inSync = false;
@@ -242,13 +262,15 @@ export class Engine implements GatewayView {
         return;
       }
       // A periodic resync reads refreshed status, so cables in error get repaired.
-      const full = this.fullResync;
+      const full = this.fullResync || reinitialised;
       this.fullResync = false;
       const active = full ? await client.connections() : await client.activeConnections();
+      const want = this.role === 'active' ? this.desired : new Map();
+      const planned = full ? this.limitRepairs(planReconcile(want, active), active) : planReconcile(want, active);
       const plan =
         this.role === 'active'
-          ? planReconcile(this.desired, active)
-          : planReconcile(new Map(), active).map((a) => ({ ...a, reason: 'this gateway stands by (not elected)' }));
+          ? planned
+          : planned.map((a) => ({ ...a, reason: 'this gateway stands by (not elected)' }));
       if (plan.length)
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
@@ -261,6 +283,8 @@ export class Engine implements GatewayView {
       this.log.error('reconcile failed', { error: this.lastFailure });
     }
     this.lastReconcile = Date.now();
+    // A config that arrived during this run is applied by the next one: keep it pending.
+    if (this.inSync && this.applyingSeq === seq) this.applying = undefined;
     if (!this.inSync && !this.stopped) {
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(
@@ -272,16 +296,40 @@ export class Engine implements GatewayView {
     this.healthChanged();
   }
 
+  /**
+   * Repairs of cables in error, rate-limited per cable (repair-backoff.ts): one
+   * still failing after a repair (a peer that does not answer) is repaired
+   * again only after a doubling delay, so a resync costs nothing for it.
+   */
+  private limitRepairs(plan: ReconcileAction[], observed: readonly Connection[]): ReconcileAction[] {
+    const failing = new Set(
+      observed
+        .filter((c) => c.status === ConnectionStatus.CONNECTION_STATUS_ERROR)
+        .map((c) => c.endpoint?.cableName ?? ''),
+    );
+    this.repairs.healthy(failing);
+    const out = plan.filter((a) => {
+      if (a.kind !== 'connect' || !a.reason.startsWith('repair: ')) return true;
+      const cable = a.remote.endpoint?.cableName ?? '';
+      if (!this.repairs.allow(cable, a.reason.slice('repair: '.length))) return false;
+      this.repairs.attempted(cable);
+      return true;
+    });
+    this.repairs.summarise();
+    return out;
+  }
+
   /** Inits the driver with the current settings (for `cabled cleanup`). */
   async initialise(client: DriverClient): Promise<void> {
     if (!this.settings) throw new Error('no driver config');
     await this.ensureInit(client, this.settings);
   }
 
-  /** Init on a new driver instance, and again whenever the config changes. */
-  private async ensureInit(client: DriverClient, settings: DriverSettings): Promise<void> {
+  /** Init on a new driver instance, and again whenever the config changes. True when it was a re-Init of the same instance. */
+  private async ensureInit(client: DriverClient, settings: DriverSettings): Promise<boolean> {
     const key = JSON.stringify(settings);
-    if (this.initialisedClient === client && this.initialisedWith === key) return;
+    if (this.initialisedClient === client && this.initialisedWith === key) return false;
+    const reinit = this.initialisedClient === client;
     const res = await client.init({
       localEndpoint: this.options.localEndpoint,
       localCluster: this.options.localCluster,
@@ -290,7 +338,8 @@ export class Engine implements GatewayView {
     });
     this.initialisedClient = client;
     this.initialisedWith = key;
-    this.log.info('driver initialised', { adopted: res.adoptedCables.length });
+    this.log.info('driver initialised', { adopted: res.adoptedCables.length, reinit });
+    return reinit;
   }
 
   private async refreshConnections(): Promise<void> {
@@ -381,7 +430,9 @@ export class Engine implements GatewayView {
     const ok =
       this.options.supervisor.current !== undefined &&
       this.initialisedClient === this.options.supervisor.current &&
-      this.inSync;
+      this.inSync &&
+      this.applying === undefined &&
+      !this.options.supervisor.degraded;
     return ok ? 'SERVING' : 'NOT_SERVING';
   }
 
@@ -408,6 +459,9 @@ export class Engine implements GatewayView {
     if (!sup.current)
       return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
     if (this.role === 'electing') return 'waiting for the leader election to decide which gateway is active';
+    if (sup.degraded) return `driver degraded: ${sup.degraded}${this.lastFailure ? `; ${this.lastFailure}` : ''}`;
+    if (this.applying)
+      return `${this.applying}${this.lastFailure ? `: ${this.lastFailure}` : ' (reconcile in progress)'}`;
     return this.lastFailure;
   }
 }

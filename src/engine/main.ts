@@ -153,6 +153,8 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     logger,
     onChange: (snapshot) => engine.setEndpoints(snapshot),
     onSourceError: (source, error) => engine.setEndpointSourceError(source, error),
+    fileSettleMs: settings.endpointsSettleMs,
+    fileRemovalHoldMs: settings.endpointsRemovalHoldMs,
   });
   // A signal or the Shutdown RPC (preStop hook) stops the engine; the first one decides the cleanup.
   const stops = new StopRequests();

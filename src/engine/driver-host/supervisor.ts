@@ -15,6 +15,7 @@ import type { Logger } from '../../lib/logger.js';
 import {
   COOKIE_ENV,
   COOKIE_VALUE,
+  DEGRADED_KEY,
   PARENT_STDIN_ENV,
   PROTOCOL_VERSION,
   SOCKET_ENV,
@@ -202,11 +203,36 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
+  /** What the driver says it cannot do right now (its manifest's `degraded`), or ''. */
+  get degraded(): string {
+    return this.info?.manifest?.[DEGRADED_KEY] ?? '';
+  }
+
+  /** Re-reads GetDriverInfo with each good health check, so a degraded driver shows (emits 'state' on a change). */
+  private async refreshInfo(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      const info = await client.info();
+      if (client !== this.client) return;
+      const before = this.degraded;
+      this.info = info;
+      if (this.degraded !== before) {
+        if (this.degraded) this.options.logger.warn('driver degraded', { problem: this.degraded });
+        else this.options.logger.info('driver no longer degraded');
+        this.emit('state', this.state);
+      }
+    } catch {
+      /* the health check decides about a driver that does not answer */
+    }
+  }
+
   private async check(): Promise<void> {
     if (!this.client || this.state !== 'running') return;
     if (await this.client.healthy()) {
       this.failedChecks = 0;
       this.backoff.healthy();
+      await this.refreshInfo();
       return;
     }
     this.failedChecks++;
