@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what they need, checks the generated code is up to
-# date with proto/, builds, and runs mocha (unit and, as root, integration on
-# real network namespaces). Ends with "N passed, N failed".
+# date with proto/, builds, builds the container image (scripts/build-image.sh),
+# and runs mocha (unit and, as root, integration on real network namespaces and
+# the image under podman). Ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -13,6 +14,12 @@ if ! git diff --quiet -- src/generated 2>/dev/null; then
   git --no-pager diff --stat -- src/generated
   echo "src/generated is stale: run 'npm run gen' and commit the result" >&2
   exit 1
+fi
+
+if [ "$#" -eq 0 ]; then
+  # The container image the chart runs (test/image runs it; reused when its inputs have not changed).
+  echo "== container image (scripts/build-image.sh)"
+  bash scripts/build-image.sh --no-build
 fi
 
 echo "== tests"
