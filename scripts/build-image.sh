@@ -64,8 +64,9 @@ fi
 # Podman's configuration for every podman call of the project (tests use the same file).
 nofile=$(ulimit -Hn)
 nproc=$(ulimit -Hu)
-[ "$nproc" = unlimited ] && nproc=1048576
 [ "$nofile" = unlimited ] && nofile=1048576
+# runc cannot raise nproc above what podman gives conmon (32768 here).
+if [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; then nproc=32768; fi
 cat >"$CACHE/podman/containers.conf.tmp" <<EOF
 # Written by cabled's scripts/build-image.sh: runc (crun 1.8 fails on hybrid cgroups) and
 # ulimits within this machine's hard limits (podman's defaults are refused).
@@ -173,7 +174,7 @@ else
   cp -r package.json package-lock.json proto "$app/"
   cp -r dist/src dist/drivers "$app/dist/"
   step "production node_modules (npm ci --omit=dev)"
-  (cd "$app" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
+  (cd "$app" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
   # What Node never reads at run time: type declarations, source maps, TypeScript
   # sources, markdown, and the netlink addon for other architectures.
   find "$app/node_modules" -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \

@@ -139,8 +139,8 @@ describe('container image localhost/cabled (root, podman, real network namespace
       const exec = (...cmd: string[]) => podman(['exec', name, ...cmd]);
       assert.match(await exec('cabled', 'version'), new RegExp(`^cabled ${IMAGE_TAG.replace(/[.]/g, '\\.')}`));
       assert.match(await exec('cablectl', '--help'), /Usage: cablectl/);
-      assert.match(await exec('cabled', '--help'), /libreswan/);
-      assert.match(await exec('cabled', 'labeler', '--help'), /labeler/i);
+      assert.match(await exec('cabled', '--help'), /--driver/);
+      assert.match(await exec('cabled', 'labeler', '--help'), /Usage: cabled labeler/);
       for (const driver of ['vxlan', 'libreswan'])
         await exec('test', '-f', `/opt/cabled/dist/drivers/${driver}/main.js`);
       assert.match(await exec('/usr/libexec/ipsec/pluto', '--version'), /Libreswan/);
