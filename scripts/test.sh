@@ -5,7 +5,7 @@
 # the image under podman). Ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+CABLED_LINT=1 bash scripts/install-deps.sh
 
 echo "== generated code matches proto/"
 npx buf lint

@@ -7,9 +7,9 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc
 import {
   Capability,
   type CableResult,
-  CableDriverServiceServer,
-  WatchConnectionsRequest,
-  WatchConnectionsResponse,
+  type CableDriverServiceServer,
+  type WatchConnectionsRequest,
+  type WatchConnectionsResponse,
 } from '../generated/cabled/driver/v1/driver.js';
 import { snapshotEvents } from '../lib/connection-diff.js';
 import type { Endpoint, NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';
@@ -143,7 +143,10 @@ async function applyOneByOne(
     }
   };
   const down = await mapLimited(disconnect, 16, (ep) =>
-    one(ep.cableName, async () => (await driver.disconnectFromEndpoint(ep), '')),
+    one(ep.cableName, async () => {
+      await driver.disconnectFromEndpoint(ep);
+      return '';
+    }),
   );
   const up = await mapLimited(connect, 16, (r) => one(r.endpoint!.cableName, () => driver.connectToEndpoint(r)));
   return [...down, ...up];

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConnectionStatus, SaState, type Connection } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { parseShowStates } from '../../../src/lib/whack/index.js';
-import { EngineProcess } from '../../helpers/engine-process.js';
-import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { EngineProcess } from '../../../lab/engine-process.js';
+import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import {
   canUseNetns,
   connectVeth,
@@ -25,7 +25,7 @@ import {
   nsExec,
   run,
   waitFor,
-} from '../../helpers/netns.js';
+} from '../../../lab/netns.js';
 
 const PSK = 'cabled-test-psk-0123456789abcdef0123456789';
 const IP1 = '172.30.5.1';
@@ -84,7 +84,7 @@ async function captureWhile(
   };
 }
 
-function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {}): void {
+function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {}): void {
   const title = options.wrongPsk ? 'with a different PSK on each side' : 'own pluto per namespace';
   describe(`engine with the libreswan driver, ${mode} mode, ${title} (integration, root, real pluto)`, function () {
     // A gateway that initiates before its peer has added the connection gets NO_PROPOSAL_CHOSEN and
@@ -382,6 +382,6 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
   });
 }
 
-suite('tunnel');
-suite('transport');
-suite('tunnel', { wrongPsk: true });
+engineSuite('tunnel');
+engineSuite('transport');
+engineSuite('tunnel', { wrongPsk: true });

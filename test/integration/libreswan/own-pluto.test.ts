@@ -16,7 +16,7 @@ import {
   type WhackAdapter,
 } from '../../../src/lib/whack/index.js';
 import { OwnPluto, readLogTail, type RestartEvent } from '../../../drivers/libreswan/pluto/index.js';
-import { waitFor } from '../../helpers/netns.js';
+import { waitFor } from '../../../lab/netns.js';
 import { canRunPluto, createLab, destroyLab, killIfAlive, type Lab } from './lab.js';
 
 const PSK = 'cabled-test-psk-0123456789abcdef0123';

@@ -146,7 +146,7 @@ describe('cablectl formatting', function () {
       assert.match(text, /Version:\s+0\.1\.0-test/);
       assert.match(text, /PID:\s+4242/);
       assert.match(text, /Capabilities:\s+watch-connections, traffic-counters/);
-      assert.match(text, /Rejected endpoints \(1\)\n  - cluster9/);
+      assert.match(text, /Rejected endpoints \(1\)\n {2}- cluster9/);
       assert.match(text, /reconcileInterval:\s+30s/);
       assert.doesNotMatch(text, /Endpoint sources failing/);
     });
@@ -161,7 +161,7 @@ describe('cablectl formatting', function () {
       );
       assert.match(
         text,
-        /Endpoint sources failing \(the last good endpoints stay in force\)\n  - Kubernetes Endpoint resources: 403 Forbidden; grant get/,
+        /Endpoint sources failing \(the last good endpoints stay in force\)\n {2}- Kubernetes Endpoint resources: 403 Forbidden; grant get/,
       );
     });
 
