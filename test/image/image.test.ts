@@ -28,8 +28,8 @@ import { ConnectionStatus, type Connection } from '../../src/generated/cabled/dr
 import { ListConnectionsResponse } from '../../src/generated/cabled/engine/v1/engine.js';
 import { parseShowStates } from '../../src/lib/whack/index.js';
 import { find, renderChart } from '../chart/helm.js';
-import { writeKubeletVolume } from '../helpers/fs-helpers.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, run, waitFor } from '../helpers/netns.js';
+import { writeKubeletVolume } from '../../lab/fs-helpers.js';
+import { canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, run, waitFor } from '../../lab/netns.js';
 import {
   containerLogs,
   containerState,

@@ -14,8 +14,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeKubeletVolume } from '../helpers/fs-helpers.js';
-import { nsExec } from '../helpers/netns.js';
+import { writeKubeletVolume } from '../../lab/fs-helpers.js';
+import { nsExec } from '../../lab/netns.js';
 import { type Exited, podman, podmanExit } from '../helpers/podman.js';
 import type { K8sObject } from '../chart/helm.js';
 
