@@ -174,12 +174,15 @@ else
   cp -r package.json package-lock.json proto "$app/"
   cp -r dist/src dist/drivers "$app/dist/"
   step "production node_modules (npm ci --omit=dev)"
-  (cd "$app" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
+  # Run from npm (npx mocha), npm_config_* variables of the project would reach this npm as
+  # command-line settings (allow-scripts is refused there): clear them; .npmrc carries them.
+  cp .npmrc "$app/"
+  (cd "$app" && unset $(compgen -e | grep -i '^npm_config_') && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
   # What Node never reads at run time: type declarations, source maps, TypeScript
   # sources, markdown, and the netlink addon for other architectures.
   find "$app/node_modules" -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \
     -o -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.md' -o -name '*.markdown' \) -delete
-  rm -rf "$app/node_modules/@types" "$app/node_modules/.package-lock.json"
+  rm -rf "$app/node_modules/@types" "$app/node_modules/.package-lock.json" "$app/.npmrc"
   # Native addons for other platforms, and the tests, examples and docs at a package's top.
   while IFS= read -r -d '' dir; do
     if [ -f "$(dirname "$dir")/package.json" ]; then rm -rf "$dir"; fi
