@@ -6,12 +6,12 @@
  * context (privileged, or the runtime's default capabilities plus the added
  * ones; seccomp unconfined, kubelet's default), hostNetwork as the node's
  * network namespace, hostPID, and the volumes: hostPath as bind mounts (under
- * a per-test node root, except read-only system paths such as /lib/modules),
+ * a per-test node root, except /lib/modules, bound read-only from this machine when it has one),
  * ConfigMaps and Secrets written as kubelet writes them (..data symlinks).
  * Probes are grpc.health.v1 Checks from the node's network namespace
  * (grpc-probe.ts); the preStop hook is `podman exec` of its command.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeKubeletVolume } from '../../lab/fs-helpers.js';
@@ -138,7 +138,8 @@ function objectData(ctx: PodContext, kind: string, name: string): Record<string,
 /** Prepares one volume on the "node" and returns its host path. */
 function volumeSource(v: VolumeSpec, ctx: PodContext): string {
   if (v.hostPath) {
-    if (SYSTEM_HOST_PATHS.includes(v.hostPath.path)) return v.hostPath.path;
+    // The real one when this machine has it; else the test node's own (this kernel has no modules).
+    if (SYSTEM_HOST_PATHS.includes(v.hostPath.path) && existsSync(v.hostPath.path)) return v.hostPath.path;
     const path = join(ctx.nodeRoot, 'host', v.hostPath.path);
     if (v.hostPath.type === 'DirectoryOrCreate' || v.hostPath.type === 'Directory')
       mkdirSync(path, { recursive: true });
@@ -180,7 +181,7 @@ export function podmanRunArgs(pod: PodSpec, ctx: PodContext, image?: string): st
     const v = pod.volumes?.find((x) => x.name === m.name);
     if (!v) throw new Error(`volumeMount ${m.name}: no such volume`);
     const src = volumeSource(v, ctx);
-    const ro = m.readOnly || SYSTEM_HOST_PATHS.includes(src) || v.configMap || v.secret;
+    const ro = m.readOnly || SYSTEM_HOST_PATHS.includes(v.hostPath?.path ?? '') || v.configMap || v.secret;
     args.push('--mount', `type=bind,src=${src},dst=${m.mountPath}${ro ? ',ro=true' : ''}`);
   }
   if (c.command) args.push('--entrypoint', JSON.stringify(c.command.map((x) => expandVars(x, env))));
