@@ -11,7 +11,11 @@
 # engines report the kernel's refusal of the Child SA instead of "connected".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh >/dev/null
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "install what the demo needs: apt packages if missing, npm packages, build (about a minute the first time)"
+bash scripts/install-deps.sh
 
 NS1=cabled-demo-cluster1 NS2=cabled-demo-cluster2
 WORK=$(mktemp -d /tmp/cabled-demo.XXXXXX)
@@ -27,8 +31,6 @@ teardown() {
   rm -rf "$WORK"
 }
 trap teardown EXIT
-
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "two 'gateway nodes': namespaces $NS1 and $NS2, joined by a veth pair"
 ip netns add "$NS1"; ip netns add "$NS2"

@@ -10,8 +10,9 @@ CABLED_LINT=1 bash scripts/install-deps.sh
 echo "== generated code matches proto/"
 npx buf lint
 npm run --silent gen
-if ! git diff --quiet -- src/generated 2>/dev/null; then
+if ! git diff --quiet -- src/generated 2>/dev/null || [ -n "$(git ls-files --others --exclude-standard -- src/generated 2>/dev/null)" ]; then
   git --no-pager diff --stat -- src/generated
+  git ls-files --others --exclude-standard -- src/generated
   echo "src/generated is stale: run 'npm run gen' and commit the result" >&2
   exit 1
 fi

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { toDriverConfig } from '../config/cable-config.js';
 import { loadConfig } from '../config/load.js';
 import { watchConfig } from '../config/watch-config.js';
-import { startEndpointSources } from '../endpoints/index.js';
+import { policyFor, startEndpointSources } from '../endpoints/index.js';
 import { loadKubeConfig } from '../kube/index.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -25,6 +25,8 @@ import { driverLaunch } from './driver-registry.js';
 import { DriverSupervisor } from './driver-host/supervisor.js';
 import { Engine, localCluster } from './engine.js';
 import { localEndpoint } from './local-endpoint.js';
+import { claimNetns } from './netns-claim.js';
+import { checkPrivileges, prepareRunDir } from './preflight.js';
 import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
 
 export const VERSION: string = (
@@ -66,6 +68,7 @@ async function main(): Promise<number> {
 }
 
 async function setUp(settings: EngineSettings, logger: Logger) {
+  await prepareRunDir(settings.runDir);
   const netlink = await openNetlink();
   const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
   const supervisor = new DriverSupervisor({
@@ -99,6 +102,7 @@ async function setUp(settings: EngineSettings, logger: Logger) {
           logger.error('config update rejected; the last good config stays in force', { error: errorMessage(err) });
           engine.setConfigError(errorMessage(err));
         },
+        onRecovered: () => engine.setConfigError(''),
       })
     : await fixedConfig(await loadConfig({ env: process.env }));
   engine.setSettings(toDriverConfig(config.current()));
@@ -112,6 +116,12 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 }
 
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
+  // Causes that cannot fix themselves end the process at once, said once, with what to do.
+  await checkPrivileges();
+  // One engine per network namespace: refuse before touching anything (released when this process ends).
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
+  // Unusable TLS files refuse the start before anything is touched (loaded only with a TCP --listen).
+  if (settings.apiTls) await (await import('./api/tls-files.js')).loadTlsFiles(settings.apiTls);
   const { local, engine, config } = await setUp(settings, logger);
   engine.start();
   const endpoints = await startEndpointSources({
@@ -119,6 +129,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     filePath: settings.endpointsPath,
     kube: () => ({ kubeConfig: loadKubeConfig({ path: settings.kubeconfig }), namespace: settings.endpointsNamespace }),
     localClusterId: local.clusterId,
+    policy: policyFor(local, settings.endpointLimits),
     logger,
     onChange: (snapshot) => engine.setEndpoints(snapshot),
     onSourceError: (source, error) => engine.setEndpointSourceError(source, error),
@@ -130,6 +141,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   const api = await startApiServer({
     view: engine,
     listen: settings.listen,
+    tls: settings.apiTls,
     healthListen: settings.healthListen || undefined,
     logger,
     onShutdown: stops.handler,
@@ -162,7 +174,14 @@ async function fixedConfig(cfg: Awaited<ReturnType<typeof loadConfig>>) {
 
 /** `cabled cleanup`: start the driver, Init it, remove everything it made. */
 async function cleanup(settings: EngineSettings, logger: Logger): Promise<number> {
-  const { supervisor, engine, config } = await setUp(settings, logger);
+  await checkPrivileges();
+  // Not under a running engine's feet.
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
+  // The cluster id only names the local cable; what is removed is whatever the driver made.
+  const { supervisor, engine, config } = await setUp(
+    { ...settings, clusterId: settings.clusterId || 'cleanup' },
+    logger,
+  );
   config.close();
   const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {
     supervisor.once('ready', (c) => resolve(c));

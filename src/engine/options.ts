@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { isIPv4 } from 'node:net';
 import { ConfigError, type ConfigIssue } from '../lib/errors.js';
-import { DEFAULT_DRIVER } from './driver-registry.js';
+import { configKeysUsage } from '../config/usage.js';
+import { DEFAULT_DRIVER, driversUsage, knownDrivers } from './driver-registry.js';
 import {
   HEALTH_CHECK_OPTIONS,
   HEALTH_CHECK_USAGE,
@@ -16,6 +17,8 @@ import {
 } from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
 import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
+import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from '../endpoints/endpoint-policy.js';
+import { TLS_OPTIONS, TLS_USAGE, parseTlsSettings, type ApiTlsSettings } from './api/tls-settings.js';
 
 export interface EngineSettings {
   clusterId: string;
@@ -44,18 +47,22 @@ export interface EngineSettings {
   listen: string[];
   /** A TCP address serving only grpc.health.v1 (for kubelet probes). Empty: none. */
   healthListen: string;
+  /** Mutual TLS of the TCP `listen` addresses; undefined when there are none. */
+  apiTls: ApiTlsSettings | undefined;
   resyncIntervalMs: number;
   statusIntervalMs: number;
   cleanupOnExit: boolean;
   /** host:port serving Prometheus metrics at /metrics. Empty: off. */
   metricsListen: string;
   healthCheck: HealthCheckSettings;
+  /** Limits on what remote endpoints may hold (docs/remote-endpoints.md). */
+  endpointLimits: EndpointLimits;
 }
 
 export const USAGE = `Usage: cabled [run|cleanup|labeler|version] [flags]
 
   run       run the gateway (default)
-  cleanup   start the driver, remove everything it made, and exit
+  cleanup   start the driver, remove everything it made, and exit (needs no --cluster-id or --endpoints)
   labeler   label this node when a NIC offloads ESP ("cabled labeler --help")
   version   print the version
 
@@ -65,7 +72,7 @@ Flags (environment variable in brackets):
   --public-ip IP          this gateway's public IP [CABLED_PUBLIC_IP]
   --subnets CIDR,...      subnets behind this gateway [CABLED_SUBNETS, SUBMARINER_CLUSTERCIDR + SUBMARINER_SERVICECIDR]
   --nat-enabled           NAT is in the way [CABLED_NAT_ENABLED, SUBMARINER_NATENABLED]
-  --driver NAME           cable driver: vxlan [CABLED_DRIVER, SUBMARINER_CABLEDRIVER] (default ${DEFAULT_DRIVER})
+  --driver NAME           cable driver: ${knownDrivers().join(' | ')} [CABLED_DRIVER, SUBMARINER_CABLEDRIVER] (default ${DEFAULT_DRIVER})
   --driver-socket PATH    use a driver already serving on PATH (sidecar) [CABLED_DRIVER_SOCKET_PATH]
   --backend-config K=V    local endpoint backend config, repeatable (e.g. udp-port=4500)
   --health-check-ip IP    address remote gateways probe [CABLED_HEALTH_CHECK_IP]
@@ -76,11 +83,25 @@ Flags (environment variable in brackets):
   --kubeconfig PATH       kubeconfig file [CABLED_KUBECONFIG] (default: in-cluster service account, then KUBECONFIG)
   --run-dir DIR           sockets and driver state [CABLED_RUN_DIR] (default /run/cabled)
   --listen ADDR           API address, repeatable [CABLED_LISTEN] (default unix://<run-dir>/engine.sock)
-  --health-listen ADDR    TCP address for grpc.health.v1 only [CABLED_HEALTH_LISTEN]
+                          a TCP address needs --tls-cert, --tls-key and --tls-client-ca (mutual TLS)
+  --health-listen ADDR    TCP address for grpc.health.v1 only, plaintext [CABLED_HEALTH_LISTEN]
   --resync-interval SEC   full reconcile period (default 30)
   --status-interval SEC   connection status refresh period (default 2)
   --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
-${METRICS_USAGE}${HEALTH_CHECK_USAGE}`;
+  --endpoint-max-subnets N          subnets one remote endpoint may claim [CABLED_ENDPOINT_MAX_SUBNETS] (default ${DEFAULT_ENDPOINT_LIMITS.maxSubnets})
+  --endpoint-min-prefix-length N    broadest remote subnet accepted, /N [CABLED_ENDPOINT_MIN_PREFIX_LENGTH] (default ${DEFAULT_ENDPOINT_LIMITS.minPrefixLength})
+  --endpoints-max-count N           entries one endpoint source may hold [CABLED_ENDPOINTS_MAX_COUNT] (default ${DEFAULT_ENDPOINT_LIMITS.maxEndpoints})
+  --endpoints-max-file-bytes N      size of the endpoints file [CABLED_ENDPOINTS_MAX_FILE_BYTES] (default ${DEFAULT_ENDPOINT_LIMITS.maxFileBytes})
+${TLS_USAGE}${METRICS_USAGE}${HEALTH_CHECK_USAGE}
+Cable drivers (--driver):
+${driversUsage()}
+Driver configuration keys, in the --config file or the ConfigMap key ceCustomConfig (environment in brackets;
+defaults < environment < ConfigMap):
+${configKeysUsage()}
+Fixed (not configurable): VXLAN device vxlan-tunnel, VNI 1000, VTEP 241.x.y.z/8 from the private IP, remote
+subnets routed in table 100 (rule priority 100). The VXLAN device's MTU is the MTU of the device holding the
+private IP (else of the default route's device) minus 50, and in transport mode minus the ESP overhead too.
+`;
 
 export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { command: string; settings: EngineSettings } {
   const { values, positionals } = parseArgs({
@@ -107,6 +128,11 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       'resync-interval': { type: 'string' },
       'status-interval': { type: 'string' },
       'cleanup-on-exit': { type: 'boolean' },
+      'endpoint-max-subnets': { type: 'string' },
+      'endpoint-min-prefix-length': { type: 'string' },
+      'endpoints-max-count': { type: 'string' },
+      'endpoints-max-file-bytes': { type: 'string' },
+      ...TLS_OPTIONS,
       ...METRICS_OPTIONS,
       ...HEALTH_CHECK_OPTIONS,
       help: { type: 'boolean', short: 'h' },
@@ -122,6 +148,12 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     env.CABLED_SUBNETS,
     [env.SUBMARINER_CLUSTERCIDR, env.SUBMARINER_SERVICECIDR].filter(Boolean).join(','),
   );
+  const listen = values.listen?.length
+    ? values.listen
+    : env.CABLED_LISTEN
+      ? env.CABLED_LISTEN.split(',')
+      : [`unix://${runDir}/engine.sock`];
+  const tlsIssues: ConfigIssue[] = [];
   const settings: EngineSettings = {
     clusterId: pick(values['cluster-id'], env.CABLED_CLUSTER_ID, env.SUBMARINER_CLUSTERID),
     privateIp: pick(values['private-ip'], env.CABLED_PRIVATE_IP),
@@ -144,27 +176,61 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     ),
     kubeconfig: pick(values.kubeconfig, env.CABLED_KUBECONFIG),
     runDir,
-    listen: values.listen?.length
-      ? values.listen
-      : env.CABLED_LISTEN
-        ? env.CABLED_LISTEN.split(',')
-        : [`unix://${runDir}/engine.sock`],
+    listen,
     healthListen: pick(values['health-listen'], env.CABLED_HEALTH_LISTEN),
+    apiTls: parseTlsSettings(values, env, listen, tlsIssues),
     resyncIntervalMs: seconds('--resync-interval', pick(values['resync-interval'], '30'), issues),
     statusIntervalMs: seconds('--status-interval', pick(values['status-interval'], '2'), issues),
     cleanupOnExit: values['cleanup-on-exit'] ?? false,
     metricsListen: parseMetricsListen(values['metrics-listen'], env, issues),
     healthCheck: parseHealthCheckSettings(values, env, issues),
+    endpointLimits: {
+      ...DEFAULT_ENDPOINT_LIMITS,
+      maxSubnets: limit(
+        '--endpoint-max-subnets',
+        pick(values['endpoint-max-subnets'], env.CABLED_ENDPOINT_MAX_SUBNETS),
+        DEFAULT_ENDPOINT_LIMITS.maxSubnets,
+        1,
+        100000,
+        issues,
+      ),
+      minPrefixLength: limit(
+        '--endpoint-min-prefix-length',
+        pick(values['endpoint-min-prefix-length'], env.CABLED_ENDPOINT_MIN_PREFIX_LENGTH),
+        DEFAULT_ENDPOINT_LIMITS.minPrefixLength,
+        1,
+        32,
+        issues,
+      ),
+      maxEndpoints: limit(
+        '--endpoints-max-count',
+        pick(values['endpoints-max-count'], env.CABLED_ENDPOINTS_MAX_COUNT),
+        DEFAULT_ENDPOINT_LIMITS.maxEndpoints,
+        1,
+        1000000,
+        issues,
+      ),
+      maxFileBytes: limit(
+        '--endpoints-max-file-bytes',
+        pick(values['endpoints-max-file-bytes'], env.CABLED_ENDPOINTS_MAX_FILE_BYTES),
+        DEFAULT_ENDPOINT_LIMITS.maxFileBytes,
+        1024,
+        1024 ** 3,
+        issues,
+      ),
+    },
   };
-  if (command === 'run' || command === 'cleanup') validate(settings, issues);
+  if (command === 'run' || command === 'cleanup') validate(settings, issues, command);
+  if (command === 'run') issues.push(...tlsIssues);
   if (issues.length) throw new ConfigError('command-line flags and environment', issues);
   return { command, settings };
 }
 
-function validate(s: EngineSettings, issues: ConfigIssue[]): void {
-  if (!s.clusterId)
+/** `cleanup` removes what the driver made: it needs no cluster id and no endpoints. */
+function validate(s: EngineSettings, issues: ConfigIssue[], command: 'run' | 'cleanup'): void {
+  if (!s.clusterId && command === 'run')
     issues.push({ key: '--cluster-id', value: '', reason: 'required: name this cluster (e.g. --cluster-id cluster1)' });
-  else if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
+  else if (s.clusterId && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
     issues.push({
       key: '--cluster-id',
       value: s.clusterId,
@@ -180,7 +246,7 @@ function validate(s: EngineSettings, issues: ConfigIssue[]): void {
   }
   for (const cidr of s.subnets)
     if (!isCidr(cidr)) issues.push({ key: '--subnets', value: cidr, reason: 'not an IPv4 CIDR (a.b.c.d/n)' });
-  if (!s.endpointsPath && s.endpointsSource !== 'kubernetes') {
+  if (!s.endpointsPath && s.endpointsSource !== 'kubernetes' && command === 'run') {
     issues.push({
       key: '--endpoints',
       value: '',
@@ -211,6 +277,17 @@ function seconds(key: string, text: string, issues: ConfigIssue[]): number {
     return 1000;
   }
   return Math.round(n * 1000);
+}
+
+/** An integer limit in [min, max]; `text` empty: the default. */
+function limit(key: string, text: string, fallback: number, min: number, max: number, issues: ConfigIssue[]): number {
+  if (text === '') return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    issues.push({ key, value: text, reason: `expected a whole number from ${min} to ${max} (default ${fallback})` });
+    return fallback;
+  }
+  return n;
 }
 
 function truthy(text: string): boolean {

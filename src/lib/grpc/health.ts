@@ -11,12 +11,9 @@ import type {
   UntypedHandleCall,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { HealthImplementation, protoPath, type ServingStatus } from 'grpc-health-check';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 
 export type { ServingStatus };
-
-/** Absolute path of grpc/health/v1/health.proto, for reflection. */
-export const HEALTH_PROTO_PATH: string = protoPath;
 
 /** Anything grpc-js services can be added to (a grpc-js Server). */
 export type ServiceHost = Pick<Server, 'addService'>;

@@ -93,6 +93,9 @@ export function makeStatus(): GatewayStatus {
     lastReconcileUnixMs: Date.now() - 5_000,
     inSync: true,
     endpointSourceErrors: [],
+    supersededEndpoints: [],
+    endpointConflicts: [],
+    endpointWarnings: [],
   };
 }
 

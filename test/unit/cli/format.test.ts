@@ -8,8 +8,16 @@ import {
   renderSections,
   renderTable,
 } from '../../../src/cli/format.js';
-import { connectionsTable, eventLine, securityAssociationsTable, statusText } from '../../../src/cli/render.js';
-import { ConnectionEvent_Kind, ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
+import {
+  capabilityLabel,
+  collectsTraffic,
+  connectionDetail,
+  connectionsTable,
+  eventLine,
+  securityAssociationsTable,
+  statusText,
+} from '../../../src/cli/render.js';
+import { Capability, ConnectionEvent_Kind, ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { makeConnection, makeStatus } from '../api/fake-view.js';
 
 describe('cablectl formatting', function () {
@@ -141,6 +149,29 @@ describe('cablectl formatting', function () {
       assert.match(sas, /cluster2\s+route 10\.96\.0\.0\/16 via 10\.0\.0\.2\s+route\s+established/);
     });
 
+    it('names every capability, batch included, instead of a number', () => {
+      assert.equal(capabilityLabel(Capability.CAPABILITY_BATCH), 'batch');
+      assert.equal(capabilityLabel(Capability.CAPABILITY_NAT_TRAVERSAL), 'nat-traversal');
+      assert.equal(capabilityLabel(99 as Capability), 'capability-99');
+      const status = makeStatus();
+      status.driver!.capabilities = [Capability.CAPABILITY_WATCH_CONNECTIONS, Capability.CAPABILITY_BATCH];
+      assert.match(statusText(status, now), /Capabilities:\s+watch-connections, batch\n/);
+      assert.doesNotMatch(statusText(status, now), /capability-\d/);
+    });
+
+    it('shows "-" for RX and TX when the driver does not collect them (no CAPABILITY_TRAFFIC_COUNTERS)', () => {
+      const status = makeStatus();
+      assert.equal(collectsTraffic(status), true);
+      status.driver!.capabilities = [Capability.CAPABILITY_WATCH_CONNECTIONS];
+      assert.equal(collectsTraffic(status), false);
+      const zero = makeConnection('cluster2', { rxBytes: 0, txBytes: 0 });
+      const row = connectionsTable([zero], false, now, collectsTraffic(status)).split('\n')[1] ?? '';
+      assert.match(row, /connected\s+1\.5ms\s+-\s+-$/);
+      assert.doesNotMatch(row, /0 B/);
+      assert.match(connectionDetail(zero, now, false), /Traffic:\s+not collected by this driver/);
+      assert.match(connectionsTable([zero], false, now, true), /0 B\s+0 B/);
+    });
+
     it('renders the status with driver, rejected endpoints and config', () => {
       const text = statusText(makeStatus(), now);
       assert.match(text, /Version:\s+0\.1\.0-test/);
@@ -163,6 +194,24 @@ describe('cablectl formatting', function () {
         text,
         /Endpoint sources failing \(the last good endpoints stay in force\)\n {2}- Kubernetes Endpoint resources: 403 Forbidden; grant get/,
       );
+    });
+
+    it('renders superseded endpoints, address-space conflicts and endpoint warnings', () => {
+      const text = statusText(
+        {
+          ...makeStatus(),
+          supersededEndpoints: ['submariner-cable-c3-10-0-0-13 (f[1]): superseded by submariner-cable-c3-10-0-0-3'],
+          endpointConflicts: ['cluster c4 (x): subnets not installed: 10.2.0.0/16 overlaps 10.2.0.0/16 of cluster c2'],
+          endpointWarnings: ['f[2] (cluster_id "c5"): backend_config.udp-port="x": not an integer'],
+        },
+        now,
+      );
+      assert.match(
+        text,
+        /Superseded endpoints \(another endpoint of the same cluster is in use\) \(1\)\n {2}- submariner-cable-c3/,
+      );
+      assert.match(text, /Address space held by another cluster \(not installed\) \(1\)\n {2}- cluster c4/);
+      assert.match(text, /Endpoint warnings \(values left out, as Submariner does\) \(1\)\n {2}- f\[2\]/);
     });
 
     it('renders a watch event as one line', () => {

@@ -4,8 +4,9 @@
  * every issue, and keeping PSKs out of messages.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, possibleSources } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/lib/errors.js';
 import { fixture, removeDir, tempDir, writeKubeletVolume } from '../../../lab/fs-helpers.js';
@@ -56,6 +57,39 @@ describe('loadConfig', () => {
         [4501, 500, true, true, true, 'crypto', 4790, 'host', '/run/pluto/pluto.ctl', false],
       );
       assert.deepEqual(cfg.ike, ['aes_gcm256-sha2_256;modp2048', 'aes256-sha2_256-modp2048']);
+    });
+  });
+
+  context("when given the README's ConfigMap example saved as the --config file", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../../README.md', import.meta.url)), 'utf8');
+    const example = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1] ?? '')
+      .find((block) => block.startsWith('ceCustomConfig: |'));
+
+    it('should apply the keys under ceCustomConfig: |', async () => {
+      assert.ok(example, 'the README shows a "ceCustomConfig: |" example');
+      const cfg = await loadText(example);
+      assert.deepEqual(
+        [cfg.mode, cfg.overlay, cfg.pfsGroups, cfg.esp],
+        ['transport', 'vxlan', ['modp2048'], ['aes_gcm-null']],
+      );
+    });
+
+    it('should name the accepted forms when a key is unknown', async () => {
+      const err = await loadError('data:\n  ceIPSecMode: tunnel\n');
+      assert.match(err.message, /data=.*unknown key/);
+      assert.match(
+        err.message,
+        /holds the keys themselves .*"ceCustomConfig: \|" followed by the keys.*kind: ConfigMap/,
+      );
+    });
+
+    it('should refuse settings both under ceCustomConfig and beside it, saying where they go', async () => {
+      const err = await loadError('ceCustomConfig: |\n  ceIPSecMode: tunnel\nceIPSecDebug: true\n');
+      assert.match(
+        err.message,
+        /both "ceCustomConfig: \|" and ceIPSecDebug at the top; move them under ceCustomConfig/,
+      );
     });
   });
 
@@ -265,6 +299,34 @@ describe('loadConfig', () => {
       const err = await loadError(`ceIPSecPSK: "${GOOD_PSK}\nceIPSecMode: [`);
       assert.ok(!err.message.includes(GOOD_PSK), err.message);
       assert.equal(err.issues[0]?.key, 'ceCustomConfig');
+    });
+    it('should never echo the value of a misspelt key (ceIPSecPKS: <psk>), only suggest the key', async () => {
+      const err = await loadError(`ceIPSecPKS: "${GOOD_PSK}"\nceIPSecMode: transport\n`);
+      assert.ok(!err.message.includes(GOOD_PSK.slice(0, 8)), err.message);
+      const issue = issueFor(err, 'ceIPSecPKS');
+      assert.match(issue.value, /^\[redacted, \d+ bytes\]$/);
+      assert.match(issue.reason, /did you mean .*ceIPSecPSK/);
+      const other = await loadError(`ceIPSecModee: ${GOOD_PSK}\n`);
+      assert.ok(!other.message.includes(GOOD_PSK.slice(0, 8)), other.message);
+    });
+    it('should not show a key that is no key name (it may be the PSK itself)', async () => {
+      const err = await loadError(`${GOOD_PSK}: x\n`);
+      assert.ok(!err.message.includes(GOOD_PSK.slice(0, 8)), err.message);
+      assert.match(err.message, /\(a key of \d+ characters\)="\[redacted, 1 bytes\]": not a key name, so not shown/);
+    });
+    it('should hand YAML warnings to onWarnings, without values, and nothing to stderr', async () => {
+      const seen: string[] = [];
+      const processWarnings: string[] = [];
+      const onWarning = (w: Error): void => void processWarnings.push(w.message);
+      process.on('warning', onWarning);
+      try {
+        await loadText(`%FOO ${GOOD_PSK}\n---\nceIPSecMode: transport\n`, {}, { onWarnings: (w) => seen.push(...w) });
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      assert.deepEqual(processWarnings, []);
+      assert.deepEqual(seen, ['YAML warning at line 1, column 1: a line starting with "%" is read as a directive']);
     });
     it('should redact a PSK that is not a string', async () => {
       const err = await loadError('ceIPSecPSK: 123456789012');
