@@ -2,7 +2,8 @@
 # Runs every test: installs what they need, checks the generated code is up to
 # date with proto/, builds, builds the container image (scripts/build-image.sh),
 # and runs mocha (unit and, as root, integration on real network namespaces and
-# the image under podman). Ends with "N passed, N failed".
+# the image under podman), after printing the startup figures (bench/startup.ts).
+# Ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CABLED_LINT=1 bash scripts/install-deps.sh
@@ -17,7 +18,10 @@ if ! git diff --quiet -- src/generated 2>/dev/null || [ -n "$(git ls-files --oth
   exit 1
 fi
 
+# The whole suite (no arguments) first prints the startup figures: never failing on noise, only if a command fails.
 if [ "$#" -eq 0 ]; then
+  echo "== startup figures"
+  node dist/bench/startup.js --runs 5
   # The container image the chart runs (test/image runs it; reused when its inputs have not changed).
   echo "== container image (scripts/build-image.sh)"
   bash scripts/build-image.sh --no-build

@@ -13,7 +13,8 @@
  * a ConfigMap's data (`ceCustomConfig: |` then the keys, as the README shows
  * it), or a whole ConfigMap manifest.
  */
-import { parseDocument, type YAMLError } from 'yaml';
+import type { YAMLError } from 'yaml';
+import { yamlModule } from '../lib/yaml.js';
 
 /** The key of the ConfigMap that holds the driver configuration. */
 export const CUSTOM_CONFIG_KEY = 'ceCustomConfig';
@@ -117,7 +118,7 @@ function describeYamlProblem(text: string, problem: YAMLError): string {
 
 /** Parses YAML text into a plain value, with safe error and warning texts. */
 function parseYaml(text: string): { ok: true; doc: unknown; warnings: string[] } | { ok: false; reason: string } {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const document = yamlModule().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   // An unresolved tag silently changes the value (`!abc def` reads as "def"): refuse it like an error.
   const problems = [...document.errors, ...document.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
   const first = problems[0];

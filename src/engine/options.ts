@@ -16,7 +16,7 @@ import {
   type HealthCheckSettings,
 } from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
-import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
+import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/source-kinds.js';
 import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from '../endpoints/endpoint-policy.js';
 import { TLS_OPTIONS, TLS_USAGE, parseTlsSettings, type ApiTlsSettings } from './api/tls-settings.js';
 
@@ -51,6 +51,10 @@ export interface EngineSettings {
   apiTls: ApiTlsSettings | undefined;
   resyncIntervalMs: number;
   statusIntervalMs: number;
+  /** The endpoints file counts once two reads this far apart agree. */
+  endpointsSettleMs: number;
+  /** A file change removing more than half of the endpoints waits until unchanged this long (0: off). */
+  endpointsRemovalHoldMs: number;
   cleanupOnExit: boolean;
   /** host:port serving Prometheus metrics at /metrics. Empty: off. */
   metricsListen: string;
@@ -85,6 +89,9 @@ Flags (environment variable in brackets):
   --listen ADDR           API address, repeatable [CABLED_LISTEN] (default unix://<run-dir>/engine.sock)
                           a TCP address needs --tls-cert, --tls-key and --tls-client-ca (mutual TLS)
   --health-listen ADDR    TCP address for grpc.health.v1 only, plaintext [CABLED_HEALTH_LISTEN]
+  --endpoints-settle SEC  the endpoints file counts once two reads SEC apart agree (default 0.5)
+  --endpoints-removal-hold SEC  a file change removing more than half of 10+ endpoints waits until the
+                          file stayed unchanged SEC (default 15; 0: off)
   --resync-interval SEC   full reconcile period (default 30)
   --status-interval SEC   connection status refresh period (default 2)
   --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
@@ -126,6 +133,8 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       listen: { type: 'string', multiple: true },
       'health-listen': { type: 'string' },
       'resync-interval': { type: 'string' },
+      'endpoints-settle': { type: 'string' },
+      'endpoints-removal-hold': { type: 'string' },
       'status-interval': { type: 'string' },
       'cleanup-on-exit': { type: 'boolean' },
       'endpoint-max-subnets': { type: 'string' },
@@ -181,6 +190,13 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     apiTls: parseTlsSettings(values, env, listen, tlsIssues),
     resyncIntervalMs: seconds('--resync-interval', pick(values['resync-interval'], '30'), issues),
     statusIntervalMs: seconds('--status-interval', pick(values['status-interval'], '2'), issues),
+    endpointsSettleMs: seconds('--endpoints-settle', pick(values['endpoints-settle'], '0.5'), issues, true),
+    endpointsRemovalHoldMs: seconds(
+      '--endpoints-removal-hold',
+      pick(values['endpoints-removal-hold'], '15'),
+      issues,
+      true,
+    ),
     cleanupOnExit: values['cleanup-on-exit'] ?? false,
     metricsListen: parseMetricsListen(values['metrics-listen'], env, issues),
     healthCheck: parseHealthCheckSettings(values, env, issues),
@@ -270,10 +286,10 @@ function parseKeyValues(pairs: string[], issues: ConfigIssue[]): Record<string, 
   return out;
 }
 
-function seconds(key: string, text: string, issues: ConfigIssue[]): number {
+function seconds(key: string, text: string, issues: ConfigIssue[], zeroOk = false): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) {
-    issues.push({ key, value: text, reason: 'expected a positive number of seconds' });
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroOk)) {
+    issues.push({ key, value: text, reason: `expected a ${zeroOk ? 'non-negative' : 'positive'} number of seconds` });
     return 1000;
   }
   return Math.round(n * 1000);

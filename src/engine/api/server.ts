@@ -17,7 +17,6 @@ import { InvalidArgumentError, errorMessage } from '../../lib/errors.js';
 import { parseAddress } from '../../lib/grpc/address.js';
 import { serveHealth, type HealthService } from '../../lib/grpc/health.js';
 import { bindServer } from '../../lib/grpc/listen.js';
-import { addReflection } from '../../lib/grpc/reflection.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { guardService, type ApiAccess } from './access.js';
@@ -106,14 +105,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const watches = connectionWatches(view, logger, options.maxBufferedEvents);
   const health = serveHealth({ addService: () => undefined }, { '': 'NOT_SERVING' });
   let reflectionFailed = false;
+  // Loaded only when served.
+  const reflection = (options.reflection ?? true) ? await import('../../lib/grpc/reflection.js') : undefined;
   const apiServer = (access: ApiAccess): Server => {
     const server = new Server(API_SERVER_OPTIONS);
     const service = gatewayService(view, logger, watches.handler, options.onShutdown);
     server.addService(GatewayServiceService, guardService(service, access, logger));
     health.addToServer(server);
-    if ((options.reflection ?? true) && !reflectionFailed) {
+    if (reflection && !reflectionFailed) {
       try {
-        addReflection(server, { services: API_SERVICES });
+        reflection.addReflection(server, { services: API_SERVICES });
       } catch (err) {
         reflectionFailed = true;
         logger.warn('serving without reflection', { error: errorMessage(err) });

@@ -125,12 +125,19 @@ export function parseLogEvents(lines: readonly string[]): LogEvent[] {
   return out;
 }
 
+/** The connection and peer address of a "sent IKE_SA_INIT request to <ip>:<port>" line, else undefined. */
+export function sentInitRequest(line: string): { connection: string; peer: string } | undefined {
+  if (!line.includes('sent IKE_SA_INIT request to')) return undefined;
+  const body = line.replace(PREFIXES, '');
+  const m = /^"([^"]*)"(?:\[\d+\])?[^#]*#\d+: sent IKE_SA_INIT request to ([0-9a-fA-F.:]+?):\d+$/.exec(body);
+  return m ? { connection: m[1] ?? '', peer: m[2] ?? '' } : undefined;
+}
+
 /** The peer address of the latest "sent IKE_SA_INIT request to <ip>:<port>" of a connection. */
 export function lastPeerOf(lines: readonly string[], connection: string): string | undefined {
   for (let i = lines.length - 1; i >= 0; i--) {
-    const body = (lines[i] ?? '').replace(PREFIXES, '');
-    const m = /^"([^"]*)"(?:\[\d+\])?[^#]*#\d+: sent IKE_SA_INIT request to ([0-9a-fA-F.:]+?):\d+$/.exec(body);
-    if (m && m[1] === connection) return m[2];
+    const m = sentInitRequest(lines[i] ?? '');
+    if (m && m.connection === connection) return m.peer;
   }
   return undefined;
 }
