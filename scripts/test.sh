@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what they need, checks the generated code is up to
-# date with proto/, builds, and runs mocha (unit and, as root, integration on
-# real network namespaces), after printing the startup figures (bench/startup.ts).
+# date with proto/, builds, builds the container image (scripts/build-image.sh),
+# and runs mocha (unit and, as root, integration on real network namespaces and
+# the image under podman), after printing the startup figures (bench/startup.ts).
 # Ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,9 @@ fi
 if [ "$#" -eq 0 ]; then
   echo "== startup figures"
   node dist/bench/startup.js --runs 5
+  # The container image the chart runs (test/image runs it; reused when its inputs have not changed).
+  echo "== container image (scripts/build-image.sh)"
+  bash scripts/build-image.sh --no-build
 fi
 
 echo "== tests"

@@ -6,7 +6,7 @@
  * with the engine's own parsers (flags, ceCustomConfig + PSK, endpoints file).
  */
 import { strict as assert } from 'node:assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { parseEndpoint, parseEndpointsText } from '../../src/endpoints/index.js';
@@ -235,6 +235,24 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       assert.deepEqual(c.startupProbe?.grpc, { port: 8081, service: LIVENESS_SERVICE });
       assert.deepEqual(c.readinessProbe?.grpc, { port: 8081, service: '' });
       assert.ok(c.args.includes('--health-listen=$(POD_IP):8081'), c.args.join(' '));
+    });
+
+    it('should run the image scripts/build-image.sh builds (localhost/cabled:<package.json version>) under tini', () => {
+      const pkg = JSON.parse(readFileSync(join(CHART_DIR, '..', '..', 'package.json'), 'utf8')) as { version: string };
+      const appVersion = /^appVersion: "?([^"\n]+)"?$/m.exec(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8'))?.[1];
+      assert.equal(appVersion, pkg.version, "Chart.yaml's appVersion is package.json's version");
+      const objs = objects('defaults');
+      const gateway = container(gatewayPod(objs)) as Container & { image: string; command: string[] };
+      assert.equal(gateway.image, `localhost/cabled:${pkg.version}`);
+      assert.deepEqual(gateway.command, ['/usr/bin/tini', '-s', '--', 'cabled']);
+      const labeler = container(podSpec(find(objs, 'DaemonSet', '-labeler'))) as Container & { image: string };
+      assert.equal(labeler.image, `localhost/cabled:${pkg.version}`);
+    });
+
+    it('should take another image repository and tag (--set image.repository, image.tag)', async () => {
+      const objs = await renderChart({ ...BASE, 'image.repository': 'registry.example/cabled', 'image.tag': '1.2.3' });
+      const gateway = container(gatewayPod(objs)) as Container & { image: string };
+      assert.equal(gateway.image, 'registry.example/cabled:1.2.3');
     });
 
     it('should clean the datapath up in preStop in own-pluto mode', () => {
