@@ -3,7 +3,7 @@
  * driver SDK (WatchConnections) and by the engine (its own watch stream), so
  * both report changes the same way. Connections are keyed by cable name.
  */
-import { Connection, ConnectionEvent, ConnectionEvent_Kind } from '../generated/cabled/driver/v1/driver.js';
+import { Connection, type ConnectionEvent, ConnectionEvent_Kind } from '../generated/cabled/driver/v1/driver.js';
 
 export function connectionKey(c: Connection): string {
   return c.endpoint?.cableName ?? '';

@@ -7,9 +7,9 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc
 import {
   Capability,
   type CableResult,
-  CableDriverServiceServer,
-  WatchConnectionsRequest,
-  WatchConnectionsResponse,
+  type CableDriverServiceServer,
+  type WatchConnectionsRequest,
+  type WatchConnectionsResponse,
 } from '../generated/cabled/driver/v1/driver.js';
 import { snapshotEvents } from '../lib/connection-diff.js';
 import type { Endpoint, NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';

@@ -4,7 +4,7 @@
  * process (but refuses to steal one that still answers, or to delete a file
  * that is not a socket), and makes the socket 0600 once bound.
  */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { type Server, ServerCredentials } from '@grpc/grpc-js';
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';

@@ -13,6 +13,7 @@ import { parseBriefStatus, type BriefStatus } from './briefstatus.js';
 import {
   addConnectionArgs,
   deleteArgs,
+  deleteStateArgs,
   initiateArgs,
   listenArgs,
   rereadSecretsArgs,
@@ -204,6 +205,11 @@ export class WhackAdapter {
 
   async terminate(name: string): Promise<void> {
     await this.call(terminateArgs(name));
+  }
+
+  /** Deletes one state (IKE or Child SA) by serial; a state already gone is fine. */
+  async deleteState(serial: number): Promise<void> {
+    await this.call(deleteStateArgs(serial), { tolerate: [21] });
   }
 
   /** Deletes a connection and its SAs; unknown names are fine. */
