@@ -4,6 +4,7 @@
  * Runs the job's scenarios one after the other and rewrites
  * `<out-dir>/result.json` after each, so a timeout still leaves what was measured.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
@@ -22,12 +23,19 @@ async function main(): Promise<void> {
     finished: false,
     scenarios: [],
   };
+  try {
+    result.libreswan = execFileSync('/usr/libexec/ipsec/whack', ['--version'], { encoding: 'utf8', timeout: 10_000 })
+      .split('\n')[0]
+      ?.trim();
+  } catch {
+    /* no libreswan: the libreswan scenarios will say so */
+  }
   const write = () => {
     result.elapsed = Math.round((Date.now() - t0) / 100) / 10;
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(result, null, 2));
   };
   write();
-  say(`kernel ${result.kernel}, scenarios ${job.scenarios.join(', ')}`);
+  say(`kernel ${result.kernel}, ${result.libreswan ?? 'no libreswan'}, scenarios ${job.scenarios.join(', ')}`);
   for (const name of job.scenarios) {
     result.scenarios.push(await runScenario(name, job, outDir));
     write();

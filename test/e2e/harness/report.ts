@@ -21,7 +21,7 @@ export function scenario(outcome: BootOutcome | undefined, name: ScenarioName): 
 /** One line per scenario with its step timings, plus the boot. */
 export function timingReport(outcome: BootOutcome): string {
   const lines = [
-    `boot: ${outcome.bootSeconds.toFixed(1)} s to the guest script, ${outcome.totalSeconds.toFixed(1)} s qemu start to exit (kernel ${outcome.result.kernel}); run folder ${outcome.runDir}`,
+    `boot: ${outcome.bootSeconds.toFixed(1)} s to the guest script, ${outcome.totalSeconds.toFixed(1)} s qemu start to exit (kernel ${outcome.result.kernel}, ${outcome.result.libreswan ?? 'libreswan ?'}); run folder ${outcome.runDir}`,
   ];
   for (const s of outcome.result.scenarios) {
     lines.push(
