@@ -249,6 +249,29 @@ describe(`own-mode pluto in namespaces (libreswan ${runningLibreswan().text}, ke
     await a.whack.deleteConnection('dead');
   });
 
+  const v = runningLibreswan();
+  if (v.major > 5 || (v.major === 5 && v.minor >= 4)) {
+    it('should refuse and explain a connection 5.4 cannot orient (nic-offload packet on a veth: "unoriented")', async () => {
+      const off: ConnectionSpec = {
+        name: 'off',
+        mode: 'transport',
+        nicOffload: 'packet',
+        left: { host: lab.ipA, protoPort: 'udp/4789' },
+        right: { host: lab.ipB, protoPort: 'udp' },
+      };
+      await assert.rejects(
+        a.whack.addConnection(off),
+        (e: unknown) =>
+          e instanceof FailedPreconditionError &&
+          /connection off: pluto could not orient the connection \(unoriented\)/.test(e.message),
+      );
+      const loaded = await a.whack.connections();
+      assert.equal(loaded.get('off')?.routing, 'unoriented');
+      assert.equal(loaded.get('off')?.oriented, false);
+      await a.whack.deleteConnection('off');
+    });
+  }
+
   it('should refuse a second pluto in the same namespace, naming the running one and host mode', async () => {
     const second = new OwnPluto({ dir: join(lab.dir, 'a2'), netns: lab.nsA });
     await assert.rejects(
