@@ -13,9 +13,9 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeKubeletVolume } from '../test/helpers/fs-helpers.js';
-import { EngineProcess } from '../test/helpers/engine-process.js';
-import { connectVeth, createNetns, deleteNetns, run, waitFor } from '../test/helpers/netns.js';
+import { writeKubeletVolume } from '../lab/fs-helpers.js';
+import { EngineProcess } from '../lab/engine-process.js';
+import { connectVeth, createNetns, deleteNetns, run, waitFor } from '../lab/netns.js';
 import { planConnections } from '../drivers/libreswan/connection-plan.js';
 import { readSettings } from '../drivers/libreswan/settings.js';
 import { addConnectionArgs, flagsFor, parseVersion, WHACK_PATH } from '../src/lib/whack/index.js';
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     // Every remote gateway address answers ARP (and ICMP) from the peer namespace, where no IKE daemon
     // listens: initiations get a quick "port unreachable" instead of waiting on unresolved neighbours.
     const addrs = join(work, 'addrs.batch');
-    await writeFile(addrs, remotes.map((r) => `addr add ${r.privateIp}/32 dev eth-lp`).join('\n') + '\n');
+    await writeFile(addrs, `${remotes.map((r) => `addr add ${r.privateIp}/32 dev eth-lp`).join('\n')}\n`);
     await run('ip', ['-n', PEER, '-batch', addrs]);
     engine.start();
     await waitFor('engine SERVING', () => engine.serving(), 60000, 200);

@@ -10,8 +10,8 @@
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineProcess } from '../test/helpers/engine-process.js';
-import { connectVeth, createNetns, deleteNetns, nsExec, run, waitFor } from '../test/helpers/netns.js';
+import { EngineProcess } from '../lab/engine-process.js';
+import { connectVeth, createNetns, deleteNetns, nsExec, run, waitFor } from '../lab/netns.js';
 
 const COUNT = Number(process.argv[2] ?? 1000);
 const tag = process.pid % 100000;
@@ -144,14 +144,14 @@ async function batchRun(list: Remote[], work: string): Promise<number> {
     const ipBatch = join(work, 'ip.batch');
     await writeFile(
       fdbBatch,
-      list.map((r) => `fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst ${r.ip} self permanent`).join('\n') + '\n',
+      `${list.map((r) => `fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst ${r.ip} self permanent`).join('\n')}\n`,
     );
     await writeFile(
       ipBatch,
-      [
+      `${[
         'rule add priority 100 lookup 100',
         ...list.map((r) => `route replace ${r.subnet} via ${r.vtep} dev vxlan-tunnel table 100 metric 100`),
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
     const started = performance.now();
     await nsExec(NS_BATCH, 'bridge', ['-batch', fdbBatch]);

@@ -26,5 +26,13 @@ fi
 
 echo "== npm ci"
 npm ci --no-audit --no-fund --loglevel=error
+if [ "${CABLED_LINT:-0}" = 1 ]; then # scripts/test.sh (CI) checks the code before it builds it
+  echo "== lint (Biome: format and lint; 'npm run format' fixes what it can)"
+  lint_start=$SECONDS
+  npm run --silent lint
+  echo "lint: clean in $((SECONDS - lint_start)) s"
+  echo "== layers (no import cycles, no forbidden imports: .dependency-cruiser.cjs)"
+  bash scripts/check-layers.sh
+fi
 echo "== build"
 npm run --silent build

@@ -7,7 +7,7 @@
 # CABLED_LIBRESWAN_MATRIX=none skips the matrix; naming test files runs only them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+CABLED_LINT=1 bash scripts/install-deps.sh
 
 matrix=yes
 if [ "$#" -gt 0 ] || [ "${CABLED_LIBRESWAN_MATRIX:-}" = none ]; then matrix=no; fi

@@ -30,16 +30,10 @@ import {
 } from '../../src/generated/cabled/driver/v1/driver.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
-import {
-  VXLAN_BLOCK_PRIORITY,
-  type NetlinkAdapter,
-  type XfrmAdapter,
-  type XfrmPolicyKey,
-} from '../../src/lib/netlink/index.js';
+import type { NetlinkAdapter, XfrmAdapter, XfrmPolicyKey } from '../../src/lib/netlink/index.js';
 import {
   MonotonicCounter,
   counterWrap,
-  loadWithAddconn,
   stuckChildStates,
   type LibreswanVersion,
   type LoadedConnection,
@@ -50,7 +44,7 @@ import {
 import { VxlanOverlay, remoteSpecOf } from '../../src/overlay/index.js';
 import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
 import type { DriverContext } from '../../src/sdk/serve.js';
-import { cableConnection, type CableRecord } from '../../src/sdk/cable-record.js';
+import { cableConnection } from '../../src/sdk/cable-record.js';
 import { singleResult } from '../../src/sdk/results.js';
 import { StateStore } from '../../src/sdk/state-store.js';
 import { planConnections, type PlannedConnection } from './connection-plan.js';
@@ -60,19 +54,11 @@ import { transportOverhead } from './overhead.js';
 import { HostPluto, createPluto, readLogTail, type PlutoHandle, type SecretEntry } from './pluto/index.js';
 import { ResponderTakeOver } from './take-over.js';
 import { StuckChildRecovery } from './stuck-recovery.js';
+import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus, indexLog } from './status.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
-
-/** From this many new connections in one call on, load them with one addconn call. */
-const BULK_THRESHOLD = 8;
-
-/** What the driver remembers of each cable (persisted in its state file). */
-interface LibreswanCable extends CableRecord {
-  mode: 'tunnel' | 'transport';
-  connections: PlannedConnection[];
-}
 
 export interface LibreswanDeps {
   netlink: () => NetlinkAdapter;
@@ -177,7 +163,12 @@ export class LibreswanDriver implements CableDriver {
     const s = this.ready();
     const results: CableResult[] = [];
     for (const ep of disconnect)
-      results.push(await this.outcome(ep.cableName, async () => (await this.remove(ep.cableName), '')));
+      results.push(
+        await this.outcome(ep.cableName, async () => {
+          await this.remove(ep.cableName);
+          return '';
+        }),
+      );
 
     const planned = new Map<NatEndpointInfo, PlannedConnection[]>();
     const refused = new Map<NatEndpointInfo, string>();
@@ -372,147 +363,33 @@ export class LibreswanDriver implements CableDriver {
   }
 
   /**
-   * Installs many cables in phases, each phase one burst over all of them
-   * (block policies, adds, routes, overlay entries, initiations), so 200
-   * cables cost a few bounded-concurrency whack bursts rather than 200
-   * sequences. A cable that fails a phase is left out of the later ones and
-   * reported; the fail-closed order holds per cable. Returns the errors.
+   * Installs many cables in one burst (install.ts: block policies, stale connections, add, route,
+   * overlay, initiate, take-over), then records the cables that went through every phase.
    */
   private async installAll(
     items: { remote: NatEndpointInfo; conns: PlannedConnection[] }[],
     loaded: Map<string, LoadedConnection>,
   ): Promise<Map<NatEndpointInfo, string>> {
     const s = this.settings!;
-    const whack = this.pluto!.whack;
-    const errors = new Map<NatEndpointInfo, string>();
-    const fail = (remote: NatEndpointInfo, err: unknown) => errors.has(remote) || errors.set(remote, errorMessage(err));
-    const live = () => items.filter((i) => !errors.has(i.remote));
-    const work = items.map((i) => {
-      const previous = this.cables.get(i.remote.endpoint!.cableName);
-      const same = (p: PlannedConnection) =>
-        JSON.stringify(previous?.connections.find((q) => q.spec.name === p.spec.name)?.spec) === JSON.stringify(p.spec);
-      const fresh = i.conns.filter((p) => !loaded.has(p.spec.name) || !same(p));
-      // Routed: the fresh ones, and any loaded one whose trap policies were removed behind our back.
-      const toRoute = i.conns.filter(
-        (p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'),
-      );
-      return { ...i, previous, fresh, toRoute };
-    });
-    const byName = new Map(work.flatMap((w) => w.conns.map((p) => [p.spec.name, w.remote] as const)));
-    const settle = (names: readonly string[], results: readonly { ok: boolean; error?: unknown }[]) =>
-      results.forEach((r, k) => !r.ok && fail(byName.get(names[k]!)!, r.error));
-
-    // 1. Fail closed first: the block policy towards each remote gateway (transport mode).
-    if (s.mode === 'transport') {
-      await Promise.all(
-        work.map(async (w) => {
-          try {
-            await this.xf!.ensureBlockPolicy({ ...this.blockKey(w.remote.useIp), priority: VXLAN_BLOCK_PRIORITY });
-            if (w.previous && w.previous.usingIp !== w.remote.useIp)
-              await this.xf!.deletePolicy(this.blockKey(w.previous.usingIp));
-          } catch (err) {
-            fail(w.remote, err);
-          }
-        }),
-      );
-    }
-    // 2. Connections of the previous version of a cable that are no longer wanted.
-    for (const w of work) {
-      for (const old of w.previous?.connections ?? []) {
-        if (!w.conns.some((p) => p.spec.name === old.spec.name))
-          await this.dropConnection(old.spec.name).catch((err: unknown) => fail(w.remote, err));
-      }
-    }
-    // 3. Add, 4. route: both halves of a pair before anything can carry VXLAN.
-    const ok = () => new Set(live().map((w) => w.remote));
-    const add = work.filter((w) => ok().has(w.remote)).flatMap((w) => w.fresh);
-    const routed = new Set<string>();
-    let groupInitiate: string | undefined;
-    if (add.length >= BULK_THRESHOLD) {
-      // One addconn call per auto= value instead of two whack calls per connection: auto=route adds
-      // and routes, auto=add only adds. (Not auto=start: 4.10 then initiates without routing first,
-      // which would break the fail-closed order; initiation follows below, with whack.)
-      // The initiating ones share a fresh alias: one `whack --initiate --name <alias>` starts them all.
-      const alias = `cabled-batch-${Date.now().toString(36)}-${++this.batches}`;
-      for (const auto of ['route', 'add'] as const) {
-        const part = add.filter((p) => p.route === (auto === 'route'));
-        if (!part.length) continue;
-        const specs = part.map((p) => (p.initiate ? { ...p.spec, alias } : p.spec));
-        const r = await loadWithAddconn(whack, specs, {
-          file: join(this.context.stateDir, `batch-${auto}.conf`),
-          auto,
-          logger: this.log,
-        });
-        for (const name of r.failed)
-          fail(
-            byName.get(name)!,
-            new Error(`pluto did not load connection ${name} (addconn exit ${r.exitCode}); its log says why`),
-          );
-        if (auto === 'route') for (const name of r.loaded) routed.add(name);
-      }
-      groupInitiate = alias;
-    } else {
-      settle(
-        add.map((p) => p.spec.name),
-        await whack.addConnections(
-          add.map((p) => p.spec),
-          'replace',
-          { concurrency: 16 },
-        ),
-      );
-    }
-    if (this.pluto instanceof HostPluto) {
-      // Host mode: also as conn files the host's pluto loads when it restarts (auto=start for the initiating side).
-      for (const p of add.filter((p) => !errors.has(byName.get(p.spec.name)!))) {
-        await this.pluto
-          .writeConnFile(p.spec, p.initiate ? 'start' : p.route ? 'route' : 'add')
-          .catch((err: unknown) => fail(byName.get(p.spec.name)!, err));
-      }
-    }
-    const route = work
-      .filter((w) => ok().has(w.remote))
-      .flatMap((w) => w.toRoute.map((p) => p.spec.name))
-      .filter((n) => !routed.has(n));
-    settle(route, await whack.routeAll(route, { concurrency: 16 }));
-    // 5. Only then the overlay: device up, FDB entry and routes towards each remote.
-    if (s.mode === 'transport' && live().length) {
-      const overlay = this.overlay!;
-      await overlay.setUp();
-      const go = live();
-      const changes = await overlay.applyRemotes(
-        [],
-        go.map((w) => {
-          const prev = this.cables.get(w.remote.endpoint!.cableName);
-          return {
-            spec: remoteSpecOf(w.remote.endpoint!, w.remote.useIp),
-            previous: prev && remoteSpecOf(prev.endpoint, prev.usingIp),
-          };
-        }),
-      );
-      changes.forEach((c, k) => c instanceof Error && fail(go[k]!.remote, c));
-    }
-    // 6. Initiation (asynchronous: status polling tells when the SAs are up), by the side the rule picks.
-    const initiate = work
-      .filter((w) => ok().has(w.remote))
-      .flatMap((w) => w.fresh.filter((p) => p.initiate).map((p) => p.spec.name));
-    if (groupInitiate && initiate.length) {
-      // Every fresh initiating connection of this burst carries the alias (one that failed a phase
-      // was never loaded, or has no trap policy to carry traffic, so starting it costs nothing).
-      await whack.initiate(groupInitiate).catch((err: unknown) => initiate.forEach((n) => fail(byName.get(n)!, err)));
-    } else {
-      settle(initiate, await whack.initiateAll(initiate, { concurrency: 32 }));
-    }
-    // 7. Responder take-over (take-over.ts): fresh responder connections towards a peer the kernel still holds SAs with.
-    await this.takeOver?.consider(
-      work
-        .filter((w) => ok().has(w.remote))
-        .flatMap((w) =>
-          w.fresh.filter((p) => !p.initiate).map((p) => ({ connection: p.spec.name, peer: w.remote.useIp })),
-        ),
+    const burst = new CableInstall(
+      {
+        settings: s,
+        pluto: this.pluto!,
+        xfrm: this.xf,
+        overlay: this.overlay,
+        takeOver: this.takeOver,
+        stateDir: this.context.stateDir,
+        log: this.log,
+        installed: (cable) => this.cables.get(cable),
+        blockKey: (ip) => this.blockKey(ip),
+        dropConnection: (name) => this.dropConnection(name),
+        nextAlias: () => `cabled-batch-${Date.now().toString(36)}-${++this.batches}`,
+      },
+      items,
+      loaded,
     );
-
-    for (const w of work) {
-      if (errors.has(w.remote)) continue;
+    const errors = await burst.run();
+    for (const w of burst.installed()) {
       const ep = w.remote.endpoint!;
       this.cables.set(ep.cableName, {
         endpoint: ep,

@@ -101,7 +101,9 @@ export class VxlanDriver implements CableDriver {
       })),
     );
     const outcomeOf = new Map<object, RemoteChange | Error>();
-    [...known, ...connecting].forEach((item, i) => outcomeOf.set(item, outcomes[i]!));
+    [...known, ...connecting].forEach((item, i) => {
+      outcomeOf.set(item, outcomes[i]!);
+    });
 
     for (const r of removing) {
       const outcome = outcomeOf.get(r);

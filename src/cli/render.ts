@@ -177,7 +177,7 @@ export function connectionDetail(c: Connection, now: number = Date.now()): strin
     ['Established', formatAge(c.establishedUnixMs, now)],
     [
       'RTT',
-      rtt && rtt.averageNs
+      rtt?.averageNs
         ? `avg ${formatNanos(rtt.averageNs)}, last ${formatNanos(rtt.lastNs)}, min ${formatNanos(rtt.minNs)}, max ${formatNanos(rtt.maxNs)}, stddev ${formatNanos(rtt.stddevNs)}`
         : '',
     ],

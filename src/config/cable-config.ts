@@ -4,47 +4,9 @@
  * describe() for status output (secrets left out).
  */
 import { SCHEMA, type ConfigKey, type ConfigValue } from './schema.js';
+import type { CableConfigValues, ConfigSource } from './values.js';
 
-/** Where a value came from: its default, an env var, or the ConfigMap key at a path. */
-export type ConfigSource = 'default' | `env:${string}` | `configmap:${string}`;
-
-/** The typed values, one field per schema key. */
-export interface CableConfigValues {
-  /** @default 'tunnel' */
-  readonly mode: 'tunnel' | 'transport';
-  /** '' = no overlay. @default '' */
-  readonly overlay: 'vxlan' | '';
-  /** DH groups for PFS; empty = libreswan default. */
-  readonly pfsGroups: readonly string[];
-  /** ESP proposals; empty = libreswan default. */
-  readonly esp: readonly string[];
-  /** IKE proposals; empty = libreswan default. */
-  readonly ike: readonly string[];
-  /** secret: the PSK (from ceIPSecPSK, or read from pskFile and base64-encoded). */
-  readonly psk: string | undefined;
-  /** The file the PSK was read from, if any. */
-  readonly pskFile: string | undefined;
-  /** @default false */
-  readonly allowShortPsk: boolean;
-  /** @default 4500 */
-  readonly nattPort: number;
-  /** undefined = IKE runs on nattPort (see effectiveIkePort). */
-  readonly ikePort: number | undefined;
-  /** @default false */
-  readonly forceEncaps: boolean;
-  /** @default false */
-  readonly debug: boolean;
-  /** @default false */
-  readonly preferredServer: boolean;
-  /** @default 'no' */
-  readonly nicOffload: 'no' | 'yes' | 'auto' | 'crypto' | 'packet';
-  /** @default 4789 */
-  readonly vxlanPort: number;
-  /** @default 'own' */
-  readonly plutoMode: 'own' | 'host';
-  /** Required when plutoMode is 'host'. */
-  readonly plutoSocket: string | undefined;
-}
+export type { CableConfigValues, ConfigSource } from './values.js';
 
 /** A validated, frozen configuration. */
 export interface CableConfig extends CableConfigValues {

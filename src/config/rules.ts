@@ -55,6 +55,7 @@ export function checkRules(input: RuleInput): ConfigIssue[] {
         reason: `shorter than ${MIN_PSK_BYTES} bytes; use a longer PSK or set ceIPSecAllowShortPSK: true`,
       });
     }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a PSK must not hold
     if (/["\u0000-\u001f\u007f]/.test(psk)) {
       out.push({
         key,

@@ -11,7 +11,7 @@
  * CE_IPSEC_NICOFFLOAD).
  */
 import { checkDhGroup, checkEspProposal, checkIkeProposal } from './algorithms.js';
-import type { CableConfigValues } from './cable-config.js';
+import type { CableConfigValues } from './values.js';
 
 /** The canonical configuration keys. */
 export type ConfigKey =

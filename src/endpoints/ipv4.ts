@@ -20,7 +20,7 @@ function toDotted(n: number): string {
 /** Why `value` is not an IPv4 CIDR with its host bits clear (e.g. 10.0.0.0/16), or undefined. */
 export function checkIPv4Cidr(value: string): string | undefined {
   const m = /^([^/]+)\/(\d{1,2})$/.exec(value.trim());
-  if (!m || !m[1] || !m[2]) return 'not a CIDR; write ADDRESS/PREFIX, e.g. 10.0.0.0/16';
+  if (!m?.[1] || !m[2]) return 'not a CIDR; write ADDRESS/PREFIX, e.g. 10.0.0.0/16';
   if (!isIPv4(m[1])) return 'not an IPv4 CIDR; write ADDRESS/PREFIX, e.g. 10.0.0.0/16';
   const prefix = Number(m[2]);
   if (prefix > 32) return 'prefix length above 32; use 0 to 32';

@@ -88,7 +88,7 @@ export class Engine implements GatewayView {
     supervisor.on('ready', () => {
       this.initialisedClient = undefined;
       this.fullResync = true;
-      this.requestReconcile('driver ready');
+      void this.requestReconcile('driver ready');
     });
     supervisor.on('state', () => this.healthChanged());
     this.options.health?.subscribe(() => this.publishConnections());
@@ -106,7 +106,7 @@ export class Engine implements GatewayView {
   setSettings(settings: DriverSettings): void {
     this.settings = settings;
     this.configError = '';
-    this.requestReconcile('config changed');
+    void this.requestReconcile('config changed');
   }
 
   /** The config source rejected an update; the last good config stays in force. */
@@ -128,14 +128,14 @@ export class Engine implements GatewayView {
     this.options.health?.setTargets(
       probeTargets([...this.desired.values()].flatMap((d) => (d.remote.endpoint ? [d.remote.endpoint] : []))),
     );
-    this.requestReconcile('endpoints changed');
+    void this.requestReconcile('endpoints changed');
   }
 
   /** Asks for a reconcile; coalesces with one already running. */
   requestReconcile(reason: string): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.log.debug('reconcile requested', { reason });
-    if (this.running) {
+    if (this.running !== undefined) {
       this.dirty = true;
       return this.running;
     }
@@ -152,7 +152,7 @@ export class Engine implements GatewayView {
 
   /** Resolves once a reconcile has completed with the current inputs. */
   async settled(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running !== undefined) await this.running;
   }
 
   async stop(options: { cleanup?: boolean } = {}): Promise<void> {
@@ -322,7 +322,7 @@ export class Engine implements GatewayView {
 
   private statusFailure(): string {
     const sup = this.options.supervisor;
-    if (!this.settings) return 'no valid driver config yet: ' + (this.configError || 'waiting for the config source');
+    if (!this.settings) return `no valid driver config yet: ${this.configError || 'waiting for the config source'}`;
     if (!this.snapshot) return 'waiting for the first endpoint snapshot';
     if (!sup.current)
       return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;

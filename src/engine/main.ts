@@ -44,8 +44,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const { command, settings } = parsed;
-  if (command === 'help') return (void process.stdout.write(USAGE), 0);
-  if (command === 'version') return (void process.stdout.write(`cabled ${VERSION}\n`), 0);
+  if (command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === 'version') {
+    process.stdout.write(`cabled ${VERSION}\n`);
+    return 0;
+  }
   if (command !== 'run' && command !== 'cleanup') {
     process.stderr.write(`cabled: unknown command "${command}"\n${USAGE}`);
     return 2;

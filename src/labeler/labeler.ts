@@ -67,7 +67,7 @@ export class OffloadLabeler {
 
   /** One check, or joins the running one (and runs once more after it). */
   check(reason: string): Promise<CheckResult> {
-    if (this.running) {
+    if (this.running !== undefined) {
       this.again = true;
       return this.running;
     }

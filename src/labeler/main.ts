@@ -21,7 +21,10 @@ export async function runLabeler(argv: string[], env: NodeJS.ProcessEnv = proces
     process.stderr.write(`cabled labeler: ${errorMessage(err)}\nRun "cabled labeler --help" for the flags.\n`);
     return 2;
   }
-  if (settings.help) return (void process.stdout.write(LABELER_USAGE), 0);
+  if (settings.help) {
+    process.stdout.write(LABELER_USAGE);
+    return 0;
+  }
   const logger = createLogger({ name: 'cabled-labeler' });
   const labeler = new OffloadLabeler({
     detect: () => detectEspOffload(),

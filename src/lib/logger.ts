@@ -45,7 +45,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     options.json ?? (process.env.CABLED_LOG_FORMAT ? process.env.CABLED_LOG_FORMAT === 'json' : !process.stderr.isTTY);
   const readable = winston.format.printf((info) => {
     const { level, message, timestamp, component, ...rest } = info as Record<string, unknown>;
-    const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
+    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
     return `${String(timestamp)} ${String(level).padEnd(5)} ${component ? `[${String(component)}] ` : ''}${String(message)}${extra}`;
   });
   return winston.createLogger({

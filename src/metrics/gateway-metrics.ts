@@ -1,12 +1,13 @@
 /**
  * The gateway's Prometheus registry, a read-only view of the engine: before
- * each scrape every gauge is brought in line with GatewayView (status() and
+ * each scrape every gauge is brought in line with a MetricsSource (status() and
  * connections()). Label sets that are no longer reported (a removed
  * connection, a status that changed) are removed, so series disappear with
  * what they describe. Nothing in the driver path writes metrics.
  */
 import { Gauge, Registry } from 'prom-client';
-import type { GatewayView } from '../engine/gateway-view.js';
+import type { Connection } from '../generated/cabled/driver/v1/driver.js';
+import type { GatewayStatus } from '../generated/cabled/engine/v1/engine.js';
 import { LABEL_NAMES, METRICS, gatewaySeries, type Labels, type MetricKey, type Sample } from './series.js';
 
 interface Tracked {
@@ -15,13 +16,19 @@ interface Tracked {
   present: Map<string, Labels>;
 }
 
+/** What the metrics read of a gateway (the engine's GatewayView provides it): status and connections. */
+export interface MetricsSource {
+  status(): GatewayStatus;
+  connections(): Connection[];
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly gauges = new Map<MetricKey, Tracked>();
 
   /** @param startedAtMs the gateway's creation time (submariner_gateway_creation_timestamp). */
   constructor(
-    private readonly view: GatewayView,
+    private readonly view: MetricsSource,
     private readonly startedAtMs: number = Date.now(),
   ) {
     for (const [key, m] of Object.entries(METRICS) as [MetricKey, (typeof METRICS)[MetricKey]][]) {

@@ -43,7 +43,7 @@ export class ConnectionWatch {
   /** Refreshes now (coalesced) when anyone is watching. */
   poke(): Promise<void> {
     if (this.listeners.size === 0) return Promise.resolve();
-    if (this.refreshing) {
+    if (this.refreshing !== undefined) {
       this.again = true;
       return this.refreshing;
     }

@@ -93,7 +93,7 @@ export async function serveDriver(
     process.stdin.resume();
   }
 
-  process.stdout.write(formatHandshake(socketPath) + '\n');
+  process.stdout.write(`${formatHandshake(socketPath)}\n`);
   logger.info('driver serving', { socket: socketPath, pid: process.pid });
   return { socketPath, stop };
 }

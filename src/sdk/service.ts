@@ -143,7 +143,10 @@ async function applyOneByOne(
     }
   };
   const down = await mapLimited(disconnect, 16, (ep) =>
-    one(ep.cableName, async () => (await driver.disconnectFromEndpoint(ep), '')),
+    one(ep.cableName, async () => {
+      await driver.disconnectFromEndpoint(ep);
+      return '';
+    }),
   );
   const up = await mapLimited(connect, 16, (r) => one(r.endpoint!.cableName, () => driver.connectToEndpoint(r)));
   return [...down, ...up];

@@ -62,11 +62,11 @@ export class StateStore<T> {
 
   /** Resolves when everything set so far is on disk. */
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writing !== undefined) await this.writing;
   }
 
   private schedule(): void {
-    if (this.writing) {
+    if (this.writing !== undefined) {
       this.pending = true;
       return;
     }

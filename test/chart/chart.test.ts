@@ -13,7 +13,7 @@ import { parseEndpoint, parseEndpointsText } from '../../src/endpoints/index.js'
 import { parseCliArgs } from '../../src/cli/args.js';
 import { LIVENESS_SERVICE } from '../../src/engine/api/index.js';
 import { parseEngineArgs } from '../../src/engine/options.js';
-import { removeDir, tempDir, writeKubeletVolume } from '../helpers/fs-helpers.js';
+import { removeDir, tempDir, writeKubeletVolume } from '../../lab/fs-helpers.js';
 import { CHART_DIR, ensureHelm, find, helm, renderChart, setArgs, type K8sObject } from './helm.js';
 import { validateObject } from './validate.js';
 

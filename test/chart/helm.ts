@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { run, type CommandResult } from '../helpers/netns.js';
+import { run, type CommandResult } from '../../lab/netns.js';
 
 /** The repository root (this file runs from dist/test/chart/). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
 import { parseEndpoint, parseEndpointsText } from '../../src/endpoints/index.js';
 import { parseEngineArgs } from '../../src/engine/options.js';
-import { removeDir, tempDir } from '../helpers/fs-helpers.js';
-import { run } from '../helpers/netns.js';
+import { removeDir, tempDir } from '../../lab/fs-helpers.js';
+import { run } from '../../lab/netns.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const UNIT = join(ROOT, 'deploy', 'systemd', 'cabled.service');
@@ -120,6 +120,8 @@ describe('standalone host service (deploy/systemd, deploy/etc/cabled)', function
     const read = parseEndpointsText(readFileSync(join(ETC, 'endpoints.yaml'), 'utf8'));
     assert.ok(read.ok, JSON.stringify(read));
     assert.ok(read.entries.length > 0);
-    read.entries.forEach((raw, i) => parseEndpoint(raw, `endpoints.yaml[${i}]`));
+    read.entries.forEach((raw, i) => {
+      parseEndpoint(raw, `endpoints.yaml[${i}]`);
+    });
   });
 });

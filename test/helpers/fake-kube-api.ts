@@ -248,17 +248,20 @@ export class FakeKubeApi {
 
   private nodeRequest(res: ServerResponse, name: string, req: RecordedRequest): void {
     const node = this.nodes.get(name);
-    if (!node) return this.status(res, 404, 'NotFound', `nodes "${name}" not found`);
-    if (req.method === 'GET') return this.json(res, 200, node);
-    if (req.method === 'PATCH') {
-      if (req.contentType !== 'application/merge-patch+json')
-        return this.status(res, 415, 'UnsupportedMediaType', `unsupported patch type ${String(req.contentType)}`);
+    if (!node) {
+      this.status(res, 404, 'NotFound', `nodes "${name}" not found`);
+    } else if (req.method === 'GET') {
+      this.json(res, 200, node);
+    } else if (req.method !== 'PATCH') {
+      this.status(res, 405, 'MethodNotAllowed', `${req.method} not allowed`);
+    } else if (req.contentType !== 'application/merge-patch+json') {
+      this.status(res, 415, 'UnsupportedMediaType', `unsupported patch type ${String(req.contentType)}`);
+    } else {
       const next = mergePatch(node, req.body) as Obj;
       next.metadata = { ...(next.metadata as Obj), resourceVersion: String(++this.rv) };
       this.nodes.set(name, next);
-      return this.json(res, 200, next);
+      this.json(res, 200, next);
     }
-    this.status(res, 405, 'MethodNotAllowed', `${req.method} not allowed`);
   }
 
   private json(res: ServerResponse, code: number, body: unknown): void {

@@ -3,7 +3,7 @@
  * namespace, so a process in the namespace can reach a server the test runs
  * (e.g. the fake Kubernetes API). Deleting the namespace removes both ends.
  */
-import { ip, run } from './netns.js';
+import { ip, run } from '../../lab/netns.js';
 
 /** One /30 link: `hostIp` on the host end `hostIf`, `nsIp` on `nsIf` inside `ns`. */
 export interface HostLink {

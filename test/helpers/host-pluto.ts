@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureNssDb } from '../../drivers/libreswan/pluto/index.js';
-import { run, waitFor } from './netns.js';
+import { run, waitFor } from '../../lab/netns.js';
 
 export const WHACK = '/usr/libexec/ipsec/whack';
 

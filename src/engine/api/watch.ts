@@ -53,12 +53,16 @@ export function connectionWatches(view: GatewayView, logger: Logger, maxBuffered
     const send = (events: readonly ConnectionEvent[]): void => {
       try {
         for (const event of events) {
-          if (done || stream.cancelled) return stop();
+          if (done || stream.cancelled) {
+            stop();
+            return;
+          }
           stream.write({ event });
         }
       } catch (err) {
         logger.warn('cannot send a watch event', { peer, error: errorMessage(err) });
-        return fail(toStatus(err));
+        fail(toStatus(err));
+        return;
       }
       if (stream.writableLength > maxBufferedEvents) {
         logger.warn('watch client too slow, cutting it off', { peer, buffered: stream.writableLength });

@@ -38,7 +38,7 @@ export function ipv4ToBuffer(ip: string): Buffer {
 
 /** Dotted string of a 4-byte buffer, or undefined for a missing / non-IPv4 buffer. */
 export function bufferToIpv4(buf: Buffer | undefined): string | undefined {
-  if (!buf || buf.length !== 4) return undefined;
+  if (buf?.length !== 4) return undefined;
   return `${buf[0]}.${buf[1]}.${buf[2]}.${buf[3]}`;
 }
 
@@ -86,7 +86,7 @@ export function formatCidr(c: Ipv4Cidr): string {
 
 /** Lower-case colon-separated text of a MAC buffer, or undefined. */
 export function bufferToMac(buf: Buffer | undefined): string | undefined {
-  if (!buf || buf.length !== 6) return undefined;
+  if (buf?.length !== 6) return undefined;
   return [...buf].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 

@@ -14,8 +14,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
-import { CABLECTL_MAIN, EngineProcess } from '../../helpers/engine-process.js';
-import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { CABLECTL_MAIN, EngineProcess } from '../../../lab/engine-process.js';
+import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { HostPluto } from '../../helpers/host-pluto.js';
 import type {
   ConnectionReading,

@@ -60,4 +60,4 @@ export async function stopChild(child: ChildProcess, graceMs = 10000): Promise<v
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` until true; throws naming `what` after `timeoutMs` (the host tests' helper). */
-export { waitFor as until } from '../../helpers/netns.js';
+export { waitFor as until } from '../../../lab/netns.js';

@@ -131,7 +131,7 @@ export async function ensureInitramfs(kernel: StockKernel): Promise<string> {
   for (const f of files) copyFileSync(f, join(tree, 'mods', basename(f)));
   writeFileSync(join(tree, 'init'), init, { mode: 0o755 });
   await exec('mknod', ['-m', '600', join(tree, 'dev', 'console'), 'c', '5', '1']);
-  const list = (await exec('find', ['.'], { cwd: tree })).split('\n').filter(Boolean).join('\n') + '\n';
+  const list = `${(await exec('find', ['.'], { cwd: tree })).split('\n').filter(Boolean).join('\n')}\n`;
 
   const cpio = spawn('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet'], {
     cwd: tree,

@@ -115,7 +115,7 @@ export async function bootGuest(options: BootOptions): Promise<BootOutcome> {
     const lines = text.split(/\r?\n/);
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      tail = (tail + line + '\n').slice(-6000);
+      tail = `${tail + line}\n`.slice(-6000);
       if (Number.isNaN(bootSeconds) && line.includes('E2E-GUEST: start')) bootSeconds = (Date.now() - started) / 1000;
       options.onConsole?.(line);
     }

@@ -19,8 +19,8 @@ import {
 } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { DriverClient } from '../../../src/engine/driver-host/driver-client.js';
 import { COOKIE_ENV, COOKIE_VALUE, SOCKET_ENV } from '../../../src/sdk/handshake.js';
-import { DIST } from '../../helpers/engine-process.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, waitFor } from '../../helpers/netns.js';
+import { DIST } from '../../../lab/engine-process.js';
+import { canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, waitFor } from '../../../lab/netns.js';
 
 const NS = `cbt-drv-${process.pid % 100000}`;
 const PEER = `${NS}-p`;

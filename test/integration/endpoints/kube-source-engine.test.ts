@@ -11,10 +11,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
-import { EngineProcess } from '../../helpers/engine-process.js';
+import { EngineProcess } from '../../../lab/engine-process.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
 import { linkToHost } from '../../helpers/host-link.js';
-import { canUseNetns, createNetns, deleteNetns, waitFor } from '../../helpers/netns.js';
+import { canUseNetns, createNetns, deleteNetns, waitFor } from '../../../lab/netns.js';
 
 const NS = `kb-eng-${process.pid}`;
 const HOST_IF = `kbh${process.pid % 100000}`;

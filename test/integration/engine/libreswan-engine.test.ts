@@ -21,8 +21,8 @@ import {
 } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { parseShowStates } from '../../../src/lib/whack/index.js';
 import { addSaWords, runningLibreswan } from '../../helpers/libreswan-version.js';
-import { EngineProcess } from '../../helpers/engine-process.js';
-import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { EngineProcess } from '../../../lab/engine-process.js';
+import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import {
   canUseNetns,
   connectVeth,
@@ -32,7 +32,7 @@ import {
   nsExec,
   run,
   waitFor,
-} from '../../helpers/netns.js';
+} from '../../../lab/netns.js';
 
 const PSK = 'cabled-test-psk-0123456789abcdef0123456789';
 const IP1 = '172.30.5.1';
@@ -91,7 +91,7 @@ async function captureWhile(
   };
 }
 
-function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {}): void {
+function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {}): void {
   const title = options.wrongPsk ? 'with a different PSK on each side' : 'own pluto per namespace';
   const lsw = runningLibreswan().text;
   describe(`engine with the libreswan driver, ${mode} mode, ${title} (integration, root, real pluto ${lsw})`, function () {
@@ -450,6 +450,6 @@ function suite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {
   });
 }
 
-suite('tunnel');
-suite('transport');
-suite('tunnel', { wrongPsk: true });
+engineSuite('tunnel');
+engineSuite('transport');
+engineSuite('tunnel', { wrongPsk: true });

@@ -12,10 +12,10 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseShowStates } from '../../../src/lib/whack/index.js';
-import { EngineProcess } from '../../helpers/engine-process.js';
-import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { EngineProcess } from '../../../lab/engine-process.js';
+import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { HostPluto } from '../../helpers/host-pluto.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, run, waitFor } from '../../helpers/netns.js';
+import { canUseNetns, connectVeth, createNetns, deleteNetns, run, waitFor } from '../../../lab/netns.js';
 
 const PSK = 'cabled-host-mode-psk-0123456789abcdef0123';
 const IP1 = '172.30.4.1';

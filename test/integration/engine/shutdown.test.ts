@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { CABLECTL_MAIN, EngineProcess } from '../../helpers/engine-process.js';
+import { CABLECTL_MAIN, EngineProcess } from '../../../lab/engine-process.js';
 import {
   bridgeJson,
   canUseNetns,
@@ -19,7 +19,7 @@ import {
   ipJson,
   run,
   waitFor,
-} from '../../helpers/netns.js';
+} from '../../../lab/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS = `cbt-shut-${tag}-a`;

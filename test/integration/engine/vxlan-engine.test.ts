@@ -15,8 +15,8 @@ import {
   ConnectionStatus,
   type ConnectionEvent,
 } from '../../../src/generated/cabled/driver/v1/driver.js';
-import { CABLECTL_MAIN, ENGINE_MAIN, EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
-import { writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { CABLECTL_MAIN, ENGINE_MAIN, EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import {
   bridgeJson,
   canUseNetns,
@@ -27,7 +27,7 @@ import {
   nsSysctl,
   run,
   waitFor,
-} from '../../helpers/netns.js';
+} from '../../../lab/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS1 = `cbt-eng-${tag}-c1`;

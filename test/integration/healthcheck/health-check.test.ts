@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConnectionStatus, type Connection } from '../../../src/generated/cabled/driver/v1/driver.js';
-import { CABLECTL_MAIN, EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
-import { canUseNetns, connectVeth, createNetns, run, waitFor } from '../../helpers/netns.js';
+import { CABLECTL_MAIN, EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { canUseNetns, connectVeth, createNetns, run, waitFor } from '../../../lab/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS1 = `hc-${tag}-c1`;

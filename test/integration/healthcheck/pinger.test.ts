@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { PingProcess, pingArgs } from '../../../src/healthcheck/pinger.js';
-import { waitFor } from '../../helpers/netns.js';
+import { waitFor } from '../../../lab/netns.js';
 
 describe('PingProcess (real ping)', () => {
   let pinger: PingProcess | undefined;

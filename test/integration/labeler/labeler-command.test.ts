@@ -10,10 +10,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE_MAIN } from '../../helpers/engine-process.js';
+import { ENGINE_MAIN } from '../../../lab/engine-process.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
 import { linkToHost } from '../../helpers/host-link.js';
-import { canUseNetns, createNetns, deleteNetns, nsExec } from '../../helpers/netns.js';
+import { canUseNetns, createNetns, deleteNetns, nsExec } from '../../../lab/netns.js';
 
 const NS = `kb-lab-${process.pid}`;
 const HOST_IP = '10.254.78.1';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { canUseNetns, createNetns, deleteNetns, runNodeInNetns } from '../../helpers/netns.js';
+import { canUseNetns, createNetns, deleteNetns, runNodeInNetns } from '../../../lab/netns.js';
 
 const SCRIPT = fileURLToPath(new URL('./link-events-in-netns.js', import.meta.url));
 

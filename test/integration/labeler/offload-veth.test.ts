@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import type { OffloadReport } from '../../../src/offload/index.js';
-import { canUseNetns, createNetns, deleteNetns, ip, runNodeInNetns } from '../../helpers/netns.js';
+import { canUseNetns, createNetns, deleteNetns, ip, runNodeInNetns } from '../../../lab/netns.js';
 
 const SCRIPT = fileURLToPath(new URL('./detect-in-netns.js', import.meta.url));
 

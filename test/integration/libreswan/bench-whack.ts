@@ -16,7 +16,7 @@ import {
   routeArgs,
 } from '../../../src/lib/whack/index.js';
 import { OwnPluto } from '../../../drivers/libreswan/pluto/index.js';
-import { ip } from '../../helpers/netns.js';
+import { ip } from '../../../lab/netns.js';
 import { createLab, destroyLab, type Lab } from './lab.js';
 
 function specsFor(lab: Lab, n: number, updown?: string): ConnectionSpec[] {

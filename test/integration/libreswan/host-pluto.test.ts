@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type ChildProcess, spawn } from '../../../src/lib/exec/index.js';
 import { type ConnectionSpec, WhackAdapter } from '../../../src/lib/whack/index.js';
 import { ensureNssDb, HostPluto, readLogTail, type RestartEvent } from '../../../drivers/libreswan/pluto/index.js';
-import { waitFor } from '../../helpers/netns.js';
+import { waitFor } from '../../../lab/netns.js';
 import { canRunPluto, createLab, destroyLab, killIfAlive, type Lab } from './lab.js';
 
 describe('host-mode pluto handle (a pluto started by the test)', function () {

@@ -4,7 +4,7 @@
  * socket must fit in 108 bytes), and cleanup that also works after a failure.
  */
 import { rm } from 'node:fs/promises';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, nsName } from '../../helpers/netns.js';
+import { canUseNetns, connectVeth, createNetns, deleteNetns, nsName } from '../../../lab/netns.js';
 
 /** Namespaces, addresses and a scratch directory for one test file. */
 export interface Lab {

@@ -17,7 +17,7 @@ import {
   type WhackAdapter,
 } from '../../../src/lib/whack/index.js';
 import { OwnPluto, readLogTail, type RestartEvent } from '../../../drivers/libreswan/pluto/index.js';
-import { waitFor } from '../../helpers/netns.js';
+import { waitFor } from '../../../lab/netns.js';
 import { canRunPluto, createLab, destroyLab, killIfAlive, type Lab } from './lab.js';
 import {
   addSaWords,

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { EngineProcess, tearDownEngines } from '../../helpers/engine-process.js';
-import { canUseNetns, connectVeth, createNetns, nsExec, run, runNodeInNetns, waitFor } from '../../helpers/netns.js';
+import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { canUseNetns, connectVeth, createNetns, nsExec, run, runNodeInNetns, waitFor } from '../../../lab/netns.js';
 import { parsePrometheusText, samplesOf, type PromSample } from '../../helpers/prometheus-text.js';
 
 const tag = `${process.pid % 100000}`;

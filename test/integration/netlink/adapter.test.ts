@@ -4,7 +4,7 @@
  * with iproute2.
  */
 import assert from 'node:assert/strict';
-import { canUseNetns, createNetns, deleteNetns, ip, nsName } from '../../helpers/netns.js';
+import { canUseNetns, createNetns, deleteNetns, ip, nsName } from '../../../lab/netns.js';
 import { inNetns, nl, tryInNetns } from './in-netns.js';
 import { addressesOf, fdbOf, linkView, routesOf, rulesOf } from './kernel-view.js';
 

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { VxlanOverlayOptions } from '../../../src/overlay/index.js';
-import { runNodeInNetns } from '../../helpers/netns.js';
+import { runNodeInNetns } from '../../../lab/netns.js';
 import type { RunnerOutput, Step } from './ns-runner.js';
 
 const RUNNER = fileURLToPath(new URL('./ns-runner.js', import.meta.url));

@@ -4,7 +4,7 @@
  * `ip -j route`, `ip -j rule`, `ip -j addr`) rather than with the adapter
  * under test.
  */
-import { bridgeJson, ipJson } from '../../helpers/netns.js';
+import { bridgeJson, ipJson } from '../../../lab/netns.js';
 
 /** `ip -j -d link show <dev>` fields the tests look at. */
 export interface LinkView {

@@ -6,16 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { VxlanOverlayOptions } from '../../../src/overlay/index.js';
-import {
-  canUseNetns,
-  connectVeth,
-  createNetns,
-  deleteNetns,
-  ip,
-  nsExec,
-  nsName,
-  waitFor,
-} from '../../helpers/netns.js';
+import { canUseNetns, connectVeth, createNetns, deleteNetns, ip, nsExec, nsName, waitFor } from '../../../lab/netns.js';
 import { inNetns, ov } from './in-netns.js';
 
 const WEST = { privateIp: '192.168.240.1', clusterIp: '10.1.0.1', subnet: '10.1.0.0/16' };

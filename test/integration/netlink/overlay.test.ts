@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { VxlanOverlayOptions } from '../../../src/overlay/index.js';
-import { canUseNetns, connectVeth, createNetns, deleteNetns, ip, nsName, nsSysctl } from '../../helpers/netns.js';
+import { canUseNetns, connectVeth, createNetns, deleteNetns, ip, nsName, nsSysctl } from '../../../lab/netns.js';
 import { inNetns, ov, tryInNetns, underlay } from './in-netns.js';
 import { addressesOf, fdbOf, linkView, routesOf, rulesOf } from './kernel-view.js';
 

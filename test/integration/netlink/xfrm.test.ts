@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { VXLAN_BLOCK_PRIORITY, type XfrmPolicy } from '../../../src/lib/netlink/index.js';
-import { canUseNetns, createNetns, deleteNetns, ip, nsExec, run, waitFor } from '../../helpers/netns.js';
+import { canUseNetns, createNetns, deleteNetns, ip, nsExec, run, waitFor } from '../../../lab/netns.js';
 import { inNetns, tryInNetns } from './in-netns.js';
 import type { Step } from './ns-runner.js';
 

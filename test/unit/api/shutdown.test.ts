@@ -81,7 +81,10 @@ describe('engine API: Shutdown', function () {
     await serve();
     const gateway = clients?.gateway ?? assert.fail();
     let answered = false;
-    const pending = call(gateway.shutdown.bind(gateway), { cleanup: true }).then((r) => ((answered = true), r));
+    const pending = call(gateway.shutdown.bind(gateway), { cleanup: true }).then((r) => {
+      answered = true;
+      return r;
+    });
     const request = await stops.requested;
     assert.deepEqual(request, { cleanup: true, reason: 'api' });
     await new Promise((r) => setImmediate(r));

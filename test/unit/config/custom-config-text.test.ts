@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfigFile, parseCustomConfig, stripTrailingCommas } from '../../../src/config/custom-config-text.js';
-import { fixture } from '../../helpers/fs-helpers.js';
+import { fixture } from '../../../lab/fs-helpers.js';
 
 const SEED_VALUES = {
   ceIPSecMode: 'transport',

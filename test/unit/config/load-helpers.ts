@@ -9,7 +9,7 @@ import type { CableConfig } from '../../../src/config/cable-config.js';
 import type { Env } from '../../../src/config/env-source.js';
 import { loadConfig, type LoadConfigOptions } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/lib/errors.js';
-import { removeDir, tempDir } from '../../helpers/fs-helpers.js';
+import { removeDir, tempDir } from '../../../lab/fs-helpers.js';
 
 /** Loads `text` as a single ConfigMap file plus `env` (no process.env). */
 export async function loadText(

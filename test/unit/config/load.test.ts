@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, possibleSources } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/lib/errors.js';
-import { fixture, removeDir, tempDir, writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { fixture, removeDir, tempDir, writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { GOOD_PSK, issueFor, loadError, loadText } from './load-helpers.js';
 
 describe('loadConfig', () => {

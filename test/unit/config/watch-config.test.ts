@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { CableConfig } from '../../../src/config/cable-config.js';
 import { watchConfig, type ConfigWatch } from '../../../src/config/watch-config.js';
 import { ConfigError } from '../../../src/lib/errors.js';
-import { removeDir, tempDir, writeAtomically, writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { removeDir, tempDir, writeAtomically, writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { GOOD_PSK } from './load-helpers.js';
 import { settle, waitFor } from './wait-for.js';
 

@@ -9,7 +9,7 @@ import { startEndpointSources, type EndpointSources } from '../../../src/endpoin
 import type { EndpointsSnapshot } from '../../../src/endpoints/snapshot.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
-import { removeDir, tempDir, writeAtomically } from '../../helpers/fs-helpers.js';
+import { removeDir, tempDir, writeAtomically } from '../../../lab/fs-helpers.js';
 import { waitFor } from '../config/wait-for.js';
 
 describe('startEndpointSources (local HTTP server standing in for the Kubernetes API)', () => {

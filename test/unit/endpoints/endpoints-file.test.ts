@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseEndpointsText } from '../../../src/endpoints/endpoints-file.js';
-import { fixture } from '../../helpers/fs-helpers.js';
+import { fixture } from '../../../lab/fs-helpers.js';
 
 const entries = (text: string): unknown[] => {
   const r = parseEndpointsText(text);

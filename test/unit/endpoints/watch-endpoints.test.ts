@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { EndpointsSnapshot } from '../../../src/endpoints/snapshot.js';
 import { watchEndpointsFile, type EndpointsWatch } from '../../../src/endpoints/watch-endpoints.js';
 import { InvalidArgumentError } from '../../../src/lib/errors.js';
-import { fixture, removeDir, tempDir, writeAtomically, writeKubeletVolume } from '../../helpers/fs-helpers.js';
+import { fixture, removeDir, tempDir, writeAtomically, writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { settle, waitFor } from '../config/wait-for.js';
 
 const TWO = `

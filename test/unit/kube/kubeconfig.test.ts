@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKubeConfig } from '../../../src/kube/index.js';
 import { InvalidArgumentError } from '../../../src/lib/errors.js';
-import { removeDir, tempDir } from '../../helpers/fs-helpers.js';
+import { removeDir, tempDir } from '../../../lab/fs-helpers.js';
 
 describe('loadKubeConfig', () => {
   let dir: string;

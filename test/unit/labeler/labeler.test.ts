@@ -13,7 +13,7 @@ import { NodePatcher } from '../../../src/labeler/node-patcher.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { detectEspOffload } from '../../../src/offload/index.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
-import { fixture, removeDir, tempDir } from '../../helpers/fs-helpers.js';
+import { fixture, removeDir, tempDir } from '../../../lab/fs-helpers.js';
 import { waitFor } from '../config/wait-for.js';
 
 const recorded = (name: string): string => readFileSync(fixture('ethtool', name), 'utf8');
@@ -65,7 +65,7 @@ describe('OffloadLabeler (local HTTP server standing in for the Kubernetes API)'
     assert.deepEqual(first, { capable: ['ens1f0np0'], node: 'patched', nfd: 'changed' });
     assert.deepEqual(marks(), { label: 'true', interfaces: 'ens1f0np0' });
     assert.equal(
-      (api.node('n1')?.metadata as { labels: Record<string, string> }).labels['kubernetes.io/os'],
+      (api.node('n1')!.metadata as { labels: Record<string, string> }).labels['kubernetes.io/os'],
       'linux',
       'other labels kept',
     );
@@ -120,7 +120,10 @@ describe('OffloadLabeler (local HTTP server standing in for the Kubernetes API)'
   it('should re-check after a link change', async () => {
     let fire: () => void = () => undefined;
     await make({
-      linkEvents: (onChange) => ((fire = onChange), { close: () => undefined }),
+      linkEvents: (onChange) => {
+        fire = onChange;
+        return { close: () => undefined };
+      },
       linkDebounceMs: 10,
     }).start();
     links.ens1f1np1 = 'mlx5-cx6dx-esp-on.txt';

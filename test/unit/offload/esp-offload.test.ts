@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { capableInterfaces, detectEspOffload, espOffloadOf, parseEthtoolFeatures } from '../../../src/offload/index.js';
-import { fixture } from '../../helpers/fs-helpers.js';
+import { fixture } from '../../../lab/fs-helpers.js';
 
 const recorded = (name: string): string => readFileSync(fixture('ethtool', name), 'utf8');
 const offload = (name: string) => espOffloadOf('eth0', parseEthtoolFeatures(recorded(name)));

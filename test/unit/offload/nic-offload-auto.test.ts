@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { needsNicCheck, resolveNicOffload } from '../../../drivers/libreswan/nic-offload.js';
 import { nicOffloadFor, parseVersion, type LibreswanVersion, type NicOffload } from '../../../src/lib/whack/index.js';
 import { offloadTowards } from '../../../src/offload/index.js';
-import { fixture } from '../../helpers/fs-helpers.js';
+import { fixture } from '../../../lab/fs-helpers.js';
 
 const v = (text: string): LibreswanVersion => {
   const parsed = parseVersion(text);

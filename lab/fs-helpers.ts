@@ -1,5 +1,5 @@
 /**
- * Test helpers for files: temp dirs, fixture paths, and a kubelet-style
+ * Files for tests and benchmarks: temp dirs, fixture paths, and a kubelet-style
  * ConfigMap volume (`<dir>/<key> -> ..data/<key>`, `..data -> ..<timestamp>`)
  * whose update swaps the `..data` symlink atomically, as kubelet's
  * AtomicWriter does.
@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (this file runs from dist/test/helpers/). */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The repository root (this file runs from dist/lab/). */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The path of a fixture, e.g. fixture('config', 'seed-example.txt'). */
 export function fixture(folder: string, name: string): string {

@@ -9,14 +9,14 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
-import { GatewayServiceClient, type GatewayStatus } from '../../src/generated/cabled/engine/v1/engine.js';
-import type { Connection } from '../../src/generated/cabled/driver/v1/driver.js';
-import { call } from '../../src/lib/grpc/call.js';
-import { checkHealth, createHealthClient, type HealthClient } from '../../src/lib/grpc/health-client.js';
+import { GatewayServiceClient, type GatewayStatus } from '../src/generated/cabled/engine/v1/engine.js';
+import type { Connection } from '../src/generated/cabled/driver/v1/driver.js';
+import { call } from '../src/lib/grpc/call.js';
+import { checkHealth, createHealthClient, type HealthClient } from '../src/lib/grpc/health-client.js';
 import { deleteNetns } from './netns.js';
 
-/** dist/test/helpers -> dist */
-export const DIST = fileURLToPath(new URL('../../', import.meta.url));
+/** dist/lab -> dist */
+export const DIST = fileURLToPath(new URL('../', import.meta.url));
 export const ENGINE_MAIN = join(DIST, 'src/engine/main.js');
 export const CABLECTL_MAIN = join(DIST, 'src/cli/main.js');
 

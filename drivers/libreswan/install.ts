@@ -1,0 +1,250 @@
+/**
+ * One install burst of the libreswan driver: many cables at once, in phases,
+ * each phase one bounded-concurrency burst over all of them, so 200 cables
+ * cost a few whack bursts rather than 200 sequences. A cable that fails a
+ * phase is left out of the later ones and reported; the fail-closed order
+ * (see driver.ts) holds per cable. The phases, top to bottom, are run().
+ */
+import { join } from 'node:path';
+import type { NatEndpointInfo } from '../../src/generated/cabled/driver/v1/driver.js';
+import { errorMessage } from '../../src/lib/errors.js';
+import type { Logger } from '../../src/lib/logger.js';
+import { VXLAN_BLOCK_PRIORITY, type XfrmAdapter, type XfrmPolicyKey } from '../../src/lib/netlink/index.js';
+import { loadWithAddconn, type LoadedConnection } from '../../src/lib/whack/index.js';
+import { remoteSpecOf, type VxlanOverlay } from '../../src/overlay/index.js';
+import type { CableRecord } from '../../src/sdk/cable-record.js';
+import type { PlannedConnection } from './connection-plan.js';
+import { HostPluto, type PlutoHandle } from './pluto/index.js';
+import type { LibreswanSettings } from './settings.js';
+import type { ResponderTakeOver } from './take-over.js';
+
+/** From this many new connections in one call on, load them with one addconn call. */
+const BULK_THRESHOLD = 8;
+
+/** What the driver remembers of each cable (persisted in its state file). */
+export interface LibreswanCable extends CableRecord {
+  mode: 'tunnel' | 'transport';
+  connections: PlannedConnection[];
+}
+
+/** One cable of the burst: what it wants, what it had, and what of it is new. */
+interface CableWork {
+  remote: NatEndpointInfo;
+  conns: PlannedConnection[];
+  /** The cable as installed before this burst, if it was. */
+  previous: LibreswanCable | undefined;
+  /** Connections pluto does not hold, or holds with another spec. */
+  fresh: PlannedConnection[];
+  /** Connections to route: the fresh routed ones, and any whose trap policies were removed behind our back. */
+  toRoute: PlannedConnection[];
+}
+
+/** What a burst works with: the driver's pluto, kernel adapters and records. */
+export interface InstallContext {
+  settings: LibreswanSettings;
+  pluto: PlutoHandle;
+  xfrm: XfrmAdapter | undefined;
+  overlay: VxlanOverlay | undefined;
+  takeOver: ResponderTakeOver | undefined;
+  stateDir: string;
+  log: Logger;
+  /** The cable as installed now, by cable name. */
+  installed(cable: string): LibreswanCable | undefined;
+  /** The XFRM block policy key for clear VXLAN towards `remoteIp`. */
+  blockKey(remoteIp: string): XfrmPolicyKey;
+  /** Deletes a connection from pluto (and its conn file in host mode). */
+  dropConnection(name: string): Promise<void>;
+  /** A fresh alias for the connections one bulk load initiates together. */
+  nextAlias(): string;
+}
+
+export class CableInstall {
+  private readonly work: CableWork[];
+  private readonly errors = new Map<NatEndpointInfo, string>();
+  /** Connection name -> its cable. */
+  private readonly byName: Map<string, NatEndpointInfo>;
+  /** Connections a bulk load with auto=route has already routed. */
+  private readonly routed = new Set<string>();
+  /** The alias of a bulk load's initiating connections; one whack call starts them all. */
+  private groupInitiate: string | undefined;
+
+  constructor(
+    private readonly ctx: InstallContext,
+    items: { remote: NatEndpointInfo; conns: PlannedConnection[] }[],
+    loaded: Map<string, LoadedConnection>,
+  ) {
+    this.work = items.map((i) => {
+      const previous = ctx.installed(i.remote.endpoint!.cableName);
+      const same = (p: PlannedConnection) =>
+        JSON.stringify(previous?.connections.find((q) => q.spec.name === p.spec.name)?.spec) === JSON.stringify(p.spec);
+      const fresh = i.conns.filter((p) => !loaded.has(p.spec.name) || !same(p));
+      const toRoute = i.conns.filter(
+        (p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'),
+      );
+      return { ...i, previous, fresh, toRoute };
+    });
+    this.byName = new Map(this.work.flatMap((w) => w.conns.map((p) => [p.spec.name, w.remote] as const)));
+  }
+
+  /** Runs every phase in the fail-closed order; returns the error of each cable that failed one. */
+  async run(): Promise<Map<NatEndpointInfo, string>> {
+    await this.blockPolicies();
+    await this.dropStaleConnections();
+    await this.addConnections();
+    await this.routeConnections();
+    await this.overlay();
+    await this.initiate();
+    await this.takeOver();
+    return this.errors;
+  }
+
+  /** The cables that went through every phase, with what they now hold. */
+  installed(): CableWork[] {
+    return this.live();
+  }
+
+  /**
+   * Block policies (transport mode): before anything of a cable exists, clear UDP to the VXLAN port
+   * towards its gateway is dropped, so a missing SA drops VXLAN rather than leaking it. A cable that
+   * moved to another gateway IP loses the old IP's block only once the new one is in place.
+   */
+  private async blockPolicies(): Promise<void> {
+    const { settings, xfrm } = this.ctx;
+    if (settings.mode !== 'transport') return;
+    await Promise.all(
+      this.work.map(async (w) => {
+        try {
+          await xfrm!.ensureBlockPolicy({ ...this.ctx.blockKey(w.remote.useIp), priority: VXLAN_BLOCK_PRIORITY });
+          if (w.previous && w.previous.usingIp !== w.remote.useIp)
+            await xfrm!.deletePolicy(this.ctx.blockKey(w.previous.usingIp));
+        } catch (err) {
+          this.fail(w.remote, err);
+        }
+      }),
+    );
+  }
+
+  /** Stale connections: those of a cable's previous version that it no longer wants (they carry nothing new). */
+  private async dropStaleConnections(): Promise<void> {
+    for (const w of this.work) {
+      for (const old of w.previous?.connections ?? []) {
+        if (!w.conns.some((p) => p.spec.name === old.spec.name))
+          await this.ctx.dropConnection(old.spec.name).catch((err: unknown) => this.fail(w.remote, err));
+      }
+    }
+  }
+
+  /**
+   * Add: both halves of every pair are loaded before anything can carry VXLAN. Many at once go in one
+   * addconn call per auto= value: auto=route adds and routes, auto=add only adds. (Not auto=start: 4.10
+   * then initiates without routing first, which would break the fail-closed order.) The initiating ones
+   * share a fresh alias, so one `--initiate --name <alias>` starts them all in initiate().
+   */
+  private async addConnections(): Promise<void> {
+    const { pluto } = this.ctx;
+    const add = this.live().flatMap((w) => w.fresh);
+    if (add.length >= BULK_THRESHOLD) {
+      const alias = this.ctx.nextAlias();
+      for (const auto of ['route', 'add'] as const) {
+        const part = add.filter((p) => p.route === (auto === 'route'));
+        if (!part.length) continue;
+        const specs = part.map((p) => (p.initiate ? { ...p.spec, alias } : p.spec));
+        const r = await loadWithAddconn(pluto.whack, specs, {
+          file: join(this.ctx.stateDir, `batch-${auto}.conf`),
+          auto,
+          logger: this.ctx.log,
+        });
+        for (const name of r.failed)
+          this.fail(
+            this.byName.get(name)!,
+            new Error(`pluto did not load connection ${name} (addconn exit ${r.exitCode}); its log says why`),
+          );
+        if (auto === 'route') for (const name of r.loaded) this.routed.add(name);
+      }
+      this.groupInitiate = alias;
+    } else {
+      const names = add.map((p) => p.spec.name);
+      this.settle(
+        names,
+        await pluto.whack.addConnections(
+          add.map((p) => p.spec),
+          'replace',
+          { concurrency: 16 },
+        ),
+      );
+    }
+    if (pluto instanceof HostPluto) {
+      // Host mode: also as conn files the host's pluto loads when it restarts (auto=start on the initiating side).
+      for (const p of add.filter((p) => !this.errors.has(this.byName.get(p.spec.name)!))) {
+        await pluto
+          .writeConnFile(p.spec, p.initiate ? 'start' : p.route ? 'route' : 'add')
+          .catch((err: unknown) => this.fail(this.byName.get(p.spec.name)!, err));
+      }
+    }
+  }
+
+  /** Route: pluto's trap policies, which beat the block, send matching packets to IKE instead of the wire. */
+  private async routeConnections(): Promise<void> {
+    const route = this.live()
+      .flatMap((w) => w.toRoute.map((p) => p.spec.name))
+      .filter((n) => !this.routed.has(n));
+    this.settle(route, await this.ctx.pluto.whack.routeAll(route, { concurrency: 16 }));
+  }
+
+  /** Overlay (transport mode): only now the device up, the FDB entry and the routes, so VXLAN can reach the gateway. */
+  private async overlay(): Promise<void> {
+    const { settings, overlay } = this.ctx;
+    const go = this.live();
+    if (settings.mode !== 'transport' || !go.length) return;
+    await overlay!.setUp();
+    const changes = await overlay!.applyRemotes(
+      [],
+      go.map((w) => ({
+        spec: remoteSpecOf(w.remote.endpoint!, w.remote.useIp),
+        previous: w.previous && remoteSpecOf(w.previous.endpoint, w.previous.usingIp),
+      })),
+    );
+    changes.forEach((c, k) => {
+      if (c instanceof Error) this.fail(go[k]!.remote, c);
+    });
+  }
+
+  /** Initiate, by the side the pair's rule picks; asynchronous: status polling tells when the SAs are up. */
+  private async initiate(): Promise<void> {
+    const whack = this.ctx.pluto.whack;
+    const initiate = this.live().flatMap((w) => w.fresh.filter((p) => p.initiate).map((p) => p.spec.name));
+    if (this.groupInitiate && initiate.length) {
+      // Every fresh initiating connection of the bulk load carries the alias (one that failed a phase was
+      // never loaded, or has no trap policy to carry traffic, so starting it costs nothing).
+      await whack.initiate(this.groupInitiate).catch((err: unknown) => {
+        for (const n of initiate) this.fail(this.byName.get(n)!, err);
+      });
+    } else {
+      this.settle(initiate, await whack.initiateAll(initiate, { concurrency: 32 }));
+    }
+  }
+
+  /** Take-over (take-over.ts): a fresh responder facing a peer the kernel still holds SAs with initiates itself. */
+  private async takeOver(): Promise<void> {
+    await this.ctx.takeOver?.consider(
+      this.live().flatMap((w) =>
+        w.fresh.filter((p) => !p.initiate).map((p) => ({ connection: p.spec.name, peer: w.remote.useIp })),
+      ),
+    );
+  }
+
+  private live(): CableWork[] {
+    return this.work.filter((w) => !this.errors.has(w.remote));
+  }
+
+  /** Records a cable's first failure; it takes part in no later phase. */
+  private fail(remote: NatEndpointInfo, err: unknown): void {
+    if (!this.errors.has(remote)) this.errors.set(remote, errorMessage(err));
+  }
+
+  private settle(names: readonly string[], results: readonly { ok: boolean; error?: unknown }[]): void {
+    results.forEach((r, k) => {
+      if (!r.ok) this.fail(this.byName.get(names[k]!)!, r.error);
+    });
+  }
+}
