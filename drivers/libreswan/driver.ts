@@ -271,6 +271,7 @@ export class LibreswanDriver implements CableDriver {
     this.stuck ??= new StuckChildRecovery({
       deleteState: (serial) => this.pluto!.whack.deleteState(serial),
       initiate: (name) => this.pluto!.whack.initiate(name),
+      hasState: async (name) => (await this.pluto!.whack.showStates()).states.some((st) => st.connection === name),
       logger: this.log,
     });
     void this.stuck.consider(stuck, established);

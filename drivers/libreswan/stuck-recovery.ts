@@ -1,6 +1,9 @@
 /**
  * Recovers the Child SAs libreswan 5.2 leaves stuck (src/lib/whack/stuck.ts):
- * deletes the stuck state and initiates the connection again, with a backoff
+ * deletes the IKE SA the stuck state hangs off (deleting the Child state
+ * alone does not work on 5.2), which clears it; pluto revives the connection
+ * (it must stay up), and if after a moment it has no state at all the driver
+ * initiates it. With a backoff
  * per connection (first at once, then 5 s doubling to 5 min) so a peer whose
  * kernel keeps refusing is not hammered. Driven from status reads: each
  * `consider()` gets what --showstates and the log say right now.
@@ -12,7 +15,11 @@ import type { StuckChild } from '../../src/lib/whack/index.js';
 export interface StuckRecoveryDeps {
   deleteState: (serial: number) => Promise<void>;
   initiate: (connection: string) => Promise<unknown>;
+  /** True when pluto holds any state for the connection (after the delete: did it revive?). */
+  hasState: (connection: string) => Promise<boolean>;
   logger: Logger;
+  /** Wait after the delete before checking for a revival. @default 2000 */
+  reviveWaitMs?: number;
   /** @default Date.now */
   now?: () => number;
   /** Delay before the second recovery of a connection. @default 5000 */
@@ -66,11 +73,19 @@ export class StuckChildRecovery {
   private async recover(due: readonly StuckChild[]): Promise<void> {
     for (const s of due) {
       try {
-        await this.deps.deleteState(s.serial);
-        await this.deps.initiate(s.connection);
+        await this.deps.deleteState(s.ikeSerial ?? s.serial);
+        await new Promise((r) => setTimeout(r, this.deps.reviveWaitMs ?? 2000));
+        const revived = await this.deps.hasState(s.connection);
+        if (!revived) await this.deps.initiate(s.connection);
         this.deps.logger.warn(
-          'cleared a Child SA pluto left stuck after the peer refused it (libreswan 5.2), and initiated again',
-          { connection: s.connection, serial: s.serial, attempt: this.recoveries(s.connection) },
+          'cleared a Child SA pluto left stuck after the peer refused it (libreswan 5.2): deleted its IKE SA to retry',
+          {
+            connection: s.connection,
+            serial: s.serial,
+            ikeSerial: s.ikeSerial,
+            retry: revived ? 'pluto revived it' : 'initiated',
+            attempt: this.recoveries(s.connection),
+          },
         );
       } catch (err) {
         this.deps.logger.warn('could not clear a stuck Child SA; will retry', {

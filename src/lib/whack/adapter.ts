@@ -87,6 +87,19 @@ export interface BatchOptions {
   concurrency?: number;
 }
 
+/**
+ * The libreswan installed on this host (`whack --version`, no pluto needed),
+ * e.g. for tests that assert the behaviour of the version they run against.
+ */
+export async function installedVersion(
+  options: { whackPath?: string; runner?: Runner; timeoutMs?: number } = {},
+): Promise<LibreswanVersion> {
+  const r = await (options.runner ?? run)(options.whackPath ?? WHACK_PATH, versionArgs(), {
+    timeoutMs: options.timeoutMs ?? DEFAULT_WHACK_TIMEOUT_MS,
+  });
+  return parseVersion(r.stdout);
+}
+
 export class WhackAdapter {
   readonly socket: string;
   private readonly whackPath: string;

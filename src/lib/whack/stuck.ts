@@ -5,7 +5,10 @@
  * or v2TSr", hits an EXPECTATION FAILED, and its Child state stays in
  * --showstates as NEW_CHILD_I1 for good (seen on real 5.2, issue 13):
  *   #2: "tun":4500 NEW_CHILD_I1 (sent CREATE_CHILD_SA request for new IPsec SA); eroute owner; lastlive=0s; idle;
- * The driver deletes such a state and initiates the connection again.
+ * `whack --deletestate` of that Child state does not clear it (5.2 trips over
+ * the same EXPECTATION FAILED building the Delete), so the driver deletes the
+ * IKE SA it hangs off (`ikeSerial`), which takes the Child state with it, and
+ * lets pluto revive the connection (it is +UP), initiating it if pluto did not.
  */
 import { parseLogEvents, type LogEvent } from './log-events.js';
 import type { ShowStates } from './showstates.js';
@@ -14,6 +17,8 @@ import type { ShowStates } from './showstates.js';
 export interface StuckChild {
   serial: number;
   connection: string;
+  /** The IKE SA it belongs to: the connection's newest IKE state older than the Child state. */
+  ikeSerial?: number;
 }
 
 /**
@@ -30,5 +35,13 @@ export function stuckChildStates(states: ShowStates, log: readonly string[] | re
   );
   return states.states
     .filter((s) => s.kind === 'child' && !s.established && refused.has(`${s.connection}#${s.serial}`))
-    .map((s) => ({ serial: s.serial, connection: s.connection }));
+    .map((s) => {
+      const ike = states.states
+        .filter((x) => x.kind === 'ike' && x.connection === s.connection && x.serial < s.serial)
+        .sort((a, b) => b.serial - a.serial)[0];
+      const parent = s.parent ?? ike?.serial;
+      return parent === undefined
+        ? { serial: s.serial, connection: s.connection }
+        : { serial: s.serial, connection: s.connection, ikeSerial: parent };
+    });
 }

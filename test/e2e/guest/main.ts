@@ -4,10 +4,10 @@
  * Runs the job's scenarios one after the other and rewrites
  * `<out-dir>/result.json` after each, so a timeout still leaves what was measured.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { installedVersion } from '../../../src/lib/whack/index.js';
 import type { GuestJob, GuestResult } from '../harness/types.js';
 import { runScenario, say } from './scenarios.js';
 
@@ -23,13 +23,10 @@ async function main(): Promise<void> {
     finished: false,
     scenarios: [],
   };
-  try {
-    result.libreswan = execFileSync('/usr/libexec/ipsec/whack', ['--version'], { encoding: 'utf8', timeout: 10_000 })
-      .split('\n')[0]
-      ?.trim();
-  } catch {
-    /* no libreswan: the libreswan scenarios will say so */
-  }
+  result.libreswan = await installedVersion().then(
+    (v) => v.raw,
+    () => undefined, // no libreswan: the libreswan scenarios say so
+  );
   const write = () => {
     result.elapsed = Math.round((Date.now() - t0) / 100) / 10;
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(result, null, 2));

@@ -20,7 +20,7 @@ import {
   type Connection,
 } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { parseShowStates } from '../../../src/lib/whack/index.js';
-import { addSaWords, runningLibreswan } from '../../helpers/libreswan-version.js';
+import { runningLibreswan } from '../../helpers/libreswan-version.js';
 import { EngineProcess } from '../../../lab/engine-process.js';
 import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import {
@@ -34,6 +34,7 @@ import {
   waitFor,
 } from '../../../lab/netns.js';
 
+const lsw = await runningLibreswan();
 const PSK = 'cabled-test-psk-0123456789abcdef0123456789';
 const IP1 = '172.30.5.1';
 const IP2 = '172.30.5.2';
@@ -93,8 +94,7 @@ async function captureWhile(
 
 function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean } = {}): void {
   const title = options.wrongPsk ? 'with a different PSK on each side' : 'own pluto per namespace';
-  const lsw = runningLibreswan().text;
-  describe(`engine with the libreswan driver, ${mode} mode, ${title} (integration, root, real pluto ${lsw})`, function () {
+  describe(`engine with the libreswan driver, ${mode} mode, ${title} (integration, root, real pluto ${lsw.text})`, function () {
     // A gateway that initiates before its peer has added the connection gets NO_PROPOSAL_CHOSEN and
     // retries with pluto's backoff (0.5 s doubling): a first negotiation can take tens of seconds.
     this.timeout(150000);
@@ -203,7 +203,7 @@ function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean
         async () => {
           const logs = (await Promise.all(gw.map(plutoLog))).join('\n');
           return expected.every((suffix) =>
-            new RegExp(`"(${CABLE_TO_2}|${CABLE_TO_1})${suffix}".*netlink response for ${addSaWords()}`).test(logs),
+            new RegExp(`"(${CABLE_TO_2}|${CABLE_TO_1})${suffix}".*netlink response for ${lsw.addSaWords}`).test(logs),
           );
         },
         90000,
@@ -266,7 +266,7 @@ function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean
       assert.match(messages, /the peer refused the Child SA .*its kernel could not install it/);
     });
 
-    if (runningLibreswan().text === '5.2') {
+    if (lsw.text === '5.2') {
       it('should clear the Child SA libreswan 5.2 leaves stuck (NEW_CHILD_I1) and initiate again, without help', async () => {
         // 5.2's responder answers IKE_AUTH without the refused Child SA; the initiator keeps a NEW_CHILD_I1 state for good.
         let engineLog = '';
@@ -279,7 +279,7 @@ function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean
           90000,
           250,
         );
-        const m = /cleared a Child SA pluto left stuck[^\n]*?serial\W+(\d+)/.exec(engineLog);
+        const m = /cleared a Child SA pluto left stuck[^\n]*?"serial\W+(\d+)/.exec(engineLog);
         assert.ok(m, `the serial in the log line: ${engineLog.split('\n').find((l) => /left stuck/.test(l))}`);
         const serial = Number(m[1]);
         await waitFor(

@@ -19,12 +19,9 @@ import {
 import { OwnPluto, readLogTail, type RestartEvent } from '../../../drivers/libreswan/pluto/index.js';
 import { waitFor } from '../../../lab/netns.js';
 import { canRunPluto, createLab, destroyLab, killIfAlive, type Lab } from './lab.js';
-import {
-  addSaWords,
-  expectedLibreswan,
-  peerRefusalVerdicts,
-  runningLibreswan,
-} from '../../helpers/libreswan-version.js';
+import { expectedLibreswan, runningLibreswan } from '../../helpers/libreswan-version.js';
+
+const lsw = await runningLibreswan();
 
 const PSK = 'cabled-test-psk-0123456789abcdef0123';
 
@@ -79,7 +76,7 @@ async function setUp(whack: WhackAdapter, list: readonly ConnectionSpec[]): Prom
   for (const r of await whack.routeAll(list.map((s) => s.name))) if (!r.ok) throw r.error;
 }
 
-describe(`own-mode pluto in namespaces (libreswan ${runningLibreswan().text}, kernel without ESP)`, function () {
+describe(`own-mode pluto in namespaces (libreswan ${lsw.text}, kernel without ESP)`, function () {
   this.timeout(60_000);
   let lab: Lab;
   let a: OwnPluto;
@@ -110,9 +107,8 @@ describe(`own-mode pluto in namespaces (libreswan ${runningLibreswan().text}, ke
 
   it('should start one pluto per namespace and detect the libreswan it runs against', async () => {
     const v = await a.whack.version();
-    const running = runningLibreswan();
-    assert.equal(`${v.major}.${v.minor}`, running.text);
-    if (expectedLibreswan()) assert.equal(running.text, expectedLibreswan(), 'the matrix got the version it asked for');
+    assert.equal(`${v.major}.${v.minor}`, lsw.text);
+    if (expectedLibreswan()) assert.equal(lsw.text, expectedLibreswan(), 'the matrix got the version it asked for');
     assert.notEqual(a.pid(), b.pid());
     const secrets = await readFile(a.paths.secrets, 'utf8');
     assert.ok(!secrets.includes(PSK), 'the PSK is stored base64 (0s...), not in clear');
@@ -136,7 +132,7 @@ describe(`own-mode pluto in namespaces (libreswan ${runningLibreswan().text}, ke
     );
     // The responder's kernel refuses; the initiator hears it as 4.x TS_UNACCEPTABLE, 5.x TEMPORARY_FAILURE
     // or (5.2, the Child SA of IKE_AUTH) a payload-less answer. Either way: IKE established, the peer refused.
-    const refusal = peerRefusalVerdicts();
+    const refusal = lsw.peerRefusalVerdicts;
     let first: SaDiagnosis[] = [];
     await waitFor(
       "A's Child SA requests to be answered",
@@ -179,7 +175,7 @@ describe(`own-mode pluto in namespaces (libreswan ${runningLibreswan().text}, ke
       assert.match(d.reason, /^Child SA refused by the kernel: no ESP support \(errno (38|93)\)$/);
       assert.match(
         d.evidence ?? '',
-        new RegExp(`netlink response for ${addSaWords()} esp\\.[0-9a-f]+@10\\.231\\.1\\.[12]: .* \\(errno (38|93)\\)`),
+        new RegExp(`netlink response for ${lsw.addSaWords} esp\\.[0-9a-f]+@10\\.231\\.1\\.[12]: .* \\(errno (38|93)\\)`),
       );
     }
     for (const p of [a, b]) {
@@ -192,7 +188,7 @@ describe(`own-mode pluto in namespaces (libreswan ${runningLibreswan().text}, ke
       // 4.x: prospective erouted; 5.x: routed-ondemand (or routed-negotiation while pluto retries).
       assert.match(
         loaded.get('vx-in')?.routing ?? '',
-        runningLibreswan().major >= 5 ? /^routed-(?:ondemand|negotiation)$/ : /^prospective erouted$/,
+        lsw.version.major >= 5 ? /^routed-(?:ondemand|negotiation)$/ : /^prospective erouted$/,
       );
     }
   });
@@ -249,8 +245,7 @@ describe(`own-mode pluto in namespaces (libreswan ${runningLibreswan().text}, ke
     await a.whack.deleteConnection('dead');
   });
 
-  const v = runningLibreswan();
-  if (v.major > 5 || (v.major === 5 && v.minor >= 4)) {
+  if (lsw.addSaWords === 'XFRM_MSG_UPDSA') {
     it('should refuse and explain a connection 5.4 cannot orient (nic-offload packet on a veth: "unoriented")', async () => {
       const off: ConnectionSpec = {
         name: 'off',

@@ -1,6 +1,7 @@
 /**
  * Recovery of the Child SA libreswan 5.2 leaves stuck (NEW_CHILD_I1 after a
- * payload-less IKE_AUTH answer): delete the state, initiate again, back off.
+ * payload-less IKE_AUTH answer): delete its IKE SA, initiate again unless
+ * pluto revived it, back off.
  * The whack calls are recorded; the real 5.2 case runs in
  * test/integration/engine/libreswan-engine.test.ts under the 5.2 matrix.
  */
@@ -8,7 +9,7 @@ import assert from 'node:assert/strict';
 import { StuckChildRecovery } from '../../../drivers/libreswan/stuck-recovery.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 
-function harness(fail = false) {
+function harness(fail = false, revived = false) {
   const calls: string[] = [];
   let now = 1_000_000;
   const r = new StuckChildRecovery({
@@ -17,6 +18,8 @@ function harness(fail = false) {
       if (fail) throw new Error('whack failed');
     },
     initiate: async (name) => void calls.push(`initiate ${name}`),
+    hasState: async () => revived,
+    reviveWaitMs: 0,
     logger: silentLogger(),
     now: () => now,
   });
@@ -24,11 +27,17 @@ function harness(fail = false) {
 }
 
 describe('stuck Child SA recovery (libreswan 5.2)', () => {
-  it('should delete the stuck state and initiate the connection again at once', async () => {
+  it('should delete the IKE SA the stuck state hangs off, and initiate when pluto did not revive it', async () => {
     const { r, calls } = harness();
-    await r.consider([{ serial: 2, connection: 'tun' }]);
-    assert.deepEqual(calls, ['deletestate 2', 'initiate tun']);
+    await r.consider([{ serial: 2, connection: 'tun', ikeSerial: 1 }]);
+    assert.deepEqual(calls, ['deletestate 1', 'initiate tun']);
     assert.equal(r.recoveries('tun'), 1);
+  });
+
+  it('should leave the retry to pluto when it revived the connection itself', async () => {
+    const { r, calls } = harness(false, true);
+    await r.consider([{ serial: 2, connection: 'tun', ikeSerial: 1 }]);
+    assert.deepEqual(calls, ['deletestate 1']);
   });
 
   it('should not touch the same state twice, and back off 5 s, 10 s, 20 s ... for a connection that gets stuck again', async () => {

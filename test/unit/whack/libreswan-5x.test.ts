@@ -180,7 +180,7 @@ describe('libreswan 5.2: the cases observed on real 5.2', () => {
 
   it('should find the stuck NEW_CHILD_I1 state that 5.2 never clears, and only it', () => {
     const stuck = stuckChildStates(states, log);
-    assert.deepEqual(stuck, [{ serial: 2, connection: 'tun' }]);
+    assert.deepEqual(stuck, [{ serial: 2, connection: 'tun', ikeSerial: 1 }], 'and the IKE SA it hangs off');
     assert.deepEqual(
       stuckChildStates(parseShowStates(fixture('5.2/stock-kernel-established.showstates.txt')), log),
       [],
