@@ -97,6 +97,7 @@ left=$( (ip -n "$NS1" link show vxlan-tunnel; ip -n "$NS1" route show table 100;
 if [ -n "$left" ]; then echo "left behind: $left"; exit 1; fi
 echo "clean: no device, no table-100 routes, no rule"
 step "the same gateways with the libreswan driver, VXLAN over IPsec transport mode"
+ls_start=$SECONDS
 for i in 1 2; do
   mkdir -p "$WORK/config$i"
   printf 'ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "demo-psk-0123456789abcdef0123456789abcdef"\n' > "$WORK/config$i/ceCustomConfig"
@@ -113,7 +114,8 @@ echo "waiting (at most 60 s) until both engines report, per SA, IKE established 
 settled() {
   $CTL --socket "$1/engine.sock" connections -o json 2>/dev/null | node -e '
     let t = ""; process.stdin.on("data", (d) => (t += d)).on("end", () => {
-      const sas = (JSON.parse(t).connections ?? []).flatMap((c) => c.sas ?? []);
+      let sas = [];
+      try { sas = (JSON.parse(t).connections ?? []).flatMap((c) => c.sas ?? []); } catch { process.exit(1); }
       const ok = sas.length > 0 && sas.every((s) => s.ikeState === "IKE_STATE_ESTABLISHED" && /FAILED|ESTABLISHED/.test(s.state ?? ""));
       process.exit(ok ? 0 : 1);
     });'
@@ -134,6 +136,7 @@ echo " Nothing claims 'connected'; the encrypted data path is proven on a stock 
 for pid in "${pids[@]}"; do kill -TERM "$pid"; done
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 pids=()
+echo "(libreswan half: $((SECONDS - ls_start)) s)"
 
 echo
 echo "demo complete"
