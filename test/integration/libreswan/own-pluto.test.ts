@@ -175,7 +175,9 @@ describe(`own-mode pluto in namespaces (libreswan ${lsw.text}, kernel without ES
       assert.match(d.reason, /^Child SA refused by the kernel: no ESP support \(errno (38|93)\)$/);
       assert.match(
         d.evidence ?? '',
-        new RegExp(`netlink response for ${lsw.addSaWords} esp\\.[0-9a-f]+@10\\.231\\.1\\.[12]: .* \\(errno (38|93)\\)`),
+        new RegExp(
+          `netlink response for ${lsw.addSaWords} esp\\.[0-9a-f]+@10\\.231\\.1\\.[12]: .* \\(errno (38|93)\\)`,
+        ),
       );
     }
     for (const p of [a, b]) {
