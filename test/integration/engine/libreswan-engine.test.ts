@@ -236,37 +236,43 @@ function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean
     });
 
     it('should say on both sides that IKE is established with the peer, and why each Child SA is not up', async () => {
+      // Each side must show it at some poll: on 5.2 the IKE SA comes and goes (the driver deletes the one a
+      // stuck Child SA hangs off, pluto revives it), so both sides need not show it at the same moment.
+      const seen: (Connection | undefined)[] = [undefined, undefined];
       let last: (Connection | undefined)[] = [];
+      const explained = (c: Connection | undefined, i: number) =>
+        c?.sas.length === expected.length &&
+        c.sas.every(
+          (sa) =>
+            sa.ikeState === IkeState.IKE_STATE_ESTABLISHED &&
+            sa.ikePeer === (i === 0 ? IP2 : IP1) &&
+            sa.state === SaState.SA_STATE_FAILED &&
+            /^IKE established with 172\.30\.5\.[12]; (Child SA refused by the kernel|the peer refused the Child SA)/.test(
+              sa.message,
+            ),
+        );
       await waitFor(
-        'IKE established on every SA of both gateways, each Child SA explained',
+        'IKE established on every SA of each gateway, each Child SA explained',
         async () => {
           last = await Promise.all(gw.map((g, i) => connectionTo(g, i === 0 ? 'cluster2' : 'cluster1')));
-          return last.every(
-            (c, i) =>
-              c?.sas.length === expected.length &&
-              c.sas.every(
-                (sa) =>
-                  sa.ikeState === IkeState.IKE_STATE_ESTABLISHED &&
-                  sa.ikePeer === (i === 0 ? IP2 : IP1) &&
-                  sa.state === SaState.SA_STATE_FAILED &&
-                  /^IKE established with 172\.30\.5\.[12]; (Child SA refused by the kernel|the peer refused the Child SA)/.test(
-                    sa.message,
-                  ),
-              ),
-          );
+          last.forEach((c, i) => {
+            if (!seen[i] && explained(c, i)) seen[i] = c;
+          });
+          return seen.every(Boolean);
         },
         90000,
         250,
       ).catch((err: unknown) => {
         throw new Error(`${String(err)}\n${JSON.stringify(last.map((c) => c?.sas))}`);
       });
-      // The side whose kernel refused says so; its peer says the peer refused (never "connected").
-      const messages = last.flatMap((c) => c!.sas.map((sa) => sa.message)).join('\n');
+      // The side whose kernel refused says so (the other says the peer refused, or, when both sides
+      // initiated, its own kernel refused too); never "connected".
+      const messages = seen.flatMap((c) => c!.sas.map((sa) => sa.message)).join('\n');
       assert.match(messages, /Child SA refused by the kernel: no ESP support/);
-      assert.match(messages, /the peer refused the Child SA .*its kernel could not install it/);
     });
 
-    if (lsw.text === '5.2') {
+    // Seen with the engines in transport mode (the Child SA of IKE_AUTH refused by the responder's kernel).
+    if (lsw.text === '5.2' && mode === 'transport') {
       it('should clear the Child SA libreswan 5.2 leaves stuck (NEW_CHILD_I1) and initiate again, without help', async () => {
         // 5.2's responder answers IKE_AUTH without the refused Child SA; the initiator keeps a NEW_CHILD_I1 state for good.
         let engineLog = '';
