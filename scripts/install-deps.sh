@@ -2,7 +2,7 @@
 # Installs what cabled's demo and tests need on a Debian/Ubuntu machine (run as root):
 # iproute2 and ping (the tests read kernel state and send traffic with them), libreswan
 # (pluto and whack, driven by the libreswan driver), tcpdump (wire captures in the
-# fail-closed tests), and for the stock-kernel end-to-end tests (test/e2e) qemu-system-x86,
+# fail-closed tests), openssl (certificates for the API's mutual-TLS tests), and for the stock-kernel end-to-end tests (test/e2e) qemu-system-x86,
 # busybox-static, kmod (modprobe, depmod), cpio and iperf3, and ethtool (cross-checks of the offload-NIC labeler); then the npm packages, then a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 need=()
-for pkg_cmd in iproute2:ip iputils-ping:ping libreswan:/usr/libexec/ipsec/pluto tcpdump:tcpdump \
+for pkg_cmd in iproute2:ip iputils-ping:ping libreswan:/usr/libexec/ipsec/pluto tcpdump:tcpdump openssl:openssl \
     qemu-system-x86:qemu-system-x86_64 busybox-static:/bin/busybox kmod:depmod cpio:cpio iperf3:iperf3 ethtool:ethtool; do
   command -v "${pkg_cmd#*:}" >/dev/null 2>&1 || need+=("${pkg_cmd%%:*}")
 done

@@ -33,7 +33,15 @@ Commands:
 
 Flags:
   --socket PATH       the engine's unix socket (default ${DEFAULT_SOCKET}, env CABLED_SOCKET)
-  --address HOST:PORT reach the engine over TCP instead of the socket
+  --address HOST:PORT reach the engine over TCP instead of the socket (mutual TLS:
+                      needs --tls-ca, --tls-cert and --tls-key; without them only
+                      \`health\` works, against the plaintext health-only port)
+  --tls-ca PATH       CA bundle (PEM) that signed the engine's certificate
+  --tls-cert PATH     this client's certificate (PEM), from the engine's --tls-client-ca;
+                      read-only unless the engine names it in --tls-admin
+  --tls-key PATH      its private key
+  --tls-server-name N the name to check the engine's certificate for, when it is not
+                      the --address host (e.g. an IP address not in the certificate)
   -o, --output FORMAT table (default), wide (adds SAs and status messages) or json
                       (the API response as proto JSON; one object per line for watch)
   --timeout SECONDS   how long to wait for an answer (default ${DEFAULT_TIMEOUT_S}; shutdown ${SHUTDOWN_TIMEOUT_S})
@@ -57,6 +65,17 @@ export interface CliOptions {
   timeoutMs: number;
   /** `shutdown --cleanup`: remove the datapath too. Present only for shutdown. */
   cleanup?: boolean;
+  /** Mutual TLS to a TCP --address (required there). */
+  tls?: ClientTls;
+}
+
+/** cablectl's TLS files and the server name to verify. */
+export interface ClientTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** Overrides the name checked in the engine's certificate. */
+  serverName?: string;
 }
 
 const ARG_COUNTS: Record<CommandName, [min: number, max: number, usage: string]> = {
@@ -82,6 +101,10 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         output: { type: 'string', short: 'o' },
         timeout: { type: 'string' },
         cleanup: { type: 'boolean' },
+        'tls-ca': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-server-name': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -116,7 +139,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     throw new UsageError(`${targetFlag} ${JSON.stringify(rawTarget)}: ${errorMessage(err)}`);
   }
 
-  const base = { target, targetFlag, output, timeoutMs: timeoutS * 1000 } as const;
+  const tls = clientTls(values, values.address !== undefined, first === 'health');
+  const base = { target, targetFlag, output, timeoutMs: timeoutS * 1000, ...(tls ? { tls } : {}) } as const;
   if (values.help || first === 'help') return { ...base, command: 'help', args: [] };
   if (first === undefined) throw new UsageError('no command given');
   if (!(COMMANDS as readonly string[]).includes(first)) {
@@ -135,4 +159,39 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   }
   if (values.cleanup) throw new UsageError(`--cleanup belongs to shutdown, not ${command}`);
   return { ...base, command, args };
+}
+
+/**
+ * The TLS flags: all three with --address, none with the socket. `health`
+ * without them goes in plaintext: the engine's health-only listener
+ * (--health-listen) serves grpc.health.v1 without TLS, for kubelet.
+ */
+function clientTls(
+  values: { 'tls-ca'?: string; 'tls-cert'?: string; 'tls-key'?: string; 'tls-server-name'?: string },
+  tcp: boolean,
+  health: boolean,
+): ClientTls | undefined {
+  const flags = { '--tls-ca': values['tls-ca'], '--tls-cert': values['tls-cert'], '--tls-key': values['tls-key'] };
+  const given = Object.entries(flags).filter(([, v]) => v !== undefined && v !== '');
+  if (!tcp) {
+    const stray = [...given.map(([k]) => k), ...(values['tls-server-name'] ? ['--tls-server-name'] : [])];
+    if (stray.length)
+      throw new UsageError(`${stray.join(', ')}: only used with --address (the unix socket has no TLS)`);
+    return undefined;
+  }
+  if (health && given.length === 0) return undefined;
+  const missing = Object.entries(flags)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  if (missing.length) {
+    throw new UsageError(
+      `--address needs ${missing.join(', ')}: the engine's TCP API requires mutual TLS (a client certificate from the CA the engine trusts); see docs/deploy.md, "API security"`,
+    );
+  }
+  return {
+    caFile: values['tls-ca'] ?? '',
+    certFile: values['tls-cert'] ?? '',
+    keyFile: values['tls-key'] ?? '',
+    ...(values['tls-server-name'] ? { serverName: values['tls-server-name'] } : {}),
+  };
 }

@@ -11,6 +11,13 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// grpc-js sends the --address host as TLS server name even when it is an IP address,
+// which Node warns about (DEP0123) on every TLS connection: noise in a CLI's output.
+process.removeAllListeners('warning');
+process.on('warning', (warning: Error & { code?: string }) => {
+  if (warning.code !== 'DEP0123') process.stderr.write(`cablectl: ${warning.name}: ${warning.message}\n`);
+});
+
 run(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -36,7 +36,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo): Promi
     io.out(USAGE);
     return EXIT_OK;
   }
-  const clients = new EngineClients(options.target);
+  const clients = new EngineClients(options.target, options.tls);
   const ctx: CommandContext = { options, clients, out: io.out, err: io.err, now: io.now };
   try {
     return await commands[options.command](ctx);

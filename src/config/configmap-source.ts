@@ -48,5 +48,7 @@ export async function configMapLayer(path: string): Promise<Layer> {
     layer.issues.push({ key: CUSTOM_CONFIG_KEY, value: file, reason: parsed.reason });
     return layer;
   }
-  return layerFromValues(label, `configmap:${file}`, parsed.values);
+  const layer = layerFromValues(label, `configmap:${file}`, parsed.values);
+  layer.warnings.push(...(parsed.warnings ?? []));
+  return layer;
 }

@@ -5,8 +5,8 @@
  */
 import type { ConfigIssue } from '../lib/errors.js';
 import type { ConfigSource } from './cable-config.js';
-import { showValue } from './coerce.js';
-import { redacted, SECRET_KEY } from './redact.js';
+import { showableKey } from './custom-config-text.js';
+import { redacted } from './redact.js';
 import { CONFIG_KEYS, SCHEMA_BY_KEY, type ConfigKey } from './schema.js';
 import { unknownKeyReason } from './suggest.js';
 
@@ -24,24 +24,35 @@ export interface Layer {
   readonly label: string;
   readonly entries: Map<ConfigKey, LayerEntry>;
   readonly issues: ConfigIssue[];
+  /** Problems that do not reject the layer (YAML warnings), safe to log: no values. */
+  readonly warnings: string[];
 }
 
 /** An empty layer. */
 export function emptyLayer(label: string): Layer {
-  return { label, entries: new Map(), issues: [] };
+  return { label, entries: new Map(), issues: [], warnings: [] };
 }
 
 /**
  * A layer from parsed ConfigMap pairs. Unknown keys become issues that name
  * the close known keys; a null value (`key:` with nothing after it) means unset.
+ * The value of an unknown key is never shown (a misspelt PSK key such as
+ * ceIPSecPKS holds the PSK), nor a key that does not look like a key name.
  */
 export function layerFromValues(label: string, source: ConfigSource, values: Record<string, unknown>): Layer {
   const layer = emptyLayer(label);
   for (const [key, raw] of Object.entries(values)) {
     const d = SCHEMA_BY_KEY.get(key);
     if (!d) {
-      const value = SECRET_KEY.test(key) ? redacted(raw) : showValue(raw);
-      layer.issues.push({ key, value, reason: unknownKeyReason(key, CONFIG_KEYS) });
+      layer.issues.push(
+        showableKey(key)
+          ? { key, value: redacted(raw), reason: unknownKeyReason(key, CONFIG_KEYS) }
+          : {
+              key: `(a key of ${key.length} characters)`,
+              value: redacted(raw),
+              reason: 'not a key name, so not shown; keys look like ceIPSecPSK: write one "key: value" per line',
+            },
+      );
       continue;
     }
     if (raw === null || raw === undefined) continue;

@@ -16,11 +16,12 @@
  * message ever holds a PSK: its value is shown as `[redacted, N bytes]`.
  */
 import { ConfigError } from '../lib/errors.js';
+import { registerSecretValue } from '../lib/logger.js';
 import type { CableConfig, CableConfigValues, ConfigSource } from './cable-config.js';
 import { CUSTOM_CONFIG_KEY } from './custom-config-text.js';
 import { configMapLayer } from './configmap-source.js';
 import { envLayer, type Env } from './env-source.js';
-import { emptyLayer, layerFromValues } from './layer.js';
+import { emptyLayer, layerFromValues, type Layer } from './layer.js';
 import { readPskFile } from './psk-file.js';
 import { resolveLayers } from './resolve.js';
 import { checkRules } from './rules.js';
@@ -34,6 +35,8 @@ export interface LoadConfigOptions {
   readonly env?: Env;
   /** Base directory for CE_IPSEC_PSKSECRET. @default '/var/run/secrets/submariner.io' */
   readonly secretsDir?: string;
+  /** Receives the ConfigMap's YAML warnings of each load (key and position only, never values). */
+  readonly onWarnings?: (warnings: readonly string[]) => void;
 }
 
 /** The sources a key may come from, lowest precedence first, e.g. ['default', 'env:CE_IPSEC_NATTPORT', 'configmap:ceCustomConfig']. */
@@ -45,6 +48,7 @@ export function possibleSources(key: ConfigKey): string[] {
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<CableConfig> {
   const env = envLayer(options.env ?? process.env, options.secretsDir);
   const cm = options.path !== undefined ? await configMapLayer(options.path) : emptyLayer('no ConfigMap');
+  options.onWarnings?.(cm.warnings);
   const r = resolveLayers([env, cm]);
   const values = { ...r.values };
   const issues = [...r.issues];
@@ -64,6 +68,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Cable
     }
   }
   issues.push(...checkRules({ values, from: r.from, failed: r.failed, pskKey }));
+  registerSecrets([env, cm], values.psk);
 
   const label = options.path !== undefined ? `${cm.label} and the environment` : 'the environment';
   if (issues.length) throw new ConfigError(label, issues);
@@ -79,6 +84,7 @@ export function configFromDriverMaps(config: Record<string, string>, secrets: Re
   const layer = layerFromValues('the Init request', 'configmap:Init', { ...config, ...secrets });
   const r = resolveLayers([layer]);
   const values = { ...r.values };
+  registerSecrets([layer], values.psk);
   const issues = [
     ...r.issues,
     ...checkRules({
@@ -90,6 +96,15 @@ export function configFromDriverMaps(config: Record<string, string>, secrets: Re
   ];
   if (issues.length) throw new ConfigError('the Init request', issues);
   return freeze(values as unknown as CableConfigValues, r.sources);
+}
+
+/** Every PSK read (even a rejected one) is kept out of this process's logs. */
+function registerSecrets(layers: readonly Layer[], psk: unknown): void {
+  for (const layer of layers) {
+    const raw = layer.entries.get('ceIPSecPSK')?.raw;
+    if (typeof raw === 'string') registerSecretValue(raw);
+  }
+  if (typeof psk === 'string') registerSecretValue(psk);
 }
 
 function freeze(values: CableConfigValues, sources: Record<ConfigKey, ConfigSource>): CableConfig {

@@ -20,6 +20,8 @@ export interface WatchConfigOptions extends LoadConfigOptions {
   readonly onChange: (cfg: CableConfig, previous: CableConfig) => void;
   /** A reload failed (usually a ConfigError); the previous configuration stays in force. */
   readonly onError?: (err: Error) => void;
+  /** A reload succeeded after onError, with the configuration already in force (so no onChange). */
+  readonly onRecovered?: () => void;
   readonly logger?: Logger;
   /** @default 100 */
   readonly debounceMs?: number;
@@ -53,12 +55,19 @@ function changedKeys(a: CableConfig, b: CableConfig): string[] {
 
 /** Loads the configuration at `options.path` and keeps it current; rejects if the first load fails. */
 export async function watchConfig(options: WatchConfigOptions): Promise<ConfigWatch> {
+  const log = options.logger;
+  let lastWarnings = '';
   const load: LoadConfigOptions = {
     path: options.path,
     env: { ...(options.env ?? process.env) },
     secretsDir: options.secretsDir,
+    // YAML warnings go to the log (once per distinct set), never to stderr.
+    onWarnings: (warnings) => {
+      const text = warnings.join('; ');
+      if (text && text !== lastWarnings) log?.warn('configuration warnings', { path: options.path, warnings });
+      lastWarnings = text;
+    },
   };
-  const log = options.logger;
   let current = await loadConfig(load);
   let currentPrint = fingerprint(current);
   let error: Error | undefined;
@@ -79,9 +88,16 @@ export async function watchConfig(options: WatchConfigOptions): Promise<ConfigWa
       options.onError?.(e);
       return;
     }
+    const recovered = error !== undefined;
     error = undefined;
     const print = fingerprint(next);
-    if (print === currentPrint) return;
+    if (print === currentPrint) {
+      if (recovered) {
+        log?.info('configuration valid again (unchanged from the one in force)', { path: options.path });
+        options.onRecovered?.();
+      }
+      return;
+    }
     const previous = current;
     [current, currentPrint] = [next, print];
     log?.info('configuration changed', { path: options.path, keys: changedKeys(previous, next) });

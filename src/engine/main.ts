@@ -25,6 +25,7 @@ import { driverLaunch } from './driver-registry.js';
 import { DriverSupervisor } from './driver-host/supervisor.js';
 import { Engine, localCluster } from './engine.js';
 import { localEndpoint } from './local-endpoint.js';
+import { claimNetns } from './netns-claim.js';
 import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
 
 export const VERSION: string = (
@@ -99,6 +100,7 @@ async function setUp(settings: EngineSettings, logger: Logger) {
           logger.error('config update rejected; the last good config stays in force', { error: errorMessage(err) });
           engine.setConfigError(errorMessage(err));
         },
+        onRecovered: () => engine.setConfigError(''),
       })
     : await fixedConfig(await loadConfig({ env: process.env }));
   engine.setSettings(toDriverConfig(config.current()));
@@ -112,6 +114,10 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 }
 
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
+  // One engine per network namespace: refuse before touching anything (released when this process ends).
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
+  // Unusable TLS files refuse the start before anything is touched (loaded only with a TCP --listen).
+  if (settings.apiTls) await (await import('./api/tls-files.js')).loadTlsFiles(settings.apiTls);
   const { local, engine, config } = await setUp(settings, logger);
   engine.start();
   const endpoints = await startEndpointSources({
@@ -130,6 +136,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   const api = await startApiServer({
     view: engine,
     listen: settings.listen,
+    tls: settings.apiTls,
     healthListen: settings.healthListen || undefined,
     logger,
     onShutdown: stops.handler,
@@ -162,6 +169,8 @@ async function fixedConfig(cfg: Awaited<ReturnType<typeof loadConfig>>) {
 
 /** `cabled cleanup`: start the driver, Init it, remove everything it made. */
 async function cleanup(settings: EngineSettings, logger: Logger): Promise<number> {
+  // Not under a running engine's feet.
+  await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
   const { supervisor, engine, config } = await setUp(settings, logger);
   config.close();
   const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {

@@ -16,6 +16,7 @@ import {
 } from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
 import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
+import { TLS_OPTIONS, TLS_USAGE, parseTlsSettings, type ApiTlsSettings } from './api/tls-settings.js';
 
 export interface EngineSettings {
   clusterId: string;
@@ -44,6 +45,8 @@ export interface EngineSettings {
   listen: string[];
   /** A TCP address serving only grpc.health.v1 (for kubelet probes). Empty: none. */
   healthListen: string;
+  /** Mutual TLS of the TCP `listen` addresses; undefined when there are none. */
+  apiTls: ApiTlsSettings | undefined;
   resyncIntervalMs: number;
   statusIntervalMs: number;
   cleanupOnExit: boolean;
@@ -76,11 +79,12 @@ Flags (environment variable in brackets):
   --kubeconfig PATH       kubeconfig file [CABLED_KUBECONFIG] (default: in-cluster service account, then KUBECONFIG)
   --run-dir DIR           sockets and driver state [CABLED_RUN_DIR] (default /run/cabled)
   --listen ADDR           API address, repeatable [CABLED_LISTEN] (default unix://<run-dir>/engine.sock)
-  --health-listen ADDR    TCP address for grpc.health.v1 only [CABLED_HEALTH_LISTEN]
+                          a TCP address needs --tls-cert, --tls-key and --tls-client-ca (mutual TLS)
+  --health-listen ADDR    TCP address for grpc.health.v1 only, plaintext [CABLED_HEALTH_LISTEN]
   --resync-interval SEC   full reconcile period (default 30)
   --status-interval SEC   connection status refresh period (default 2)
   --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
-${METRICS_USAGE}${HEALTH_CHECK_USAGE}`;
+${TLS_USAGE}${METRICS_USAGE}${HEALTH_CHECK_USAGE}`;
 
 export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { command: string; settings: EngineSettings } {
   const { values, positionals } = parseArgs({
@@ -107,6 +111,7 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       'resync-interval': { type: 'string' },
       'status-interval': { type: 'string' },
       'cleanup-on-exit': { type: 'boolean' },
+      ...TLS_OPTIONS,
       ...METRICS_OPTIONS,
       ...HEALTH_CHECK_OPTIONS,
       help: { type: 'boolean', short: 'h' },
@@ -122,6 +127,12 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     env.CABLED_SUBNETS,
     [env.SUBMARINER_CLUSTERCIDR, env.SUBMARINER_SERVICECIDR].filter(Boolean).join(','),
   );
+  const listen = values.listen?.length
+    ? values.listen
+    : env.CABLED_LISTEN
+      ? env.CABLED_LISTEN.split(',')
+      : [`unix://${runDir}/engine.sock`];
+  const tlsIssues: ConfigIssue[] = [];
   const settings: EngineSettings = {
     clusterId: pick(values['cluster-id'], env.CABLED_CLUSTER_ID, env.SUBMARINER_CLUSTERID),
     privateIp: pick(values['private-ip'], env.CABLED_PRIVATE_IP),
@@ -144,12 +155,9 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     ),
     kubeconfig: pick(values.kubeconfig, env.CABLED_KUBECONFIG),
     runDir,
-    listen: values.listen?.length
-      ? values.listen
-      : env.CABLED_LISTEN
-        ? env.CABLED_LISTEN.split(',')
-        : [`unix://${runDir}/engine.sock`],
+    listen,
     healthListen: pick(values['health-listen'], env.CABLED_HEALTH_LISTEN),
+    apiTls: parseTlsSettings(values, env, listen, tlsIssues),
     resyncIntervalMs: seconds('--resync-interval', pick(values['resync-interval'], '30'), issues),
     statusIntervalMs: seconds('--status-interval', pick(values['status-interval'], '2'), issues),
     cleanupOnExit: values['cleanup-on-exit'] ?? false,
@@ -157,6 +165,7 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     healthCheck: parseHealthCheckSettings(values, env, issues),
   };
   if (command === 'run' || command === 'cleanup') validate(settings, issues);
+  if (command === 'run') issues.push(...tlsIssues);
   if (issues.length) throw new ConfigError('command-line flags and environment', issues);
   return { command, settings };
 }

@@ -4,7 +4,10 @@
  * terminal (containers, journald), readable lines when it is.
  *
  * Secrets never reach a log: values under keys that look secret (psk, secret,
- * password, token) are replaced before a line is written.
+ * password, token) are replaced before a line is written, and so is any
+ * registered secret value (registerSecretValue: the PSKs this process has
+ * read) wherever it appears, in the message or any field: a second line of
+ * defence behind messages that are built not to hold secrets.
  */
 import winston from 'winston';
 
@@ -12,8 +15,26 @@ export type Logger = winston.Logger;
 
 const SECRET_KEY = /psk|secret|password|token/i;
 
+/** Secret values this process knows (the PSK); never written to a log. */
+const secretValues = new Set<string>();
+/** Shorter values are not registered: they would match ordinary text. */
+const MIN_SECRET_LENGTH = 8;
+
+/** Registers a secret value: from now on every log line has it replaced by [redacted]. */
+export function registerSecretValue(value: string): void {
+  if (value.length >= MIN_SECRET_LENGTH) secretValues.add(value);
+}
+
+/** `text` with every registered secret value replaced. */
+export function scrubSecrets(text: string): string {
+  let out = text;
+  for (const secret of secretValues) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
 /** Replaces the values of secret-looking keys, recursively, in a log entry. */
 export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return secretValues.size ? scrubSecrets(value) : value;
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
@@ -24,6 +45,7 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 const redactFormat = winston.format((info) => {
+  if (secretValues.size && typeof info.message === 'string') info.message = scrubSecrets(info.message);
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'message') continue;
     (info as Record<string, unknown>)[key] = SECRET_KEY.test(key) ? '[redacted]' : redact(info[key]);

@@ -43,6 +43,18 @@ const BAD: [string, Record<string, string>, string[], RegExp][] = [
     /at '\/engine\/privateIp': '10.0.0.300' does not match pattern/,
   ],
   [
+    'TCP API without its TLS Secret',
+    { 'api.tcp.enabled': 'true' },
+    [],
+    /api\.tcp\.enabled needs api\.tcp\.tls\.secretName: the TCP API is served with mutual TLS only.*docs\/deploy\.md/,
+  ],
+  [
+    'TLS admin name with a comma',
+    { 'api.tcp.enabled': 'true', 'api.tcp.tls.secretName': 's' },
+    ['--set-json', 'api.tcp.tls.admins=["a,b"]'],
+    /at '\/api\/tcp\/tls\/admins\/0': 'a,b' does not match pattern/,
+  ],
+  [
     'health port out of range',
     { 'api.healthPort': '70000' },
     [],

@@ -93,7 +93,15 @@ const SCENARIOS: { name: string; values: Record<string, string>; extra?: string[
   { name: 'defaults', values: BASE },
   { name: 'host-pluto mode', values: { ...BASE, 'ipsec.plutoMode': 'host' } },
   { name: 'offload affinity required', values: { ...BASE, 'gateway.offloadAffinity': 'required' } },
-  { name: 'TCP API on', values: { ...BASE, 'api.tcp.enabled': 'true' } },
+  {
+    name: 'TCP API on',
+    values: { ...BASE, 'api.tcp.enabled': 'true', 'api.tcp.tls.secretName': 'cabled-api-tls' },
+    extra: ['--set-json', 'api.tcp.tls.admins=["ops-admin","spiffe://example/ci"]'],
+  },
+  {
+    name: 'TCP API on the node IP',
+    values: { ...BASE, 'api.tcp.enabled': 'true', 'api.tcp.address': '', 'api.tcp.tls.secretName': 'api-certs' },
+  },
   {
     name: 'VXLAN over transport mode, privileged, metrics, NFD, endpoints outside the cluster',
     values: {
@@ -356,15 +364,35 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       ]);
     });
 
-    it('should serve the whole API on TCP only when asked', () => {
-      const on = container(gatewayPod(objects('TCP API on')));
+    it('should serve the whole API on TCP only when asked, with mutual TLS from the Secret', () => {
+      const pod = gatewayPod(objects('TCP API on'));
+      const on = container(pod);
       assert.ok(on.args.includes('--listen=127.0.0.1:50051'));
       assert.ok(on.ports?.some((p) => p.name === 'api' && p.containerPort === 50051));
+      const { settings } = parseEngineArgs(engineFlags(on), {});
+      assert.deepEqual(settings.apiTls, {
+        certFile: '/etc/cabled/api-tls/tls.crt',
+        keyFile: '/etc/cabled/api-tls/tls.key',
+        clientCaFile: '/etc/cabled/api-tls/ca.crt',
+        admins: ['ops-admin', 'spiffe://example/ci'],
+      });
+      assert.deepEqual(mount(on, 'api-tls'), { name: 'api-tls', mountPath: '/etc/cabled/api-tls', readOnly: true });
+      assert.deepEqual(volume(pod, 'api-tls')?.secret, { secretName: 'cabled-api-tls', defaultMode: 0o400 });
+      const nodeIp = container(gatewayPod(objects('TCP API on the node IP')));
+      const nodeSettings = parseEngineArgs(engineFlags(nodeIp), {}).settings;
+      assert.deepEqual(nodeSettings.listen, ['unix:///run/cabled/engine.sock', '10.0.0.5:50051']);
+      assert.equal(nodeSettings.apiTls?.clientCaFile, '/etc/cabled/api-tls/ca.crt');
+      assert.deepEqual(nodeSettings.apiTls?.admins, []);
       const off = container(gatewayPod(objects('defaults')));
       assert.deepEqual(
         off.args.filter((a) => a.startsWith('--listen=')),
         ['--listen=unix:///run/cabled/engine.sock'],
       );
+      assert.equal(
+        off.args.some((a) => a.startsWith('--tls-')),
+        false,
+      );
+      assert.equal(volume(gatewayPod(objects('defaults')), 'api-tls'), undefined);
     });
 
     it('should run privileged, declare the VXLAN port and render the metrics and health-check flags when asked', () => {

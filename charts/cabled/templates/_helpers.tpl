@@ -68,6 +68,9 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- if and .Values.ipsec.psk .Values.ipsec.existingSecret -}}
 {{- fail "ipsec.psk and ipsec.existingSecret are both set: give the PSK one way" -}}
 {{- end -}}
+{{- if and .Values.api.tcp.enabled (not .Values.api.tcp.tls.secretName) -}}
+{{- fail "api.tcp.enabled needs api.tcp.tls.secretName: the TCP API is served with mutual TLS only. Make a Secret with tls.crt, tls.key (the server certificate) and ca.crt (the CA of the client certificates), e.g. with cert-manager or the openssl commands in docs/deploy.md (\"API security\"), and set api.tcp.tls.secretName" -}}
+{{- end -}}
 {{- if and (eq .Values.engine.driver "libreswan") (not (include "cabled.pskSecret" .)) -}}
 {{- fail "engine.driver=libreswan needs a PSK: set ipsec.psk (e.g. --set ipsec.psk=$(openssl rand -base64 48)) or ipsec.existingSecret (a Secret with a key \"psk\")" -}}
 {{- end -}}

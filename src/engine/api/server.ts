@@ -1,10 +1,15 @@
 /**
  * The engine's gRPC server: GatewayService, grpc.health.v1 and reflection on
- * every `listen` address (unix socket 0600 and/or TCP), plus an optional TCP
- * address serving only grpc.health.v1 for kubelet probes ("" = readiness,
- * "liveness" = liveness).
+ * every `listen` address, plus an optional TCP address serving only
+ * grpc.health.v1 for kubelet probes ("" = readiness, "liveness" = liveness).
+ *
+ * Unix sockets (0600) serve everything. TCP addresses serve with mutual TLS
+ * only (`tls`: client certificates from its CA, reloaded when the files
+ * change); there the calls that change the gateway (Shutdown) are for the
+ * certificates named in `tls.admins`, the rest is read-only (see access.ts).
+ * The health-only listener is plaintext, for kubelet, and serves nothing else.
  */
-import { Server } from '@grpc/grpc-js';
+import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import { GatewayServiceService } from '../../generated/cabled/engine/v1/engine.js';
 import { InvalidArgumentError, errorMessage } from '../../lib/errors.js';
 import { parseAddress } from '../../lib/grpc/address.js';
@@ -13,9 +18,11 @@ import { bindServer } from '../../lib/grpc/listen.js';
 import { addReflection } from '../../lib/grpc/reflection.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
+import { guardService, type ApiAccess } from './access.js';
 import { gatewayService } from './gateway-service.js';
 import { syncHealth } from './health-sync.js';
 import type { ShutdownHandler } from './shutdown.js';
+import { TLS_HOWTO, type ApiTlsSettings } from './tls-settings.js';
 import { connectionWatches } from './watch.js';
 
 /**
@@ -33,6 +40,11 @@ export interface ApiServerOptions {
   view: GatewayView;
   /** Addresses serving the whole API, e.g. ['unix:///run/cabled/engine.sock', '127.0.0.1:50051']. */
   listen: readonly string[];
+  /** Mutual TLS of the TCP `listen` addresses: required when there is one. */
+  tls?: ApiTlsSettings & {
+    /** Safety-net re-read of the TLS files (a change is also seen at once). @default 5000 */
+    reloadPollMs?: number;
+  };
   /** A TCP address serving only grpc.health.v1 (kubelet probes). */
   healthListen?: string;
   logger?: Logger;
@@ -65,17 +77,42 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   for (const address of [...options.listen, ...(options.healthListen ? [options.healthListen] : [])])
     parseAddress(address);
 
-  const server = new Server();
-  const watches = connectionWatches(view, logger, options.maxBufferedEvents);
-  server.addService(GatewayServiceService, gatewayService(view, logger, watches.handler, options.onShutdown));
-  const health = serveHealth(server, { '': 'NOT_SERVING' });
-  if (options.reflection ?? true) {
-    try {
-      addReflection(server, API_PROTO_FILES);
-    } catch (err) {
-      logger.warn('serving without reflection', { error: errorMessage(err) });
-    }
+  const tcp = options.listen.filter((a) => parseAddress(a).kind === 'tcp');
+  if (tcp.length && !options.tls) {
+    throw new InvalidArgumentError(
+      `cannot serve the API on ${tcp.join(', ')}: the TCP API requires mutual TLS; ${TLS_HOWTO}`,
+    );
   }
+  // Loaded only when TCP is served.
+  const tls =
+    tcp.length && options.tls
+      ? await (await import('./tls-files.js')).reloadingTls({
+          ...options.tls,
+          pollMs: options.tls.reloadPollMs,
+          logger,
+        })
+      : undefined;
+
+  const watches = connectionWatches(view, logger, options.maxBufferedEvents);
+  const health = serveHealth({ addService: () => undefined }, { '': 'NOT_SERVING' });
+  let reflectionFailed = false;
+  const apiServer = (access: ApiAccess): Server => {
+    const server = new Server();
+    const service = gatewayService(view, logger, watches.handler, options.onShutdown);
+    server.addService(GatewayServiceService, guardService(service, access, logger));
+    health.addToServer(server);
+    if ((options.reflection ?? true) && !reflectionFailed) {
+      try {
+        addReflection(server, API_PROTO_FILES);
+      } catch (err) {
+        reflectionFailed = true;
+        logger.warn('serving without reflection', { error: errorMessage(err) });
+      }
+    }
+    return server;
+  };
+  const localServer = tcp.length < options.listen.length ? apiServer({ kind: 'local' }) : undefined;
+  const tlsServer = tls ? apiServer({ kind: 'tls', admins: options.tls?.admins ?? [] }) : undefined;
   let healthServer: Server | undefined;
   if (options.healthListen) {
     healthServer = new Server();
@@ -83,7 +120,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
   const stopHealthSync = syncHealth(view, health, logger);
   health.setStatus(LIVENESS_SERVICE, 'SERVING');
-  const servers = healthServer ? [server, healthServer] : [server];
+  const servers = [localServer, tlsServer, healthServer].filter((s): s is Server => s !== undefined);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -91,16 +128,28 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       stopHealthSync();
       health.shutdown();
       watches.closeAll();
+      tls?.close();
       await Promise.all(servers.map((s) => shutdown(s, options.shutdownTimeoutMs ?? 5000, logger)));
       logger.info('engine API stopped');
     })());
 
   try {
     const addresses: string[] = [];
-    for (const address of options.listen) addresses.push(await bindServer(server, address));
+    for (const address of options.listen) {
+      const isTcp = parseAddress(address).kind === 'tcp';
+      const [server, credentials]: [Server | undefined, ServerCredentials | undefined] = isTcp
+        ? [tlsServer, tls?.credentials]
+        : [localServer, undefined];
+      if (!server) throw new InvalidArgumentError(`no server for ${address}`);
+      addresses.push(await bindServer(server, address, credentials));
+    }
     const healthAddress =
       healthServer && options.healthListen ? await bindServer(healthServer, options.healthListen) : undefined;
-    logger.info('engine API listening', { addresses, healthAddress });
+    logger.info('engine API listening', {
+      addresses,
+      healthAddress,
+      ...(tls ? { tls: { certificate: tls.current().summary, admins: options.tls?.admins ?? [] } } : {}),
+    });
     return { addresses, healthAddress, health, close };
   } catch (err) {
     await close();

@@ -7,6 +7,7 @@ import {
   makeGenericClientConstructor,
   type CallOptions as GrpcCallOptions,
   type ChannelCredentials,
+  type ChannelOptions,
   type Client,
   type ClientReadableStream,
   type ClientUnaryCall,
@@ -39,14 +40,16 @@ const HealthClientConstructor = makeGenericClientConstructor(
 ) as unknown as new (
   target: string,
   credentials: ChannelCredentials,
+  options?: ChannelOptions,
 ) => HealthClient;
 
 /** A Health client for a grpc-js target (`unix:///path` or `host:port`), insecure by default. */
 export function createHealthClient(
   target: string,
   credentials: ChannelCredentials = grpcCredentials.createInsecure(),
+  options?: ChannelOptions,
 ): HealthClient {
-  return new HealthClientConstructor(target, credentials);
+  return new HealthClientConstructor(target, credentials, options);
 }
 
 /**

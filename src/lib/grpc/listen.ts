@@ -14,14 +14,18 @@ import { formatAddress, parseAddress, type Address } from './address.js';
 /**
  * Binds `server` to `address` (any spelling `parseAddress` accepts) and
  * returns the bound address as a grpc-js target; for `host:0` it carries the
- * port the kernel chose. Does not start anything else: grpc-js serves once bound.
+ * port the kernel chose. Insecure unless `credentials` say otherwise. Does not start anything else: grpc-js serves once bound.
  */
-export async function bindServer(server: Server, address: string): Promise<string> {
+export async function bindServer(
+  server: Server,
+  address: string,
+  credentials: ServerCredentials = ServerCredentials.createInsecure(),
+): Promise<string> {
   const parsed = parseAddress(address);
   if (parsed.kind === 'unix') await prepareUnixSocket(parsed.path);
   const target = formatAddress(parsed);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(target, ServerCredentials.createInsecure(), (err, boundPort) => {
+    server.bindAsync(target, credentials, (err, boundPort) => {
       if (err) reject(new CabledError(`cannot listen on ${target}: ${err.message}`, undefined, { cause: err }));
       else resolve(boundPort);
     });

@@ -30,6 +30,28 @@ describe('cablectl arguments', function () {
     assert.deepEqual([tcp.target, tcp.targetFlag, tcp.args], ['127.0.0.1:50051', '--address', ['driver/vxlan']]);
   });
 
+  it('needs mutual TLS flags with --address, except for health; refuses them with the socket', () => {
+    const tls = ['--tls-ca', '/c/ca.crt', '--tls-cert', '/c/me.crt', '--tls-key', '/c/me.key'];
+    const o = parseCliArgs(['--address', '10.0.0.1:50051', ...tls, '--tls-server-name', 'gw1', 'status'], {});
+    assert.deepEqual(o.tls, { caFile: '/c/ca.crt', certFile: '/c/me.crt', keyFile: '/c/me.key', serverName: 'gw1' });
+    assert.equal(parseCliArgs(['--address', '10.0.0.1:8081', 'health'], {}).tls, undefined);
+    const bad: [string[], RegExp][] = [
+      [
+        ['--address', 'h:1', 'status'],
+        /--address needs --tls-ca, --tls-cert, --tls-key: the engine's TCP API requires mutual TLS/,
+      ],
+      [['--address', 'h:1', '--tls-ca', '/ca', 'shutdown'], /--address needs --tls-cert, --tls-key/],
+      [['--address', 'h:1', '--tls-cert', '/c', 'health'], /--address needs --tls-ca, --tls-key/],
+      [['--socket', '/s', '--tls-ca', '/ca', 'status'], /--tls-ca: only used with --address/],
+    ];
+    for (const [argv, message] of bad)
+      assert.throws(
+        () => parseCliArgs(argv, {}),
+        (err: unknown) => err instanceof UsageError && message.test(err.message),
+        argv.join(' '),
+      );
+  });
+
   it('treats -h and help as help', () => {
     assert.equal(parseCliArgs(['-h'], {}).command, 'help');
     assert.equal(parseCliArgs(['help'], {}).command, 'help');

@@ -56,13 +56,51 @@ describe('custom-config-text', () => {
         }));
     });
     context('when the YAML is broken', () => {
-      it('should give the first line of the parser error only (later lines quote the source)', () => {
+      it('should give key and position only, never the parser message (it quotes the source)', () => {
         const r = parseCustomConfig('ceIPSecPSK: "hunter2-secret-value\nceIPSecMode: [\n');
         assert.equal(r.ok, false);
         const reason = r.ok ? '' : r.reason;
-        assert.match(reason, /^not valid YAML: /);
+        assert.match(reason, /^not valid YAML at line \d+, column \d+/);
         assert.doesNotMatch(reason, /hunter2/);
       });
+
+      // A PSK starting with a YAML indicator, unquoted: each used to reach the message (and the log, and status).
+      const PSK = 'Zq7Secret-Psk-Value-For-The-Test-0123456789';
+      const cases: [string, RegExp][] = [
+        [`ceIPSecPSK: *${PSK}\n`, /alias/],
+        [`ceIPSecPSK: |${PSK}\n`, /at line 1, column \d+ \(key ceIPSecPSK\): .*block scalar header/],
+        [`ceIPSecPSK: >${PSK}\n`, /at line 1, column \d+ \(key ceIPSecPSK\): .*block scalar header/],
+        [
+          `ceIPSecPSK: !${PSK}\n`,
+          /at line 1, column 13 \(key ceIPSecPSK\): a value starting with "!" is read as a YAML tag/,
+        ],
+        [`ceIPSecPSK: !${PSK} tail\n`, /read as a YAML tag/],
+        [`ceIPSecMode: transport\nceIPSecPSK: @${PSK}\n`, /at line 2, column 13 \(key ceIPSecPSK\)/],
+        [`ceIPSecPSK: "${PSK}\n`, /not closed/],
+        [`ceIPSecPSK: ${PSK}\nceIPSecPSK: ${PSK}x\n`, /at line 2, column 1 \(key ceIPSecPSK\): the key is set twice/],
+        [`ceIPSecPSK: a: ${PSK}\n`, /\(key ceIPSecPSK\)/],
+        [`${PSK} ceIPSecPSK: [\n`, /not valid YAML/],
+      ];
+      for (const [text, expected] of cases) {
+        it(`should refuse ${JSON.stringify(text.replace(PSK, '<psk>'))} naming key and position, not the PSK`, async () => {
+          const warnings: string[] = [];
+          const onWarning = (w: Error): void => void warnings.push(w.message);
+          process.on('warning', onWarning);
+          try {
+            const r = parseCustomConfig(text);
+            assert.equal(r.ok, false, 'refused');
+            const reason = r.ok ? '' : r.reason;
+            assert.match(reason, expected);
+            for (const part of [PSK, PSK.slice(0, 8), PSK.slice(-8)]) assert.ok(!reason.includes(part), reason);
+            const file = parseConfigFile(text);
+            assert.ok(!file.ok && !file.reason.includes(PSK.slice(0, 8)), 'the single-file form too');
+            await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+          } finally {
+            process.off('warning', onWarning);
+          }
+          assert.deepEqual(warnings, [], 'nothing went to process warnings (stderr)');
+        });
+      }
     });
   });
 

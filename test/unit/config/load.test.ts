@@ -266,6 +266,34 @@ describe('loadConfig', () => {
       assert.ok(!err.message.includes(GOOD_PSK), err.message);
       assert.equal(err.issues[0]?.key, 'ceCustomConfig');
     });
+    it('should never echo the value of a misspelt key (ceIPSecPKS: <psk>), only suggest the key', async () => {
+      const err = await loadError(`ceIPSecPKS: "${GOOD_PSK}"\nceIPSecMode: transport\n`);
+      assert.ok(!err.message.includes(GOOD_PSK.slice(0, 8)), err.message);
+      const issue = issueFor(err, 'ceIPSecPKS');
+      assert.match(issue.value, /^\[redacted, \d+ bytes\]$/);
+      assert.match(issue.reason, /did you mean .*ceIPSecPSK/);
+      const other = await loadError(`ceIPSecModee: ${GOOD_PSK}\n`);
+      assert.ok(!other.message.includes(GOOD_PSK.slice(0, 8)), other.message);
+    });
+    it('should not show a key that is no key name (it may be the PSK itself)', async () => {
+      const err = await loadError(`${GOOD_PSK}: x\n`);
+      assert.ok(!err.message.includes(GOOD_PSK.slice(0, 8)), err.message);
+      assert.match(err.message, /\(a key of \d+ characters\)="\[redacted, 1 bytes\]": not a key name, so not shown/);
+    });
+    it('should hand YAML warnings to onWarnings, without values, and nothing to stderr', async () => {
+      const seen: string[] = [];
+      const processWarnings: string[] = [];
+      const onWarning = (w: Error): void => void processWarnings.push(w.message);
+      process.on('warning', onWarning);
+      try {
+        await loadText(`%FOO ${GOOD_PSK}\n---\nceIPSecMode: transport\n`, {}, { onWarnings: (w) => seen.push(...w) });
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      assert.deepEqual(processWarnings, []);
+      assert.deepEqual(seen, ['YAML warning at line 1, column 1: a line starting with "%" is read as a directive']);
+    });
     it('should redact a PSK that is not a string', async () => {
       const err = await loadError('ceIPSecPSK: 123456789012');
       assert.ok(!err.message.includes('123456789012'), err.message);

@@ -86,6 +86,29 @@ describe('watchConfig', () => {
     });
   });
 
+  context('when a bad update is undone (the configuration in force comes back)', () => {
+    it('should call onRecovered (so status stops showing the error) and not onChange', async () => {
+      const cm = join(dir, 'cm');
+      let recovered = 0;
+      writeKubeletVolume(cm, { ceCustomConfig: 'ceIPSecNATTPort: 4501\n' });
+      watch = await watchConfig({
+        path: cm,
+        env: {},
+        debounceMs: 50,
+        pollMs: 0,
+        onChange: (c) => changes.push(c),
+        onError: (e) => errors.push(e),
+        onRecovered: () => recovered++,
+      });
+      writeKubeletVolume(cm, { ceCustomConfig: 'ceIPSecNATTPort: 99999\n' });
+      await waitFor(() => errors.length === 1, 4000, 'the error');
+      writeKubeletVolume(cm, { ceCustomConfig: 'ceIPSecNATTPort: 4501\n' });
+      await waitFor(() => recovered === 1, 4000, 'the recovery');
+      assert.equal(changes.length, 0);
+      assert.equal(watch.lastError(), undefined);
+    });
+  });
+
   context('when the first load is bad', () => {
     it('should reject', async () => {
       writeFileSync(join(dir, 'cfg.yaml'), 'ceIPSecMode: sideways\n');

@@ -57,4 +57,35 @@ describe('engine options', () => {
   it('should require the cluster id and the endpoints file', () => {
     assert.throws(() => parseEngineArgs([], {}), /--cluster-id="": required.*--endpoints="": required/);
   });
+
+  it('should refuse a TCP --listen address without the mutual TLS files, saying how to make them', () => {
+    const base = [
+      '--cluster-id',
+      'c1',
+      '--endpoints',
+      '/e.yaml',
+      '--listen',
+      'unix:///r/e.sock',
+      '--listen',
+      '0.0.0.0:50051',
+    ];
+    assert.throws(
+      () => parseEngineArgs([...base, '--tls-cert', '/t/tls.crt'], {}),
+      /--listen="0\.0\.0\.0:50051": the TCP API requires mutual TLS, and --tls-key, --tls-client-ca are missing: .*openssl commands are in docs\/deploy\.md/,
+    );
+    const { settings } = parseEngineArgs(
+      [...base, '--tls-cert', '/t/tls.crt', '--tls-key', '/t/tls.key', '--tls-admin', 'ops,ci-bot', '--tls-admin', 'x'],
+      { CABLED_TLS_CLIENT_CA: '/t/ca.crt' },
+    );
+    assert.deepEqual(settings.apiTls, {
+      certFile: '/t/tls.crt',
+      keyFile: '/t/tls.key',
+      clientCaFile: '/t/ca.crt',
+      admins: ['ops', 'ci-bot', 'x'],
+    });
+    assert.throws(
+      () => parseEngineArgs(['--cluster-id', 'c1', '--endpoints', '/e.yaml', '--tls-cert', '/t/tls.crt'], {}),
+      /--tls-cert="\/t\/tls\.crt": only used with a TCP --listen address/,
+    );
+  });
 });
