@@ -258,6 +258,11 @@ export function statusText(s: GatewayStatus, now: number = Date.now()): string {
   if (s.rejectedEndpoints.length) {
     text += `\nRejected endpoints (${s.rejectedEndpoints.length})\n${s.rejectedEndpoints.map((r) => `  - ${r}`).join('\n')}`;
   }
+  const list = (title: string, items: readonly string[]): string =>
+    items.length ? `\n${title} (${items.length})\n${items.map((r) => `  - ${r}`).join('\n')}` : '';
+  text += list('Superseded endpoints (another endpoint of the same cluster is in use)', s.supersededEndpoints);
+  text += list('Address space held by another cluster (not installed)', s.endpointConflicts);
+  text += list('Endpoint warnings (values left out, as Submariner does)', s.endpointWarnings);
   if (s.endpointSourceErrors.length) {
     text += `\nEndpoint sources failing (the last good endpoints stay in force)\n${s.endpointSourceErrors.map((r) => `  - ${r}`).join('\n')}`;
   }

@@ -6,6 +6,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../lib/logger.js';
+import type { EndpointPolicy } from './endpoint-policy.js';
 import { errorMessage } from '../lib/errors.js';
 import { mergeSnapshots } from './merge-snapshots.js';
 import type { EndpointsSnapshot } from './snapshot.js';
@@ -24,6 +25,8 @@ export interface EndpointSourcesOptions {
   /** The Kubernetes client and namespace ("" = all) (kubernetes, both); built only when needed. */
   readonly kube: () => { kubeConfig: KubeConfig; namespace: string };
   readonly localClusterId: string;
+  /** Limits and this gateway, applied to every entry of every source. */
+  readonly policy?: EndpointPolicy;
   readonly onChange: (snapshot: EndpointsSnapshot) => void;
   /**
    * A source started failing (`error` says what and what to do) or works
@@ -56,6 +59,7 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
     const file = await watchEndpointsFile({
       path: options.filePath,
       localClusterId: options.localClusterId,
+      policy: options.policy,
       logger,
       // Writers replace the file atomically (kubelet's ..data swap, rename); a short debounce suffices.
       debounceMs: 20,
@@ -75,6 +79,7 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
       kubeConfig,
       namespace,
       localClusterId: options.localClusterId,
+      policy: options.policy,
       logger,
       onChange: (s) => update(useFile ? 1 : 0, s),
       onError: (err) => options.onSourceError?.('kubernetes', `Kubernetes Endpoint resources: ${errorMessage(err)}`),

@@ -6,6 +6,7 @@
  * writing would otherwise tear every cable down; write `[]` to remove all.
  */
 import { parse } from 'yaml';
+import { clip } from './endpoint-policy.js';
 
 /** The raw entries, or why the text is not an endpoints file. */
 export type EntriesRead = { ok: true; entries: unknown[] } | { ok: false; reason: string };
@@ -19,7 +20,7 @@ export function parseEndpointsText(text: string): EntriesRead {
     doc = parseFast(text);
   } catch (err) {
     const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.replace(/:$/, '');
-    return { ok: false, reason: `not valid YAML or JSON: ${first}; fix the syntax` };
+    return { ok: false, reason: `not valid YAML or JSON: ${clip(first ?? '', 200)}; fix the syntax` };
   }
   if (Array.isArray(doc)) return { ok: true, entries: doc };
   if (typeof doc === 'object' && doc !== null) {
@@ -45,5 +46,6 @@ function parseFast(text: string): unknown {
       // not strict JSON (e.g. YAML flow style): let the YAML parser read it and report
     }
   }
-  return parse(text);
+  // Warnings (unknown tags, directives) stay out of stderr: the entries are validated one by one anyway.
+  return parse(text, { logLevel: 'error' });
 }

@@ -12,8 +12,22 @@ export {
   type RejectedEndpoint,
   type SnapshotInput,
 } from './snapshot.js';
-export { FirstSeen, parseRfc3339 } from './created-at.js';
-export { checkIPv4, checkIPv4Cidr } from './ipv4.js';
+export { parseRfc3339 } from './created-at.js';
+export { checkIPv4, checkIPv4Cidr, blockOf, overlaps, containsIp, type Block } from './ipv4.js';
+export {
+  DEFAULT_ENDPOINT_LIMITS,
+  DEFAULT_POLICY,
+  policyFor,
+  checkRemoteIp,
+  checkRemoteSubnet,
+  checkClusterId,
+  parseGoBool,
+  clip,
+  type EndpointLimits,
+  type EndpointPolicy,
+  type LocalGateway,
+} from './endpoint-policy.js';
+export { readFileBounded } from './file-size.js';
 export { watchEndpointsFile, type WatchEndpointsOptions, type EndpointsWatch } from './watch-endpoints.js';
 export {
   watchKubeEndpoints,

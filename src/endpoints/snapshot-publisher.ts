@@ -5,12 +5,15 @@
  */
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { EndpointPolicy } from './endpoint-policy.js';
 import type { EndpointsSnapshot } from './snapshot.js';
 
 /** Options every endpoint source takes besides where it reads from. */
 export interface EndpointSourceOptions {
   /** Endpoints of this cluster are dropped. */
   readonly localClusterId?: string;
+  /** Limits and this gateway, applied to every entry. @default DEFAULT_POLICY */
+  readonly policy?: EndpointPolicy;
   /** A different snapshot is in force. */
   readonly onChange: (snapshot: EndpointsSnapshot) => void;
   /** Reading failed; the previous snapshot stays in force. */
@@ -20,8 +23,6 @@ export interface EndpointSourceOptions {
   readonly logger?: Logger;
   /** @default 100 */
   readonly debounceMs?: number;
-  /** Clock for first-seen times. @default Date.now */
-  readonly now?: () => number;
 }
 
 /** Holds a source's snapshot in force. */
@@ -57,6 +58,8 @@ export class SnapshotPublisher {
         rejected: next.rejected.length,
       });
     if (next.rejected.length) log?.warn('endpoints rejected', { ...this.fields, rejected: next.rejected });
+    if (next.warnings.length)
+      log?.warn('endpoints accepted with warnings', { ...this.fields, warnings: next.warnings });
     if (!announce) return;
     try {
       this.options.onChange(next);

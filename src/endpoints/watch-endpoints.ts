@@ -9,13 +9,14 @@
  * - A bad entry is rejected alone (snapshot.rejected) and the rest apply.
  * - A file that does not parse at all, or is missing or empty, changes
  *   nothing: the previous snapshot stays in force and onError receives the
- *   error (once per distinct error).
+ *   error (once per distinct error). So does a file larger than the
+ *   endpoints-max-file-bytes limit, which is refused before it is read.
  */
-import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../lib/errors.js';
 import { watchPath } from '../config/watch-file.js';
-import { FirstSeen } from './created-at.js';
+import { DEFAULT_POLICY } from './endpoint-policy.js';
 import { parseEndpointsText } from './endpoints-file.js';
+import { readFileBounded } from './file-size.js';
 import { buildSnapshot, type EndpointsSnapshot } from './snapshot.js';
 import { SnapshotPublisher, type EndpointSourceOptions } from './snapshot-publisher.js';
 
@@ -39,19 +40,20 @@ export interface EndpointsWatch {
 /** Reads `path` once and keeps its snapshot current; rejects if the first read fails. */
 export async function watchEndpointsFile(options: WatchEndpointsOptions): Promise<EndpointsWatch> {
   const { path, logger: log } = options;
-  const firstSeen = new FirstSeen(options.now);
+  const policy = options.policy ?? DEFAULT_POLICY;
 
   const read = async (): Promise<EndpointsSnapshot> => {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readFileBounded(path, policy.limits.maxFileBytes, 'endpoints-max-file-bytes');
     } catch (err) {
+      if (err instanceof InvalidArgumentError) throw err;
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
       throw new InvalidArgumentError(`read endpoints file ${path}: ${code}; create it or fix the path`, { cause: err });
     }
     const parsed = parseEndpointsText(text);
     if (!parsed.ok) throw new InvalidArgumentError(`read endpoints file ${path}: ${parsed.reason}`);
-    return buildSnapshot({ entries: parsed.entries, path, firstSeen, localClusterId: options.localClusterId });
+    return buildSnapshot({ entries: parsed.entries, path, policy, localClusterId: options.localClusterId });
   };
 
   const snapshots = new SnapshotPublisher(options, { path });

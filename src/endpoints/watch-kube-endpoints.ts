@@ -23,7 +23,6 @@ import {
 } from '@kubernetes/client-node';
 import { Backoff } from '../lib/backoff.js';
 import { describeKubeError } from '../kube/index.js';
-import { FirstSeen } from './created-at.js';
 import { buildSnapshot, type EndpointsSnapshot } from './snapshot.js';
 import { SnapshotPublisher, type EndpointSourceOptions } from './snapshot-publisher.js';
 
@@ -65,7 +64,6 @@ export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpoints
   const { kubeConfig, namespace, logger: log } = options;
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const path = endpointsPath(namespace);
-  const firstSeen = new FirstSeen(options.now);
   const backoff = new Backoff({ initialMs: options.retryInitialMs ?? 1000, maxMs: 30000 });
   const snapshots = new SnapshotPublisher(options, { source: 'kubernetes', namespace: namespace || '(all)' });
   let error: Error | undefined;
@@ -96,7 +94,7 @@ export function watchKubeEndpoints(options: KubeEndpointsOptions): KubeEndpoints
     const next = buildSnapshot({
       entries,
       path,
-      firstSeen,
+      policy: options.policy,
       localClusterId: options.localClusterId,
       whereOf: (i) => `kubernetes:${nameOf(items[i] as KubernetesObject)}`,
       source: `kubernetes:${namespace || '*'}`,

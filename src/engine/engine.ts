@@ -24,7 +24,7 @@ import { connectionKey, diffConnections } from '../lib/connection-diff.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { EndpointsSnapshot } from '../endpoints/index.js';
-import { desiredCables, type DesiredCable } from './desired-state.js';
+import { desiredState, type DesiredCable } from './desired-state.js';
 import type { DriverClient } from './driver-host/driver-client.js';
 import type { DriverSupervisor } from './driver-host/supervisor.js';
 import type { GatewayView, Health } from './gateway-view.js';
@@ -60,6 +60,8 @@ export class Engine implements GatewayView {
   private readonly endpointSourceErrors = new Map<string, string>();
   private snapshot: EndpointsSnapshot | undefined;
   private desired = new Map<string, DesiredCable>();
+  private superseded: readonly string[] = [];
+  private conflicts: readonly string[] = [];
   private conns: Connection[] = [];
   /** The connections as the driver last reported them, before probe results are merged in. */
   private driverConns: Connection[] = [];
@@ -124,7 +126,14 @@ export class Engine implements GatewayView {
   /** A new endpoint snapshot from the endpoint sources. */
   setEndpoints(snapshot: EndpointsSnapshot): void {
     this.snapshot = snapshot;
-    this.desired = desiredCables(this.options.localEndpoint, snapshot.endpoints);
+    const state = desiredState(this.options.localEndpoint, snapshot.endpoints);
+    this.desired = state.cables;
+    this.superseded = state.superseded;
+    this.conflicts = state.conflicts;
+    if (state.conflicts.length)
+      this.log.warn('remote clusters claim the same address space', { conflicts: state.conflicts });
+    if (state.superseded.length)
+      this.log.info('endpoints superseded by another of the same cluster', { superseded: state.superseded });
     this.options.health?.setTargets(
       probeTargets([...this.desired.values()].flatMap((d) => (d.remote.endpoint ? [d.remote.endpoint] : []))),
     );
@@ -249,10 +258,21 @@ export class Engine implements GatewayView {
   /** The driver's connections with the probe results merged in; listeners get the changes. */
   private publishConnections(): void {
     const health = this.options.health;
-    const now = health ? this.driverConns.map((c) => mergeProbe(c, health.result(connectionKey(c)))) : this.driverConns;
+    const probed = health
+      ? this.driverConns.map((c) => mergeProbe(c, health.result(connectionKey(c))))
+      : this.driverConns;
+    const now = probed.map((c) => this.withheldNote(c));
     const events = diffConnections(this.conns, now);
     this.conns = now;
     if (events.length) for (const l of this.listeners) l(events);
+  }
+
+  /** A cable some of whose subnets an older cluster holds says so in its status message. */
+  private withheldNote(c: Connection): Connection {
+    const want = c.endpoint ? this.desired.get(c.endpoint.clusterId) : undefined;
+    if (!want?.withheld.length || want.remote.endpoint?.cableName !== c.endpoint?.cableName) return c;
+    const note = `subnets not installed: ${want.withheld.map((w) => `${w.subnet} (${w.reason})`).join(', ')}`;
+    return { ...c, statusMessage: c.statusMessage ? `${c.statusMessage}; ${note}` : note };
   }
 
   private healthChanged(): void {
@@ -283,10 +303,13 @@ export class Engine implements GatewayView {
       },
       statusFailure: this.statusFailure(),
       desiredEndpoints: this.desired.size,
-      rejectedEndpoints: (this.snapshot?.rejected ?? []).map((r) => `${r.where}: ${r.reason}`),
+      rejectedEndpoints: listed((this.snapshot?.rejected ?? []).map((r) => `${r.where}: ${r.reason}`)),
       config: this.settings?.config ?? {},
       configError: this.configError,
       endpointSourceErrors: [...this.endpointSourceErrors.values()],
+      supersededEndpoints: listed(this.superseded),
+      endpointConflicts: listed(this.conflicts),
+      endpointWarnings: listed(this.snapshot?.warnings ?? []),
       lastReconcileUnixMs: this.lastReconcile,
       inSync: this.inSync,
     };
@@ -328,6 +351,17 @@ export class Engine implements GatewayView {
       return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
     return this.lastFailure;
   }
+}
+
+/** Lines of one status list; the rest are counted, so a flood of bad entries keeps GetStatus small. */
+export const MAX_STATUS_LINES = 100;
+
+function listed(lines: readonly string[]): string[] {
+  if (lines.length <= MAX_STATUS_LINES) return [...lines];
+  return [
+    ...lines.slice(0, MAX_STATUS_LINES),
+    `... and ${lines.length - MAX_STATUS_LINES} more (every one is in the engine's log)`,
+  ];
 }
 
 function count(plan: readonly { kind: string }[], kind: string): number {

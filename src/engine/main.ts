@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { toDriverConfig } from '../config/cable-config.js';
 import { loadConfig } from '../config/load.js';
 import { watchConfig } from '../config/watch-config.js';
-import { startEndpointSources } from '../endpoints/index.js';
+import { policyFor, startEndpointSources } from '../endpoints/index.js';
 import { loadKubeConfig } from '../kube/index.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -125,6 +125,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     filePath: settings.endpointsPath,
     kube: () => ({ kubeConfig: loadKubeConfig({ path: settings.kubeconfig }), namespace: settings.endpointsNamespace }),
     localClusterId: local.clusterId,
+    policy: policyFor(local, settings.endpointLimits),
     logger,
     onChange: (snapshot) => engine.setEndpoints(snapshot),
     onSourceError: (source, error) => engine.setEndpointSourceError(source, error),

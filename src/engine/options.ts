@@ -16,6 +16,7 @@ import {
 } from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
 import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
+import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from '../endpoints/endpoint-policy.js';
 import { TLS_OPTIONS, TLS_USAGE, parseTlsSettings, type ApiTlsSettings } from './api/tls-settings.js';
 
 export interface EngineSettings {
@@ -53,6 +54,8 @@ export interface EngineSettings {
   /** host:port serving Prometheus metrics at /metrics. Empty: off. */
   metricsListen: string;
   healthCheck: HealthCheckSettings;
+  /** Limits on what remote endpoints may hold (docs/remote-endpoints.md). */
+  endpointLimits: EndpointLimits;
 }
 
 export const USAGE = `Usage: cabled [run|cleanup|labeler|version] [flags]
@@ -84,6 +87,10 @@ Flags (environment variable in brackets):
   --resync-interval SEC   full reconcile period (default 30)
   --status-interval SEC   connection status refresh period (default 2)
   --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
+  --endpoint-max-subnets N          subnets one remote endpoint may claim [CABLED_ENDPOINT_MAX_SUBNETS] (default ${DEFAULT_ENDPOINT_LIMITS.maxSubnets})
+  --endpoint-min-prefix-length N    broadest remote subnet accepted, /N [CABLED_ENDPOINT_MIN_PREFIX_LENGTH] (default ${DEFAULT_ENDPOINT_LIMITS.minPrefixLength})
+  --endpoints-max-count N           entries one endpoint source may hold [CABLED_ENDPOINTS_MAX_COUNT] (default ${DEFAULT_ENDPOINT_LIMITS.maxEndpoints})
+  --endpoints-max-file-bytes N      size of the endpoints file [CABLED_ENDPOINTS_MAX_FILE_BYTES] (default ${DEFAULT_ENDPOINT_LIMITS.maxFileBytes})
 ${TLS_USAGE}${METRICS_USAGE}${HEALTH_CHECK_USAGE}`;
 
 export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { command: string; settings: EngineSettings } {
@@ -111,6 +118,10 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       'resync-interval': { type: 'string' },
       'status-interval': { type: 'string' },
       'cleanup-on-exit': { type: 'boolean' },
+      'endpoint-max-subnets': { type: 'string' },
+      'endpoint-min-prefix-length': { type: 'string' },
+      'endpoints-max-count': { type: 'string' },
+      'endpoints-max-file-bytes': { type: 'string' },
       ...TLS_OPTIONS,
       ...METRICS_OPTIONS,
       ...HEALTH_CHECK_OPTIONS,
@@ -163,6 +174,41 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     cleanupOnExit: values['cleanup-on-exit'] ?? false,
     metricsListen: parseMetricsListen(values['metrics-listen'], env, issues),
     healthCheck: parseHealthCheckSettings(values, env, issues),
+    endpointLimits: {
+      ...DEFAULT_ENDPOINT_LIMITS,
+      maxSubnets: limit(
+        '--endpoint-max-subnets',
+        pick(values['endpoint-max-subnets'], env.CABLED_ENDPOINT_MAX_SUBNETS),
+        DEFAULT_ENDPOINT_LIMITS.maxSubnets,
+        1,
+        100000,
+        issues,
+      ),
+      minPrefixLength: limit(
+        '--endpoint-min-prefix-length',
+        pick(values['endpoint-min-prefix-length'], env.CABLED_ENDPOINT_MIN_PREFIX_LENGTH),
+        DEFAULT_ENDPOINT_LIMITS.minPrefixLength,
+        1,
+        32,
+        issues,
+      ),
+      maxEndpoints: limit(
+        '--endpoints-max-count',
+        pick(values['endpoints-max-count'], env.CABLED_ENDPOINTS_MAX_COUNT),
+        DEFAULT_ENDPOINT_LIMITS.maxEndpoints,
+        1,
+        1000000,
+        issues,
+      ),
+      maxFileBytes: limit(
+        '--endpoints-max-file-bytes',
+        pick(values['endpoints-max-file-bytes'], env.CABLED_ENDPOINTS_MAX_FILE_BYTES),
+        DEFAULT_ENDPOINT_LIMITS.maxFileBytes,
+        1024,
+        1024 ** 3,
+        issues,
+      ),
+    },
   };
   if (command === 'run' || command === 'cleanup') validate(settings, issues);
   if (command === 'run') issues.push(...tlsIssues);
@@ -220,6 +266,17 @@ function seconds(key: string, text: string, issues: ConfigIssue[]): number {
     return 1000;
   }
   return Math.round(n * 1000);
+}
+
+/** An integer limit in [min, max]; `text` empty: the default. */
+function limit(key: string, text: string, fallback: number, min: number, max: number, issues: ConfigIssue[]): number {
+  if (text === '') return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    issues.push({ key, value: text, reason: `expected a whole number from ${min} to ${max} (default ${fallback})` });
+    return fallback;
+  }
+  return n;
 }
 
 function truthy(text: string): boolean {

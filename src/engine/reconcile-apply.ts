@@ -1,10 +1,13 @@
 /**
  * Carries out a reconcile plan through the driver: disconnects first, then
  * connects. A driver with CAPABILITY_BATCH gets them in ApplyCables calls of
- * up to `BATCH_SIZE` cables; others get single-cable calls with bounded
+ * up to `BATCH_SIZE` cables and `BATCH_BYTES` of encoded endpoints, so no
+ * request comes near gRPC's 4 MiB message limit whatever the endpoints hold;
+ * others get single-cable calls with bounded
  * concurrency. One cable's failure does not stop the others; every failure is
  * returned with the cable it concerns.
  */
+import { Endpoint, NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';
 import { mapLimited } from '../lib/concurrency.js';
 import type { DriverClient } from './driver-host/driver-client.js';
 import type { ReconcileAction } from './reconcile-plan.js';
@@ -17,6 +20,40 @@ export interface ApplyResult {
 }
 
 export const BATCH_SIZE = 500;
+/** Encoded endpoint bytes per ApplyCables request (gRPC's default receive limit is 4 MiB). */
+export const BATCH_BYTES = 1024 * 1024;
+
+/** The plan cut into batches of at most `maxCount` actions and `maxBytes` encoded bytes (one action at least). */
+export function splitBatches(
+  plan: readonly ReconcileAction[],
+  maxCount = BATCH_SIZE,
+  maxBytes = BATCH_BYTES,
+): ReconcileAction[][] {
+  const batches: ReconcileAction[][] = [];
+  let current: ReconcileAction[] = [];
+  let bytes = 0;
+  for (const action of plan) {
+    const size = encodedSize(action);
+    if (current.length && (current.length >= maxCount || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(action);
+    bytes += size;
+  }
+  if (current.length) batches.push(current);
+  return batches;
+}
+
+/** Bytes of the action's endpoint on the wire, plus room for the field tags. */
+function encodedSize(a: ReconcileAction): number {
+  const body =
+    a.kind === 'connect'
+      ? NatEndpointInfo.encode(a.remote).finish().length
+      : Endpoint.encode(a.endpoint).finish().length;
+  return body + 16;
+}
 
 export async function applyPlan(
   driver: DriverClient,
@@ -26,8 +63,7 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   const result: ApplyResult = { applied: 0, failures: [] };
   if (options.batch) {
-    for (let i = 0; i < plan.length; i += BATCH_SIZE)
-      await applyBatch(driver, plan.slice(i, i + BATCH_SIZE), logger, result);
+    for (const batch of splitBatches(plan)) await applyBatch(driver, batch, logger, result);
     return result;
   }
   const run = async (action: ReconcileAction): Promise<void> => {

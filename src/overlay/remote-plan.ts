@@ -90,7 +90,7 @@ export function planEnsureRemote(ctx: PlanContext, want: ResolvedRemote, previou
   const plan: RemotePlan = { addFdb: [], replaceRoutes: [], deleteRoutes: [], deleteFdb: [] };
   const dsts = zeroMacDsts(ctx.fdb);
   if (!dsts.has(want.remoteIp)) plan.addFdb.push(want.remoteIp);
-  if (previous && previous.remoteIp !== want.remoteIp && dsts.has(previous.remoteIp))
+  if (previous && previous.remoteIp !== want.remoteIp && previous.remoteIp !== '0.0.0.0' && dsts.has(previous.remoteIp))
     plan.deleteFdb.push(previous.remoteIp);
 
   const onDevice = ctx.routes.filter((r) => r.oif === ctx.ifindex && r.table === ctx.table);
@@ -125,7 +125,8 @@ export function planRemoveRemote(ctx: PlanContext, remote: { remoteIp: string; v
     deleteRoutes: ctx.routes
       .filter((r) => r.oif === ctx.ifindex && r.table === ctx.table && r.gateway === remote.vtep)
       .map((r) => toMatch(r, ctx.table)),
-    deleteFdb: dsts.has(remote.remoteIp) ? [remote.remoteIp] : [],
+    // 0.0.0.0 is "every destination" to the kernel: deleting it would cut every other remote.
+    deleteFdb: dsts.has(remote.remoteIp) && remote.remoteIp !== '0.0.0.0' ? [remote.remoteIp] : [],
   };
 }
 

@@ -5,15 +5,17 @@
 import { status } from '@grpc/grpc-js';
 import type { Connection } from '../../generated/cabled/driver/v1/driver.js';
 import { CabledError, InvalidArgumentError } from '../../lib/errors.js';
+import { checkNameLength } from './limits.js';
 
 const MAX_LISTED = 20;
 
 /**
  * The connection whose cable name is `name`, else the one whose cluster id is
- * `name`. Throws INVALID_ARGUMENT for an empty or ambiguous name, and
+ * `name`. Throws INVALID_ARGUMENT for an empty, too long or ambiguous name, and
  * NOT_FOUND listing the known connections otherwise.
  */
 export function findConnection(connections: readonly Connection[], name: string): Connection {
+  checkNameLength('name', name);
   const wanted = name.trim();
   if (wanted === '') throw new InvalidArgumentError('GetConnection needs a name: a remote cluster id or a cable name');
   const byCable = connections.find((c) => c.endpoint?.cableName === wanted);

@@ -20,6 +20,7 @@ import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { guardService, type ApiAccess } from './access.js';
 import { gatewayService } from './gateway-service.js';
+import { API_SERVER_OPTIONS } from './limits.js';
 import { syncHealth } from './health-sync.js';
 import type { ShutdownHandler } from './shutdown.js';
 import { TLS_HOWTO, type ApiTlsSettings } from './tls-settings.js';
@@ -97,7 +98,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const health = serveHealth({ addService: () => undefined }, { '': 'NOT_SERVING' });
   let reflectionFailed = false;
   const apiServer = (access: ApiAccess): Server => {
-    const server = new Server();
+    const server = new Server(API_SERVER_OPTIONS);
     const service = gatewayService(view, logger, watches.handler, options.onShutdown);
     server.addService(GatewayServiceService, guardService(service, access, logger));
     health.addToServer(server);
@@ -115,7 +116,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const tlsServer = tls ? apiServer({ kind: 'tls', admins: options.tls?.admins ?? [] }) : undefined;
   let healthServer: Server | undefined;
   if (options.healthListen) {
-    healthServer = new Server();
+    healthServer = new Server(API_SERVER_OPTIONS);
     health.addToServer(healthServer);
   }
   const stopHealthSync = syncHealth(view, health, logger);

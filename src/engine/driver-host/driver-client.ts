@@ -34,7 +34,10 @@ export class DriverClient {
     private readonly timeouts: CallTimeouts = { shortMs: 5000, longMs: 60000 },
   ) {
     const target = `unix://${socketPath}`;
-    this.client = new CableDriverServiceClient(target, credentials.createInsecure());
+    // The driver is a local, trusted process; its GetConnections answer grows with the cables.
+    this.client = new CableDriverServiceClient(target, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    });
     this.health = createHealthClient(target);
   }
 

@@ -19,9 +19,21 @@ export interface StatusLike {
  * wrap it in a CabledError with the code you mean.
  */
 export function toStatus(err: unknown): StatusLike {
-  if (err instanceof CabledError) return { code: validCode(err.code), details: err.message };
+  if (err instanceof CabledError) return { code: validCode(err.code), details: bounded(err.message) };
   const details = err instanceof Error ? err.message : String(err);
-  return { code: status.INTERNAL, details: details || 'internal error' };
+  return { code: status.INTERNAL, details: bounded(details) || 'internal error' };
+}
+
+/**
+ * Status details travel in an HTTP/2 trailer; a peer drops a call whose
+ * trailers exceed its header-list limit (16 KiB in Node), so the client would
+ * wait for its deadline instead of reading the error. Details are cut here.
+ */
+export const MAX_STATUS_DETAILS = 4096;
+
+function bounded(details: string): string {
+  if (details.length <= MAX_STATUS_DETAILS) return details;
+  return `${details.slice(0, MAX_STATUS_DETAILS - 40)}… (cut; ${details.length} characters)`;
 }
 
 function validCode(code: unknown): status {

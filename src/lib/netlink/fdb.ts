@@ -4,6 +4,7 @@
  * `bridge fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst <ip> self permanent`.
  * Several dsts can share the zero MAC (head-end replication), hence APPEND.
  */
+import { InvalidArgumentError } from '../errors.js';
 import { isErrno } from './errors.js';
 import { assertIpv4, bufferToIpv4, bufferToMac, ipv4ToBuffer, macToBuffer, ZERO_MAC } from './ip.js';
 import { AF_BRIDGE, NLM_F, type NetlinkSession } from './session.js';
@@ -32,6 +33,18 @@ export async function listFdb(s: NetlinkSession, linkIndex: number): Promise<Fdb
 }
 
 /**
+ * A destination must be an address: the kernel reads 0.0.0.0 as "any", so
+ * deleting (zero MAC, 0.0.0.0) would remove every remote of the device.
+ */
+function assertFdbDst(dst: string): void {
+  assertIpv4(dst, 'FDB destination');
+  if (dst === '0.0.0.0')
+    throw new InvalidArgumentError(
+      'invalid FDB destination "0.0.0.0": the kernel reads it as every destination; give a unicast address',
+    );
+}
+
+/**
  * Appends (mac, dst) to the device's FDB with NLM_F_CREATE|NLM_F_APPEND,
  * state PERMANENT|NOARP, flag SELF. Appending an existing pair is a no-op.
  */
@@ -41,7 +54,7 @@ export async function appendFdb(
   dst: string,
   mac: string = ZERO_MAC,
 ): Promise<void> {
-  assertIpv4(dst, 'FDB destination');
+  assertFdbDst(dst);
   const lladdr = macToBuffer(mac);
   await s.run(
     async () => `add FDB entry ${mac} dst ${dst} on ${await s.linkLabel(linkIndex)}`,
@@ -65,7 +78,7 @@ export async function deleteFdb(
   dst: string,
   mac: string = ZERO_MAC,
 ): Promise<void> {
-  assertIpv4(dst, 'FDB destination');
+  assertFdbDst(dst);
   const lladdr = macToBuffer(mac);
   try {
     await s.run(

@@ -98,6 +98,9 @@ export function makeStatus(): GatewayStatus {
     lastReconcileUnixMs: Date.now() - 5_000,
     inSync: true,
     endpointSourceErrors: [],
+    supersededEndpoints: [],
+    endpointConflicts: [],
+    endpointWarnings: [],
   };
 }
 

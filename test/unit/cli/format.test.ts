@@ -211,6 +211,24 @@ describe('cablectl formatting', function () {
       );
     });
 
+    it('renders superseded endpoints, address-space conflicts and endpoint warnings', () => {
+      const text = statusText(
+        {
+          ...makeStatus(),
+          supersededEndpoints: ['submariner-cable-c3-10-0-0-13 (f[1]): superseded by submariner-cable-c3-10-0-0-3'],
+          endpointConflicts: ['cluster c4 (x): subnets not installed: 10.2.0.0/16 overlaps 10.2.0.0/16 of cluster c2'],
+          endpointWarnings: ['f[2] (cluster_id "c5"): backend_config.udp-port="x": not an integer'],
+        },
+        now,
+      );
+      assert.match(
+        text,
+        /Superseded endpoints \(another endpoint of the same cluster is in use\) \(1\)\n {2}- submariner-cable-c3/,
+      );
+      assert.match(text, /Address space held by another cluster \(not installed\) \(1\)\n {2}- cluster c4/);
+      assert.match(text, /Endpoint warnings \(values left out, as Submariner does\) \(1\)\n {2}- f\[2\]/);
+    });
+
     it('renders a watch event as one line', () => {
       const line = eventLine({ kind: ConnectionEvent_Kind.KIND_ADDED, connection: failing }, now);
       assert.match(line, /^2023-11-14T22:13:20\.000Z {2}ADDED {5}cluster3 {10}error {7}no proposal chosen$/);

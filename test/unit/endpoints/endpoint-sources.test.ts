@@ -66,7 +66,7 @@ describe('startEndpointSources (local HTTP server standing in for the Kubernetes
     const file = join(dir, 'endpoints.yaml');
     writeAtomically(file, '[]\n');
     sources = await start('file', file);
-    assert.deepEqual(snapshots, [{ endpoints: [], rejected: [] }]);
+    assert.deepEqual(snapshots, [{ endpoints: [], rejected: [], warnings: [] }]);
     assert.deepEqual(api.requests, []);
   });
 

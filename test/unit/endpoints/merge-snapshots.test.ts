@@ -3,12 +3,11 @@
  * from both kept once (the newer), with the duplicate listed as rejected.
  */
 import assert from 'node:assert/strict';
-import { FirstSeen } from '../../../src/endpoints/created-at.js';
 import { mergeSnapshots } from '../../../src/endpoints/merge-snapshots.js';
 import { buildSnapshot, type EndpointsSnapshot } from '../../../src/endpoints/snapshot.js';
 
 const snap = (source: string, entries: Record<string, unknown>[]): EndpointsSnapshot =>
-  buildSnapshot({ entries, path: source, source, firstSeen: new FirstSeen(() => 5), whereOf: (i) => `${source}#${i}` });
+  buildSnapshot({ entries, path: source, source, whereOf: (i) => `${source}#${i}` });
 const ep = (cluster: string, ip: string, created: string, extra: Record<string, unknown> = {}) => ({
   cluster_id: cluster,
   private_ip: ip,

@@ -1,10 +1,10 @@
 /**
  * Tests for building a snapshot: bad entries rejected alone, the local
- * cluster dropped, duplicate cables rejected, and creation times that stay
- * stable across re-reads.
+ * cluster dropped, duplicate cables rejected, creation times only from the
+ * entry itself, the entry-count limit and warnings.
  */
 import assert from 'node:assert/strict';
-import { FirstSeen } from '../../../src/endpoints/created-at.js';
+import { DEFAULT_ENDPOINT_LIMITS } from '../../../src/endpoints/endpoint-policy.js';
 import { buildSnapshot } from '../../../src/endpoints/snapshot.js';
 
 const ep = (cluster: string, ip: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -14,14 +14,8 @@ const ep = (cluster: string, ip: string, extra: Record<string, unknown> = {}): R
 });
 
 describe('buildSnapshot', () => {
-  let clock: number;
-  let firstSeen: FirstSeen;
   const build = (entries: unknown[], localClusterId?: string) =>
-    buildSnapshot({ entries, path: '/e.yaml', firstSeen, localClusterId });
-  beforeEach(() => {
-    clock = 1_000;
-    firstSeen = new FirstSeen(() => clock);
-  });
+    buildSnapshot({ entries, path: '/e.yaml', localClusterId });
 
   it('should reject a bad entry alone and keep the good ones', () => {
     const s = build([ep('c2', '10.0.0.2'), ep('c3', '10.0.0'), ep('c4', '10.0.0.4')]);
@@ -63,31 +57,42 @@ describe('buildSnapshot', () => {
         Date.parse('2026-11-22T10:00:00Z'),
       );
     });
-    it('should keep the first-seen time of an entry across re-reads and edits', () => {
-      assert.equal(build([ep('c2', '10.0.0.2')]).endpoints[0]?.createdAt, 1_000);
-      clock = 2_000;
+    it('should leave the time unset when the entry has none, whatever was read before', () => {
+      assert.equal(build([ep('c2', '10.0.0.2')]).endpoints[0]?.createdAt, undefined);
       const again = build([ep('c3', '10.0.0.3'), ep('c2', '10.0.0.2', { subnets: ['10.2.0.0/16'] })]);
       assert.deepEqual(
         again.endpoints.map((e) => [e.spec.clusterId, e.createdAt]),
         [
-          ['c3', 2_000],
-          ['c2', 1_000],
+          ['c3', undefined],
+          ['c2', undefined],
         ],
       );
     });
-    it('should give a new time to an entry that left and came back', () => {
-      build([ep('c2', '10.0.0.2')]);
-      clock = 2_000;
-      build([]);
-      clock = 3_000;
-      assert.equal(build([ep('c2', '10.0.0.2')]).endpoints[0]?.createdAt, 3_000);
+  });
+
+  describe('limits', () => {
+    it('should take the first entries up to the endpoints-max-count limit and name the rest', () => {
+      const limits = { ...DEFAULT_ENDPOINT_LIMITS, maxEndpoints: 2 };
+      const s = buildSnapshot({
+        entries: [ep('c2', '10.0.0.2'), ep('c3', '10.0.0.3'), ep('c4', '10.0.0.4'), ep('c5', '10.0.0.5')],
+        path: '/e.yaml',
+        policy: { limits },
+      });
+      assert.deepEqual(
+        s.endpoints.map((e) => e.spec.clusterId),
+        ['c2', 'c3'],
+      );
+      assert.deepEqual(s.rejected, [
+        {
+          where: '/e.yaml[2] to /e.yaml[3]',
+          reason: '4 entries, more than 2 (the endpoints-max-count limit); entries past the first 2 are ignored',
+        },
+      ]);
     });
-    it('should make a replacement endpoint of a cluster (new private IP) the newest', () => {
-      build([ep('c2', '10.0.0.2')]);
-      clock = 2_000;
-      const s = build([ep('c2', '10.0.0.2'), ep('c2', '10.0.0.9')]);
-      const newest = [...s.endpoints].sort((a, b) => b.createdAt - a.createdAt)[0];
-      assert.equal(newest?.spec.privateIp, '10.0.0.9');
+    it('should carry warnings with the entry and the field', () => {
+      const s = build([ep('c2', '10.0.0.2', { backend_config: { 'udp-port': 'x' } })]);
+      assert.equal(s.endpoints.length, 1);
+      assert.match(s.warnings[0] ?? '', /^\/e\.yaml\[0\] \(cluster_id "c2"\): backend_config\.udp-port="x"/);
     });
   });
 });

@@ -5,6 +5,7 @@
  * retried, and a bad Endpoint rejected alone.
  */
 import assert from 'node:assert/strict';
+import { policyFor } from '../../../src/endpoints/endpoint-policy.js';
 import type { EndpointsSnapshot } from '../../../src/endpoints/snapshot.js';
 import { watchKubeEndpoints, type KubeEndpointsWatch } from '../../../src/endpoints/watch-kube-endpoints.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
@@ -93,7 +94,7 @@ describe('watchKubeEndpoints (local HTTP server standing in for the Kubernetes A
   it('should deliver an empty first snapshot when there are no Endpoints', async () => {
     const w = start();
     await w.ready;
-    assert.deepEqual(last(), { endpoints: [], rejected: [] });
+    assert.deepEqual(last(), { endpoints: [], rejected: [], warnings: [] });
   });
 
   it('should list every namespace when no namespace is given', async () => {
@@ -124,6 +125,40 @@ describe('watchKubeEndpoints (local HTTP server standing in for the Kubernetes A
     assert.equal(last()?.rejected.length, 1);
     assert.equal(last()?.rejected[0]?.where, `kubernetes:${NS}/c3-submariner-cable-c3-172-18-0-999 (cluster_id "c3")`);
     assert.match(last()?.rejected[0]?.reason ?? '', /^spec\.private_ip="172\.18\.0\.999": not an IPv4 address/);
+  });
+
+  it("should apply the endpoint policy: a default route, the local cluster's subnet and own address refused, naming the field", async () => {
+    const local = {
+      clusterId: 'local',
+      cableName: 'submariner-cable-local-172-18-0-8',
+      hostname: 'gw',
+      subnets: ['10.1.0.0/16'],
+      privateIp: '172.18.0.8',
+      publicIp: '',
+      natEnabled: false,
+      backend: 'libreswan',
+      backendConfig: {},
+      healthCheckIp: '',
+    };
+    api.putEndpoint(endpoint('c2', '172.18.0.7'));
+    api.putEndpoint(endpoint('c3', '172.18.0.3', NS, { subnets: ['0.0.0.0/0'] }));
+    api.putEndpoint(endpoint('c4', '172.18.0.4', NS, { subnets: ['10.1.5.0/24'] }));
+    api.putEndpoint(endpoint('c5', '172.18.0.8'));
+    watch = watchKubeEndpoints({
+      kubeConfig: api.kubeConfig(),
+      namespace: NS,
+      localClusterId: 'local',
+      policy: policyFor(local),
+      debounceMs: 10,
+      retryInitialMs: 20,
+      onChange: (s) => snapshots.push(s),
+    });
+    await watch.ready;
+    assert.deepEqual(clusters(), ['c2']);
+    const reasons = (last()?.rejected ?? []).map((r) => `${r.where}: ${r.reason}`).join('\n');
+    assert.match(reasons, /c3-.*spec\.subnets="0\.0\.0\.0\/0": a default route/);
+    assert.match(reasons, /c4-.*spec\.subnets="10\.1\.5\.0\/24": overlaps the local cluster's subnet 10\.1\.0\.0\/16/);
+    assert.match(reasons, /c5-.*spec\.private_ip="172\.18\.0\.8": is this gateway's own private IP/);
   });
 
   it('should resume a dropped watch from the last resourceVersion, without listing again', async () => {

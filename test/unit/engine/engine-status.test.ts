@@ -21,7 +21,7 @@ const ep = (cluster: string, ip: string): Endpoint => ({
   clusterId: cluster,
   cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
   hostname: cluster,
-  subnets: ['10.2.0.0/16'],
+  subnets: [`10.${ip.split('.')[3]}.0.0/16`],
   privateIp: ip,
   publicIp: '',
   natEnabled: false,
@@ -108,6 +108,7 @@ describe('engine status reporting', () => {
     engine.setEndpoints({
       endpoints: [{ spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' }],
       rejected: [],
+      warnings: [],
     });
     engine.start();
     try {
@@ -144,6 +145,7 @@ describe('engine status reporting', () => {
         { spec: ep('cluster3', '172.30.0.3'), createdAt: 1, source: 'test' },
       ],
       rejected: [],
+      warnings: [],
     });
     assert.deepEqual(
       probes.targets,

@@ -58,6 +58,28 @@ describe('engine options', () => {
     assert.throws(() => parseEngineArgs([], {}), /--cluster-id="": required.*--endpoints="": required/);
   });
 
+  it('should read the endpoint limits, with documented defaults, and refuse bad ones naming the flag', () => {
+    const base = ['--cluster-id', 'c1', '--endpoints', '/e.yaml'];
+    const { settings } = parseEngineArgs(base, {});
+    assert.deepEqual(
+      [
+        settings.endpointLimits.maxSubnets,
+        settings.endpointLimits.minPrefixLength,
+        settings.endpointLimits.maxEndpoints,
+        settings.endpointLimits.maxFileBytes,
+      ],
+      [256, 8, 5000, 4194304],
+    );
+    const set = parseEngineArgs([...base, '--endpoint-max-subnets', '32', '--endpoint-min-prefix-length', '12'], {
+      CABLED_ENDPOINTS_MAX_FILE_BYTES: '65536',
+    }).settings.endpointLimits;
+    assert.deepEqual([set.maxSubnets, set.minPrefixLength, set.maxFileBytes], [32, 12, 65536]);
+    assert.throws(
+      () => parseEngineArgs([...base, '--endpoint-min-prefix-length', '0', '--endpoints-max-count', 'many'], {}),
+      /--endpoint-min-prefix-length="0": expected a whole number from 1 to 32 \(default 8\).*--endpoints-max-count="many"/,
+    );
+  });
+
   it('should refuse a TCP --listen address without the mutual TLS files, saying how to make them', () => {
     const base = [
       '--cluster-id',

@@ -9,7 +9,7 @@ function endpoint(cluster: string, ip: string, extra: Partial<Endpoint> = {}): E
     clusterId: cluster,
     cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
     hostname: `gw-${cluster}`,
-    subnets: ['10.2.0.0/16'],
+    subnets: [`10.${Number(ip.split('.')[3]) + 100}.0.0/16`],
     privateIp: ip,
     publicIp: '',
     natEnabled: false,

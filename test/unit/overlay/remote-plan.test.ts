@@ -23,6 +23,14 @@ const east = resolveRemote(
 );
 
 describe('remote plan', () => {
+  it('should never plan to delete FDB destination 0.0.0.0, which the kernel reads as every destination', () => {
+    const zero = resolveRemote({ remoteIp: '0.0.0.0', remoteVtepSourceIp: '0.0.0.0', subnets: [] }, 241);
+    const plan = planRemoveRemote(ctx(fdb('0.0.0.0', '172.18.0.9'), []), zero);
+    assert.deepEqual(plan.deleteFdb, []);
+    const moved = planEnsureRemote(ctx(fdb('0.0.0.0', '172.18.0.9'), []), east, zero);
+    assert.deepEqual(moved.deleteFdb, []);
+  });
+
   it('should add the FDB entry and one route per subnet on an empty overlay', () => {
     const plan = planEnsureRemote(ctx([], []), east);
     assert.deepEqual(plan.addFdb, ['172.18.0.9']);

@@ -87,6 +87,23 @@ export interface GatewayStatus {
    * each with what to do; the last good endpoints stay in force meanwhile.
    */
   endpointSourceErrors: string[];
+  /**
+   * Valid endpoints not in use because another endpoint of the same cluster
+   * won (the newest creation time, none counting as the oldest; then the
+   * greater cable name), each naming the winner and why.
+   */
+  supersededEndpoints: string[];
+  /**
+   * Remote subnets, or whole cables, not installed because an older remote
+   * cluster holds them (overlapping subnets, a shared gateway address), each
+   * naming that cluster.
+   */
+  endpointConflicts: string[];
+  /**
+   * Accepted endpoints with a value left out, as Submariner does (e.g. a
+   * malformed port, a backend_config boolean Go cannot parse).
+   */
+  endpointWarnings: string[];
 }
 
 export interface GatewayStatus_ConfigEntry {
@@ -467,6 +484,9 @@ function createBaseGatewayStatus(): GatewayStatus {
     lastReconcileUnixMs: 0,
     inSync: false,
     endpointSourceErrors: [],
+    supersededEndpoints: [],
+    endpointConflicts: [],
+    endpointWarnings: [],
   };
 }
 
@@ -507,6 +527,15 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     }
     for (const v of message.endpointSourceErrors) {
       writer.uint32(98).string(v!);
+    }
+    for (const v of message.supersededEndpoints) {
+      writer.uint32(106).string(v!);
+    }
+    for (const v of message.endpointConflicts) {
+      writer.uint32(114).string(v!);
+    }
+    for (const v of message.endpointWarnings) {
+      writer.uint32(122).string(v!);
     }
     return writer;
   },
@@ -623,6 +652,30 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
             message.endpointSourceErrors.push(reader.string());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.supersededEndpoints.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.endpointConflicts.push(reader.string());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.endpointWarnings.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -698,6 +751,21 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
         : globalThis.Array.isArray(object?.endpoint_source_errors)
         ? object.endpoint_source_errors.map((e: any) => globalThis.String(e))
         : [],
+      supersededEndpoints: globalThis.Array.isArray(object?.supersededEndpoints)
+        ? object.supersededEndpoints.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.superseded_endpoints)
+        ? object.superseded_endpoints.map((e: any) => globalThis.String(e))
+        : [],
+      endpointConflicts: globalThis.Array.isArray(object?.endpointConflicts)
+        ? object.endpointConflicts.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.endpoint_conflicts)
+        ? object.endpoint_conflicts.map((e: any) => globalThis.String(e))
+        : [],
+      endpointWarnings: globalThis.Array.isArray(object?.endpointWarnings)
+        ? object.endpointWarnings.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.endpoint_warnings)
+        ? object.endpoint_warnings.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -745,6 +813,15 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     if (message.endpointSourceErrors?.length) {
       obj.endpointSourceErrors = message.endpointSourceErrors;
     }
+    if (message.supersededEndpoints?.length) {
+      obj.supersededEndpoints = message.supersededEndpoints;
+    }
+    if (message.endpointConflicts?.length) {
+      obj.endpointConflicts = message.endpointConflicts;
+    }
+    if (message.endpointWarnings?.length) {
+      obj.endpointWarnings = message.endpointWarnings;
+    }
     return obj;
   },
 
@@ -777,6 +854,9 @@ export const GatewayStatus: MessageFns<GatewayStatus> = {
     message.lastReconcileUnixMs = object.lastReconcileUnixMs ?? 0;
     message.inSync = object.inSync ?? false;
     message.endpointSourceErrors = object.endpointSourceErrors?.map((e) => e) || [];
+    message.supersededEndpoints = object.supersededEndpoints?.map((e) => e) || [];
+    message.endpointConflicts = object.endpointConflicts?.map((e) => e) || [];
+    message.endpointWarnings = object.endpointWarnings?.map((e) => e) || [];
     return message;
   },
 };
