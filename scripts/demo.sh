@@ -12,7 +12,11 @@
 # is not up (refused by this kernel, or by the peer's), never "connected".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh >/dev/null
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "install what the demo needs: apt packages if missing, npm packages, build (about a minute the first time)"
+bash scripts/install-deps.sh
 
 NS1=cabled-demo-cluster1 NS2=cabled-demo-cluster2
 WORK=$(mktemp -d /tmp/cabled-demo.XXXXXX)
@@ -28,8 +32,6 @@ teardown() {
   rm -rf "$WORK"
 }
 trap teardown EXIT
-
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "two 'gateway nodes': namespaces $NS1 and $NS2, joined by a veth pair"
 ip netns add "$NS1"; ip netns add "$NS2"

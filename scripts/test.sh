@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: installs what they need, checks the generated code is up to
 # date with proto/, builds, and runs mocha (unit and, as root, integration on
-# real network namespaces) with Debian's libreswan 4.10, then the libreswan
-# version matrix (real 5.2 and 5.4: scripts/libreswan-matrix.sh). Each run
-# prints its own labelled count; the last line is the sum: "N passed, N failed, N skipped".
+# real network namespaces) with Debian's libreswan 4.10, after printing the startup figures
+# (bench/startup.ts), then the libreswan version matrix (real 5.2 and 5.4:
+# scripts/libreswan-matrix.sh). Each run prints its own labelled count; the last line is
+# the sum: "N passed, N failed, N skipped".
 # CABLED_LIBRESWAN_MATRIX=none skips the matrix; naming test files runs only them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,10 +22,17 @@ fi
 echo "== generated code matches proto/"
 npx buf lint
 npm run --silent gen
-if ! git diff --quiet -- src/generated 2>/dev/null; then
+if ! git diff --quiet -- src/generated 2>/dev/null || [ -n "$(git ls-files --others --exclude-standard -- src/generated 2>/dev/null)" ]; then
   git --no-pager diff --stat -- src/generated
+  git ls-files --others --exclude-standard -- src/generated
   echo "src/generated is stale: run 'npm run gen' and commit the result" >&2
   exit 1
+fi
+
+# The whole suite (no arguments) first prints the startup figures: never failing on noise, only if a command fails.
+if [ "$#" -eq 0 ]; then
+  echo "== startup figures"
+  node dist/bench/startup.js --runs 5
 fi
 
 echo "== tests"

@@ -28,6 +28,7 @@ import {
   type InitResponse,
   type NatEndpointInfo,
 } from '../../src/generated/cabled/driver/v1/driver.js';
+import { mapLimited } from '../../src/lib/concurrency.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { NetlinkAdapter, XfrmAdapter, XfrmPolicyKey } from '../../src/lib/netlink/index.js';
@@ -51,14 +52,23 @@ import { planConnections, type PlannedConnection } from './connection-plan.js';
 import { needsNicCheck, resolveNicOffload } from './nic-offload.js';
 import { offloadTowards } from '../../src/offload/index.js';
 import { transportOverhead } from './overhead.js';
-import { HostPluto, createPluto, readLogTail, type PlutoHandle, type SecretEntry } from './pluto/index.js';
+import {
+  HostPluto,
+  LogFollower,
+  createPluto,
+  type FollowedConnection,
+  type PlutoHandle,
+  type SecretEntry,
+} from './pluto/index.js';
 import { ResponderTakeOver } from './take-over.js';
 import { StuckChildRecovery } from './stuck-recovery.js';
 import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
-import { cableStatus, indexLog } from './status.js';
+import { cableStatus } from './status.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
+
+const FAILED_INSTALL = 'install failed and could not be fully rolled back; it is removed or installed again';
 
 export interface LibreswanDeps {
   netlink: () => NetlinkAdapter;
@@ -81,12 +91,18 @@ export class LibreswanDriver implements CableDriver {
   private readonly counters = new Map<string, Map<number, { rx: MonotonicCounter; tx: MonotonicCounter }>>();
   private readonly log: Logger;
   private batches = 0;
+  private logFollower: LogFollower | undefined;
 
   constructor(
     private readonly context: DriverContext,
     private readonly deps: LibreswanDeps,
   ) {
-    this.cables = new StateStore(join(context.stateDir, 'libreswan.state.json'));
+    this.cables = new StateStore(join(context.stateDir, 'libreswan.state.json'), {
+      onProblem: (problem) =>
+        problem
+          ? this.log.error('driver state file unwritable; serving from memory', { problem })
+          : this.log.info('driver state file written again'),
+    });
     this.log = context.logger;
   }
 
@@ -108,10 +124,12 @@ export class LibreswanDriver implements CableDriver {
     const local = req.localEndpoint;
     if (!local?.privateIp) throw new InvalidArgumentError('Init needs the local endpoint with its private_ip');
     const settings = readSettings(req.config, req.secrets);
+    const previous = this.settings;
     await this.ensurePluto(settings);
     this.settings = settings;
     this.local = local;
     this.version = await this.pluto!.whack.version();
+    let deviceReplaced = false;
     if (settings.mode === 'transport') {
       this.nl ??= this.deps.netlink();
       this.xf ??= this.deps.xfrm();
@@ -135,6 +153,7 @@ export class LibreswanDriver implements CableDriver {
       });
       // Down until a remote's policies exist (an adopted device keeps its state).
       const device = await this.overlay.ensureDevice({ up: false });
+      deviceReplaced = !device.adopted && this.cables.entries().length > 0;
       this.log.info('VXLAN device for transport mode ready', { ...device, port: settings.vxlanPort });
     } else {
       this.overlay = undefined;
@@ -142,6 +161,8 @@ export class LibreswanDriver implements CableDriver {
     await this.cables.load();
     await this.writeSecrets([]);
     await this.reinstallMissing();
+    await this.applyNewSettings(previous, settings, deviceReplaced);
+    await this.sweepOrphans();
     this.log.info('libreswan driver initialised', {
       mode: settings.mode,
       pluto: settings.plutoMode,
@@ -162,12 +183,18 @@ export class LibreswanDriver implements CableDriver {
   async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
     const s = this.ready();
     const results: CableResult[] = [];
-    for (const ep of disconnect)
-      results.push(
-        await this.outcome(ep.cableName, async () => {
-          await this.remove(ep.cableName);
+    // Removals a few at a time (each is a handful of whack and netlink calls), then the secrets once.
+    results.push(
+      ...(await mapLimited(disconnect, 8, (ep) =>
+        this.outcome(ep.cableName, async () => {
+          await this.remove(ep.cableName, { secrets: false });
           return '';
         }),
+      )),
+    );
+    if (disconnect.length)
+      await this.writeSecrets([]).catch((err: unknown) =>
+        this.log.warn('rewriting the secrets after removals failed', { error: errorMessage(err) }),
       );
 
     const planned = new Map<NatEndpointInfo, PlannedConnection[]>();
@@ -207,23 +234,39 @@ export class LibreswanDriver implements CableDriver {
   async getActiveConnections(): Promise<Connection[]> {
     return this.cables
       .values()
-      .map((c) => this.connection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTING, 'installed', [], 0, 0));
+      .map((c) =>
+        c.failed
+          ? this.connection(c, ConnectionStatus.CONNECTION_STATUS_ERROR, FAILED_INSTALL, [], 0, 0)
+          : this.connection(c, ConnectionStatus.CONNECTION_STATUS_CONNECTING, 'installed', [], 0, 0),
+      );
   }
 
   async getConnections(): Promise<Connection[]> {
     if (!this.pluto || !this.settings) return [];
     const whack = this.pluto.whack;
     const [states, traffic] = await Promise.all([whack.showStates(), whack.trafficStatus()]);
-    const logLines = this.pluto.logFile ? await readLogTail(this.pluto.logFile).catch(() => []) : [];
-    const logEvents = indexLog(logLines);
+    // pluto's log, read once per refresh and only what is new (LogFollower): linear in the new lines.
+    const logFile = this.pluto.logFile;
+    if (logFile && this.logFollower?.file !== logFile) this.logFollower = new LogFollower(logFile);
+    if (!logFile) this.logFollower = undefined;
+    const followed = this.logFollower ? await this.logFollower.refresh().catch(() => new Map()) : new Map();
+    const logLines: string[] = [];
+    const logEvents = new Map<string, LogEvent[]>();
+    const peers = new Map<string, string>();
+    this.logFollower?.retain(new Set(this.cables.values().flatMap((c) => c.connections.map((p) => p.spec.name))));
+    for (const [name, f] of followed as Map<string, FollowedConnection>) {
+      logEvents.set(name, f.events);
+      if (f.lastPeer) peers.set(name, f.lastPeer);
+    }
     this.recoverStuck(states, [...logEvents.values()].flat());
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
     return this.cables.values().map((c) => {
+      if (c.failed) return this.connection(c, ConnectionStatus.CONNECTION_STATUS_ERROR, FAILED_INSTALL, [], 0, 0);
       const kind = c.mode === 'transport' ? 'esp-transport' : 'esp-tunnel';
       const st = cableStatus(
         c.connections.map((p) => ({ name: p.spec.name, kind, carries: p.carries })),
-        { states, traffic, logLines, logEvents, trafficByConnection: byName },
+        { states, traffic, logLines, logEvents, peers, trafficByConnection: byName },
         (name, records) => this.bytes(name, records),
         c.usingIp,
       );
@@ -345,11 +388,79 @@ export class LibreswanDriver implements CableDriver {
       );
   }
 
+  /**
+   * A re-Init with changed settings (proposals, PFS, ports, mode) or on a new
+   * overlay device: every recorded cable is installed again now, in this Init,
+   * not at the engine's next resync. Connections whose spec changed are
+   * replaced with whack's delete + add: libreswan cannot swap a connection's
+   * proposals under live SAs, so this is break-before-make for that cable
+   * (about one IKE exchange), and traffic only flows again once both sides
+   * hold the new config. Block policies of the old VXLAN port are removed.
+   */
+  private async applyNewSettings(
+    previous: LibreswanSettings | undefined,
+    settings: LibreswanSettings,
+    deviceReplaced: boolean,
+  ): Promise<void> {
+    const changed = previous !== undefined && JSON.stringify(previous) !== JSON.stringify(settings);
+    if ((!changed && !deviceReplaced) || this.cables.entries().length === 0) return;
+    const records = this.cables.values();
+    await this.reinstall(records, changed ? 'driver settings changed' : 'overlay device replaced');
+    if (previous && previous.vxlanPort !== settings.vxlanPort && this.xf) {
+      for (const r of records) {
+        if (r.mode !== 'transport') continue;
+        await this.xf
+          .deletePolicy({ ...this.blockKey(r.usingIp), dport: previous.vxlanPort })
+          .catch((err: unknown) => this.log.warn('removing an old block policy failed', { error: errorMessage(err) }));
+      }
+    }
+  }
+
   private async reinstall(records: LibreswanCable[], why: string): Promise<void> {
     const remotes = records.map((r) => ({ endpoint: r.endpoint, useIp: r.usingIp, useNat: r.usingNat }));
     const results = await this.applyCables([], remotes);
     const failed = results.filter((r) => r.error);
     this.log.info('connections added again', { why, cables: results.length, failed: failed.length });
+  }
+
+  /**
+   * At Init, with the record complete: what no recorded cable names goes. The
+   * overlay entries and cabled's block policies always; pluto's connections in
+   * own mode only (a host pluto's other connections are not ours). Catches
+   * what a crash between a change and its record, or an older version's
+   * failed install, left behind.
+   */
+  private async sweepOrphans(): Promise<void> {
+    const records = this.cables.values();
+    const removed: string[] = [];
+    try {
+      if (this.overlay) {
+        const r = await this.overlay.sweep(
+          records.filter((c) => c.mode === 'transport').map((c) => remoteSpecOf(c.endpoint, c.usingIp)),
+        );
+        removed.push(...r.fdb.map((d) => `fdb ${d}`), ...r.routes.map((d) => `route ${d}`));
+      }
+      if (this.xf && this.settings?.mode === 'transport') {
+        const ips = new Set(records.filter((c) => c.mode === 'transport').map((c) => `${c.usingIp}/32`));
+        for (const p of await this.xf.listPolicies()) {
+          if (!p.owned || p.action !== 'block' || p.dir !== 'out' || p.proto !== 'udp' || ips.has(p.dst)) continue;
+          if (p.src !== `${this.local!.privateIp}/32`) continue;
+          await this.xf.deletePolicy({ src: p.src, dst: p.dst, proto: 'udp', dport: p.dport, dir: 'out' });
+          removed.push(`block policy ${p.dst}:${p.dport}`);
+        }
+      }
+      if (this.pluto?.mode === 'own') {
+        const names = new Set(records.flatMap((c) => c.connections.map((p) => p.spec.name)));
+        for (const name of (await this.pluto.whack.connections()).keys()) {
+          if (names.has(name)) continue;
+          await this.dropConnection(name);
+          removed.push(`connection ${name}`);
+        }
+      }
+    } catch (err) {
+      this.log.warn('sweeping orphaned state failed; it is tried again at the next Init', { error: errorMessage(err) });
+    }
+    if (removed.length) this.log.info('removed state no recorded cable names', { removed });
   }
 
   /** The PSK for every identity pair we use (and for those about to be added). */
@@ -390,6 +501,8 @@ export class LibreswanDriver implements CableDriver {
       loaded,
     );
     const errors = await burst.run();
+    // A cable that failed any phase is rolled back: nothing of it stays in pluto, XFRM or the overlay.
+    for (const w of burst.failed()) await this.rollBack(w, errors.get(w.remote)!);
     for (const w of burst.installed()) {
       const ep = w.remote.endpoint!;
       this.cables.set(ep.cableName, {
@@ -406,8 +519,73 @@ export class LibreswanDriver implements CableDriver {
     return errors;
   }
 
+  /**
+   * Undoes a failed install of one cable, in fail-closed order (overlay
+   * entries, connections and their conn files, block policies), for both the
+   * version it was installing and the one recorded before (an update that
+   * fails leaves no half-replaced cable: the engine installs it afresh at its
+   * retry). Each step is attempted whatever the others did; what could not be
+   * undone is logged, and the cable's record is kept with every name in it,
+   * so removal or the next install still finds and removes it.
+   */
+  private async rollBack(
+    w: { remote: NatEndpointInfo; conns: PlannedConnection[]; previous?: LibreswanCable },
+    why: string,
+  ): Promise<void> {
+    const ep = w.remote.endpoint!;
+    const prev = w.previous;
+    const names = [...new Set([...(prev?.connections ?? []), ...w.conns].map((p) => p.spec.name))];
+    const left: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        left.push(`${what}: ${errorMessage(err)}`);
+      }
+    };
+    if (this.overlay) {
+      const specs = [remoteSpecOf(ep, w.remote.useIp), ...(prev ? [remoteSpecOf(prev.endpoint, prev.usingIp)] : [])];
+      await attempt('overlay entries', async () => {
+        for (const c of await this.overlay!.applyRemotes(specs, [])) if (c instanceof Error) throw c;
+      });
+    }
+    for (const name of names) await attempt(`connection ${name}`, () => this.dropConnection(name));
+    if (this.xf) {
+      const others = new Set(
+        this.cables
+          .entries()
+          .filter(([name]) => name !== ep.cableName)
+          .map(([, c]) => c.usingIp),
+      );
+      for (const ipAddr of new Set([w.remote.useIp, ...(prev ? [prev.usingIp] : [])]))
+        if (!others.has(ipAddr))
+          await attempt(`block policy to ${ipAddr}`, () => this.xf!.deletePolicy(this.blockKey(ipAddr)));
+    }
+    for (const name of names) this.counters.delete(name);
+    if (left.length) {
+      // Keep a record naming everything, so DisconnectFromEndpoint or the next install cleans up.
+      const conns = [
+        ...(prev?.connections ?? []).filter((p) => !w.conns.some((q) => q.spec.name === p.spec.name)),
+        ...w.conns,
+      ];
+      this.cables.set(ep.cableName, {
+        endpoint: ep,
+        usingIp: w.remote.useIp,
+        usingNat: w.remote.useNat,
+        mode: this.settings!.mode,
+        connections: conns,
+        establishedUnixMs: 0,
+        failed: true,
+      });
+      this.log.warn('install failed; roll-back incomplete (kept for removal)', { cable: ep.cableName, why, left });
+    } else {
+      this.cables.delete(ep.cableName);
+      this.log.warn('install failed; rolled back', { cable: ep.cableName, why });
+    }
+  }
+
   /** Removes one cable: its overlay entries, its connections, its block policy. */
-  private async remove(cable: string): Promise<void> {
+  private async remove(cable: string, options: { secrets?: boolean } = {}): Promise<void> {
     const record = this.cables.get(cable);
     if (!record) return;
     if (record.mode === 'transport' && this.overlay) {
@@ -418,7 +596,7 @@ export class LibreswanDriver implements CableDriver {
     if (record.mode === 'transport' && this.xf) await this.xf.deletePolicy(this.blockKey(record.usingIp));
     this.cables.delete(cable);
     for (const p of record.connections) this.counters.delete(p.spec.name);
-    await this.writeSecrets([]);
+    if (options.secrets !== false) await this.writeSecrets([]);
   }
 
   /** Deletes a connection (and its SAs and policies) from pluto, and its conn file in host mode. */

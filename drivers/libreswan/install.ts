@@ -25,6 +25,8 @@ const BULK_THRESHOLD = 8;
 export interface LibreswanCable extends CableRecord {
   mode: 'tunnel' | 'transport';
   connections: PlannedConnection[];
+  /** An install failed and could not be rolled back in full: reported in error, removed or installed again. */
+  failed?: boolean;
 }
 
 /** One cable of the burst: what it wants, what it had, and what of it is new. */
@@ -96,6 +98,11 @@ export class CableInstall {
     await this.initiate();
     await this.takeOver();
     return this.errors;
+  }
+
+  /** The cables that failed a phase (the driver rolls them back). */
+  failed(): CableWork[] {
+    return this.work.filter((w) => this.errors.has(w.remote));
   }
 
   /** The cables that went through every phase, with what they now hold. */

@@ -28,6 +28,8 @@ export interface PlutoView {
   logLines: readonly string[];
   /** The same lines parsed once and grouped by connection (see indexLog). */
   logEvents: ReadonlyMap<string, LogEvent[]>;
+  /** The peer of each connection's latest IKE_SA_INIT request (LogFollower), when known. */
+  peers?: ReadonlyMap<string, string>;
   /** --trafficstatus records grouped by connection. */
   trafficByConnection: ReadonlyMap<string, TrafficRecord[]>;
 }
@@ -93,6 +95,7 @@ export function cableStatus(
       connection: c.name,
       logLines: view.logLines,
       logEvents: view.logEvents.get(c.name) ?? [],
+      lastPeer: view.peers?.get(c.name),
       states: view.states,
       traffic: records,
       ikeSiblings: conns.filter((x) => x.name !== c.name).map((x) => x.name),

@@ -39,7 +39,12 @@ export class VxlanDriver implements CableDriver {
     context: DriverContext,
     private readonly netlink: () => NetlinkAdapter,
   ) {
-    this.cables = new StateStore(`${context.stateDir}/vxlan.state.json`);
+    this.cables = new StateStore(`${context.stateDir}/vxlan.state.json`, {
+      onProblem: (problem) =>
+        problem
+          ? this.log.error('driver state file unwritable; serving from memory', { problem })
+          : this.log.info('driver state file written again'),
+    });
     this.log = context.logger;
   }
 
@@ -67,7 +72,28 @@ export class VxlanDriver implements CableDriver {
     });
     if (local.natEnabled)
       this.log.warn('VXLAN cables do not support NAT: remote gateways must reach this private IP directly');
+    // Entries no record names (a crash between a kernel write and the state file, an old leak) go.
+    await overlay.sweep(this.cables.values().map((c) => remoteSpecOf(c.endpoint, c.usingIp)));
+    if (!device.adopted)
+      await this.reinstallRecorded(device.replaced ? 'device replaced (config change)' : 'device created');
     return { adoptedCables: this.cables.entries().map(([name]) => name) };
+  }
+
+  /**
+   * A new device (its port, VNI or underlay changed, or it was deleted) has no
+   * FDB entries or routes: install every recorded cable on it now, in this Init,
+   * instead of leaving them down until the engine's next resync notices.
+   */
+  private async reinstallRecorded(why: string): Promise<void> {
+    const records = this.cables.values();
+    if (!records.length) return;
+    const results = await this.applyCables(
+      [],
+      records.map((c) => ({ endpoint: c.endpoint, useIp: c.usingIp, useNat: c.usingNat })),
+    );
+    const failed = results.filter((r) => r.error);
+    this.log.info('cables installed again on the new device', { why, cables: results.length, failed: failed.length });
+    if (failed.length) this.log.warn('some cables could not be installed again', { first: failed[0]?.error });
   }
 
   async connectToEndpoint(remote: NatEndpointInfo): Promise<string> {
@@ -112,6 +138,27 @@ export class VxlanDriver implements CableDriver {
         this.cables.delete(r.ep.cableName);
         results.push({ cableName: r.ep.cableName, usingIp: '', error: '' });
       }
+    }
+    // A cable whose install failed is rolled back: none of its FDB entries or routes stay (nor those of the
+    // version it replaced: the engine installs it afresh at its retry).
+    const failed = connecting.filter((c) => outcomeOf.get(c) instanceof Error);
+    if (failed.length) {
+      const undo = await overlay.applyRemotes(
+        failed.flatMap((c) => [
+          remoteSpecOf(c.ep, c.usingIp),
+          ...(c.previous ? [remoteSpecOf(c.previous.endpoint, c.previous.usingIp)] : []),
+        ]),
+        [],
+      );
+      for (const c of failed) {
+        this.cables.delete(c.ep.cableName);
+        this.log.warn('install failed; rolled back', {
+          cable: c.ep.cableName,
+          why: (outcomeOf.get(c) as Error).message,
+        });
+      }
+      const left = undo.filter((u) => u instanceof Error);
+      if (left.length) this.log.warn('roll-back incomplete', { error: (left[0] as Error).message });
     }
     for (const remote of connect) {
       const ep = remote.endpoint!;

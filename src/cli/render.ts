@@ -83,15 +83,33 @@ export function cableIkeLabel(c: Connection): string {
   return peer ? `${word} ${peer}` : word;
 }
 
-/** "watch-connections", "traffic-counters", "encryption", "nat-traversal". */
+/**
+ * "watch-connections", "traffic-counters", "encryption", "nat-traversal",
+ * "batch": the enum name without its prefix, so a new capability is named
+ * too; only a number this cablectl does not know stays a number.
+ */
 export function capabilityLabel(c: Capability): string {
-  const labels: Partial<Record<Capability, string>> = {
-    [Capability.CAPABILITY_WATCH_CONNECTIONS]: 'watch-connections',
-    [Capability.CAPABILITY_TRAFFIC_COUNTERS]: 'traffic-counters',
-    [Capability.CAPABILITY_ENCRYPTION]: 'encryption',
-    [Capability.CAPABILITY_NAT_TRAVERSAL]: 'nat-traversal',
-  };
-  return labels[c] ?? `capability-${c}`;
+  const name = Capability[c] as string | undefined;
+  if (!name || c === Capability.UNRECOGNIZED) return `capability-${c}`;
+  return name
+    .replace(/^CAPABILITY_/, '')
+    .toLowerCase()
+    .replaceAll('_', '-');
+}
+
+/**
+ * Whether the driver collects rx/tx bytes (CAPABILITY_TRAFFIC_COUNTERS). A
+ * driver without it reports 0, which must not read as "no traffic": its
+ * counters show as "-". Unknown (no status) counts as collected.
+ */
+export function collectsTraffic(status: GatewayStatus | undefined): boolean {
+  const caps = status?.driver?.capabilities;
+  return caps === undefined || caps.includes(Capability.CAPABILITY_TRAFFIC_COUNTERS);
+}
+
+/** Byte count, or "-" when the driver does not collect it. */
+function trafficCell(bytes: number, collected: boolean): string {
+  return collected ? humanBytes(bytes) : '-';
 }
 
 /** "SNAPSHOT", "ADDED", "UPDATED", "REMOVED". */
@@ -108,8 +126,16 @@ function byCluster(connections: readonly Connection[]): Connection[] {
   return [...connections].sort((a, b) => key(a).localeCompare(key(b)));
 }
 
-/** The connections table; `wide` adds ESTABLISHED, IKE (IPsec drivers) and MESSAGE columns. */
-export function connectionsTable(connections: readonly Connection[], wide: boolean, now: number = Date.now()): string {
+/**
+ * The connections table; `wide` adds ESTABLISHED, IKE (IPsec drivers) and MESSAGE columns. RX and
+ * TX show "-" when the driver does not collect them (`traffic` false).
+ */
+export function connectionsTable(
+  connections: readonly Connection[],
+  wide: boolean,
+  now: number = Date.now(),
+  traffic = true,
+): string {
   const headers = [
     'GATEWAY',
     'CLUSTER',
@@ -133,8 +159,8 @@ export function connectionsTable(connections: readonly Connection[], wide: boole
       c.endpoint?.subnets.join(','),
       connectionStatusLabel(c.status),
       c.latencyRtt?.averageNs ? formatNanos(c.latencyRtt.averageNs) : '',
-      humanBytes(c.rxBytes),
-      humanBytes(c.txBytes),
+      trafficCell(c.rxBytes, traffic),
+      trafficCell(c.txBytes, traffic),
     ];
     if (wide) row.push(formatAge(c.establishedUnixMs, now), cableIkeLabel(c), c.statusMessage);
     return row;
@@ -161,7 +187,7 @@ function saCells(sa: SecurityAssociation): Cell[] {
 }
 
 /** One connection in detail: where it goes, how it is, and every SA behind it. */
-export function connectionDetail(c: Connection, now: number = Date.now()): string {
+export function connectionDetail(c: Connection, now: number = Date.now(), traffic = true): string {
   const e = c.endpoint;
   const rtt = c.latencyRtt;
   const fields: [string, Cell][] = [
@@ -181,7 +207,7 @@ export function connectionDetail(c: Connection, now: number = Date.now()): strin
         ? `avg ${formatNanos(rtt.averageNs)}, last ${formatNanos(rtt.lastNs)}, min ${formatNanos(rtt.minNs)}, max ${formatNanos(rtt.maxNs)}, stddev ${formatNanos(rtt.stddevNs)}`
         : '',
     ],
-    ['Traffic', `rx ${humanBytes(c.rxBytes)}, tx ${humanBytes(c.txBytes)}`],
+    ['Traffic', traffic ? `rx ${humanBytes(c.rxBytes)}, tx ${humanBytes(c.txBytes)}` : 'not collected by this driver'],
   ];
   const ike = cableIkeLabel(c);
   if (ike) fields.splice(5, 0, ['IKE', ike]);

@@ -2,10 +2,10 @@
  * Runs one cablectl invocation: parses the arguments, runs the command,
  * turns failures into one actionable line on stderr. Returns the exit code
  * (0 ok, 1 error, 2 usage) instead of exiting, so it can run in-process.
+ * The gRPC client and the commands load only once a command is to run:
+ * `--help` and usage errors need neither.
  */
-import { parseCliArgs, USAGE, UsageError } from './args.js';
-import { describeError, EngineClients } from './client.js';
-import { commands } from './commands/index.js';
+import { type CliOptions, parseCliArgs, USAGE, UsageError } from './args.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type CommandContext } from './context.js';
 
 /** Where cablectl writes; process.stdout/stderr by default. */
@@ -24,7 +24,7 @@ const processIo: CliIo = {
 };
 
 export async function run(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  let options;
+  let options: CliOptions;
   try {
     options = parseCliArgs(argv, io.env);
   } catch (err) {
@@ -36,6 +36,10 @@ export async function run(argv: readonly string[], io: CliIo = processIo): Promi
     io.out(USAGE);
     return EXIT_OK;
   }
+  const [{ describeError, EngineClients }, { commands }] = await Promise.all([
+    import('./client.js'),
+    import('./commands/index.js'),
+  ]);
   const clients = new EngineClients(options.target, options.tls);
   const ctx: CommandContext = { options, clients, out: io.out, err: io.err, now: io.now };
   try {

@@ -1,14 +1,15 @@
 /**
  * Reads the ConfigMap layer from disk. `path` is either the directory kubelet
  * mounts the ConfigMap on (`<dir>/ceCustomConfig -> ..data/ceCustomConfig`,
- * `..data -> ..2026_11_22_...`), or a single file holding either the bare
- * ceCustomConfig text or a ConfigMap manifest. A directory without a
+ * `..data -> ..2026_11_22_...`), or a single file holding the bare
+ * ceCustomConfig text, a ConfigMap's data (`ceCustomConfig: |`) or a
+ * ConfigMap manifest (CONFIG_FILE_FORMS). A directory without a
  * ceCustomConfig entry (an optional ConfigMap that does not exist) is an
  * empty layer, not an error.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CUSTOM_CONFIG_KEY, parseConfigFile, parseCustomConfig } from './custom-config-text.js';
+import { CONFIG_FILE_FORMS, CUSTOM_CONFIG_KEY, parseConfigFile, parseCustomConfig } from './custom-config-text.js';
 import { emptyLayer, layerFromValues, type Layer } from './layer.js';
 
 const errCode = (err: unknown): string => (err as NodeJS.ErrnoException | undefined)?.code ?? String(err);
@@ -48,7 +49,7 @@ export async function configMapLayer(path: string): Promise<Layer> {
     layer.issues.push({ key: CUSTOM_CONFIG_KEY, value: file, reason: parsed.reason });
     return layer;
   }
-  const layer = layerFromValues(label, `configmap:${file}`, parsed.values);
+  const layer = layerFromValues(label, `configmap:${file}`, parsed.values, isDir ? '' : CONFIG_FILE_FORMS);
   layer.warnings.push(...(parsed.warnings ?? []));
   return layer;
 }

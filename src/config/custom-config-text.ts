@@ -8,13 +8,22 @@
  *     ceIPSecPfsGroup: ["modp2048"]
  *
  * so a comma that ends a line outside any [...] or {...} is dropped before
- * the text is parsed as YAML (which also covers JSON). A file may also be a
- * whole ConfigMap manifest; then its `data.ceCustomConfig` is parsed.
+ * the text is parsed as YAML (which also covers JSON). A single --config
+ * file may take any of the forms in CONFIG_FILE_FORMS: the keys themselves,
+ * a ConfigMap's data (`ceCustomConfig: |` then the keys, as the README shows
+ * it), or a whole ConfigMap manifest.
  */
-import { parseDocument, type YAMLError } from 'yaml';
+import type { YAMLError } from 'yaml';
+import { yamlModule } from '../lib/yaml.js';
 
 /** The key of the ConfigMap that holds the driver configuration. */
 export const CUSTOM_CONFIG_KEY = 'ceCustomConfig';
+
+/** What a single --config file may hold, for messages. */
+export const CONFIG_FILE_FORMS =
+  'a --config file holds the keys themselves ("ceIPSecMode: tunnel"), or a ConfigMap\'s data ' +
+  `("${CUSTOM_CONFIG_KEY}: |" followed by the keys, indented), or a whole ConfigMap manifest ` +
+  `(kind: ConfigMap with data.${CUSTOM_CONFIG_KEY})`;
 
 /**
  * Parsed key/value pairs (with YAML's warnings, for the logger), or why the
@@ -109,7 +118,7 @@ function describeYamlProblem(text: string, problem: YAMLError): string {
 
 /** Parses YAML text into a plain value, with safe error and warning texts. */
 function parseYaml(text: string): { ok: true; doc: unknown; warnings: string[] } | { ok: false; reason: string } {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const document = yamlModule().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   // An unresolved tag silently changes the value (`!abc def` reads as "def"): refuse it like an error.
   const problems = [...document.errors, ...document.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
   const first = problems[0];
@@ -139,17 +148,37 @@ export function parseCustomConfig(text: string): ParsedText {
   return { ok: true, values: doc as Record<string, unknown>, ...warnings };
 }
 
+/** A ConfigMap's data section: `ceCustomConfig: |` with the settings as one string. */
+function isConfigMapData(doc: unknown): doc is Record<string, unknown> {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return false;
+  return typeof (doc as Record<string, unknown>)[CUSTOM_CONFIG_KEY] === 'string' && !isConfigMapManifest(doc);
+}
+
 function isConfigMapManifest(doc: unknown): doc is { data?: unknown } {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return false;
   const d = doc as Record<string, unknown>;
   return d.kind === 'ConfigMap' || (typeof d.apiVersion === 'string' && 'data' in d);
 }
 
-/** Parses a single config file: a ConfigMap manifest (uses data.ceCustomConfig) or bare ceCustomConfig text. */
+/**
+ * Parses a single config file: a ConfigMap manifest (uses data.ceCustomConfig),
+ * a ConfigMap's data (`ceCustomConfig: |` and the keys under it), or bare
+ * ceCustomConfig text.
+ */
 export function parseConfigFile(text: string): ParsedText {
   const parsed = parseYaml(text);
   if (!parsed.ok) return parseCustomConfig(text);
   const doc = parsed.doc;
+  if (isConfigMapData(doc)) {
+    const others = Object.keys(doc).filter((k) => k !== CUSTOM_CONFIG_KEY && k.startsWith('ceIPSec'));
+    if (others.length) {
+      return {
+        ok: false,
+        reason: `the file has both "${CUSTOM_CONFIG_KEY}: |" and ${others.filter(showableKey).join(', ') || 'other ceIPSec keys'} at the top; move them under ${CUSTOM_CONFIG_KEY} (${CONFIG_FILE_FORMS})`,
+      };
+    }
+    return parseCustomConfig(doc[CUSTOM_CONFIG_KEY] as string);
+  }
   if (!isConfigMapManifest(doc)) return parseCustomConfig(text);
   const data = doc.data;
   const inner =

@@ -39,14 +39,22 @@ export function emptyLayer(label: string): Layer {
  * The value of an unknown key is never shown (a misspelt PSK key such as
  * ceIPSecPKS holds the PSK), nor a key that does not look like a key name.
  */
-export function layerFromValues(label: string, source: ConfigSource, values: Record<string, unknown>): Layer {
+export function layerFromValues(
+  label: string,
+  source: ConfigSource,
+  values: Record<string, unknown>,
+  /** Appended to the reason of an unknown key that is close to no known one, e.g. which forms a file may take. */
+  unknownKeyHint = '',
+): Layer {
   const layer = emptyLayer(label);
   for (const [key, raw] of Object.entries(values)) {
     const d = SCHEMA_BY_KEY.get(key);
     if (!d) {
+      const reason = unknownKeyReason(key, CONFIG_KEYS);
+      const far = reason.includes('known keys are');
       layer.issues.push(
         showableKey(key)
-          ? { key, value: redacted(raw), reason: unknownKeyReason(key, CONFIG_KEYS) }
+          ? { key, value: redacted(raw), reason: unknownKeyHint && far ? `${reason} (${unknownKeyHint})` : reason }
           : {
               key: `(a key of ${key.length} characters)`,
               value: redacted(raw),

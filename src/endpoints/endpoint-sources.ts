@@ -2,7 +2,9 @@
  * Starts the engine's endpoint sources, as --endpoints-source chooses: the
  * file, the Kubernetes API, or both. With both, a merged snapshot is
  * delivered only once each source has delivered its first one, so a restart
- * never reconciles against half of the endpoints.
+ * never reconciles against half of the endpoints. The Kubernetes client is
+ * loaded here, and only when a Kubernetes source is asked for (it is the
+ * heaviest module of the project: ~70 MB and most of a second of start-up).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../lib/logger.js';
@@ -10,12 +12,10 @@ import type { EndpointPolicy } from './endpoint-policy.js';
 import { errorMessage } from '../lib/errors.js';
 import { mergeSnapshots } from './merge-snapshots.js';
 import type { EndpointsSnapshot } from './snapshot.js';
+import type { EndpointSourceKind } from './source-kinds.js';
 import { watchEndpointsFile } from './watch-endpoints.js';
-import { watchKubeEndpoints } from './watch-kube-endpoints.js';
 
-/** --endpoints-source values. */
-export const ENDPOINT_SOURCE_KINDS = ['file', 'kubernetes', 'both'] as const;
-export type EndpointSourceKind = (typeof ENDPOINT_SOURCE_KINDS)[number];
+export { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from './source-kinds.js';
 
 /** Options of startEndpointSources. */
 export interface EndpointSourcesOptions {
@@ -23,7 +23,7 @@ export interface EndpointSourcesOptions {
   /** The endpoints file (file, both). */
   readonly filePath: string;
   /** The Kubernetes client and namespace ("" = all) (kubernetes, both); built only when needed. */
-  readonly kube: () => { kubeConfig: KubeConfig; namespace: string };
+  readonly kube: () => Promise<{ kubeConfig: KubeConfig; namespace: string }>;
   readonly localClusterId: string;
   /** Limits and this gateway, applied to every entry of every source. */
   readonly policy?: EndpointPolicy;
@@ -32,7 +32,10 @@ export interface EndpointSourcesOptions {
    * A source started failing (`error` says what and what to do) or works
    * again (`error` undefined: it delivered a snapshot since).
    */
-  readonly onSourceError?: (source: 'file' | 'kubernetes', error: string | undefined) => void;
+  readonly onSourceError?: (source: 'file' | 'file-hold' | 'kubernetes', error: string | undefined) => void;
+  /** The file source's settle time and removal hold (watch-endpoints.ts); defaults there. */
+  readonly fileSettleMs?: number;
+  readonly fileRemovalHoldMs?: number;
   readonly logger: Logger;
 }
 
@@ -61,8 +64,13 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
       localClusterId: options.localClusterId,
       policy: options.policy,
       logger,
-      // Writers replace the file atomically (kubelet's ..data swap, rename); a short debounce suffices.
+      // Writers should replace the file atomically (kubelet's ..data swap, rename); one that writes it in
+      // place is caught by the settle time and the removal hold (file-stability.ts).
       debounceMs: 20,
+      settleMs: options.fileSettleMs,
+      removalHoldMs: options.fileRemovalHoldMs,
+      onHold: (message) =>
+        options.onSourceError?.('file-hold', message && `endpoints file ${options.filePath}: ${message}`),
       onChange: (s) => update(0, s),
       onRecovered: () => options.onSourceError?.('file', undefined),
       onError: (err) => {
@@ -74,7 +82,8 @@ export async function startEndpointSources(options: EndpointSourcesOptions): Pro
     update(0, file.current());
   }
   if (useKube) {
-    const { kubeConfig, namespace } = options.kube();
+    const { kubeConfig, namespace } = await options.kube();
+    const { watchKubeEndpoints } = await import('./watch-kube-endpoints.js');
     const kube = watchKubeEndpoints({
       kubeConfig,
       namespace,

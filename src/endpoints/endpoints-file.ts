@@ -5,7 +5,7 @@
  * error rather than "no endpoints", because a writer that truncates before
  * writing would otherwise tear every cable down; write `[]` to remove all.
  */
-import { parse } from 'yaml';
+import { yamlModule } from '../lib/yaml.js';
 import { clip } from './endpoint-policy.js';
 
 /** The raw entries, or why the text is not an endpoints file. */
@@ -47,5 +47,5 @@ function parseFast(text: string): unknown {
     }
   }
   // Warnings (unknown tags, directives) stay out of stderr: the entries are validated one by one anyway.
-  return parse(text, { logLevel: 'error' });
+  return yamlModule().parse(text, { logLevel: 'error' });
 }

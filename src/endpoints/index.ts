@@ -29,12 +29,7 @@ export {
 } from './endpoint-policy.js';
 export { readFileBounded } from './file-size.js';
 export { watchEndpointsFile, type WatchEndpointsOptions, type EndpointsWatch } from './watch-endpoints.js';
-export {
-  watchKubeEndpoints,
-  endpointsPath,
-  type KubeEndpointsOptions,
-  type KubeEndpointsWatch,
-} from './watch-kube-endpoints.js';
+// The Kubernetes source (./watch-kube-endpoints.js) is not re-exported: importing it loads the Kubernetes client.
 export { mergeSnapshots } from './merge-snapshots.js';
 export {
   startEndpointSources,

@@ -11,10 +11,15 @@
  *   nothing: the previous snapshot stays in force and onError receives the
  *   error (once per distinct error). So does a file larger than the
  *   endpoints-max-file-bytes limit, which is refused before it is read.
+ * - Only whole files count (file-stability.ts): content is taken once two
+ *   reads `settleMs` apart agree, and a change that removes more than half of
+ *   the endpoints is held until the file has stayed the same for
+ *   `removalHoldMs` (onHold tells, and again when the hold ends).
  */
 import { InvalidArgumentError } from '../lib/errors.js';
 import { watchPath } from '../config/watch-file.js';
 import { DEFAULT_POLICY } from './endpoint-policy.js';
+import { RemovalHold, readSettled, readUntilSettled } from './file-stability.js';
 import { parseEndpointsText } from './endpoints-file.js';
 import { readFileBounded } from './file-size.js';
 import { buildSnapshot, type EndpointsSnapshot } from './snapshot.js';
@@ -26,6 +31,14 @@ export interface WatchEndpointsOptions extends EndpointSourceOptions {
   readonly path: string;
   /** @default 5000 */
   readonly pollMs?: number;
+  /** Two reads this far apart must agree before a content counts. @default 500 */
+  readonly settleMs?: number;
+  /** A change removing more than half of the endpoints waits until unchanged this long; 0: off. @default 15000 */
+  readonly removalHoldMs?: number;
+  /** The removal hold applies only with at least this many endpoints in force. @default 10 */
+  readonly removalHoldMinimum?: number;
+  /** A change is being held (the message says why and what to do), or no longer (undefined). */
+  readonly onHold?: (message: string | undefined) => void;
 }
 
 /** A running endpoints watch. */
@@ -42,15 +55,21 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
   const { path, logger: log } = options;
   const policy = options.policy ?? DEFAULT_POLICY;
 
-  const read = async (): Promise<EndpointsSnapshot> => {
-    let text: string;
+  const settleMs = options.settleMs ?? 500;
+  const hold = new RemovalHold({
+    holdMs: options.removalHoldMs ?? 15000,
+    minimum: options.removalHoldMinimum ?? 10,
+  });
+  const readText = async (): Promise<string> => {
     try {
-      text = await readFileBounded(path, policy.limits.maxFileBytes, 'endpoints-max-file-bytes');
+      return await readFileBounded(path, policy.limits.maxFileBytes, 'endpoints-max-file-bytes');
     } catch (err) {
       if (err instanceof InvalidArgumentError) throw err;
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
       throw new InvalidArgumentError(`read endpoints file ${path}: ${code}; create it or fix the path`, { cause: err });
     }
+  };
+  const toSnapshot = (text: string): EndpointsSnapshot => {
     const parsed = parseEndpointsText(text);
     if (!parsed.ok) throw new InvalidArgumentError(`read endpoints file ${path}: ${parsed.reason}`);
     return buildSnapshot({ entries: parsed.entries, path, policy, localClusterId: options.localClusterId });
@@ -58,13 +77,31 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
 
   const snapshots = new SnapshotPublisher(options, { path });
   // The first snapshot is handed out by current(), not announced.
-  snapshots.publish(await read(), false);
+  const first = await readUntilSettled(readText, settleMs);
+  if (!first.settled) log?.warn('endpoints file kept changing at start; using the latest read', { path });
+  snapshots.publish(toSnapshot(first.text), false);
   let error: Error | undefined;
+  let closed = false;
+  let recheck: NodeJS.Timeout | undefined;
+  const later = (ms: number): void => {
+    clearTimeout(recheck);
+    if (closed) return;
+    recheck = setTimeout(() => void serial(), ms);
+    recheck.unref();
+  };
 
   const reload = async (): Promise<void> => {
     let next: EndpointsSnapshot;
+    let text: string | undefined;
     try {
-      next = await read();
+      text = await readSettled(readText, settleMs);
+      if (text === undefined) {
+        // Still being written: look again once it may have settled (watch events also call again).
+        log?.debug('endpoints file still changing; waiting for it to settle', { path });
+        later(settleMs);
+        return;
+      }
+      next = toSnapshot(text);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       const repeated = error?.message === e.message;
@@ -78,12 +115,31 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
       error = undefined;
       options.onRecovered?.();
     }
+    const decision = hold.decide(snapshots.current, next, text);
+    if (!decision.apply) {
+      if (decision.started) {
+        log?.warn('endpoints change held: it would remove most endpoints', { path, reason: decision.message });
+        options.onHold?.(decision.message);
+      }
+      later(decision.retryInMs);
+      return;
+    }
+    if (decision.released) {
+      log?.info('endpoints change no longer held', { path, why: decision.released });
+      options.onHold?.(undefined);
+    }
     snapshots.publish(next);
+  };
+  // Watch events and rechecks never overlap.
+  let queue: Promise<void> = Promise.resolve();
+  const serial = (): Promise<void> => {
+    queue = queue.then(reload, reload);
+    return queue;
   };
 
   const watch = watchPath({
     path,
-    onEvent: reload,
+    onEvent: serial,
     debounceMs: options.debounceMs,
     pollMs: options.pollMs,
     logger: log,
@@ -91,6 +147,10 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
   return {
     current: () => snapshots.current!,
     lastError: () => error,
-    close: () => watch.close(),
+    close: () => {
+      closed = true;
+      clearTimeout(recheck);
+      watch.close();
+    },
   };
 }

@@ -24,6 +24,14 @@ export function knownDrivers(): string[] {
   return Object.keys(DRIVERS);
 }
 
+/** One line per driver, for --help. */
+export function driversUsage(): string {
+  const width = Math.max(...knownDrivers().map((n) => n.length)) + 2;
+  return Object.entries(DRIVERS)
+    .map(([name, d]) => `  ${name.padEnd(width)}${d.description}${name === DEFAULT_DRIVER ? ' (default)' : ''}\n`)
+    .join('');
+}
+
 /**
  * V8 flags for driver processes: a small young generation keeps a driver's
  * RSS close to its live data after a burst of work (measured: 106 -> 89 MB

@@ -29,7 +29,8 @@ import type { DriverClient } from './driver-host/driver-client.js';
 import type { DriverSupervisor } from './driver-host/supervisor.js';
 import type { GatewayView, Health } from './gateway-view.js';
 import { applyPlan } from './reconcile-apply.js';
-import { planReconcile } from './reconcile-plan.js';
+import { planReconcile, type ReconcileAction } from './reconcile-plan.js';
+import { RepairBackoff } from './repair-backoff.js';
 
 export interface DriverSettings {
   /** Canonical driver config keys (no secrets). */
@@ -70,6 +71,13 @@ export class Engine implements GatewayView {
   private inSync = false;
   private lastReconcile = 0;
   private lastFailure = '';
+  /**
+   * Why the gateway is applying a change that alters what is installed (a new
+   * driver config): readiness is NOT_SERVING from the moment it arrives until
+   * a reconcile has applied it in full.
+   */
+  private applying: string | undefined;
+  private applyingSeq = 0;
   private running: Promise<void> | undefined;
   private dirty = false;
   private fullResync = true;
@@ -80,21 +88,27 @@ export class Engine implements GatewayView {
   private readonly healthListeners = new Set<() => void>();
   private lastHealth = '';
   private readonly log: Logger;
+  private readonly repairs: RepairBackoff;
 
   constructor(private readonly options: EngineOptions) {
     this.log = options.logger.child({ component: 'engine' });
+    this.repairs = new RepairBackoff(this.log);
   }
 
   start(): void {
     const { supervisor } = this.options;
-    supervisor.on('ready', () => {
+    const onReady = (): void => {
       this.initialisedClient = undefined;
       this.fullResync = true;
       void this.requestReconcile('driver ready');
-    });
+    };
+    supervisor.on('ready', onReady);
     supervisor.on('state', () => this.healthChanged());
     this.options.health?.subscribe(() => this.publishConnections());
+    // The supervisor may have been started earlier (the driver loads while the engine does) and be ready already.
     supervisor.start();
+    if (supervisor.current) onReady();
+    this.healthChanged();
     this.timers.push(
       setInterval(() => {
         this.fullResync = true;
@@ -106,8 +120,14 @@ export class Engine implements GatewayView {
 
   /** A new, valid driver config (from the config source). */
   setSettings(settings: DriverSettings): void {
+    const changed = this.settings !== undefined && JSON.stringify(this.settings) !== JSON.stringify(settings);
     this.settings = settings;
     this.configError = '';
+    if (changed) {
+      this.applying = 'applying a new driver config';
+      this.applyingSeq++;
+      this.healthChanged();
+    }
     void this.requestReconcile('config changed');
   }
 
@@ -185,13 +205,19 @@ export class Engine implements GatewayView {
       this.healthChanged();
       return;
     }
+    const seq = this.applyingSeq;
     try {
-      await this.ensureInit(client, this.settings);
+      // A re-Init (new config) may have replaced what the cables stand on (the overlay device, the
+      // connections' proposals): read refreshed status in the same reconcile, so anything the driver
+      // reports broken is re-installed now rather than at the next periodic resync.
+      const reinitialised = await this.ensureInit(client, this.settings);
       // A periodic resync reads refreshed status, so cables in error get repaired.
-      const full = this.fullResync;
+      const full = this.fullResync || reinitialised;
       this.fullResync = false;
       const active = full ? await client.connections() : await client.activeConnections();
-      const plan = planReconcile(this.desired, active);
+      const plan = full
+        ? this.limitRepairs(planReconcile(this.desired, active), active)
+        : planReconcile(this.desired, active);
       if (plan.length)
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
@@ -204,6 +230,8 @@ export class Engine implements GatewayView {
       this.log.error('reconcile failed', { error: this.lastFailure });
     }
     this.lastReconcile = Date.now();
+    // A config that arrived during this run is applied by the next one: keep it pending.
+    if (this.inSync && this.applyingSeq === seq) this.applying = undefined;
     if (!this.inSync && !this.stopped) {
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(
@@ -215,16 +243,40 @@ export class Engine implements GatewayView {
     this.healthChanged();
   }
 
+  /**
+   * Repairs of cables in error, rate-limited per cable (repair-backoff.ts): one
+   * still failing after a repair (a peer that does not answer) is repaired
+   * again only after a doubling delay, so a resync costs nothing for it.
+   */
+  private limitRepairs(plan: ReconcileAction[], observed: readonly Connection[]): ReconcileAction[] {
+    const failing = new Set(
+      observed
+        .filter((c) => c.status === ConnectionStatus.CONNECTION_STATUS_ERROR)
+        .map((c) => c.endpoint?.cableName ?? ''),
+    );
+    this.repairs.healthy(failing);
+    const out = plan.filter((a) => {
+      if (a.kind !== 'connect' || !a.reason.startsWith('repair: ')) return true;
+      const cable = a.remote.endpoint?.cableName ?? '';
+      if (!this.repairs.allow(cable, a.reason.slice('repair: '.length))) return false;
+      this.repairs.attempted(cable);
+      return true;
+    });
+    this.repairs.summarise();
+    return out;
+  }
+
   /** Inits the driver with the current settings (for `cabled cleanup`). */
   async initialise(client: DriverClient): Promise<void> {
     if (!this.settings) throw new Error('no driver config');
     await this.ensureInit(client, this.settings);
   }
 
-  /** Init on a new driver instance, and again whenever the config changes. */
-  private async ensureInit(client: DriverClient, settings: DriverSettings): Promise<void> {
+  /** Init on a new driver instance, and again whenever the config changes. True when it was a re-Init of the same instance. */
+  private async ensureInit(client: DriverClient, settings: DriverSettings): Promise<boolean> {
     const key = JSON.stringify(settings);
-    if (this.initialisedClient === client && this.initialisedWith === key) return;
+    if (this.initialisedClient === client && this.initialisedWith === key) return false;
+    const reinit = this.initialisedClient === client;
     const res = await client.init({
       localEndpoint: this.options.localEndpoint,
       localCluster: this.options.localCluster,
@@ -233,7 +285,8 @@ export class Engine implements GatewayView {
     });
     this.initialisedClient = client;
     this.initialisedWith = key;
-    this.log.info('driver initialised', { adopted: res.adoptedCables.length });
+    this.log.info('driver initialised', { adopted: res.adoptedCables.length, reinit });
+    return reinit;
   }
 
   private async refreshConnections(): Promise<void> {
@@ -323,7 +376,9 @@ export class Engine implements GatewayView {
     const ok =
       this.options.supervisor.current !== undefined &&
       this.initialisedClient === this.options.supervisor.current &&
-      this.inSync;
+      this.inSync &&
+      this.applying === undefined &&
+      !this.options.supervisor.degraded;
     return ok ? 'SERVING' : 'NOT_SERVING';
   }
 
@@ -349,6 +404,9 @@ export class Engine implements GatewayView {
     if (!this.snapshot) return 'waiting for the first endpoint snapshot';
     if (!sup.current)
       return `driver ${this.options.localEndpoint.backend} is ${sup.state}${sup.lastError ? `: ${sup.lastError}` : ''}`;
+    if (sup.degraded) return `driver degraded: ${sup.degraded}${this.lastFailure ? `; ${this.lastFailure}` : ''}`;
+    if (this.applying)
+      return `${this.applying}${this.lastFailure ? `: ${this.lastFailure}` : ' (reconcile in progress)'}`;
     return this.lastFailure;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * This gateway's own Endpoint, from the engine settings. The private IP, when
  * not given, is the source address of the default route (what Submariner gets
- * from a UDP "dial" to 8.8.8.8, without sending anything).
+ * from a UDP "dial" to 8.8.8.8, without sending anything); when given, it
+ * must be an address of this host.
  */
 import { hostname } from 'node:os';
 import type { Endpoint } from '../generated/cabled/driver/v1/driver.js';
@@ -9,8 +10,10 @@ import { cableName } from '../endpoints/naming.js';
 import { FailedPreconditionError } from '../lib/errors.js';
 import type { NetlinkAdapter } from '../lib/netlink/index.js';
 import type { EngineSettings } from './options.js';
+import { checkPrivateIp } from './preflight.js';
 
 export async function localEndpoint(settings: EngineSettings, netlink: NetlinkAdapter): Promise<Endpoint> {
+  if (settings.privateIp) await checkPrivateIp(settings.privateIp, netlink);
   const privateIp = settings.privateIp || (await detectPrivateIp(netlink));
   return {
     clusterId: settings.clusterId,

@@ -5,27 +5,20 @@
  * SIGTERM/SIGINT stop the engine and leave the datapath in place (a restart
  * adopts it), unless --cleanup-on-exit is set; the API's Shutdown RPC
  * (`cablectl shutdown [--cleanup]`) does the same with its own choice.
+ *
+ * Modules load on demand: this file imports only the flag parser, so
+ * `cabled version` and `--help` start like bare Node; `run` and `cleanup`
+ * load the gateway below, and the optional parts (Kubernetes client, metrics,
+ * health checker, config watcher) load where their flag is read.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { toDriverConfig } from '../config/cable-config.js';
-import { loadConfig } from '../config/load.js';
-import { watchConfig } from '../config/watch-config.js';
-import { policyFor, startEndpointSources } from '../endpoints/index.js';
-import { loadKubeConfig } from '../kube/index.js';
+import type { CableConfig } from '../config/cable-config.js';
 import { errorMessage } from '../lib/errors.js';
-import { createLogger, type Logger } from '../lib/logger.js';
-import { openNetlink } from '../lib/netlink/index.js';
-import { HealthChecker } from '../healthcheck/health-checker.js';
-import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { startMetricsServer } from '../metrics/metrics-server.js';
-import { startApiServer } from './api/server.js';
-import { StopRequests } from './api/shutdown.js';
-import { driverLaunch } from './driver-registry.js';
-import { DriverSupervisor } from './driver-host/supervisor.js';
-import { Engine, localCluster } from './engine.js';
-import { localEndpoint } from './local-endpoint.js';
+import type { Logger } from '../lib/logger.js';
+import type { Engine } from './engine.js';
 import { claimNetns } from './netns-claim.js';
+import { checkPrivileges, prepareRunDir } from './preflight.js';
 import { USAGE, parseEngineArgs, type EngineSettings } from './options.js';
 
 export const VERSION: string = (
@@ -57,6 +50,7 @@ async function main(): Promise<number> {
     process.stderr.write(`cabled: unknown command "${command}"\n${USAGE}`);
     return 2;
   }
+  const { createLogger } = await import('../lib/logger.js');
   const logger = createLogger({ name: 'cabled' });
   try {
     return command === 'run' ? await run(settings, logger) : await cleanup(settings, logger);
@@ -67,6 +61,16 @@ async function main(): Promise<number> {
 }
 
 async function setUp(settings: EngineSettings, logger: Logger) {
+  const [{ openNetlink }, { localEndpoint }, { DriverSupervisor }, { driverLaunch }, { Engine, localCluster }] =
+    await Promise.all([
+      import('../lib/netlink/index.js'),
+      import('./local-endpoint.js'),
+      import('./driver-host/supervisor.js'),
+      import('./driver-registry.js'),
+      import('./engine.js'),
+    ]);
+  const { toDriverConfig } = await import('../config/cable-config.js');
+  await prepareRunDir(settings.runDir);
   const netlink = await openNetlink();
   const local = await localEndpoint(settings, netlink).finally(() => netlink.close());
   const supervisor = new DriverSupervisor({
@@ -77,6 +81,8 @@ async function setUp(settings: EngineSettings, logger: Logger) {
     runDir: settings.runDir,
     logger,
   });
+  // The driver process starts now and loads while this one reads its config and starts its API (engine.start() finds it running).
+  supervisor.start();
   const engine = new Engine({
     localEndpoint: local,
     localCluster: localCluster(local),
@@ -86,12 +92,16 @@ async function setUp(settings: EngineSettings, logger: Logger) {
     resyncIntervalMs: settings.resyncIntervalMs,
     statusIntervalMs: settings.statusIntervalMs,
     health: settings.healthCheck.enabled
-      ? new HealthChecker({ ...settings.healthCheck, sourceIp: local.healthCheckIp, logger })
+      ? new (await import('../healthcheck/health-checker.js')).HealthChecker({
+          ...settings.healthCheck,
+          sourceIp: local.healthCheckIp,
+          logger,
+        })
       : undefined,
   });
   // With a ConfigMap: watched and hot-reloaded. Without: defaults + environment, read once.
   const config = settings.configPath
-    ? await watchConfig({
+    ? await (await import('../config/watch-config.js')).watchConfig({
         path: settings.configPath,
         env: process.env,
         logger,
@@ -102,7 +112,7 @@ async function setUp(settings: EngineSettings, logger: Logger) {
         },
         onRecovered: () => engine.setConfigError(''),
       })
-    : await fixedConfig(await loadConfig({ env: process.env }));
+    : await fixedConfig(await (await import('../config/load.js')).loadConfig({ env: process.env }));
   engine.setSettings(toDriverConfig(config.current()));
   logger.info('gateway starting', {
     cluster: local.clusterId,
@@ -114,21 +124,36 @@ async function setUp(settings: EngineSettings, logger: Logger) {
 }
 
 async function run(settings: EngineSettings, logger: Logger): Promise<number> {
+  // Causes that cannot fix themselves end the process at once, said once, with what to do.
+  await checkPrivileges();
   // One engine per network namespace: refuse before touching anything (released when this process ends).
   await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
   // Unusable TLS files refuse the start before anything is touched (loaded only with a TCP --listen).
   if (settings.apiTls) await (await import('./api/tls-files.js')).loadTlsFiles(settings.apiTls);
   const { local, engine, config } = await setUp(settings, logger);
+  // The driver starts first: the modules below load while it does.
   engine.start();
+  const [{ startEndpointSources }, { policyFor }, { startApiServer }, { StopRequests }] = await Promise.all([
+    import('../endpoints/endpoint-sources.js'),
+    import('../endpoints/endpoint-policy.js'),
+    import('./api/server.js'),
+    import('./api/shutdown.js'),
+  ]);
   const endpoints = await startEndpointSources({
     kind: settings.endpointsSource,
     filePath: settings.endpointsPath,
-    kube: () => ({ kubeConfig: loadKubeConfig({ path: settings.kubeconfig }), namespace: settings.endpointsNamespace }),
+    // The Kubernetes client loads only for --endpoints-source kubernetes|both.
+    kube: async () => ({
+      kubeConfig: (await import('../kube/index.js')).loadKubeConfig({ path: settings.kubeconfig }),
+      namespace: settings.endpointsNamespace,
+    }),
     localClusterId: local.clusterId,
     policy: policyFor(local, settings.endpointLimits),
     logger,
     onChange: (snapshot) => engine.setEndpoints(snapshot),
     onSourceError: (source, error) => engine.setEndpointSourceError(source, error),
+    fileSettleMs: settings.endpointsSettleMs,
+    fileRemovalHoldMs: settings.endpointsRemovalHoldMs,
   });
   // A signal or the Shutdown RPC (preStop hook) stops the engine; the first one decides the cleanup.
   const stops = new StopRequests();
@@ -143,9 +168,7 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     onShutdown: stops.handler,
   });
   logger.info('API serving', { addresses: api.addresses });
-  const metrics = settings.metricsListen
-    ? await startMetricsServer({ listen: settings.metricsListen, metrics: new GatewayMetrics(engine), logger })
-    : undefined;
+  const metrics = settings.metricsListen ? await serveMetrics(settings.metricsListen, engine, logger) : undefined;
 
   const { cleanup, reason } = await stops.requested;
   logger.info('stopping', { cleanup, reason });
@@ -164,17 +187,32 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
   return 0;
 }
 
-async function fixedConfig(cfg: Awaited<ReturnType<typeof loadConfig>>) {
+/** --metrics-listen: prom-client and the HTTP server load only then. */
+async function serveMetrics(listen: string, engine: Engine, logger: Logger) {
+  const [{ GatewayMetrics }, { startMetricsServer }] = await Promise.all([
+    import('../metrics/gateway-metrics.js'),
+    import('../metrics/metrics-server.js'),
+  ]);
+  return startMetricsServer({ listen, metrics: new GatewayMetrics(engine), logger });
+}
+
+async function fixedConfig(cfg: CableConfig) {
   return { current: () => cfg, close: () => undefined };
 }
 
 /** `cabled cleanup`: start the driver, Init it, remove everything it made. */
 async function cleanup(settings: EngineSettings, logger: Logger): Promise<number> {
+  await checkPrivileges();
   // Not under a running engine's feet.
   await claimNetns({ pid: process.pid, runDir: settings.runDir, version: VERSION });
-  const { supervisor, engine, config } = await setUp(settings, logger);
+  // The cluster id only names the local cable; what is removed is whatever the driver made.
+  const { supervisor, engine, config } = await setUp(
+    { ...settings, clusterId: settings.clusterId || 'cleanup' },
+    logger,
+  );
   config.close();
   const client = await new Promise<NonNullable<typeof supervisor.current>>((resolve, reject) => {
+    if (supervisor.current) return resolve(supervisor.current);
     supervisor.once('ready', (c) => resolve(c));
     setTimeout(
       () => reject(new Error(`driver ${settings.driver} did not start: ${supervisor.lastError}`)),

@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { isIPv4 } from 'node:net';
 import { ConfigError, type ConfigIssue } from '../lib/errors.js';
-import { DEFAULT_DRIVER } from './driver-registry.js';
+import { configKeysUsage } from '../config/usage.js';
+import { DEFAULT_DRIVER, driversUsage, knownDrivers } from './driver-registry.js';
 import {
   HEALTH_CHECK_OPTIONS,
   HEALTH_CHECK_USAGE,
@@ -15,7 +16,7 @@ import {
   type HealthCheckSettings,
 } from '../healthcheck/settings.js';
 import { METRICS_OPTIONS, METRICS_USAGE, parseMetricsListen } from '../metrics/settings.js';
-import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/endpoint-sources.js';
+import { ENDPOINT_SOURCE_KINDS, type EndpointSourceKind } from '../endpoints/source-kinds.js';
 import { DEFAULT_ENDPOINT_LIMITS, type EndpointLimits } from '../endpoints/endpoint-policy.js';
 import { TLS_OPTIONS, TLS_USAGE, parseTlsSettings, type ApiTlsSettings } from './api/tls-settings.js';
 
@@ -50,6 +51,10 @@ export interface EngineSettings {
   apiTls: ApiTlsSettings | undefined;
   resyncIntervalMs: number;
   statusIntervalMs: number;
+  /** The endpoints file counts once two reads this far apart agree. */
+  endpointsSettleMs: number;
+  /** A file change removing more than half of the endpoints waits until unchanged this long (0: off). */
+  endpointsRemovalHoldMs: number;
   cleanupOnExit: boolean;
   /** host:port serving Prometheus metrics at /metrics. Empty: off. */
   metricsListen: string;
@@ -61,7 +66,7 @@ export interface EngineSettings {
 export const USAGE = `Usage: cabled [run|cleanup|labeler|version] [flags]
 
   run       run the gateway (default)
-  cleanup   start the driver, remove everything it made, and exit
+  cleanup   start the driver, remove everything it made, and exit (needs no --cluster-id or --endpoints)
   labeler   label this node when a NIC offloads ESP ("cabled labeler --help")
   version   print the version
 
@@ -71,7 +76,7 @@ Flags (environment variable in brackets):
   --public-ip IP          this gateway's public IP [CABLED_PUBLIC_IP]
   --subnets CIDR,...      subnets behind this gateway [CABLED_SUBNETS, SUBMARINER_CLUSTERCIDR + SUBMARINER_SERVICECIDR]
   --nat-enabled           NAT is in the way [CABLED_NAT_ENABLED, SUBMARINER_NATENABLED]
-  --driver NAME           cable driver: vxlan [CABLED_DRIVER, SUBMARINER_CABLEDRIVER] (default ${DEFAULT_DRIVER})
+  --driver NAME           cable driver: ${knownDrivers().join(' | ')} [CABLED_DRIVER, SUBMARINER_CABLEDRIVER] (default ${DEFAULT_DRIVER})
   --driver-socket PATH    use a driver already serving on PATH (sidecar) [CABLED_DRIVER_SOCKET_PATH]
   --backend-config K=V    local endpoint backend config, repeatable (e.g. udp-port=4500)
   --health-check-ip IP    address remote gateways probe [CABLED_HEALTH_CHECK_IP]
@@ -84,6 +89,9 @@ Flags (environment variable in brackets):
   --listen ADDR           API address, repeatable [CABLED_LISTEN] (default unix://<run-dir>/engine.sock)
                           a TCP address needs --tls-cert, --tls-key and --tls-client-ca (mutual TLS)
   --health-listen ADDR    TCP address for grpc.health.v1 only, plaintext [CABLED_HEALTH_LISTEN]
+  --endpoints-settle SEC  the endpoints file counts once two reads SEC apart agree (default 0.5)
+  --endpoints-removal-hold SEC  a file change removing more than half of 10+ endpoints waits until the
+                          file stayed unchanged SEC (default 15; 0: off)
   --resync-interval SEC   full reconcile period (default 30)
   --status-interval SEC   connection status refresh period (default 2)
   --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
@@ -91,7 +99,16 @@ Flags (environment variable in brackets):
   --endpoint-min-prefix-length N    broadest remote subnet accepted, /N [CABLED_ENDPOINT_MIN_PREFIX_LENGTH] (default ${DEFAULT_ENDPOINT_LIMITS.minPrefixLength})
   --endpoints-max-count N           entries one endpoint source may hold [CABLED_ENDPOINTS_MAX_COUNT] (default ${DEFAULT_ENDPOINT_LIMITS.maxEndpoints})
   --endpoints-max-file-bytes N      size of the endpoints file [CABLED_ENDPOINTS_MAX_FILE_BYTES] (default ${DEFAULT_ENDPOINT_LIMITS.maxFileBytes})
-${TLS_USAGE}${METRICS_USAGE}${HEALTH_CHECK_USAGE}`;
+${TLS_USAGE}${METRICS_USAGE}${HEALTH_CHECK_USAGE}
+Cable drivers (--driver):
+${driversUsage()}
+Driver configuration keys, in the --config file or the ConfigMap key ceCustomConfig (environment in brackets;
+defaults < environment < ConfigMap):
+${configKeysUsage()}
+Fixed (not configurable): VXLAN device vxlan-tunnel, VNI 1000, VTEP 241.x.y.z/8 from the private IP, remote
+subnets routed in table 100 (rule priority 100). The VXLAN device's MTU is the MTU of the device holding the
+private IP (else of the default route's device) minus 50, and in transport mode minus the ESP overhead too.
+`;
 
 export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { command: string; settings: EngineSettings } {
   const { values, positionals } = parseArgs({
@@ -116,6 +133,8 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       listen: { type: 'string', multiple: true },
       'health-listen': { type: 'string' },
       'resync-interval': { type: 'string' },
+      'endpoints-settle': { type: 'string' },
+      'endpoints-removal-hold': { type: 'string' },
       'status-interval': { type: 'string' },
       'cleanup-on-exit': { type: 'boolean' },
       'endpoint-max-subnets': { type: 'string' },
@@ -171,6 +190,13 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
     apiTls: parseTlsSettings(values, env, listen, tlsIssues),
     resyncIntervalMs: seconds('--resync-interval', pick(values['resync-interval'], '30'), issues),
     statusIntervalMs: seconds('--status-interval', pick(values['status-interval'], '2'), issues),
+    endpointsSettleMs: seconds('--endpoints-settle', pick(values['endpoints-settle'], '0.5'), issues, true),
+    endpointsRemovalHoldMs: seconds(
+      '--endpoints-removal-hold',
+      pick(values['endpoints-removal-hold'], '15'),
+      issues,
+      true,
+    ),
     cleanupOnExit: values['cleanup-on-exit'] ?? false,
     metricsListen: parseMetricsListen(values['metrics-listen'], env, issues),
     healthCheck: parseHealthCheckSettings(values, env, issues),
@@ -210,16 +236,17 @@ export function parseEngineArgs(argv: string[], env: NodeJS.ProcessEnv): { comma
       ),
     },
   };
-  if (command === 'run' || command === 'cleanup') validate(settings, issues);
+  if (command === 'run' || command === 'cleanup') validate(settings, issues, command);
   if (command === 'run') issues.push(...tlsIssues);
   if (issues.length) throw new ConfigError('command-line flags and environment', issues);
   return { command, settings };
 }
 
-function validate(s: EngineSettings, issues: ConfigIssue[]): void {
-  if (!s.clusterId)
+/** `cleanup` removes what the driver made: it needs no cluster id and no endpoints. */
+function validate(s: EngineSettings, issues: ConfigIssue[], command: 'run' | 'cleanup'): void {
+  if (!s.clusterId && command === 'run')
     issues.push({ key: '--cluster-id', value: '', reason: 'required: name this cluster (e.g. --cluster-id cluster1)' });
-  else if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
+  else if (s.clusterId && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s.clusterId)) {
     issues.push({
       key: '--cluster-id',
       value: s.clusterId,
@@ -235,7 +262,7 @@ function validate(s: EngineSettings, issues: ConfigIssue[]): void {
   }
   for (const cidr of s.subnets)
     if (!isCidr(cidr)) issues.push({ key: '--subnets', value: cidr, reason: 'not an IPv4 CIDR (a.b.c.d/n)' });
-  if (!s.endpointsPath && s.endpointsSource !== 'kubernetes') {
+  if (!s.endpointsPath && s.endpointsSource !== 'kubernetes' && command === 'run') {
     issues.push({
       key: '--endpoints',
       value: '',
@@ -259,10 +286,10 @@ function parseKeyValues(pairs: string[], issues: ConfigIssue[]): Record<string, 
   return out;
 }
 
-function seconds(key: string, text: string, issues: ConfigIssue[]): number {
+function seconds(key: string, text: string, issues: ConfigIssue[], zeroOk = false): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) {
-    issues.push({ key, value: text, reason: 'expected a positive number of seconds' });
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroOk)) {
+    issues.push({ key, value: text, reason: `expected a ${zeroOk ? 'non-negative' : 'positive'} number of seconds` });
     return 1000;
   }
   return Math.round(n * 1000);

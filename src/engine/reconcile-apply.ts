@@ -71,7 +71,7 @@ export async function applyPlan(
     try {
       if (action.kind === 'connect') {
         const usingIp = await driver.connect(action.remote);
-        logger.info('cable installed', { cable, usingIp, reason: action.reason });
+        logInstalled(logger, action.reason, { cable, usingIp, reason: action.reason });
       } else {
         await driver.disconnect(action.endpoint);
         logger.info('cable removed', { cable, reason: action.reason });
@@ -131,15 +131,19 @@ async function applyBatch(
       result.failures.push({ cable: r.cableName, action: action.kind, error: r.error });
     } else {
       result.applied++;
-      logger.info(action.kind === 'connect' ? 'cable installed' : 'cable removed', {
-        cable: r.cableName,
-        usingIp: r.usingIp || undefined,
-        reason: action.reason,
-      });
+      const fields = { cable: r.cableName, usingIp: r.usingIp || undefined, reason: action.reason };
+      if (action.kind === 'connect') logInstalled(logger, action.reason, fields);
+      else logger.info('cable removed', fields);
     }
   });
 }
 
 function cableOf(a: ReconcileAction): string {
   return a.kind === 'connect' ? (a.remote.endpoint?.cableName ?? '') : a.endpoint.cableName;
+}
+
+/** A repair (of a cable in error, whose reason the repair backoff logs when it changes) is logged at debug only. */
+function logInstalled(logger: Logger, reason: string, fields: Record<string, unknown>): void {
+  if (reason.startsWith('repair: ')) logger.debug('cable installed', fields);
+  else logger.info('cable installed', fields);
 }

@@ -2,14 +2,10 @@
  * `cabled labeler`: wires the offload detection, the node patcher, the NFD
  * feature file and link events into the labeler loop, until SIGTERM/SIGINT.
  * Returns the exit code; only the engine's main.ts exits the process.
+ * `--help` and flag errors load nothing else; a run loads the Kubernetes
+ * client, netlink and the offload probe.
  */
-import { loadKubeConfig } from '../kube/index.js';
 import { errorMessage } from '../lib/errors.js';
-import { createLogger } from '../lib/logger.js';
-import { watchLinkEvents } from '../lib/netlink/index.js';
-import { detectEspOffload } from '../offload/index.js';
-import { OffloadLabeler } from './labeler.js';
-import { NodePatcher } from './node-patcher.js';
 import { LABELER_USAGE, parseLabelerArgs, type LabelerSettings } from './options.js';
 
 /** Runs `cabled labeler <argv>`. */
@@ -25,6 +21,21 @@ export async function runLabeler(argv: string[], env: NodeJS.ProcessEnv = proces
     process.stdout.write(LABELER_USAGE);
     return 0;
   }
+  const [
+    { loadKubeConfig },
+    { createLogger },
+    { watchLinkEvents },
+    { detectEspOffload },
+    { OffloadLabeler },
+    { NodePatcher },
+  ] = await Promise.all([
+    import('../kube/index.js'),
+    import('../lib/logger.js'),
+    import('../lib/netlink/index.js'),
+    import('../offload/index.js'),
+    import('./labeler.js'),
+    import('./node-patcher.js'),
+  ]);
   const logger = createLogger({ name: 'cabled-labeler' });
   const labeler = new OffloadLabeler({
     detect: () => detectEspOffload(),

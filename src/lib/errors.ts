@@ -4,11 +4,23 @@
  * (src/sdk/status.ts), and a `cause` that keeps the underlying error.
  * Messages read "<what failed> <which>: <why>[; <what to do>]".
  */
-import { status } from '@grpc/grpc-js';
+import type { status } from '@grpc/grpc-js';
+
+/**
+ * The gRPC status codes these errors carry, as numbers: the same values as
+ * grpc-js's `status` enum, without loading grpc-js into processes (cablectl
+ * --help, cabled version, the config and endpoint parsers) that never speak gRPC.
+ */
+const CODE = {
+  INVALID_ARGUMENT: 3 as status.INVALID_ARGUMENT,
+  FAILED_PRECONDITION: 9 as status.FAILED_PRECONDITION,
+  INTERNAL: 13 as status.INTERNAL,
+  UNAVAILABLE: 14 as status.UNAVAILABLE,
+} as const;
 
 export class CabledError extends Error {
   readonly code: status;
-  constructor(message: string, code: status = status.INTERNAL, options?: { cause?: unknown }) {
+  constructor(message: string, code: status = CODE.INTERNAL, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false });
@@ -18,21 +30,21 @@ export class CabledError extends Error {
 /** A request or a config value that cannot work: fix it, do not retry as is. */
 export class InvalidArgumentError extends CabledError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, status.INVALID_ARGUMENT, options);
+    super(message, CODE.INVALID_ARGUMENT, options);
   }
 }
 
 /** The call came too early or the host cannot do it (e.g. Init not called). */
 export class FailedPreconditionError extends CabledError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, status.FAILED_PRECONDITION, options);
+    super(message, CODE.FAILED_PRECONDITION, options);
   }
 }
 
 /** A dependency is not up yet: retry with backoff. */
 export class UnavailableError extends CabledError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, status.UNAVAILABLE, options);
+    super(message, CODE.UNAVAILABLE, options);
   }
 }
 

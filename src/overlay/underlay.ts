@@ -66,7 +66,8 @@ export async function detectUnderlay(nl: NetlinkAdapter, options: DetectUnderlay
     const defDev = def?.oif !== undefined ? await nl.getLink(def.oif) : undefined;
     if (!defDev) {
       throw new FailedPreconditionError(
-        `detect the underlay MTU: ${localIp} is on no usable device and there is no default route; set the MTU explicitly`,
+        `detect the underlay MTU: ${localIp} is on no device other than lo and there is no default route; ` +
+          'add a default route, or use a private IP held by a real device (its MTU is the underlay MTU)',
       );
     }
     mtu = defDev.mtu;

@@ -226,6 +226,40 @@ export class VxlanOverlay {
     });
   }
 
+  /**
+   * Removes every remote's entries that `keep` does not name: zero-MAC FDB
+   * entries to other destinations, and overlay-table routes on this device via
+   * other VTEPs. For a driver that knows its full set of remotes (at Init),
+   * so entries orphaned by a crash between a kernel write and its record go.
+   * Returns what was removed.
+   */
+  sweep(
+    keep: readonly Pick<RemoteSpec, 'remoteIp' | 'remoteVtepSourceIp'>[],
+  ): Promise<{ fdb: string[]; routes: string[] }> {
+    return this.serialise(async () => {
+      this.cache = undefined;
+      const link = await this.nl.getLink(this.options.deviceName);
+      if (!link) return { fdb: [], routes: [] };
+      const kept = keep.map((k) => resolveRemote({ ...k, subnets: [] }, this.options.vtepPrefix));
+      const dsts = new Set(kept.map((k) => k.remoteIp));
+      const vteps = new Set(kept.map((k) => k.vtep));
+      const ctx = await this.context(link);
+      const removed = { fdb: [] as string[], routes: [] as string[] };
+      for (const r of ctx.routes) {
+        if (r.oif !== link.index || !r.gateway || vteps.has(r.gateway)) continue;
+        await this.nl.deleteRoute({ dst: r.dst, table: this.options.table, oif: r.oif, priority: r.priority });
+        removed.routes.push(`${r.dst} via ${r.gateway}`);
+      }
+      for (const e of ctx.fdb) {
+        if (e.mac !== ZERO_MAC || !e.dst || dsts.has(e.dst)) continue;
+        await this.nl.deleteFdb(link.index, e.dst, ZERO_MAC);
+        removed.fdb.push(e.dst);
+      }
+      if (removed.fdb.length || removed.routes.length) this.log.info('removed orphaned overlay entries', removed);
+      return removed;
+    });
+  }
+
   /** Removes the device, its routes in the overlay table and the rule. Re-runnable. */
   cleanup(): Promise<void> {
     return this.serialise(async () => {

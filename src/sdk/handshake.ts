@@ -29,3 +29,6 @@ export function parseHandshake(line: string): Handshake | undefined {
   if (!Number.isInteger(protocol) || !parts[3]) return undefined;
   return { protocol, network: 'unix', address: parts[3] };
 }
+
+/** GetDriverInfo manifest key under which a driver reports what it cannot do right now (src/sdk/problems.ts). */
+export const DEGRADED_KEY = 'degraded';

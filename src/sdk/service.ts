@@ -20,6 +20,7 @@ import type { ConnectionWatch } from './connection-watch.js';
 import type { CableDriver } from './driver.js';
 import { PROTOCOL_VERSION } from './handshake.js';
 import { KeyedLock } from './keyed-lock.js';
+import { currentProblems, DEGRADED_KEY } from './problems.js';
 import { mapLimited } from '../lib/concurrency.js';
 
 type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
@@ -56,7 +57,9 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
       const capabilities = driver.applyCables
         ? [...new Set([...info.capabilities, Capability.CAPABILITY_BATCH])]
         : info.capabilities;
-      return { ...info, capabilities, protocolVersion: PROTOCOL_VERSION, manifest: info.manifest ?? {} };
+      const degraded = currentProblems();
+      const manifest = { ...(info.manifest ?? {}), ...(degraded ? { [DEGRADED_KEY]: degraded } : {}) };
+      return { ...info, capabilities, protocolVersion: PROTOCOL_VERSION, manifest };
     }),
     init: unary('Init', (req) =>
       lock.exclusive(async () => {

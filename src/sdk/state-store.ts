@@ -5,19 +5,47 @@
  * the truth and the engine can remove cables that went away while it was down.
  * Writes are atomic (temp file + rename) and coalesced: many changes in a
  * burst cost a few writes, and `flush()` waits for the last one.
+ *
+ * Degrade, don't crash (issue 12, item 5): when the directory is full or
+ * read-only the write fails, its temp file is removed, the record stays in
+ * memory (the driver keeps serving), the problem is reported (problems.ts:
+ * status and readiness show it, with what to do), and the write is retried
+ * with a backoff until it works, when the problem clears by itself.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { reportProblem } from './problems.js';
+
+export interface StateStoreOptions {
+  /** First retry delay after a failed write. @default 1000 */
+  readonly retryMs?: number;
+  /** Cap of the retry delay. @default 15000 */
+  readonly maxRetryMs?: number;
+  /** Told when a write fails (with the problem) and when writes work again (undefined). */
+  readonly onProblem?: (problem: string | undefined) => void;
+}
 
 export class StateStore<T> {
   private data = new Map<string, T>();
   private writing: Promise<void> | undefined;
   private pending = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private problemText: string | undefined;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly options: StateStoreOptions = {},
+  ) {}
 
-  /** Loads the file; a missing file is an empty store. A corrupt one is reported. */
+  /** The standing write problem (what is wrong and what to do), or undefined. */
+  get problem(): string | undefined {
+    return this.problemText;
+  }
+
+  /** Loads the file; a missing file is an empty store. A corrupt one is reported. Removes a stale temp file. */
   async load(): Promise<void> {
+    await unlink(this.tmpPath).catch(() => undefined);
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -60,9 +88,13 @@ export class StateStore<T> {
     this.schedule();
   }
 
-  /** Resolves when everything set so far is on disk. */
+  /** Resolves when everything set so far is on disk, or the write failed (see `problem`). Never rejects. */
   async flush(): Promise<void> {
     while (this.writing !== undefined) await this.writing;
+  }
+
+  private get tmpPath(): string {
+    return `${this.path}.tmp`;
   }
 
   private schedule(): void {
@@ -70,6 +102,8 @@ export class StateStore<T> {
       this.pending = true;
       return;
     }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.writing = this.write().finally(() => {
       this.writing = undefined;
       if (this.pending) {
@@ -79,12 +113,49 @@ export class StateStore<T> {
     });
   }
 
+  /** One write; a failure is recorded and retried later, never thrown. */
   private async write(): Promise<void> {
     await new Promise((r) => setImmediate(r));
     const text = JSON.stringify(Object.fromEntries(this.data), null, 1);
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.tmp`;
-    await writeFile(tmp, text, { mode: 0o600 });
-    await rename(tmp, this.path);
+    try {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      await writeFile(this.tmpPath, text, { mode: 0o600 });
+      await rename(this.tmpPath, this.path);
+    } catch (err) {
+      await unlink(this.tmpPath).catch(() => undefined);
+      this.failed(err as NodeJS.ErrnoException);
+      return;
+    }
+    if (this.problemText !== undefined) this.setProblem(undefined);
+    this.failures = 0;
+  }
+
+  private failed(err: NodeJS.ErrnoException): void {
+    const code = err.code ?? 'error';
+    const dir = dirname(this.path);
+    const todo =
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? `free space in ${dir} (or give the run directory's tmpfs more)`
+        : code === 'EROFS'
+          ? `${dir} is read-only: remount it read-write`
+          : code === 'EACCES' || code === 'EPERM'
+            ? `let the driver write to ${dir}`
+            : `check ${dir}`;
+    this.setProblem(
+      `cannot write the driver state file ${this.path} (${code}): ${todo}; the driver keeps serving from memory and ` +
+        'retries, but a driver restart now would forget the cables changed since the last good write',
+    );
+    const delay = Math.min((this.options.retryMs ?? 1000) * 2 ** this.failures, this.options.maxRetryMs ?? 15000);
+    this.failures++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.schedule(), delay);
+    this.retryTimer.unref();
+  }
+
+  private setProblem(problem: string | undefined): void {
+    if (problem === this.problemText) return;
+    this.problemText = problem;
+    reportProblem(`state-store:${this.path}`, problem);
+    this.options.onProblem?.(problem);
   }
 }

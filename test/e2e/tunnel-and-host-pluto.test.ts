@@ -12,14 +12,14 @@ import { bootGuest, type BootOutcome } from './harness/vm.js';
 import { figuresReport, scenario, timingReport } from './harness/report.js';
 
 describe('e2e on a stock kernel: libreswan tunnel mode, and host-pluto mode (qemu, root)', function () {
-  this.timeout(900000);
+  this.timeout(1900000);
   let boot: BootOutcome | undefined;
 
   before(async function () {
     boot = await bootGuest({
       name: 'tunnel-host',
       job: { scenarios: ['tunnel', 'transport-host'], perf: true, failClosed: false },
-      timeoutMs: 840000,
+      timeoutMs: 1800000,
     });
     console.log(timingReport(boot));
     for (const n of boot.result.scenarios.flatMap((s) => s.notes)) console.log(`  note: ${n}`);

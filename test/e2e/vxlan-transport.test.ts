@@ -11,7 +11,7 @@ import { bootGuest, type BootOutcome } from './harness/vm.js';
 import { figuresReport, scenario, timingReport } from './harness/report.js';
 
 describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN as the negative control (qemu, root)', function () {
-  this.timeout(900000);
+  this.timeout(1900000);
   let boot: BootOutcome | undefined;
 
   before(async function () {
@@ -27,7 +27,7 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
         plutoKill: true,
         peerRestart: true,
       },
-      timeoutMs: 840000,
+      timeoutMs: 1800000,
     });
     console.log(timingReport(boot));
   });

@@ -3,6 +3,7 @@
  * classifier and for error messages when pluto fails to start.
  */
 import { open } from 'node:fs/promises';
+import { type LogEvent, parseLogEvent, sentInitRequest } from '../../../src/lib/whack/index.js';
 
 /** The last `maxBytes` of `file` as complete lines (oldest first); [] when the file is missing. */
 export async function readLogTail(file: string, maxBytes = 256 * 1024): Promise<string[]> {
@@ -25,3 +26,91 @@ export async function readLogTail(file: string, maxBytes = 256 * 1024): Promise<
     await fh.close();
   }
 }
+
+/** What the follower knows of one connection: its latest events, and its peer. */
+export interface FollowedConnection {
+  events: LogEvent[];
+  lastPeer?: string;
+}
+
+/**
+ * Follows pluto's log for the status refresh (issue 12, item 4): each
+ * refresh reads only the bytes written since the last one (the first reads
+ * the last `initialBytes`), parses each new line once, and keeps per
+ * connection its latest `perConnection` events and its last IKE peer. A
+ * refresh therefore costs time linear in the new lines, not in the log tail
+ * times the failing connections. A log that shrank (rotated, truncated) is
+ * read afresh.
+ */
+export class LogFollower {
+  private offset = -1;
+  private partial = '';
+  private readonly byConnection = new Map<string, FollowedConnection>();
+
+  constructor(
+    readonly file: string,
+    private readonly options: { initialBytes?: number; maxReadBytes?: number; perConnection?: number } = {},
+  ) {}
+
+  /** Reads what is new; returns the index (the same Map object every time). */
+  async refresh(): Promise<ReadonlyMap<string, FollowedConnection>> {
+    let fh;
+    try {
+      fh = await open(this.file, 'r');
+    } catch {
+      return this.byConnection;
+    }
+    try {
+      const { size } = await fh.stat();
+      if (this.offset < 0 || size < this.offset) {
+        // First read, or the log was truncated/rotated: start from its tail.
+        this.byConnection.clear();
+        this.partial = '';
+        this.offset = Math.max(0, size - (this.options.initialBytes ?? 256 * 1024));
+        if (this.offset > 0) this.partial = SKIP_FIRST;
+      }
+      // A burst bigger than maxReadBytes: skip to its end (older lines matter less than newer ones).
+      const max = this.options.maxReadBytes ?? 4 * 1024 * 1024;
+      if (size - this.offset > max) {
+        this.offset = size - max;
+        this.partial = SKIP_FIRST;
+      }
+      if (size === this.offset) return this.byConnection;
+      const buf = Buffer.alloc(size - this.offset);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
+      this.offset += bytesRead;
+      const text = buf.toString('utf8', 0, bytesRead);
+      const lines = (this.partial === SKIP_FIRST ? text : this.partial + text).split('\n');
+      if (this.partial === SKIP_FIRST) lines.shift();
+      this.partial = lines.pop() ?? '';
+      this.index(lines);
+      return this.byConnection;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private index(lines: readonly string[]): void {
+    const keep = this.options.perConnection ?? 24;
+    for (const line of lines) {
+      const e = parseLogEvent(line);
+      const peer = sentInitRequest(line);
+      const name = e?.connection ?? peer?.connection;
+      if (!name) continue;
+      let c = this.byConnection.get(name);
+      if (!c) this.byConnection.set(name, (c = { events: [] }));
+      if (e) {
+        c.events.push(e);
+        if (c.events.length > keep * 2) c.events.splice(0, c.events.length - keep);
+      }
+      if (peer) c.lastPeer = peer.peer;
+    }
+  }
+
+  /** Forgets connections no longer wanted (bounded memory). */
+  retain(names: ReadonlySet<string>): void {
+    for (const name of this.byConnection.keys()) if (!names.has(name)) this.byConnection.delete(name);
+  }
+}
+
+const SKIP_FIRST = '\u0000skip-first-partial-line';

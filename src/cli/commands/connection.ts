@@ -3,6 +3,7 @@ import { GetConnectionResponse } from '../../generated/cabled/engine/v1/engine.j
 import { call } from '../../lib/grpc/call.js';
 import { type Command, EXIT_ERROR, EXIT_OK } from '../context.js';
 import { connectionDetail } from '../render.js';
+import { driverCollectsTraffic } from './driver-traffic.js';
 
 export const connectionCommand: Command = async (ctx) => {
   const { gateway } = ctx.clients;
@@ -16,6 +17,6 @@ export const connectionCommand: Command = async (ctx) => {
     ctx.err(`the engine returned no connection for ${JSON.stringify(name)}`);
     return EXIT_ERROR;
   }
-  ctx.out(connectionDetail(response.connection, ctx.now()));
+  ctx.out(connectionDetail(response.connection, ctx.now(), await driverCollectsTraffic(ctx)));
   return EXIT_OK;
 };

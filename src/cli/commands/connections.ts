@@ -3,10 +3,14 @@ import { ListConnectionsResponse } from '../../generated/cabled/engine/v1/engine
 import { call } from '../../lib/grpc/call.js';
 import { type Command, EXIT_OK } from '../context.js';
 import { connectionsTable, securityAssociationsTable } from '../render.js';
+import { driverCollectsTraffic } from './driver-traffic.js';
 
 export const connectionsCommand: Command = async (ctx) => {
   const { gateway } = ctx.clients;
-  const response = await call(gateway.listConnections.bind(gateway), {}, { timeoutMs: ctx.options.timeoutMs });
+  const [response, traffic] = await Promise.all([
+    call(gateway.listConnections.bind(gateway), {}, { timeoutMs: ctx.options.timeoutMs }),
+    ctx.options.output === 'json' ? Promise.resolve(true) : driverCollectsTraffic(ctx),
+  ]);
   const { connections } = response;
   if (ctx.options.output === 'json') {
     // Keep "connections" present when empty, so scripts can always iterate it.
@@ -15,7 +19,7 @@ export const connectionsCommand: Command = async (ctx) => {
     ctx.out('No connections.');
   } else {
     const wide = ctx.options.output === 'wide';
-    ctx.out(connectionsTable(connections, wide, ctx.now()));
+    ctx.out(connectionsTable(connections, wide, ctx.now(), traffic));
     if (wide) ctx.out(`\n${securityAssociationsTable(connections)}`);
   }
   return EXIT_OK;

@@ -1,7 +1,9 @@
 /**
- * The engine's gRPC server: GatewayService, grpc.health.v1 and reflection on
- * every `listen` address, plus an optional TCP address serving only
- * grpc.health.v1 for kubelet probes ("" = readiness, "liveness" = liveness).
+ * The engine's gRPC server: GatewayService, grpc.health.v1 and reflection
+ * (v1 and v1alpha, descriptors generated from proto/) on every `listen`
+ * address, plus an optional TCP address serving only grpc.health.v1 for
+ * kubelet probes ("" = readiness; "liveness" and
+ * "cabled.engine.v1.GatewayService" = liveness).
  *
  * Unix sockets (0600) serve everything. TCP addresses serve with mutual TLS
  * only (`tls`: client certificates from its CA, reloaded when the files
@@ -13,9 +15,8 @@ import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import { GatewayServiceService } from '../../generated/cabled/engine/v1/engine.js';
 import { InvalidArgumentError, errorMessage } from '../../lib/errors.js';
 import { parseAddress } from '../../lib/grpc/address.js';
-import { HEALTH_PROTO_PATH, serveHealth, type HealthService } from '../../lib/grpc/health.js';
+import { serveHealth, type HealthService } from '../../lib/grpc/health.js';
 import { bindServer } from '../../lib/grpc/listen.js';
-import { addReflection } from '../../lib/grpc/reflection.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { guardService, type ApiAccess } from './access.js';
@@ -34,8 +35,15 @@ import { connectionWatches } from './watch.js';
  */
 export const LIVENESS_SERVICE = 'liveness';
 
-/** The .proto files reflection describes, relative to proto/ or absolute. */
-export const API_PROTO_FILES: readonly string[] = ['cabled/engine/v1/engine.proto', HEALTH_PROTO_PATH];
+/**
+ * The API's own service name. grpc.health.v1 answers for it with the liveness
+ * status, for probes that check a service by name (grpc_health_probe -service,
+ * kubelet's grpc.service).
+ */
+export const GATEWAY_SERVICE = 'cabled.engine.v1.GatewayService';
+
+/** The services reflection lists (besides itself). */
+export const API_SERVICES: readonly string[] = [GATEWAY_SERVICE, 'grpc.health.v1.Health'];
 
 export interface ApiServerOptions {
   view: GatewayView;
@@ -51,7 +59,7 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** How long close() lets calls finish before cutting them. @default 5000 */
   shutdownTimeoutMs?: number;
-  /** Serve server reflection (needs the .proto files; skipped with a warning when missing). @default true */
+  /** Serve server reflection (grpc.reflection.v1 and v1alpha, descriptors generated from proto/). @default true */
   reflection?: boolean;
   /** Events queued for one slow WatchConnections client before it is cut off. @default 10000 */
   maxBufferedEvents?: number;
@@ -97,14 +105,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const watches = connectionWatches(view, logger, options.maxBufferedEvents);
   const health = serveHealth({ addService: () => undefined }, { '': 'NOT_SERVING' });
   let reflectionFailed = false;
+  // Loaded only when served.
+  const reflection = (options.reflection ?? true) ? await import('../../lib/grpc/reflection.js') : undefined;
   const apiServer = (access: ApiAccess): Server => {
     const server = new Server(API_SERVER_OPTIONS);
     const service = gatewayService(view, logger, watches.handler, options.onShutdown);
     server.addService(GatewayServiceService, guardService(service, access, logger));
     health.addToServer(server);
-    if ((options.reflection ?? true) && !reflectionFailed) {
+    if (reflection && !reflectionFailed) {
       try {
-        addReflection(server, API_PROTO_FILES);
+        reflection.addReflection(server, { services: API_SERVICES });
       } catch (err) {
         reflectionFailed = true;
         logger.warn('serving without reflection', { error: errorMessage(err) });
@@ -121,6 +131,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
   const stopHealthSync = syncHealth(view, health, logger);
   health.setStatus(LIVENESS_SERVICE, 'SERVING');
+  health.setStatus(GATEWAY_SERVICE, 'SERVING');
   const servers = [localServer, tlsServer, healthServer].filter((s): s is Server => s !== undefined);
 
   let closing: Promise<void> | undefined;

@@ -15,6 +15,7 @@ import type { Logger } from '../../lib/logger.js';
 import {
   COOKIE_ENV,
   COOKIE_VALUE,
+  DEGRADED_KEY,
   PARENT_STDIN_ENV,
   PROTOCOL_VERSION,
   SOCKET_ENV,
@@ -35,7 +36,12 @@ export interface SupervisorOptions {
   launch: DriverLaunch;
   runDir: string;
   logger: Logger;
-  /** Time for a started driver to print its handshake. @default 30000 */
+  /**
+   * Time for a started driver to print its handshake and answer health
+   * checks. Doubles after each start that ran out of it (up to 8x), back to
+   * this once a driver runs: a machine too busy to start a driver in time must
+   * not be caught in a loop of killing it half-way. @default 30000
+   */
   startTimeoutMs?: number;
   /** Health check period. @default 2000 */
   healthIntervalMs?: number;
@@ -59,6 +65,8 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
   private failedChecks = 0;
   private stopped = false;
   private readonly backoff: Backoff;
+  /** Starts in a row that ran out of time (see startTimeoutMs). */
+  private slowStarts = 0;
   state: DriverState = 'stopped';
   restarts = 0;
   lastError = '';
@@ -86,7 +94,9 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     return this.state === 'running' ? this.client : undefined;
   }
 
+  /** Starts the driver; a no-op while it is already started (until stop()). */
   start(): void {
+    if (this.state !== 'stopped') return;
     this.stopped = false;
     this.setState('starting');
     void this.attempt();
@@ -101,7 +111,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     this.client = undefined;
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null) {
+    if (child !== undefined && child.exitCode === null) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await child.catch(() => undefined);
@@ -126,6 +136,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
       this.info = info;
       this.failedChecks = 0;
       this.lastError = '';
+      this.slowStarts = 0;
       this.setState('running');
       this.backoff.healthy();
       this.healthTimer = setInterval(() => void this.check(), this.options.healthIntervalMs ?? 2000).unref();
@@ -149,12 +160,12 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     this.child = child;
     const log = logger.child({ component: `driver.${name}`, pid: child.pid });
     createInterface({ input: child.stderr }).on('line', (line) => relayLog(log, line));
+    const startTimeoutMs = this.startTimeoutMs();
     const handshake = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`driver ${name} printed no handshake within ${this.options.startTimeoutMs ?? 30000} ms`)),
-        this.options.startTimeoutMs ?? 30000,
-      );
+      const timer = setTimeout(() => {
+        this.slowStarts++;
+        reject(new Error(`driver ${name} printed no handshake within ${startTimeoutMs} ms`));
+      }, startTimeoutMs);
       createInterface({ input: child.stdout }).on('line', (line) => {
         if (parseHandshake(line)) {
           clearTimeout(timer);
@@ -174,15 +185,45 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     await handshake;
   }
 
+  /** startTimeoutMs, doubled for each start in a row that ran out of it (at most 8x). */
+  private startTimeoutMs(): number {
+    return (this.options.startTimeoutMs ?? 30000) * 2 ** Math.min(this.slowStarts, 3);
+  }
+
   private async waitHealthy(client: DriverClient): Promise<GetDriverInfoResponse> {
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 30000);
+    const deadline = Date.now() + this.startTimeoutMs();
     for (;;) {
       if (await client.healthy()) return client.info();
       if (Date.now() > deadline || this.stopped) {
+        if (!this.stopped) this.slowStarts++;
         client.close();
         throw new Error(`driver socket ${this.socketPath} does not answer health checks`);
       }
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** What the driver says it cannot do right now (its manifest's `degraded`), or ''. */
+  get degraded(): string {
+    return this.info?.manifest?.[DEGRADED_KEY] ?? '';
+  }
+
+  /** Re-reads GetDriverInfo with each good health check, so a degraded driver shows (emits 'state' on a change). */
+  private async refreshInfo(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      const info = await client.info();
+      if (client !== this.client) return;
+      const before = this.degraded;
+      this.info = info;
+      if (this.degraded !== before) {
+        if (this.degraded) this.options.logger.warn('driver degraded', { problem: this.degraded });
+        else this.options.logger.info('driver no longer degraded');
+        this.emit('state', this.state);
+      }
+    } catch {
+      /* the health check decides about a driver that does not answer */
     }
   }
 
@@ -191,6 +232,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     if (await this.client.healthy()) {
       this.failedChecks = 0;
       this.backoff.healthy();
+      await this.refreshInfo();
       return;
     }
     this.failedChecks++;
@@ -206,7 +248,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     this.lastError = reason;
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
     const delay = this.backoff.next();
     this.restarts++;
     this.options.logger.warn('driver down; restarting', {

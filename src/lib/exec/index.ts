@@ -1,10 +1,12 @@
 /**
- * The only module that starts processes (through execa). Always an argument
- * array, never a shell string; always a timeout for commands that should end.
- * Failures become ExecError, carrying the command (never its stdin, which may
- * hold a secret), the exit code and stderr.
+ * The only module that starts processes (with node:child_process; execa cost
+ * every engine and driver ~7 MB and a noticeable part of its start-up).
+ * Always an argument array, never a shell string; always a timeout for
+ * commands that should end. Failures become ExecError, carrying the command
+ * (never its stdin, which may hold a secret), the exit code and stderr.
  */
-import { execa, type ResultPromise } from 'execa';
+import { type ChildProcessWithoutNullStreams, type StdioOptions, spawn as spawnChild } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { CabledError } from '../errors.js';
 
 export interface RunOptions {
@@ -12,6 +14,7 @@ export interface RunOptions {
   timeoutMs: number;
   /** Data for stdin (e.g. a secret); never logged or put in messages. */
   input?: string;
+  /** Added to this process's environment. */
   env?: Record<string, string>;
   /** Resolve instead of throwing on a non-zero exit. @default false */
   allowFailure?: boolean;
@@ -37,28 +40,48 @@ export class ExecError extends CabledError {
   }
 }
 
+/** A command's output is cut at this size (whack listings of thousands of connections stay far below). */
+const MAX_OUTPUT = 100 * 1024 * 1024;
+/** After a timeout's SIGTERM, SIGKILL follows this much later. */
+const FORCE_KILL_MS = 5000;
+
 /** Runs a command to completion. */
 export async function run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const command = [file, ...args].join(' ');
-  const result = await execa(file, args, {
-    timeout: options.timeoutMs,
-    input: options.input,
-    env: options.env,
-    reject: false,
-    stripFinalNewline: false,
+  const child = spawnChild(file, [...args], {
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    env: options.env ? { ...process.env, ...options.env } : process.env,
   });
+  const out = collect(child.stdout);
+  const err = collect(child.stderr);
+  if (options.input !== undefined) {
+    child.stdin?.on('error', () => undefined); // a command that exits without reading its input
+    child.stdin?.end(options.input);
+  }
+  let timedOut = false;
+  let forceKill: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+    forceKill = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_MS);
+  }, options.timeoutMs);
+  const ended = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, error }));
+    child.once('close', (code) => resolve({ code }));
+  });
+  clearTimeout(timer);
+  clearTimeout(forceKill);
   const durationMs = performance.now() - started;
-  const stderr = String(result.stderr ?? '');
-  if (result.timedOut) {
+  const stderr = err();
+  if (timedOut) {
     throw new ExecError(`${command}: timed out after ${options.timeoutMs} ms`, command, undefined, stderr, true);
   }
-  if (result.failed && result.exitCode === undefined) {
-    throw new ExecError(`${command}: ${result.shortMessage}`, command, undefined, stderr, false, {
-      cause: result.cause,
-    });
+  if (ended.error || ended.code === null) {
+    const why = ended.error ? ended.error.message : `killed by ${child.signalCode ?? 'a signal'}`;
+    throw new ExecError(`${command}: ${why}`, command, undefined, stderr, false, { cause: ended.error });
   }
-  const exitCode = result.exitCode ?? 0;
+  const exitCode = ended.code;
   if (exitCode !== 0 && !options.allowFailure) {
     const detail = stderr.trim().split('\n').slice(-3).join(' | ');
     throw new ExecError(
@@ -69,7 +92,19 @@ export async function run(file: string, args: readonly string[], options: RunOpt
       false,
     );
   }
-  return { exitCode, stdout: String(result.stdout ?? ''), stderr, durationMs };
+  return { exitCode, stdout: out(), stderr, durationMs };
+}
+
+/** Collects a stream's text, up to MAX_OUTPUT. */
+function collect(stream: NodeJS.ReadableStream | null): () => string {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  stream?.on('data', (chunk: Buffer) => {
+    if (size >= MAX_OUTPUT) return;
+    chunks.push(chunk);
+    size += chunk.length;
+  });
+  return () => Buffer.concat(chunks).toString('utf8');
 }
 
 export interface SpawnOptions {
@@ -78,29 +113,53 @@ export interface SpawnOptions {
   extendEnv?: boolean;
 }
 
-export type ChildProcess = ResultPromise<{
-  stdin: 'pipe';
-  stdout: 'pipe';
-  stderr: 'pipe';
-  reject: false;
-  buffer: false;
-}>;
+/** How a spawned process ended. `exitCode` is undefined when it was killed by a signal or could not start. */
+export interface ExitResult {
+  exitCode?: number;
+  signal?: string;
+  /** Why it could not be started (e.g. "spawn ping ENOENT"). */
+  shortMessage?: string;
+}
+
+/**
+ * A long-running child with piped stdio, which is also a promise of how it
+ * ended (it never rejects): `await child`, `child.then(...)`.
+ */
+export type ChildProcess = ChildProcessWithoutNullStreams &
+  PromiseLike<ExitResult> & {
+    catch(onRejected: (reason: unknown) => unknown): Promise<unknown>;
+  };
+
+/** Children that die with this process (spawn's contract); daemons are not in here. */
+const children = new Set<ChildProcessWithoutNullStreams>();
+let killOnExit = false;
 
 /**
  * Starts a long-running process (a driver, a daemon) with piped stdio.
  * Its lifetime is the caller's to manage; it is killed if this process exits.
  */
 export function spawn(file: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
-  return execa(file, args, {
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    reject: false,
-    buffer: false,
-    cleanup: true,
-    env: options.env,
-    extendEnv: options.extendEnv ?? true,
+  const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
+  const child = spawnChild(file, [...args], { stdio: 'pipe', env });
+  const ended = new Promise<ExitResult>((resolve) => {
+    child.once('error', (error) => resolve({ shortMessage: error.message }));
+    child.once('exit', (code, signal) =>
+      resolve({ ...(code !== null ? { exitCode: code } : {}), ...(signal ? { signal } : {}) }),
+    );
   });
+  children.add(child);
+  void ended.then(() => children.delete(child));
+  if (!killOnExit) {
+    killOnExit = true;
+    process.once('exit', () => {
+      for (const c of children) c.kill('SIGTERM');
+    });
+  }
+  return Object.assign(child, {
+    // biome-ignore lint/suspicious/noThenProperty: the child is a promise of its exit, as execa's was
+    then: ended.then.bind(ended),
+    catch: ended.catch.bind(ended),
+  }) as ChildProcess;
 }
 
 export interface DaemonOptions {
@@ -119,16 +178,24 @@ export function spawnDaemon(
   args: readonly string[],
   options: DaemonOptions = {},
 ): { pid: number; exited: Promise<{ exitCode?: number; signal?: string }> } {
-  const child = execa(file, args, {
-    detached: true,
-    cleanup: false,
-    stdin: 'ignore',
-    stdout: 'ignore',
-    stderr: options.stderrFile ? { file: options.stderrFile, append: true } : 'ignore',
-    reject: false,
-  });
-  if (child.pid === undefined) throw new ExecError(`${file}: could not be started`, file, undefined, '', false);
+  const stderr = options.stderrFile ? openSync(options.stderrFile, 'a') : 'ignore';
+  let child: ReturnType<typeof spawnChild>;
+  try {
+    const stdio: StdioOptions = ['ignore', 'ignore', stderr];
+    child = spawnChild(file, [...args], { detached: true, stdio });
+  } finally {
+    if (typeof stderr === 'number') closeSync(stderr);
+  }
+  if (child.pid === undefined) {
+    child.on('error', () => undefined);
+    throw new ExecError(`${file}: could not be started`, file, undefined, '', false);
+  }
   child.unref();
-  const exited = child.then((r) => ({ exitCode: r.exitCode, signal: r.signal }));
+  const exited = new Promise<{ exitCode?: number; signal?: string }>((resolve) => {
+    child.once('error', () => resolve({}));
+    child.once('exit', (code, signal) =>
+      resolve({ ...(code !== null ? { exitCode: code } : {}), ...(signal ? { signal } : {}) }),
+    );
+  });
   return { pid: child.pid, exited };
 }

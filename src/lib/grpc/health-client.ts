@@ -12,9 +12,10 @@ import {
   type ClientReadableStream,
   type ClientUnaryCall,
   type Metadata,
+  type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { service as healthServiceDefinition, type ServingStatus } from 'grpc-health-check';
+import { HealthServiceDefinition, type ServingStatus } from './health-proto.js';
 import { call, type CallOptions } from './call.js';
 
 /** A grpc.health.v1 client. */
@@ -35,7 +36,7 @@ export interface HealthClient extends Client {
 }
 
 const HealthClientConstructor = makeGenericClientConstructor(
-  healthServiceDefinition,
+  HealthServiceDefinition as unknown as ServiceDefinition,
   'grpc.health.v1.Health',
 ) as unknown as new (
   target: string,

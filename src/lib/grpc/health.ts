@@ -1,22 +1,29 @@
 /**
- * grpc.health.v1 on the server side, with the `grpc-health-check` package
- * (Check, Watch and List). One HealthService can serve the same statuses on
- * several servers (e.g. the API socket and a TCP port for kubelet probes).
- * The client side is in health-client.ts.
+ * grpc.health.v1 on the server side (Check, Watch and List), with the
+ * behaviour of the `grpc-health-check` package's implementation but on the
+ * hand-encoded definition of health-proto.ts (no proto-loader at start-up).
+ * One HealthService can serve the same statuses on several servers (e.g. the
+ * API socket and a TCP port for kubelet probes). The client side is in
+ * health-client.ts.
  */
 import type {
+  sendUnaryData,
   Server,
+  ServerUnaryCall,
   ServerWritableStream,
   ServiceDefinition,
-  UntypedHandleCall,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { HealthImplementation, protoPath, type ServingStatus } from 'grpc-health-check';
+import {
+  HealthServiceDefinition,
+  type HealthCheckRequest,
+  type HealthCheckResponse,
+  type HealthListRequest,
+  type HealthListResponse,
+  type ServingStatus,
+} from './health-proto.js';
 
 export type { ServingStatus };
-
-/** Absolute path of grpc/health/v1/health.proto, for reflection. */
-export const HEALTH_PROTO_PATH: string = protoPath;
 
 /** Anything grpc-js services can be added to (a grpc-js Server). */
 export type ServiceHost = Pick<Server, 'addService'>;
@@ -38,40 +45,64 @@ export interface HealthService {
   shutdown(): void;
 }
 
+const NOT_FOUND = 5;
+const RESOURCE_EXHAUSTED = 8;
+/** List answers RESOURCE_EXHAUSTED beyond this many services (as grpc-health-check does). */
+const LIST_LIMIT = 100;
+
 /** Adds grpc.health.v1 to `server`, with `initial` statuses (e.g. `{ '': 'NOT_SERVING' }`). */
 export function serveHealth(server: ServiceHost, initial: Record<string, ServingStatus> = {}): HealthService {
-  const impl = new HealthImplementation(initial);
   const statuses = new Map<string, ServingStatus>(Object.entries(initial));
-  const watches = new Set<ServerWritableStream<unknown, unknown>>();
+  /** Open Watch streams, by the service they watch. */
+  const watchers = new Map<string, Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>>();
   let closed = false;
 
-  const addToServer = (host: ServiceHost): void => {
-    // Wrap Watch so open streams can be ended on shutdown; the rest is untouched.
-    impl.addToServer({
-      addService: (definition, handlers) => {
-        const wrapped = { ...handlers } as unknown as UntypedServiceImplementation;
-        const watch = wrapped.watch as ((call: ServerWritableStream<unknown, unknown>) => void) | undefined;
-        if (watch) {
-          wrapped.watch = ((stream: ServerWritableStream<unknown, unknown>) => {
-            watches.add(stream);
-            const forget = (): void => void watches.delete(stream);
-            stream.once('cancelled', forget);
-            stream.once('finish', forget);
-            if (closed) stream.end();
-            else watch(stream);
-          }) as UntypedHandleCall;
-        }
-        host.addService(definition as unknown as ServiceDefinition, wrapped);
-      },
-    });
+  const implementation = {
+    check(
+      call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
+      callback: sendUnaryData<HealthCheckResponse>,
+    ) {
+      const name = call.request.service;
+      const status = statuses.get(name);
+      if (status) callback(null, { status });
+      else callback({ code: NOT_FOUND, details: `Health status unknown for service ${name}` });
+    },
+    watch(stream: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) {
+      if (closed) return void stream.end();
+      const name = stream.request.service;
+      const set = watchers.get(name) ?? new Set();
+      watchers.set(name, set);
+      set.add(stream);
+      const forget = (): void => void watchers.get(name)?.delete(stream);
+      stream.once('cancelled', forget);
+      stream.once('finish', forget);
+      stream.write({ status: statuses.get(name) ?? 'SERVICE_UNKNOWN' });
+    },
+    list(_: ServerUnaryCall<HealthListRequest, HealthListResponse>, callback: sendUnaryData<HealthListResponse>) {
+      if (statuses.size > LIST_LIMIT) {
+        callback({ code: RESOURCE_EXHAUSTED, details: 'Too many services to list.' }, null);
+        return;
+      }
+      callback(null, { statuses: Object.fromEntries([...statuses].map(([name, status]) => [name, { status }])) });
+    },
   };
+
+  const addToServer = (host: ServiceHost): void =>
+    host.addService(
+      HealthServiceDefinition as unknown as ServiceDefinition,
+      implementation as unknown as UntypedServiceImplementation,
+    );
   addToServer(server);
+
+  const notify = (name: string, status: ServingStatus): void => {
+    for (const stream of watchers.get(name) ?? []) stream.write({ status });
+  };
 
   return {
     setStatus(name, status) {
       if (closed || statuses.get(name) === status) return;
       statuses.set(name, status);
-      impl.setStatus(name, status);
+      notify(name, status);
     },
     status: (name) => statuses.get(name),
     services: () => [...statuses.keys()],
@@ -80,11 +111,11 @@ export function serveHealth(server: ServiceHost, initial: Record<string, Serving
       if (closed) return;
       for (const name of statuses.keys()) {
         statuses.set(name, 'NOT_SERVING');
-        impl.setStatus(name, 'NOT_SERVING');
+        notify(name, 'NOT_SERVING');
       }
       closed = true;
-      for (const stream of watches) stream.end();
-      watches.clear();
+      for (const set of watchers.values()) for (const stream of set) stream.end();
+      watchers.clear();
     },
   };
 }

@@ -5,7 +5,7 @@
 export { toStatus, isServiceError, statusName, type StatusLike } from './status.js';
 export { parseAddress, formatAddress, normalizeAddress, type Address } from './address.js';
 export { bindServer, prepareUnixSocket } from './listen.js';
-export { serveHealth, HEALTH_PROTO_PATH, type HealthService, type ServiceHost, type ServingStatus } from './health.js';
+export { serveHealth, type HealthService, type ServiceHost, type ServingStatus } from './health.js';
 export { createHealthClient, checkHealth, listHealth, type HealthClient } from './health-client.js';
-export { addReflection, findProtoDir, PROTO_DIR_ENV } from './reflection.js';
+export { addReflection, bundledDescriptors, DescriptorIndex, REFLECTION_SERVICES } from './reflection.js';
 export { call, DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type UnaryMethod } from './call.js';

@@ -55,6 +55,11 @@ export interface ClassifyInput {
    * Events of other connections are ignored.
    */
   logEvents?: readonly LogEvent[];
+  /**
+   * The peer of this connection's latest IKE_SA_INIT request, when the caller
+   * indexed the log once (LogFollower); else it is looked up in logLines.
+   */
+  lastPeer?: string;
   states?: ShowStates;
   traffic?: readonly TrafficRecord[];
   /**
@@ -200,11 +205,11 @@ function classifyChild(input: ClassifyInput): ChildDiagnosis {
     ike.kind !== 'ike-established' &&
     ikeIdx > childIdx &&
     (!kernel || ike.kind === 'auth-failed' || ike.kind === 'no-answer');
-  if (ikeNews) return ikeFailure(connection, ike, since, input.logLines ?? []);
+  if (ikeNews) return ikeFailure(connection, ike, since, input);
   if (kernel) return kernelRefusal(connection, kernel);
   const child = since[childIdx];
   if (child) return childFailure(connection, child);
-  if (ike && ike.kind !== 'ike-established') return ikeFailure(connection, ike, since, input.logLines ?? []);
+  if (ike && ike.kind !== 'ike-established') return ikeFailure(connection, ike, since, input);
   const ikeUp =
     input.states?.states.some((s) => s.connection === connection && s.kind === 'ike' && s.established) ||
     ike?.kind === 'ike-established';
@@ -297,7 +302,7 @@ function ikeFailure(
   connection: string,
   e: LogEvent,
   events: readonly LogEvent[],
-  lines: readonly string[],
+  input: ClassifyInput,
 ): ChildDiagnosis {
   const d = { connection, evidence: e.line };
   if (e.kind === 'auth-failed') {
@@ -316,7 +321,7 @@ function ikeFailure(
       hint: 'the peer has not added this connection (yet: pluto retries), or ceIPSecIke differs between the gateways',
     };
   }
-  const peer = lastPeerOf(lines, connection);
+  const peer = input.lastPeer ?? lastPeerOf(input.logLines ?? [], connection);
   const net = [...events].reverse().find((x) => x.kind === 'network-error');
   const why = net?.detail ? ` (${net.detail})` : '';
   const hint = /refused/i.test(net?.detail ?? '')

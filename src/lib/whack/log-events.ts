@@ -136,17 +136,22 @@ export function parseLogEvents(lines: readonly string[]): LogEvent[] {
 }
 
 /**
- * The peer address of the latest "sent IKE_SA_INIT request to <ip>:<port>" of a connection
+ * The connection and peer address of a "sent IKE_SA_INIT request to <ip>:<port>" line, else undefined
  * (4.x "10.99.0.2:500", 5.x "10.231.7.9:UDP/500" or ":TCP/4500").
  */
+export function sentInitRequest(line: string): { connection: string; peer: string } | undefined {
+  if (!line.includes('sent IKE_SA_INIT request to')) return undefined;
+  const body = line.replace(PREFIXES, '');
+  const m =
+    /^"([^"]*)"(?:\[\d+\])?[^#]*#\d+: sent IKE_SA_INIT request to ([0-9a-fA-F.:]+?):(?:(?:UDP|TCP)\/)?\d+$/.exec(body);
+  return m ? { connection: m[1] ?? '', peer: m[2] ?? '' } : undefined;
+}
+
+/** The peer address of the latest "sent IKE_SA_INIT request to <ip>:<port>" of a connection. */
 export function lastPeerOf(lines: readonly string[], connection: string): string | undefined {
   for (let i = lines.length - 1; i >= 0; i--) {
-    const body = (lines[i] ?? '').replace(PREFIXES, '');
-    const m =
-      /^"([^"]*)"(?:\[\d+\])?[^#]*#\d+: sent IKE_SA_INIT request to ([0-9a-fA-F.:]+?):(?:(?:UDP|TCP)\/)?\d+$/.exec(
-        body,
-      );
-    if (m && m[1] === connection) return m[2];
+    const m = sentInitRequest(lines[i] ?? '');
+    if (m && m.connection === connection) return m.peer;
   }
   return undefined;
 }

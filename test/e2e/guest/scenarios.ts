@@ -17,6 +17,7 @@ import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver
 import { CABLECTL_MAIN, EngineProcess } from '../../../lab/engine-process.js';
 import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { HostPluto } from '../../helpers/host-pluto.js';
+import { startBreakdown } from './timeline.js';
 import type {
   ConnectionReading,
   GuestJob,
@@ -25,6 +26,7 @@ import type {
   RestartResult,
   ScenarioName,
   ScenarioResult,
+  WaitRecord,
 } from '../harness/types.js';
 import { inNs, must, sh, sleep, startInNs, stopChild, until } from './sh.js';
 import { countPcap, startCapture, stopCaptures, sumCounts, type Capture } from './wire.js';
@@ -37,6 +39,26 @@ type Side = typeof A;
 /** Logs a progress line on the console (the host shows it). */
 export function say(msg: string): void {
   process.stdout.write(`E2E: ${msg}\n`);
+}
+
+/** Polls `check` until true or `ceilingMs`; resolves with the seconds it took. */
+type Wait = (what: string, check: () => Promise<boolean>, ceilingMs: number, intervalMs: number) => Promise<number>;
+
+/** A Wait that records each wait (time taken beside its ceiling) in `waits` and prints it. */
+function recordingWait(scenarioName: string, waits: WaitRecord[]): Wait {
+  return async (what, check, ceilingMs, intervalMs) => {
+    const started = Date.now();
+    let ok = false;
+    try {
+      await until(what, check, ceilingMs, intervalMs);
+      ok = true;
+    } finally {
+      const seconds = Math.round((Date.now() - started) / 100) / 10;
+      waits.push({ what, seconds, ceilingS: ceilingMs / 1000 });
+      say(`${scenarioName}: ${what}: ${ok ? '' : 'NOT within '}${seconds} s of ${ceilingMs / 1000} s`);
+    }
+    return (Date.now() - started) / 1000;
+  };
 }
 
 async function topology(): Promise<void> {
@@ -99,10 +121,10 @@ async function cablectl(runDir: string, t0: number): Promise<ConnectionReading> 
 }
 
 /** iperf3 TCP for `seconds` from `from` (in A) to `to` (in B). */
-async function iperf(path: string, from: string, to: string, seconds = 5): Promise<IperfResult> {
+async function iperf(wait: Wait, path: string, from: string, to: string, seconds = 5): Promise<IperfResult> {
   const server = startInNs(B.ns, 'iperf3', ['-s', '-1', '--forceflush', '-B', to]);
   try {
-    await until('iperf3 server listening', async () => server.output().includes('Server listening'), 30000, 200);
+    await wait('iperf3 server listening', async () => server.output().includes('Server listening'), 30000, 200);
     const o = await inNs(A.ns, 'iperf3', ['-c', to, '-B', from, '-t', String(seconds), '-J'], (seconds + 20) * 1000);
     if (!o.stdout.trim()) throw new Error(`iperf3 ${path}: no output (exit ${o.code}): ${o.stderr}`);
     const j = JSON.parse(o.stdout) as {
@@ -166,24 +188,22 @@ function pingCounts(from: string, to: string, output: string): PingResult {
 }
 
 /** Issue 4, scenario 5 (and 8): a 20/s ping across the tunnel while A's engine is SIGKILLed and started again. */
-async function restartUnderPing(e: EngineProcess, pluto: () => number): Promise<RestartResult> {
+async function restartUnderPing(wait: Wait, e: EngineProcess, pluto: () => number): Promise<RestartResult> {
   const spisBefore = await espSpis(A);
   const plutoPidBefore = pluto();
   const pinger = startInNs(A.ns, 'ping', ['-n', '-i', '0.05', '-w', '15', '-I', A.host, B.host]);
   await sleep(2000);
   await e.stop('SIGKILL');
-  const restartedAt = Date.now();
   e.start();
-  await until(
-    'engine A in sync again',
+  const backInSyncS = await wait(
+    'engine A in sync again (restarted under ping)',
     async () => {
       const st = await e.status().catch(() => undefined);
       return st?.driver?.state === 'running' && st.inSync === true;
     },
-    60000,
+    180000,
     200,
   );
-  const backInSyncS = (Date.now() - restartedAt) / 1000;
   await new Promise<void>((r) => (pinger.child.exitCode !== null ? r() : pinger.child.once('exit', () => r())));
   return {
     ping: pingCounts(A.host, B.host, pinger.output()),
@@ -203,7 +223,17 @@ const FOREIGN_CONN = 'host-north-south';
 
 /** Runs one scenario; never throws (a failure is recorded in the result). */
 export async function runScenario(name: ScenarioName, job: GuestJob, outDir: string): Promise<ScenarioResult> {
-  const res: ScenarioResult = { name, completed: false, timings: {}, pings: [], connections: [], notes: [], iperf: [] };
+  const res: ScenarioResult = {
+    name,
+    completed: false,
+    timings: {},
+    waits: [],
+    pings: [],
+    connections: [],
+    notes: [],
+    iperf: [],
+  };
+  const wait = recordingWait(name, res.waits);
   const t0 = Date.now();
   const mark = (what: string) => {
     res.timings[what] = Math.round((Date.now() - t0) / 100) / 10;
@@ -216,6 +246,24 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
   mkdirSync(out, { recursive: true });
   const engines: EngineProcess[] = [];
   const hostPlutos: HostPluto[] = [];
+  let enginesStartedAt = 0;
+  /** Where the time since the engines started went, per side (also when they never connected). */
+  const breakdown = (): void => {
+    if (!enginesStartedAt || res.breakdown) return;
+    res.breakdown = engines.map((e, i) =>
+      startBreakdown(
+        i ? 'b' : 'a',
+        e.logPath,
+        name === 'vxlan'
+          ? undefined
+          : hostPlutos[i]
+            ? { log: hostPlutos[i].logFile, own: false }
+            : { log: join(e.spec.runDir, 'drivers', 'pluto', 'pluto.log'), own: true },
+        enginesStartedAt,
+      ),
+    );
+    say(`${name}: where the time went: ${JSON.stringify(res.breakdown)}`);
+  };
   let captures: Capture[] = [];
   try {
     await topology();
@@ -270,17 +318,20 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       );
     }
     for (const e of engines) e.start();
+    enginesStartedAt = Date.now();
     mark('engines started');
-    await until(
+    // Ceiling: 10x the 30 s an idle machine should need (a busy CI machine is 5-10x slower).
+    await wait(
       'both cables connected',
       async () => {
         const all = await Promise.all(engines.map((e) => e.connections().catch(() => [])));
         return all.every((cs) => cs.length === 1 && cs[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
       },
-      120000,
-      500,
+      300000,
+      250,
     );
     mark('both cables connected');
+    breakdown();
 
     if (name === 'tunnel') {
       // Tunnel mode needs a route to the remote subnet sourced from the local subnet (Submariner's route agent adds it).
@@ -357,7 +408,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
           : [[name === 'transport' ? 'VXLAN over transport ESP' : 'tunnel-mode ESP', A.host, B.host]];
       for (const [label, from, to] of runs) {
         res.iperf.push(
-          await iperf(label, from, to).catch((err: unknown) => ({
+          await iperf(wait, label, from, to).catch((err: unknown) => ({
             path: label,
             mbps: 0,
             retransmits: -1,
@@ -371,7 +422,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
 
     if (name === 'transport' && job.restart) {
       const e = engines[0]!;
-      res.restart = await restartUnderPing(e, () => plutoPid(e.spec.runDir));
+      res.restart = await restartUnderPing(wait, e, () => plutoPid(e.spec.runDir));
       mark('engine restart phase');
     }
 
@@ -382,7 +433,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       process.kill(pidBefore, 'SIGKILL');
       const killedAt = Date.now();
       // First the engine must notice (its status stops saying connected), then the cable must come back.
-      await until(
+      await wait(
         'the engine noticing pluto is gone',
         async () => {
           const cs = await e.connections().catch(() => []);
@@ -391,7 +442,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
         60000,
         100,
       );
-      await until(
+      await wait(
         'a new pluto, and the cable connected again',
         async () => {
           if (plutoPid(e.spec.runDir) === pidBefore) return false;
@@ -422,7 +473,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       const killedAt = Date.now();
       e.start();
       let bConnectedS = 0;
-      await until(
+      await wait(
         'the cable connected again on both sides (B with a new pluto)',
         async () => {
           if (plutoPid(e.spec.runDir) === pidBefore) return false;
@@ -453,7 +504,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       const foreign = () => Promise.all(hostPlutos.map(async (h) => (await h.loaded()).includes(FOREIGN_CONN)));
       const plutoPids = pids();
       const foreignBefore = await foreign();
-      const restart = await restartUnderPing(engines[0]!, () => hostPlutos[0]!.pid);
+      const restart = await restartUnderPing(wait, engines[0]!, () => hostPlutos[0]!.pid);
       mark('engine restart (host pluto)');
       await engines[0]!.stop('SIGTERM');
       const loadedAfterStop = await hostPlutos[0]!.loaded();
@@ -504,6 +555,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
     res.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
     say(`${name}: FAILED ${res.error}`);
   } finally {
+    breakdown();
     await stopCaptures(captures).catch(() => undefined);
     const pids = engines.map((e) => plutoPid(e.spec.runDir));
     for (const e of engines) await e.stop('SIGTERM', 15000).catch(() => undefined);

@@ -18,10 +18,15 @@ export function scenario(outcome: BootOutcome | undefined, name: ScenarioName): 
   return s;
 }
 
-/** One line per scenario with its step timings, plus the boot. */
+/** `measured s of ceiling s (margin x)`: the margin should stay at least 3x on an idle machine. */
+export function againstCeiling(seconds: number, ceilingS: number): string {
+  return `${seconds.toFixed(1)} s of ${ceilingS} s (${(ceilingS / Math.max(seconds, 0.1)).toFixed(1)}x)`;
+}
+
+/** Per scenario: its step timings, every wait against its ceiling, and where the start-up time went; plus the boot. */
 export function timingReport(outcome: BootOutcome): string {
   const lines = [
-    `boot: ${outcome.bootSeconds.toFixed(1)} s to the guest script, ${outcome.totalSeconds.toFixed(1)} s qemu start to exit (kernel ${outcome.result.kernel}, ${outcome.result.libreswan ?? 'libreswan ?'}); run folder ${outcome.runDir}`,
+    `boot: ${outcome.bootSeconds.toFixed(1)} s to the guest script, qemu start to exit ${againstCeiling(outcome.totalSeconds, outcome.timeoutSeconds)} (kernel ${outcome.result.kernel}, ${outcome.result.libreswan ?? 'libreswan ?'}); run folder ${outcome.runDir}`,
   ];
   for (const s of outcome.result.scenarios) {
     lines.push(
@@ -29,6 +34,15 @@ export function timingReport(outcome: BootOutcome): string {
         .map(([k, v]) => `${k} ${v} s`)
         .join(', ')}`,
     );
+    for (const w of s.waits ?? []) lines.push(`    wait: ${w.what}: ${againstCeiling(w.seconds, w.ceilingS)}`);
+    for (const b of s.breakdown ?? []) {
+      const { side, ...steps } = b;
+      lines.push(
+        `    side ${side}, s after the engines started: ${Object.entries(steps)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+    }
   }
   return lines.join('\n');
 }

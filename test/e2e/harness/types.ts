@@ -163,6 +163,38 @@ export interface FailClosedResult {
   wire: WireCounts;
 }
 
+/** One wait of the guest: how long it took, against its ceiling (kept at least 3x the time on an idle machine). */
+export interface WaitRecord {
+  what: string;
+  seconds: number;
+  ceilingS: number;
+}
+
+/**
+ * Where the time went on one side between "engines started" and "both cables
+ * connected": seconds after the engines were started at which each step was
+ * logged. Absent: not seen (e.g. no pluto with the VXLAN driver).
+ */
+export interface StartBreakdown {
+  side: string;
+  /** The engine process is up: Node started, the gateway's modules loaded, flags parsed. */
+  gatewayStarting?: number;
+  /** The driver process printed its handshake. */
+  driverServing?: number;
+  /** The engine connected to the driver and checked its health. */
+  driverReady?: number;
+  /** The engine API answers. */
+  apiServing?: number;
+  /** pluto's first log line (own mode). */
+  plutoStarted?: number;
+  /** The first IKE_SA_INIT, sent or received. */
+  ikeInitiated?: number;
+  /** The first Child SA established. */
+  ikeEstablished?: number;
+  /** The driver installed the cable (after its connections were added and, libreswan, initiated). */
+  cableInstalled?: number;
+}
+
 /** Everything one scenario measured. */
 export interface ScenarioResult {
   name: ScenarioName;
@@ -171,6 +203,10 @@ export interface ScenarioResult {
   error?: string;
   /** Seconds, per step (e.g. `engines connected`). */
   timings: Record<string, number>;
+  /** Every wait of the scenario, with its ceiling. */
+  waits: WaitRecord[];
+  /** Per side, where the time to "both cables connected" went. */
+  breakdown?: StartBreakdown[];
   pings: PingResult[];
   /** Summed over both veth ends, captured from before the engines started until after the probes. */
   wire?: WireCounts;

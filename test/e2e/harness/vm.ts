@@ -40,6 +40,8 @@ export interface BootOutcome {
   bootSeconds: number;
   /** Seconds from qemu start to qemu exit. */
   totalSeconds: number;
+  /** The ceiling of the whole boot, in seconds. */
+  timeoutSeconds: number;
 }
 
 /** The shell script /init runs chrooted into the host root. */
@@ -152,5 +154,5 @@ export async function bootGuest(options: BootOptions): Promise<BootOutcome> {
       `e2e: the guest program did not finish${timedOut ? ` (killed after ${timeoutMs} ms)` : ''}; partial result in ${resultPath}. ${where}`,
     );
   }
-  return { result, runDir, consoleLog, bootSeconds, totalSeconds };
+  return { result, runDir, consoleLog, bootSeconds, totalSeconds, timeoutSeconds: timeoutMs / 1000 };
 }

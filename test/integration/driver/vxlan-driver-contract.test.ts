@@ -18,6 +18,7 @@ import {
   type NatEndpointInfo,
 } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { DriverClient } from '../../../src/engine/driver-host/driver-client.js';
+import { checkHealth, createHealthClient } from '../../../src/lib/grpc/health-client.js';
 import { COOKIE_ENV, COOKIE_VALUE, SOCKET_ENV } from '../../../src/sdk/handshake.js';
 import { DIST } from '../../../lab/engine-process.js';
 import { canUseNetns, connectVeth, createNetns, deleteNetns, ipJson, waitFor } from '../../../lab/netns.js';
@@ -88,6 +89,16 @@ describe('VXLAN driver process: the driver contract (integration, root)', functi
     assert.ok(info.capabilities.includes(Capability.CAPABILITY_BATCH));
     assert.ok(info.capabilities.includes(Capability.CAPABILITY_WATCH_CONNECTIONS));
     assert.ok(!info.capabilities.includes(Capability.CAPABILITY_ENCRYPTION), 'plain VXLAN does not claim encryption');
+  });
+
+  it('should answer grpc.health.v1 for "" and for its service name, as probes that check by name expect', async () => {
+    const health = createHealthClient(`unix://${socket}`);
+    try {
+      assert.equal(await checkHealth(health, ''), 'SERVING');
+      assert.equal(await checkHealth(health, 'cabled.driver.v1.CableDriverService'), 'SERVING');
+    } finally {
+      health.close();
+    }
   });
 
   it('should refuse a connect before Init with FAILED_PRECONDITION', async () => {

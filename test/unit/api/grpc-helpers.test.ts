@@ -1,16 +1,13 @@
 /**
- * The shared gRPC helpers of src/lib/grpc: statuses, addresses, proto lookup,
+ * The shared gRPC helpers of src/lib/grpc: statuses, addresses,
  * and the unary call wrapper.
  */
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CabledError, ConfigError, UnavailableError } from '../../../src/lib/errors.js';
 import { formatAddress, normalizeAddress, parseAddress } from '../../../src/lib/grpc/address.js';
 import { call } from '../../../src/lib/grpc/call.js';
-import { findProtoDir, PROTO_DIR_ENV } from '../../../src/lib/grpc/reflection.js';
 import { isServiceError, statusName, toStatus } from '../../../src/lib/grpc/status.js';
 
 describe('grpc helpers', function () {
@@ -72,23 +69,6 @@ describe('grpc helpers', function () {
       assert.throws(() => parseAddress('host:70000'), /above 65535/);
       assert.throws(() => parseAddress('http://x:1'), /unsupported address/);
       assert.throws(() => parseAddress('unix://'), /socket path is empty/);
-    });
-  });
-
-  describe('findProtoDir', function () {
-    it('finds the repo proto/ directory from the compiled module', () => {
-      assert.match(findProtoDir({}), /proto$/);
-    });
-
-    it('honours and checks the CABLED_PROTO_DIR override', async () => {
-      assert.equal(findProtoDir({ [PROTO_DIR_ENV]: findProtoDir({}) }), findProtoDir({}));
-      const empty = await mkdtemp(join(tmpdir(), 'cabled-proto-'));
-      try {
-        assert.throws(() => findProtoDir({ [PROTO_DIR_ENV]: empty }), /CABLED_PROTO_DIR=.* does not hold/);
-        assert.throws(() => findProtoDir({}, empty), /cannot find the \.proto files/);
-      } finally {
-        await rm(empty, { recursive: true, force: true });
-      }
     });
   });
 

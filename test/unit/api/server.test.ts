@@ -8,8 +8,10 @@ import { loadPackageDefinition } from '@grpc/grpc-js';
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fromBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { promisify } from 'node:util';
 import { startApiServer } from '../../../src/engine/api/index.js';
 import { ConnectionEvent_Kind } from '../../../src/generated/cabled/driver/v1/driver.js';
@@ -193,27 +195,92 @@ describe('engine API server', function () {
   });
 
   describe('reflection', function () {
-    it('lists cabled.engine.v1.GatewayService and grpc.health.v1.Health', async () => {
-      const require = createRequire(import.meta.url);
-      const reflectionDir = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto');
-      const definition = loadSync('grpc/reflection/v1/reflection.proto', {
-        includeDirs: [reflectionDir],
+    // An independent client: proto-loader (protobufjs) on gRPC's published reflection.proto.
+    const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+    type Stream = NodeJS.EventEmitter & { write(m: unknown): void; end(): void };
+    type Answer = {
+      list_services_response?: { service: { name: string }[] };
+      file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+      error_response?: { error_code: number; error_message: string };
+    };
+    async function ask(version: 'v1' | 'v1alpha', request: object): Promise<Answer> {
+      const definition = loadSync(`grpc/reflection/${version}/reflection.proto`, {
+        includeDirs: [join(repoRoot, 'third_party', 'proto')],
         keepCase: true,
       });
-      type Stream = NodeJS.EventEmitter & { write(m: unknown): void; end(): void };
-      const Reflection = (loadPackageDefinition(definition) as any).grpc.reflection.v1.ServerReflection;
+      type Client = { ServerReflectionInfo(): Stream; close(): void };
+      type Loaded = { grpc: { reflection: Record<string, { ServerReflection: new (...args: unknown[]) => Client }> } };
+      const Reflection = (loadPackageDefinition(definition) as unknown as Loaded).grpc.reflection[version]!
+        .ServerReflection;
       const client = new Reflection(t.target, credentials.createInsecure());
       try {
         const stream: Stream = client.ServerReflectionInfo();
-        const got = collect<{ list_services_response?: { service: { name: string }[] } }>(stream);
-        stream.write({ list_services: '' });
+        const got = collect<Answer>(stream);
+        stream.write(request);
         await waitFor(() => got.items.length === 1, 5000, 'reflection answer');
         stream.end();
-        const names = got.items[0]?.list_services_response?.service.map((s) => s.name) ?? [];
-        assert.ok(names.includes('cabled.engine.v1.GatewayService'), names.join(', '));
-        assert.ok(names.includes('grpc.health.v1.Health'), names.join(', '));
+        return got.items[0]!;
       } finally {
         client.close();
+      }
+    }
+
+    for (const version of ['v1', 'v1alpha'] as const) {
+      it(`${version} lists the API, health and reflection services`, async () => {
+        const names = (await ask(version, { list_services: '' })).list_services_response?.service.map((s) => s.name);
+        assert.deepEqual(names?.sort(), [
+          'cabled.engine.v1.GatewayService',
+          'grpc.health.v1.Health',
+          'grpc.reflection.v1.ServerReflection',
+          'grpc.reflection.v1alpha.ServerReflection',
+        ]);
+      });
+    }
+
+    it('serves the files of proto/ under their own names, with their imports', async () => {
+      const answer = await ask('v1', { file_containing_symbol: 'cabled.engine.v1.GatewayService' });
+      const files = (answer.file_descriptor_response?.file_descriptor_proto ?? []).map((b) =>
+        fromBinary(FileDescriptorProtoSchema, b),
+      );
+      assert.deepEqual(
+        files.map((f) => f.name),
+        ['cabled/engine/v1/engine.proto', 'cabled/driver/v1/driver.proto'],
+      );
+      const [engine, driver] = files;
+      assert.deepEqual(engine?.dependency, ['cabled/driver/v1/driver.proto']);
+      const status = engine?.messageType.find((m) => m.name === 'GatewayStatus');
+      const config = status?.field.find((f) => f.name === 'config');
+      assert.equal(config?.typeName, '.cabled.engine.v1.GatewayStatus.ConfigEntry');
+      assert.equal(status?.nestedType.find((m) => m.name === 'ConfigEntry')?.options?.mapEntry, true);
+      const driverStatus = engine?.messageType.find((m) => m.name === 'DriverStatus');
+      const capabilities = driverStatus?.field.find((f) => f.name === 'capabilities');
+      assert.equal(capabilities?.typeName, '.cabled.driver.v1.Capability');
+      assert.ok(driver?.enumType.some((e) => e.name === 'Capability'));
+      assert.ok(status?.field.some((f) => f.name === 'last_reconcile_unix_ms' && f.jsonName === 'lastReconcileUnixMs'));
+    });
+
+    it('finds files by name, methods by symbol, and says NOT_FOUND for unknown names', async () => {
+      const byName = await ask('v1alpha', { file_by_filename: 'grpc/health/v1/health.proto' });
+      assert.equal(byName.file_descriptor_response?.file_descriptor_proto.length, 1);
+      const method = await ask('v1', { file_containing_symbol: 'cabled.engine.v1.GatewayService.ListConnections' });
+      assert.equal(
+        fromBinary(FileDescriptorProtoSchema, method.file_descriptor_response!.file_descriptor_proto[0]!).name,
+        'cabled/engine/v1/engine.proto',
+      );
+      const unknown = await ask('v1', { file_containing_symbol: 'cabled.engine.v1.Nope' });
+      assert.equal(unknown.error_response?.error_code, status.NOT_FOUND);
+      assert.match(unknown.error_response?.error_message ?? '', /cabled\.engine\.v1\.Nope/);
+    });
+  });
+
+  describe('health by service name', function () {
+    it('answers SERVING for cabled.engine.v1.GatewayService on the API and the health port', async () => {
+      assert.equal(await checkHealth(t.health, 'cabled.engine.v1.GatewayService'), 'SERVING');
+      const port = createHealthClient(t.api.healthAddress ?? '');
+      try {
+        assert.equal(await checkHealth(port, 'cabled.engine.v1.GatewayService'), 'SERVING');
+      } finally {
+        port.close();
       }
     });
   });

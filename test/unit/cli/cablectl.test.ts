@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Capability } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { makeConnection } from '../api/fake-view.js';
 import { startTestServer, waitFor, type TestServer } from '../api/helpers.js';
 
@@ -52,6 +53,16 @@ describe('cablectl against a running engine API', function () {
       row ?? '',
       /gw-cluster2\s+cluster2\s+10\.0\.0\.2\s+no\s+vxlan\s+.*\s+connected\s+1\.5ms\s+1\.5 KiB\s+3\.0 MiB/,
     );
+  });
+
+  it('connections shows "-" for RX/TX and status names every capability when the driver has no traffic counters', async () => {
+    const driver = t.view.gatewayStatus.driver!;
+    driver.capabilities = [Capability.CAPABILITY_WATCH_CONNECTIONS, Capability.CAPABILITY_BATCH];
+    const r = await cablectl([...socket, 'connections']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.trimEnd().split('\n')[1] ?? '', /connected\s+1\.5ms\s+-\s+-$/);
+    const status = await cablectl([...socket, 'status']);
+    assert.match(status.stdout, /Capabilities:\s+watch-connections, batch\n/);
   });
 
   it('connections -o wide adds messages and SAs', async () => {

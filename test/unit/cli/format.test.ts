@@ -10,6 +10,8 @@ import {
 } from '../../../src/cli/format.js';
 import {
   cableIkeLabel,
+  capabilityLabel,
+  collectsTraffic,
   connectionDetail,
   connectionsTable,
   eventLine,
@@ -17,6 +19,7 @@ import {
   statusText,
 } from '../../../src/cli/render.js';
 import {
+  Capability,
   ConnectionEvent_Kind,
   ConnectionStatus,
   IkeState,
@@ -185,6 +188,29 @@ describe('cablectl formatting', function () {
       assert.match(sas, /^CLUSTER\s+SA\s+KIND\s+STATE\s+IKE\s+RX/);
       assert.match(sas, /c-0\s+esp-transport\s+failed\s+established\s+.*the peer refused the Child SA/);
       assert.match(connectionDetail(ipsec, now), /IKE:\s+established 172\.30\.0\.2/);
+    });
+
+    it('names every capability, batch included, instead of a number', () => {
+      assert.equal(capabilityLabel(Capability.CAPABILITY_BATCH), 'batch');
+      assert.equal(capabilityLabel(Capability.CAPABILITY_NAT_TRAVERSAL), 'nat-traversal');
+      assert.equal(capabilityLabel(99 as Capability), 'capability-99');
+      const status = makeStatus();
+      status.driver!.capabilities = [Capability.CAPABILITY_WATCH_CONNECTIONS, Capability.CAPABILITY_BATCH];
+      assert.match(statusText(status, now), /Capabilities:\s+watch-connections, batch\n/);
+      assert.doesNotMatch(statusText(status, now), /capability-\d/);
+    });
+
+    it('shows "-" for RX and TX when the driver does not collect them (no CAPABILITY_TRAFFIC_COUNTERS)', () => {
+      const status = makeStatus();
+      assert.equal(collectsTraffic(status), true);
+      status.driver!.capabilities = [Capability.CAPABILITY_WATCH_CONNECTIONS];
+      assert.equal(collectsTraffic(status), false);
+      const zero = makeConnection('cluster2', { rxBytes: 0, txBytes: 0 });
+      const row = connectionsTable([zero], false, now, collectsTraffic(status)).split('\n')[1] ?? '';
+      assert.match(row, /connected\s+1\.5ms\s+-\s+-$/);
+      assert.doesNotMatch(row, /0 B/);
+      assert.match(connectionDetail(zero, now, false), /Traffic:\s+not collected by this driver/);
+      assert.match(connectionsTable([zero], false, now, true), /0 B\s+0 B/);
     });
 
     it('renders the status with driver, rejected endpoints and config', () => {

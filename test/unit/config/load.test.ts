@@ -4,8 +4,9 @@
  * every issue, and keeping PSKs out of messages.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, possibleSources } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/lib/errors.js';
 import { fixture, removeDir, tempDir, writeKubeletVolume } from '../../../lab/fs-helpers.js';
@@ -56,6 +57,39 @@ describe('loadConfig', () => {
         [4501, 500, true, true, true, 'crypto', 4790, 'host', '/run/pluto/pluto.ctl', false],
       );
       assert.deepEqual(cfg.ike, ['aes_gcm256-sha2_256;modp2048', 'aes256-sha2_256-modp2048']);
+    });
+  });
+
+  context("when given the README's ConfigMap example saved as the --config file", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../../README.md', import.meta.url)), 'utf8');
+    const example = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1] ?? '')
+      .find((block) => block.startsWith('ceCustomConfig: |'));
+
+    it('should apply the keys under ceCustomConfig: |', async () => {
+      assert.ok(example, 'the README shows a "ceCustomConfig: |" example');
+      const cfg = await loadText(example);
+      assert.deepEqual(
+        [cfg.mode, cfg.overlay, cfg.pfsGroups, cfg.esp],
+        ['transport', 'vxlan', ['modp2048'], ['aes_gcm-null']],
+      );
+    });
+
+    it('should name the accepted forms when a key is unknown', async () => {
+      const err = await loadError('data:\n  ceIPSecMode: tunnel\n');
+      assert.match(err.message, /data=.*unknown key/);
+      assert.match(
+        err.message,
+        /holds the keys themselves .*"ceCustomConfig: \|" followed by the keys.*kind: ConfigMap/,
+      );
+    });
+
+    it('should refuse settings both under ceCustomConfig and beside it, saying where they go', async () => {
+      const err = await loadError('ceCustomConfig: |\n  ceIPSecMode: tunnel\nceIPSecDebug: true\n');
+      assert.match(
+        err.message,
+        /both "ceCustomConfig: \|" and ceIPSecDebug at the top; move them under ceCustomConfig/,
+      );
     });
   });
 

@@ -38,7 +38,7 @@ describe('startEndpointSources (local HTTP server standing in for the Kubernetes
     startEndpointSources({
       kind,
       filePath,
-      kube: () => ({ kubeConfig: api.kubeConfig(), namespace: 'ns' }),
+      kube: async () => ({ kubeConfig: api.kubeConfig(), namespace: 'ns' }),
       localClusterId: 'local',
       logger: silentLogger(),
       onChange: (s) => snapshots.push(s),

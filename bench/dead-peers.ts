@@ -1,0 +1,156 @@
+/**
+ * Benchmark (issue 12, item 4): what N remote endpoints whose gateways never
+ * answer cost while idle. One engine with the libreswan driver (transport
+ * mode, own pluto) in a namespace; the remote addresses are not there at all
+ * (no ARP answer, no IKE answer). After every cable is installed and a warm-up,
+ * it idles for the given time and prints engine and driver CPU (share of one
+ * core), pluto's CPU, and the bytes per minute written to the engine's and
+ * pluto's logs. Printed, not asserted. Run as root:
+ *   node dist/bench/dead-peers.js [--count 1000] [--minutes 5] [--warmup 60]
+ * (CI runs a short smoke: --count 100 --minutes 0.5 --warmup 10.)
+ */
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EngineProcess } from '../lab/engine-process.js';
+import { writeKubeletVolume } from '../lab/fs-helpers.js';
+import { connectVeth, createNetns, deleteNetns, waitFor } from '../lab/netns.js';
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000' },
+    minutes: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '60' },
+  },
+});
+const COUNT = Number(values.count);
+const MINUTES = Number(values.minutes);
+const WARMUP_S = Number(values.warmup);
+const tag = process.pid % 100000;
+const NS = `cbb-${tag}-dp`;
+const PEER = `cbb-${tag}-dq`;
+const LOCAL_IP = '10.202.255.254';
+const PSK = 'bench-psk-dead-peers-0123456789abcdef012345';
+const TICKS = 100; // USER_HZ
+
+async function cpuTicks(pid: number): Promise<number> {
+  if (!pid) return 0;
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+const size = async (path: string) => (await stat(path).catch(() => ({ size: 0 }))).size;
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'cbb-dp-'));
+  await createNetns(NS);
+  await createNetns(PEER);
+  const endpointsPath = join(work, 'endpoints.json');
+  const configDir = join(work, 'config');
+  writeKubeletVolume(configDir, {
+    ceCustomConfig: `ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecPSK: "${PSK}"\n`,
+  });
+  const list = Array.from({ length: COUNT }, (_, i) => ({
+    // "c..." sorts after "a-local": this side initiates every pair.
+    cluster_id: `c${String(i).padStart(4, '0')}`,
+    private_ip: `10.202.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`,
+    subnets: [`10.${100 + (i >> 8)}.${i & 255}.0/24`],
+    backend: 'libreswan',
+  }));
+  await writeFile(endpointsPath, '[]');
+  const runDir = join(work, 'run');
+  const engine = new EngineProcess({
+    ns: NS,
+    clusterId: 'a-local',
+    privateIp: LOCAL_IP,
+    subnets: ['10.99.0.0/24'],
+    endpointsPath,
+    runDir,
+    extraArgs: ['--driver', 'libreswan', '--config', configDir, '--no-health-check', '--status-interval', '2'],
+  });
+  try {
+    await connectVeth({ ns: NS, name: 'eth-dp', cidr: `${LOCAL_IP}/16` }, { ns: PEER, name: 'eth-dq' });
+    engine.start();
+    await waitFor('engine SERVING', () => engine.serving(), 60000, 200);
+    await writeFile(`${endpointsPath}.new`, JSON.stringify(list));
+    const t0 = Date.now();
+    await rename(`${endpointsPath}.new`, endpointsPath);
+    await waitFor('every cable installed', async () => (await engine.connections()).length === COUNT, 900000, 500);
+    const installS = (Date.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    const st = await engine.status();
+    const enginePid = engine.pid;
+    const driverPid = st.driver?.pid ?? 0;
+    const plutoPid = Number((await readFile(join(runDir, 'drivers', 'pluto', 'run', 'pluto.pid'), 'utf8')).trim());
+    const plutoLog = join(runDir, 'drivers', 'pluto', 'pluto.log');
+    const before = {
+      engine: await cpuTicks(enginePid),
+      driver: await cpuTicks(driverPid),
+      pluto: await cpuTicks(plutoPid),
+      engineLog: await size(engine.logPath),
+      plutoLog: await size(plutoLog),
+      at: Date.now(),
+    };
+    await new Promise((r) => setTimeout(r, MINUTES * 60000));
+    const after = {
+      engine: await cpuTicks(enginePid),
+      driver: await cpuTicks(driverPid),
+      pluto: await cpuTicks(plutoPid),
+      engineLog: await size(engine.logPath),
+      plutoLog: await size(plutoLog),
+      at: Date.now(),
+    };
+    const seconds = (after.at - before.at) / 1000;
+    const pct = (a: number, b: number) => `${(((b - a) / TICKS / seconds) * 100).toFixed(2)} % of one core`;
+    const perMin = (a: number, b: number) => `${((b - a) / 1024 / (seconds / 60)).toFixed(1)} KB/min`;
+    const conns = await engine.connections();
+    const byStatus = new Map<string, number>();
+    for (const c of conns) byStatus.set(String(c.status), (byStatus.get(String(c.status)) ?? 0) + 1);
+    const failing = conns.find((c) => c.status === 3);
+    console.log(`dead peers: ${COUNT} endpoints (${2 * COUNT} connections), installed in ${installS.toFixed(1)} s`);
+    console.log(`idle window: ${seconds.toFixed(0)} s after a ${WARMUP_S} s warm-up (resync every 30 s)`);
+    console.log(`engine CPU:        ${pct(before.engine, after.engine)}`);
+    console.log(`driver CPU:        ${pct(before.driver, after.driver)}`);
+    console.log(`engine + driver:   ${pct(before.engine + before.driver, after.engine + after.driver)} (target < 1 %)`);
+    console.log(`pluto CPU:         ${pct(before.pluto, after.pluto)}`);
+    console.log(`engine log:        ${perMin(before.engineLog, after.engineLog)} (target < 10 KB/min)`);
+    console.log(`pluto log:         ${perMin(before.plutoLog, after.plutoLog)}`);
+    console.log(`connection status: ${[...byStatus].map(([s, n]) => `${n} x status ${s}`).join(', ')}`);
+    if (failing) console.log(`a failing cable says: ${failing.statusMessage.slice(0, 200)}`);
+    // What the engine log's bytes in the window were spent on.
+    const text = (await readFile(engine.logPath, 'utf8')).slice(before.engineLog, after.engineLog);
+    const byMessage = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let key = line.slice(0, 60);
+      try {
+        const j = JSON.parse(line) as { message?: string; component?: string };
+        key = `${j.component ?? ''}: ${j.message ?? ''}`;
+      } catch {
+        /* not JSON */
+      }
+      byMessage.set(key, (byMessage.get(key) ?? 0) + line.length + 1);
+    }
+    const top = [...byMessage].sort((a, b) => b[1] - a[1]).slice(0, 6);
+    console.log(
+      `engine log, by message: ${top.map(([m, b]) => `${m} ${(b / 1024).toFixed(1)} KB`).join('; ') || 'nothing'}`,
+    );
+  } finally {
+    await engine.stop('SIGTERM');
+    await engine.stopPluto();
+    await deleteNetns(NS);
+    await deleteNetns(PEER);
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

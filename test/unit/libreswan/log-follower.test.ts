@@ -1,0 +1,97 @@
+/**
+ * A dead peer costs nothing (issue 12, item 4), the status side: pluto's log
+ * is followed incrementally (each refresh parses only the new lines) and the
+ * classifier, fed the follower's per-connection index, gives the verdicts it
+ * gives on the whole log tail.
+ */
+import assert from 'node:assert/strict';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LogFollower } from '../../../drivers/libreswan/pluto/log-tail.js';
+import { classifySa } from '../../../src/lib/whack/index.js';
+import { removeDir, tempDir } from '../../../lab/fs-helpers.js';
+import { fixture } from '../whack/fixtures.js';
+
+const initiator = fixture('pluto-4.10-initiator.log').split('\n').filter(Boolean);
+
+describe('LogFollower (unit, real temp file)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir('cabled-follow-');
+  });
+  afterEach(() => removeDir(dir));
+
+  it('should give the classifier the same verdicts as the whole log, reading only what is new', async () => {
+    const file = join(dir, 'pluto.log');
+    const half = Math.floor(initiator.length / 2);
+    await writeFile(file, `${initiator.slice(0, half).join('\n')}\n`);
+    const f = new LogFollower(file);
+    await f.refresh();
+    await appendFile(file, `${initiator.slice(half).join('\n')}\n`);
+    const idx = await f.refresh();
+    for (const connection of ['dead', 'closed', 't1']) {
+      const whole = classifySa({ connection, logLines: initiator });
+      const followed = classifySa({
+        connection,
+        logEvents: idx.get(connection)?.events ?? [],
+        lastPeer: idx.get(connection)?.lastPeer,
+      });
+      assert.equal(followed.verdict, whole.verdict, connection);
+      assert.equal(followed.reason, whole.reason, connection);
+    }
+    assert.equal(
+      classifySa({ connection: 'dead', logEvents: idx.get('dead')?.events, lastPeer: idx.get('dead')?.lastPeer })
+        .reason,
+      'no answer from peer 10.99.0.9 (No route to host)',
+    );
+  });
+
+  it('should cost time linear in the new lines: 1000 failing connections, a refresh with nothing new is cheap', async () => {
+    const file = join(dir, 'pluto.log');
+    const lines: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      lines.push(
+        `Dec  1 10:00:00.000000: "cable-${i}-0" #${i + 1}: sent IKE_SA_INIT request to 10.202.1.${i % 250}:500`,
+      );
+      lines.push(
+        `Dec  1 10:00:01.000000: "cable-${i}-0" #${i + 1}: STATE_V2_PARENT_I1: 3 second timeout exceeded after 4 retransmits.  No response (or no acceptable response) to our first IKEv2 message`,
+      );
+    }
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const f = new LogFollower(file, { initialBytes: 1 << 20 });
+    let t = performance.now();
+    const idx = await f.refresh();
+    const firstMs = performance.now() - t;
+    t = performance.now();
+    let verdicts = 0;
+    for (let i = 0; i < 1000; i++) {
+      const c = idx.get(`cable-${i}-0`);
+      if (
+        classifySa({ connection: `cable-${i}-0`, logEvents: c?.events ?? [], lastPeer: c?.lastPeer }).verdict ===
+        'no-answer'
+      )
+        verdicts++;
+    }
+    const classifyMs = performance.now() - t;
+    t = performance.now();
+    await f.refresh();
+    const idleMs = performance.now() - t;
+    process.stdout.write(
+      `      1000 failing connections: first read ${firstMs.toFixed(1)} ms, classify all ${classifyMs.toFixed(1)} ms, refresh with nothing new ${idleMs.toFixed(2)} ms\n`,
+    );
+    assert.equal(verdicts, 1000);
+    assert.ok(idleMs < 50, `an idle refresh took ${idleMs} ms`);
+  });
+
+  it('should start afresh when the log was truncated', async () => {
+    const file = join(dir, 'pluto.log');
+    await writeFile(file, `${initiator.join('\n')}\n`);
+    const f = new LogFollower(file);
+    assert.ok((await f.refresh()).has('dead'));
+    await writeFile(file, '');
+    await appendFile(file, `${initiator.filter((l) => l.includes('"closed"')).join('\n')}\n`);
+    const idx = await f.refresh();
+    assert.equal(idx.has('dead'), false);
+    assert.ok(idx.has('closed'));
+  });
+});
