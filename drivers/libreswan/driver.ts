@@ -35,9 +35,11 @@ import type { NetlinkAdapter, XfrmAdapter, XfrmPolicyKey } from '../../src/lib/n
 import {
   MonotonicCounter,
   counterWrap,
+  stuckChildStates,
   type LibreswanVersion,
   type LoadedConnection,
   type LogEvent,
+  type ShowStates,
   type TrafficRecord,
 } from '../../src/lib/whack/index.js';
 import { VxlanOverlay, remoteSpecOf } from '../../src/overlay/index.js';
@@ -59,6 +61,7 @@ import {
   type SecretEntry,
 } from './pluto/index.js';
 import { ResponderTakeOver } from './take-over.js';
+import { StuckChildRecovery } from './stuck-recovery.js';
 import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus } from './status.js';
@@ -81,6 +84,7 @@ export class LibreswanDriver implements CableDriver {
   private nl: NetlinkAdapter | undefined;
   private xf: XfrmAdapter | undefined;
   private takeOver: ResponderTakeOver | undefined;
+  private stuck: StuckChildRecovery | undefined;
   private version: LibreswanVersion | undefined;
   private readonly cables: StateStore<LibreswanCable>;
   /** Byte counters per connection and Child SA serial: duplicate Child SAs (both sides initiating, rekey overlap) each carry part of the traffic. */
@@ -254,6 +258,7 @@ export class LibreswanDriver implements CableDriver {
       logEvents.set(name, f.events);
       if (f.lastPeer) peers.set(name, f.lastPeer);
     }
+    this.recoverStuck(states, [...logEvents.values()].flat());
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
     return this.cables.values().map((c) => {
@@ -263,6 +268,7 @@ export class LibreswanDriver implements CableDriver {
         c.connections.map((p) => ({ name: p.spec.name, kind, carries: p.carries })),
         { states, traffic, logLines, logEvents, peers, trafficByConnection: byName },
         (name, records) => this.bytes(name, records),
+        c.usingIp,
       );
       return this.connection(c, st.status, st.message, st.sas, st.rxBytes, st.txBytes);
     });
@@ -299,6 +305,20 @@ export class LibreswanDriver implements CableDriver {
   }
 
   // ---- internals ----
+
+  /** libreswan 5.2 leaves a Child SA the peer refused stuck for good: clear it and initiate again (with backoff). */
+  private recoverStuck(states: ShowStates, events: LogEvent[]): void {
+    const stuck = stuckChildStates(states, events);
+    const established = states.states.filter((s) => s.kind === 'child' && s.established).map((s) => s.connection);
+    if (!stuck.length && !this.stuck) return;
+    this.stuck ??= new StuckChildRecovery({
+      deleteState: (serial) => this.pluto!.whack.deleteState(serial),
+      initiate: (name) => this.pluto!.whack.initiate(name),
+      hasState: async (name) => (await this.pluto!.whack.showStates()).states.some((st) => st.connection === name),
+      logger: this.log,
+    });
+    void this.stuck.consider(stuck, established);
+  }
 
   /** The settings for one remote, with ceIPSecNicOffload=auto decided (nic-offload.ts). */
   private async settingsFor(s: LibreswanSettings, remote: NatEndpointInfo): Promise<LibreswanSettings> {

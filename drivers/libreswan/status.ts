@@ -5,9 +5,16 @@
  * VXLAN pair, every subnet pair in tunnel mode. Otherwise the message names
  * the SA that is missing and why, in words a person can act on.
  */
-import { ConnectionStatus, SaState, type SecurityAssociation } from '../../src/generated/cabled/driver/v1/driver.js';
+import {
+  ConnectionStatus,
+  IkeState,
+  SaState,
+  type SecurityAssociation,
+} from '../../src/generated/cabled/driver/v1/driver.js';
 import {
   classifySa,
+  saSummary,
+  type IkeState as IkeWord,
   parseLogEvents,
   type LogEvent,
   type ShowStates,
@@ -56,15 +63,28 @@ const FAILED_VERDICTS = new Set([
   'kernel-refused',
   'ts-unacceptable',
   'peer-temporary-failure',
+  'peer-refused-child',
   'auth-failed',
   'no-proposal',
   'no-answer',
 ]);
 
+const IKE_STATE: Record<IkeWord, IkeState> = {
+  established: IkeState.IKE_STATE_ESTABLISHED,
+  negotiating: IkeState.IKE_STATE_NEGOTIATING,
+  down: IkeState.IKE_STATE_DOWN,
+};
+
+/**
+ * `peer` is the remote gateway's IKE address; every connection of one cable
+ * goes to it with the same IDs, so they share one IKE SA (named after
+ * whichever of them started it).
+ */
 export function cableStatus(
   conns: readonly CableSaSpec[],
   view: PlutoView,
   counters: (name: string, rec: TrafficRecord[]) => { rx: number; tx: number },
+  peer?: string,
 ): CableStatus {
   const sas: SecurityAssociation[] = [];
   let rxBytes = 0;
@@ -78,6 +98,7 @@ export function cableStatus(
       lastPeer: view.peers?.get(c.name),
       states: view.states,
       traffic: records,
+      ikeSiblings: conns.filter((x) => x.name !== c.name).map((x) => x.name),
     });
     const bytes = counters(c.name, records);
     rxBytes += bytes.rx;
@@ -88,8 +109,17 @@ export function cableStatus(
         : FAILED_VERDICTS.has(diag.verdict)
           ? SaState.SA_STATE_FAILED
           : SaState.SA_STATE_PENDING;
-    const message = diag.verdict === 'established' ? c.carries : `${diag.reason}${diag.hint ? ` (${diag.hint})` : ''}`;
-    sas.push({ name: c.name, kind: c.kind, state, message, rxBytes: bytes.rx, txBytes: bytes.tx });
+    const message = diag.verdict === 'established' ? c.carries : saSummary(diag, peer);
+    sas.push({
+      name: c.name,
+      kind: c.kind,
+      state,
+      message,
+      rxBytes: bytes.rx,
+      txBytes: bytes.tx,
+      ikeState: IKE_STATE[diag.ike],
+      ikePeer: peer ?? '',
+    });
   }
   const failed = sas.filter((s) => s.state === SaState.SA_STATE_FAILED);
   const pending = sas.filter((s) => s.state === SaState.SA_STATE_PENDING);

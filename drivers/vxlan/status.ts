@@ -5,7 +5,12 @@
  * nothing about encryption (there is none) or reachability (the health
  * checker probes that).
  */
-import { ConnectionStatus, SaState, type SecurityAssociation } from '../../src/generated/cabled/driver/v1/driver.js';
+import {
+  ConnectionStatus,
+  IkeState,
+  SaState,
+  type SecurityAssociation,
+} from '../../src/generated/cabled/driver/v1/driver.js';
 import type { OverlayState } from '../../src/overlay/index.js';
 
 export interface CableKernelView {
@@ -28,6 +33,8 @@ export function cableStatus(
       message: ok ? '' : missing,
       rxBytes: 0,
       txBytes: 0,
+      ikeState: IkeState.IKE_STATE_UNSPECIFIED,
+      ikePeer: '',
     });
   };
   const device = state.device;

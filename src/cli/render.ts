@@ -7,6 +7,7 @@ import {
   Capability,
   ConnectionEvent_Kind,
   ConnectionStatus,
+  IkeState,
   SaState,
   type Connection,
   type ConnectionEvent,
@@ -49,6 +50,37 @@ export function saStateLabel(s: SaState): string {
     [SaState.SA_STATE_ABSENT]: 'absent',
   };
   return labels[s] ?? 'unknown';
+}
+
+/** "established", "negotiating", "down", "" (not an IPsec SA). */
+export function ikeStateLabel(s: IkeState): string {
+  const labels: Partial<Record<IkeState, string>> = {
+    [IkeState.IKE_STATE_ESTABLISHED]: 'established',
+    [IkeState.IKE_STATE_NEGOTIATING]: 'negotiating',
+    [IkeState.IKE_STATE_DOWN]: 'down',
+  };
+  return labels[s] ?? '';
+}
+
+/**
+ * The IKE state of a cable, from its SAs: "established 172.30.0.2" when every
+ * IPsec SA's IKE SA is up, "1/2 established 172.30.0.2" when some are,
+ * "negotiating ..." / "down ..." otherwise; "" for drivers without IKE.
+ */
+export function cableIkeLabel(c: Connection): string {
+  const ipsec = c.sas.filter((sa) => sa.ikeState !== IkeState.IKE_STATE_UNSPECIFIED);
+  if (!ipsec.length) return '';
+  const peer = ipsec.find((sa) => sa.ikePeer)?.ikePeer;
+  const up = ipsec.filter((sa) => sa.ikeState === IkeState.IKE_STATE_ESTABLISHED).length;
+  const word =
+    up === ipsec.length
+      ? 'established'
+      : up > 0
+        ? `${up}/${ipsec.length} established`
+        : ipsec.some((sa) => sa.ikeState === IkeState.IKE_STATE_NEGOTIATING)
+          ? 'negotiating'
+          : 'down';
+  return peer ? `${word} ${peer}` : word;
 }
 
 /**
@@ -95,7 +127,7 @@ function byCluster(connections: readonly Connection[]): Connection[] {
 }
 
 /**
- * The connections table; `wide` adds ESTABLISHED and MESSAGE columns. RX and
+ * The connections table; `wide` adds ESTABLISHED, IKE (IPsec drivers) and MESSAGE columns. RX and
  * TX show "-" when the driver does not collect them (`traffic` false).
  */
 export function connectionsTable(
@@ -116,7 +148,7 @@ export function connectionsTable(
     'RX',
     'TX',
   ];
-  if (wide) headers.push('ESTABLISHED', 'MESSAGE');
+  if (wide) headers.push('ESTABLISHED', 'IKE', 'MESSAGE');
   const rows = byCluster(connections).map((c) => {
     const row: Cell[] = [
       c.endpoint?.hostname,
@@ -130,7 +162,7 @@ export function connectionsTable(
       trafficCell(c.rxBytes, traffic),
       trafficCell(c.txBytes, traffic),
     ];
-    if (wide) row.push(formatAge(c.establishedUnixMs, now), c.statusMessage);
+    if (wide) row.push(formatAge(c.establishedUnixMs, now), cableIkeLabel(c), c.statusMessage);
     return row;
   });
   return renderTable(headers, rows);
@@ -139,11 +171,19 @@ export function connectionsTable(
 /** Every SA of every connection, one row each, led by the cluster it belongs to. */
 export function securityAssociationsTable(connections: readonly Connection[]): string {
   const rows = byCluster(connections).flatMap((c) => c.sas.map((sa) => [c.endpoint?.clusterId, ...saCells(sa)]));
-  return renderTable(['CLUSTER', 'SA', 'KIND', 'STATE', 'RX', 'TX', 'MESSAGE'], rows);
+  return renderTable(['CLUSTER', 'SA', 'KIND', 'STATE', 'IKE', 'RX', 'TX', 'MESSAGE'], rows);
 }
 
 function saCells(sa: SecurityAssociation): Cell[] {
-  return [sa.name, sa.kind, saStateLabel(sa.state), humanBytes(sa.rxBytes), humanBytes(sa.txBytes), sa.message];
+  return [
+    sa.name,
+    sa.kind,
+    saStateLabel(sa.state),
+    ikeStateLabel(sa.ikeState),
+    humanBytes(sa.rxBytes),
+    humanBytes(sa.txBytes),
+    sa.message,
+  ];
 }
 
 /** One connection in detail: where it goes, how it is, and every SA behind it. */
@@ -169,11 +209,13 @@ export function connectionDetail(c: Connection, now: number = Date.now(), traffi
     ],
     ['Traffic', traffic ? `rx ${humanBytes(c.rxBytes)}, tx ${humanBytes(c.txBytes)}` : 'not collected by this driver'],
   ];
+  const ike = cableIkeLabel(c);
+  if (ike) fields.splice(5, 0, ['IKE', ike]);
   const backendConfig = Object.entries(e?.backendConfig ?? {}).map(([k, v]) => `${k}=${v}`);
   if (backendConfig.length) fields.push(['Backend config', backendConfig.join(', ')]);
   const head = renderSections([{ title: `Connection to ${e?.clusterId || '?'}`, fields }]);
   const sas = c.sas.length
-    ? renderTable(['SA', 'KIND', 'STATE', 'RX', 'TX', 'MESSAGE'], c.sas.map(saCells))
+    ? renderTable(['SA', 'KIND', 'STATE', 'IKE', 'RX', 'TX', 'MESSAGE'], c.sas.map(saCells))
     : '  (none reported)';
   return `${head}\n\nSecurity associations (${c.sas.length})\n${sas}`;
 }

@@ -18,7 +18,9 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
     boot = await bootGuest({
       name: 'vxlan-transport',
       job: {
-        scenarios: ['transport', 'vxlan'],
+        // The CI matrix (scripts/libreswan-matrix.sh) boots once more under libreswan 5.4 for the
+        // transport scenario only: CABLED_E2E_SCENARIOS=transport.
+        scenarios: process.env.CABLED_E2E_SCENARIOS === 'transport' ? ['transport'] : ['transport', 'vxlan'],
         perf: true,
         failClosed: true,
         restart: true,
@@ -31,6 +33,14 @@ describe('e2e on a stock kernel: VXLAN over transport-mode ESP, and plain VXLAN 
   });
 
   describe('VXLAN over transport mode (libreswan driver, own pluto per namespace)', () => {
+    it('should run the libreswan it was meant to (whack --version in the guest)', () => {
+      const want = process.env.CABLED_LIBRESWAN_VERSION;
+      assert.match(
+        boot?.result.libreswan ?? '',
+        want ? new RegExp(`^Libreswan ${want.replace('.', '\\.')}\\b`) : /^Libreswan \d/,
+      );
+    });
+
     it('should carry a ping between the two cluster subnets across the encrypted overlay, both ways', () => {
       const s = scenario(boot, 'transport');
       for (const p of s.pings)

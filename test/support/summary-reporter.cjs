@@ -1,6 +1,13 @@
 // Mocha's spec reporter, plus one closing line "N passed, N failed, N skipped"
 // that CI counts.
+//
+// When scripts/test.sh runs several mocha runs (the main suite, then the
+// libreswan 5.2 / 5.4 matrix), it sets CABLED_SUMMARY_FILE: each run then
+// appends its counts there as one JSON line and prints a labelled line
+// ("<CABLED_SUMMARY_LABEL>: N tests passed, N failed, N skipped") instead, and
+// test.sh prints the one closing "N passed, N failed, N skipped" line: the sum.
 'use strict';
+const fs = require('node:fs');
 const Mocha = require('mocha');
 
 class SummaryReporter extends Mocha.reporters.Spec {
@@ -8,7 +15,14 @@ class SummaryReporter extends Mocha.reporters.Spec {
     super(runner, options);
     runner.once('end', () => {
       const { passes, failures, pending } = runner.stats;
-      process.stdout.write(`\n${passes} passed, ${failures} failed, ${pending} skipped\n`);
+      const file = process.env.CABLED_SUMMARY_FILE;
+      if (!file) {
+        process.stdout.write(`\n${passes} passed, ${failures} failed, ${pending} skipped\n`);
+        return;
+      }
+      const label = process.env.CABLED_SUMMARY_LABEL || 'tests';
+      fs.appendFileSync(file, `${JSON.stringify({ label, passes, failures, pending })}\n`);
+      process.stdout.write(`\n${label}: ${passes} tests passed, ${failures} failed, ${pending} skipped\n`);
     });
   }
 }

@@ -13,6 +13,7 @@ import { parseBriefStatus, type BriefStatus } from './briefstatus.js';
 import {
   addConnectionArgs,
   deleteArgs,
+  deleteStateArgs,
   initiateArgs,
   listenArgs,
   rereadSecretsArgs,
@@ -23,7 +24,8 @@ import {
   versionArgs,
 } from './builders.js';
 import type { ConnectionSpec } from './connection.js';
-import { parseConnectionList, type LoadedConnection } from './connections.js';
+import { parseConnectionList, UNORIENTED_REASON, type LoadedConnection } from './connections.js';
+import { FailedPreconditionError } from '../errors.js';
 import { ConnectionExistsError, stderrWarnings, whackFailure } from './errors.js';
 import { flagsFor, type WhackFlags } from './flags.js';
 import { parseWhackOutput, type WhackLine } from './output.js';
@@ -83,6 +85,19 @@ export type IfExists = 'error' | 'ignore' | 'replace';
 export interface BatchOptions {
   /** Calls in flight at once. @default 8 */
   concurrency?: number;
+}
+
+/**
+ * The libreswan installed on this host (`whack --version`, no pluto needed),
+ * e.g. for tests that assert the behaviour of the version they run against.
+ */
+export async function installedVersion(
+  options: { whackPath?: string; runner?: Runner; timeoutMs?: number } = {},
+): Promise<LibreswanVersion> {
+  const r = await (options.runner ?? run)(options.whackPath ?? WHACK_PATH, versionArgs(), {
+    timeoutMs: options.timeoutMs ?? DEFAULT_WHACK_TIMEOUT_MS,
+  });
+  return parseVersion(r.stdout);
 }
 
 export class WhackAdapter {
@@ -154,20 +169,28 @@ export class WhackAdapter {
     return { lines, stdout: r.stdout, warnings, exitCode: r.exitCode, durationMs: r.durationMs };
   }
 
-  /** Adds a connection. An existing name: error (ConnectionExistsError), ignore, or replace (delete + add). */
+  /**
+   * Adds a connection. An existing name: error (ConnectionExistsError), ignore, or replace (delete + add).
+   * A connection pluto loads but cannot orient (5.4: `added unoriented IKEv2 connection`) is
+   * refused with the reason (FailedPreconditionError): it could never be routed or initiated.
+   */
   async addConnection(spec: ConnectionSpec, ifExists: IfExists = 'error'): Promise<AddOutcome> {
     const built = addConnectionArgs(await this.flags(), spec);
     for (const w of built.warnings) this.logger?.warn(w);
+    let outcome: AddOutcome = 'added';
+    let result: WhackResult;
     try {
-      await this.call(built.args);
-      return 'added';
+      result = await this.call(built.args);
     } catch (err) {
       if (!(err instanceof ConnectionExistsError) || ifExists === 'error') throw err;
       if (ifExists === 'ignore') return 'exists';
       await this.deleteConnection(spec.name);
-      await this.call(built.args);
-      return 'replaced';
+      result = await this.call(built.args);
+      outcome = 'replaced';
     }
+    if (result.lines.some((l) => /\badded unoriented\b/.test(l.text)))
+      throw new FailedPreconditionError(`connection ${spec.name}: ${UNORIENTED_REASON}`);
+    return outcome;
   }
 
   /** `--route`: installs the trap policy (runs the updown script unless updown is %disabled). */
@@ -204,6 +227,11 @@ export class WhackAdapter {
 
   async terminate(name: string): Promise<void> {
     await this.call(terminateArgs(name));
+  }
+
+  /** Deletes one state (IKE or Child SA) by serial; a state already gone is fine. */
+  async deleteState(serial: number): Promise<void> {
+    await this.call(deleteStateArgs(serial), { tolerate: [21] });
   }
 
   /** Deletes a connection and its SAs; unknown names are fine. */

@@ -72,6 +72,12 @@ export function terminateArgs(name: string): string[] {
   return ['--terminate', '--name', name];
 }
 
+/** Deletes one IKE or Child state by serial (`--deletestate N`), e.g. a Child SA libreswan 5.2 leaves stuck. */
+export function deleteStateArgs(serial: number): string[] {
+  if (!Number.isInteger(serial) || serial <= 0) throw new RangeError(`not a state serial: ${serial}`);
+  return ['--deletestate', String(serial)];
+}
+
 /** Deletes the connection and its SAs (an unknown name is silently fine in 4.10). */
 export function deleteArgs(name: string): string[] {
   return ['--delete', '--name', name];

@@ -2,8 +2,10 @@
  * "Why is this SA not up?" (pure). Reads pluto log lines (own mode: the
  * driver's pluto log file; also whack transcripts) and optionally
  * --showstates / --trafficstatus, and returns a reason a person can act on.
- * The log strings are those of libreswan 4.10 captured on this project's CI
- * (test/fixtures/whack/*.log) plus older/newer variants from upstream.
+ * The log strings are those of libreswan 4.10, 5.2 and 5.4 captured on this
+ * machine (test/fixtures/whack/) plus older variants from upstream.
+ * Besides the Child SA verdict it says what IKE did: established (and with
+ * whom, see saSummary), negotiating, or not established.
  */
 import { lastPeerOf, type LogEvent, parseLogEvents } from './log-events.js';
 import type { LogEventKind } from './log-events.js';
@@ -16,6 +18,7 @@ export type SaVerdict =
   | 'kernel-refused'
   | 'ts-unacceptable'
   | 'peer-temporary-failure'
+  | 'peer-refused-child'
   | 'auth-failed'
   | 'no-proposal'
   | 'no-answer'
@@ -23,10 +26,15 @@ export type SaVerdict =
   | 'ike-only'
   | 'unknown';
 
+/** What IKE did for a connection: its IKE SA (possibly shared with sibling connections) is up or not. */
+export type IkeState = 'established' | 'negotiating' | 'down';
+
 /** A diagnosis for one connection. */
 export interface SaDiagnosis {
   connection: string;
   verdict: SaVerdict;
+  /** The IKE SA this connection's Child SA needs (its own or a sibling's). */
+  ike: IkeState;
   /** One line for status output, e.g. "Child SA refused by the kernel: no ESP support (errno 38)". */
   reason: string;
   /** What to do about it. */
@@ -54,6 +62,12 @@ export interface ClassifyInput {
   lastPeer?: string;
   states?: ShowStates;
   traffic?: readonly TrafficRecord[];
+  /**
+   * Connections that share this one's IKE SA (same peer and IDs: the other
+   * halves of a cable). pluto names an IKE SA after the connection that
+   * started it, so "tun" may ride on the IKE SA "vx-in" #1.
+   */
+  ikeSiblings?: readonly string[];
 }
 
 const KERNEL_ERRNO: Record<number, { reason: string; hint: string }> = {
@@ -93,6 +107,7 @@ const IKE_KINDS: readonly LogEventKind[] = [
 ];
 const CHILD_KINDS: readonly LogEventKind[] = [
   'kernel-refused',
+  'child-payloads-missing',
   'ts-unacceptable',
   'ts-no-match',
   'temporary-failure',
@@ -101,6 +116,62 @@ const CHILD_KINDS: readonly LogEventKind[] = [
 
 /** Classifies one connection. */
 export function classifySa(input: ClassifyInput): SaDiagnosis {
+  const d = classifyChild(input);
+  return { ...d, ike: ikeState(input, d) };
+}
+
+type ChildDiagnosis = Omit<SaDiagnosis, 'ike'>;
+
+const IKE_DOWN_VERDICTS: ReadonlySet<SaVerdict> = new Set(['auth-failed', 'no-answer']);
+const IKE_UP_VERDICTS: ReadonlySet<SaVerdict> = new Set([
+  'established',
+  'ike-only',
+  'ts-unacceptable',
+  'peer-temporary-failure',
+  'peer-refused-child',
+  'kernel-refused',
+]);
+
+/** The IKE SA's state: --showstates when given (what is true now), else the log and the Child verdict. */
+function ikeState(input: ClassifyInput, d: ChildDiagnosis): IkeState {
+  const names = new Set([input.connection, ...(input.ikeSiblings ?? [])]);
+  const states = input.states;
+  if (states) {
+    const own = states.states.filter((s) => names.has(s.connection));
+    const parents = new Set(own.filter((s) => s.kind === 'child' && s.parent !== undefined).map((s) => s.parent));
+    const ike = states.states.filter((s) => s.kind === 'ike' && (names.has(s.connection) || parents.has(s.serial)));
+    if (ike.some((s) => s.established) || d.verdict === 'established') return 'established';
+    if (ike.length || own.length || states.pending.some((p) => names.has(p.connection))) return 'negotiating';
+    return 'down';
+  }
+  if (IKE_DOWN_VERDICTS.has(d.verdict)) return 'down';
+  if (IKE_UP_VERDICTS.has(d.verdict)) return 'established';
+  return d.verdict === 'negotiating' ? 'negotiating' : 'down';
+}
+
+const PEER_REFUSED_HINT = "see the peer's status";
+
+/**
+ * One line a network engineer acts on: what IKE did with the peer, then
+ * what became of the Child SA and why, e.g. "IKE established with
+ * 172.30.0.2; the peer refused the Child SA (TEMPORARY_FAILURE): its kernel
+ * could not install it -- see the peer's status".
+ */
+export function saSummary(d: SaDiagnosis, peer?: string): string {
+  const withPeer = peer ? ` with ${peer}` : '';
+  const hint = d.hint ? ` (${d.hint})` : '';
+  switch (d.ike) {
+    case 'established':
+      if (d.verdict === 'established') return `IKE established${withPeer}; ${d.reason}`;
+      return `IKE established${withPeer}; ${d.reason}${hint}`;
+    case 'negotiating':
+      return `IKE negotiating${withPeer}${d.verdict === 'negotiating' ? '' : `; ${d.reason}${hint}`}`;
+    default:
+      return `IKE not established${withPeer}: ${d.reason}${hint}`;
+  }
+}
+
+function classifyChild(input: ClassifyInput): ChildDiagnosis {
   const { connection } = input;
   const base = { connection };
   if (
@@ -146,8 +217,8 @@ export function classifySa(input: ClassifyInput): SaDiagnosis {
     return {
       ...base,
       verdict: 'ike-only',
-      reason: 'IKE SA established, no Child SA yet',
-      hint: "wait, or initiate the connection; if it persists read the peer's log",
+      reason: 'no Child SA yet',
+      hint: "wait, or initiate the connection; if it persists see the peer's status",
       ...(ike ? { evidence: ike.line } : {}),
     };
   }
@@ -165,7 +236,7 @@ export function classifySa(input: ClassifyInput): SaDiagnosis {
   };
 }
 
-function kernelRefusal(connection: string, e: LogEvent): SaDiagnosis {
+function kernelRefusal(connection: string, e: LogEvent): ChildDiagnosis {
   const errno = e.errno ?? 0;
   const known = KERNEL_ERRNO[errno];
   return {
@@ -178,7 +249,7 @@ function kernelRefusal(connection: string, e: LogEvent): SaDiagnosis {
   };
 }
 
-function childFailure(connection: string, e: LogEvent): SaDiagnosis {
+function childFailure(connection: string, e: LogEvent): ChildDiagnosis {
   const d = { connection, evidence: e.line };
   switch (e.kind) {
     case 'ts-sent':
@@ -199,8 +270,15 @@ function childFailure(connection: string, e: LogEvent): SaDiagnosis {
       return {
         ...d,
         verdict: 'peer-temporary-failure',
-        reason: 'peer could not create the Child SA (TEMPORARY_FAILURE)',
-        hint: 'libreswan 5 answers this when its kernel refuses the SA: read the peer\'s log for "Add SA"',
+        reason: 'the peer refused the Child SA (TEMPORARY_FAILURE): its kernel could not install it',
+        hint: `${PEER_REFUSED_HINT}; libreswan 5 answers this when its kernel refuses the SA`,
+      };
+    case 'child-payloads-missing':
+      return {
+        ...d,
+        verdict: 'peer-refused-child',
+        reason: 'the peer refused the Child SA (its IKE_AUTH answer carried none): its kernel could not install it',
+        hint: `${PEER_REFUSED_HINT}; libreswan 5.2 answers so when its kernel refuses the SA, and the driver clears the stuck Child SA and retries`,
       };
     case 'no-proposal-child':
       return {
@@ -213,13 +291,19 @@ function childFailure(connection: string, e: LogEvent): SaDiagnosis {
       return {
         ...d,
         verdict: 'ts-unacceptable',
-        reason: 'peer rejected traffic selectors (TS_UNACCEPTABLE)',
-        hint: 'libreswan 4.x also answers TS_UNACCEPTABLE when its kernel cannot install the SA: read the peer\'s log for "netlink response for Add SA"; otherwise the subnets or protocol/ports do not mirror each other',
+        reason:
+          'the peer refused the Child SA (TS_UNACCEPTABLE): its kernel could not install it, or our selectors do not mirror its own',
+        hint: `${PEER_REFUSED_HINT}; libreswan 4.x answers TS_UNACCEPTABLE when its kernel cannot install the SA ("netlink response for Add SA" in its log), otherwise the subnets or protocol/ports differ`,
       };
   }
 }
 
-function ikeFailure(connection: string, e: LogEvent, events: readonly LogEvent[], input: ClassifyInput): SaDiagnosis {
+function ikeFailure(
+  connection: string,
+  e: LogEvent,
+  events: readonly LogEvent[],
+  input: ClassifyInput,
+): ChildDiagnosis {
   const d = { connection, evidence: e.line };
   if (e.kind === 'auth-failed') {
     return {

@@ -19,3 +19,4 @@ export * from './output.js';
 export * from './showstates.js';
 export * from './trafficstatus.js';
 export * from './version.js';
+export * from './stuck.js';

@@ -8,6 +8,12 @@
  *   "t1" #1: IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED
  *   "t1" #1: authentication failed: computed hash does not match hash received from peer ID_FQDN '@left'
  *   "dead" #10: STATE_V2_PARENT_I1: 3 second timeout exceeded after 4 retransmits.  No response ...
+ * and on real 5.2 / 5.4 (test/fixtures/whack/5.2, 5.4):
+ *   ERROR: "vx-in" #2: netlink response for XFRM_MSG_UPDSA esp.bb317c76@10.231.7.2: Function not implemented (errno 38)   (5.4)
+ *   "tun" #2: IKE_AUTH response missing v2SA, v2TSi or v2TSr: not attempting to setup CHILD SA                          (5.2)
+ *   "vx-in" #2: IKE_AUTH response rejected Child SA with TEMPORARY_FAILURE                                              (5.4)
+ *   "dead" #18: sent IKE_SA_INIT request to 10.231.7.9:UDP/500                                                          (5.x)
+ *   "dead" #20: retransmitting IKE_SA_INIT request; will wait 0.1 seconds for response                                  (5.4)
  */
 
 /** Kinds of events. */
@@ -19,6 +25,7 @@ export type LogEventKind =
   | 'ts-no-match'
   | 'ts-sent'
   | 'temporary-failure'
+  | 'child-payloads-missing'
   | 'auth-failed'
   | 'no-proposal-ike'
   | 'no-proposal-child'
@@ -50,9 +57,10 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  // 4.10+: "...: Function not implemented (errno 38)"; up to 4.6: "... included errno 38: Function not implemented"
+  // 4.10+: "...: Function not implemented (errno 38)"; up to 4.6: "... included errno 38: Function not implemented";
+  // 5.4 names the netlink message instead: "netlink response for XFRM_MSG_UPDSA esp....: ... (errno 38)".
   {
-    re: /netlink response for Add SA (\S+): (.*) \(errno (\d+)\)/,
+    re: /netlink response for (?:Add SA|XFRM_MSG_UPDSA|XFRM_MSG_NEWSA) (\S+): (.*) \(errno (\d+)\)/,
     kind: 'kernel-refused',
     fill: (m, e) => {
       e.detail = m[2];
@@ -80,6 +88,8 @@ const RULES: Rule[] = [
   { re: /responding to .* with (?:\w+ )?notification TS_UNACCEPTABLE/, kind: 'ts-sent' },
   { re: /TS_UNACCEPTABLE/, kind: 'ts-unacceptable' },
   { re: /TEMPORARY_FAILURE/, kind: 'temporary-failure' },
+  // 5.2: the responder's IKE_AUTH answer carries no Child SA (its kernel refused it) and no notify.
+  { re: /IKE_AUTH response missing v2SA, v2TSi or v2TSr/, kind: 'child-payloads-missing' },
   { re: /AUTHENTICATION_FAILED|authentication failed|authentication request rejected/i, kind: 'auth-failed' },
   {
     re: /(?:IKE_AUTH|CREATE_CHILD_SA).*NO_PROPOSAL_CHOSEN|no local ESP\/AH proposal|no local proposal matches remote proposals \d+:(?:ESP|AH)/i,
@@ -87,7 +97,7 @@ const RULES: Rule[] = [
   },
   { re: /NO_PROPOSAL_CHOSEN|no acceptable proposal|no local proposal matches/i, kind: 'no-proposal-ike' },
   { re: /timeout exceeded after \d+ retransmits|No response \(or no acceptable response\)/, kind: 'no-answer' },
-  { re: /: retransmission; will wait/, kind: 'retransmit' },
+  { re: /: retransmission; will wait|^retransmitting \S+ request; will wait/, kind: 'retransmit' },
   {
     re: /asynchronous network error report .*?: (.+?) \[errno (\d+)/,
     kind: 'network-error',
@@ -125,11 +135,15 @@ export function parseLogEvents(lines: readonly string[]): LogEvent[] {
   return out;
 }
 
-/** The connection and peer address of a "sent IKE_SA_INIT request to <ip>:<port>" line, else undefined. */
+/**
+ * The connection and peer address of a "sent IKE_SA_INIT request to <ip>:<port>" line, else undefined
+ * (4.x "10.99.0.2:500", 5.x "10.231.7.9:UDP/500" or ":TCP/4500").
+ */
 export function sentInitRequest(line: string): { connection: string; peer: string } | undefined {
   if (!line.includes('sent IKE_SA_INIT request to')) return undefined;
   const body = line.replace(PREFIXES, '');
-  const m = /^"([^"]*)"(?:\[\d+\])?[^#]*#\d+: sent IKE_SA_INIT request to ([0-9a-fA-F.:]+?):\d+$/.exec(body);
+  const m =
+    /^"([^"]*)"(?:\[\d+\])?[^#]*#\d+: sent IKE_SA_INIT request to ([0-9a-fA-F.:]+?):(?:(?:UDP|TCP)\/)?\d+$/.exec(body);
   return m ? { connection: m[1] ?? '', peer: m[2] ?? '' } : undefined;
 }
 

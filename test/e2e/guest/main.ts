@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { installedVersion } from '../../../src/lib/whack/index.js';
 import type { GuestJob, GuestResult } from '../harness/types.js';
 import { runScenario, say } from './scenarios.js';
 
@@ -22,12 +23,16 @@ async function main(): Promise<void> {
     finished: false,
     scenarios: [],
   };
+  result.libreswan = await installedVersion().then(
+    (v) => v.raw,
+    () => undefined, // no libreswan: the libreswan scenarios say so
+  );
   const write = () => {
     result.elapsed = Math.round((Date.now() - t0) / 100) / 10;
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(result, null, 2));
   };
   write();
-  say(`kernel ${result.kernel}, scenarios ${job.scenarios.join(', ')}`);
+  say(`kernel ${result.kernel}, ${result.libreswan ?? 'no libreswan'}, scenarios ${job.scenarios.join(', ')}`);
   for (const name of job.scenarios) {
     result.scenarios.push(await runScenario(name, job, outDir));
     write();

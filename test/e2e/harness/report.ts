@@ -26,7 +26,7 @@ export function againstCeiling(seconds: number, ceilingS: number): string {
 /** Per scenario: its step timings, every wait against its ceiling, and where the start-up time went; plus the boot. */
 export function timingReport(outcome: BootOutcome): string {
   const lines = [
-    `boot: ${outcome.bootSeconds.toFixed(1)} s to the guest script, qemu start to exit ${againstCeiling(outcome.totalSeconds, outcome.timeoutSeconds)} (kernel ${outcome.result.kernel}); run folder ${outcome.runDir}`,
+    `boot: ${outcome.bootSeconds.toFixed(1)} s to the guest script, qemu start to exit ${againstCeiling(outcome.totalSeconds, outcome.timeoutSeconds)} (kernel ${outcome.result.kernel}, ${outcome.result.libreswan ?? 'libreswan ?'}); run folder ${outcome.runDir}`,
   ];
   for (const s of outcome.result.scenarios) {
     lines.push(

@@ -232,6 +232,8 @@ export interface ScenarioResult {
 /** `result.json`: written by the guest after every scenario. */
 export interface GuestResult {
   kernel: string;
+  /** `whack --version` as the guest sees it ("Libreswan 4.10"; the CI matrix runs qemu under 5.4). */
+  libreswan?: string;
   startedAt: string;
   /** Seconds from guest program start to the last write. */
   elapsed: number;

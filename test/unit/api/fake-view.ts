@@ -3,6 +3,7 @@
  * engine and its API. Tests change it and the server sees the changes.
  */
 import {
+  IkeState,
   Capability,
   ConnectionStatus,
   ConnectionEvent_Kind,
@@ -42,6 +43,8 @@ export function makeConnection(cluster: string, overrides: Partial<Connection> =
         message: '',
         rxBytes: 0,
         txBytes: 0,
+        ikeState: IkeState.IKE_STATE_UNSPECIFIED,
+        ikePeer: '',
       },
       {
         name: `route 10.96.0.0/16 via ${ip}`,
@@ -50,6 +53,8 @@ export function makeConnection(cluster: string, overrides: Partial<Connection> =
         message: 'installed',
         rxBytes: 0,
         txBytes: 0,
+        ikeState: IkeState.IKE_STATE_UNSPECIFIED,
+        ikePeer: '',
       },
     ],
     rxBytes: 1536,

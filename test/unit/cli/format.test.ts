@@ -9,6 +9,7 @@ import {
   renderTable,
 } from '../../../src/cli/format.js';
 import {
+  cableIkeLabel,
   capabilityLabel,
   collectsTraffic,
   connectionDetail,
@@ -17,7 +18,13 @@ import {
   securityAssociationsTable,
   statusText,
 } from '../../../src/cli/render.js';
-import { Capability, ConnectionEvent_Kind, ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
+import {
+  Capability,
+  ConnectionEvent_Kind,
+  ConnectionStatus,
+  IkeState,
+  SaState,
+} from '../../../src/generated/cabled/driver/v1/driver.js';
 import { makeConnection, makeStatus } from '../api/fake-view.js';
 
 describe('cablectl formatting', function () {
@@ -139,14 +146,48 @@ describe('cablectl formatting', function () {
       assert.match(lines[2] ?? '', /cluster3.*\byes\b.*\berror\b/);
     });
 
-    it('adds ESTABLISHED and MESSAGE when wide, and lists SAs', () => {
+    it('adds ESTABLISHED, IKE and MESSAGE when wide, and lists SAs', () => {
       const wide = connectionsTable([connected, failing], true, now);
-      assert.match(wide, /ESTABLISHED\s+MESSAGE/);
-      assert.match(wide, /1m30s ago\s+all SAs established/);
+      assert.match(wide, /ESTABLISHED\s+IKE\s+MESSAGE/);
+      assert.match(wide, /1m30s ago\s+-\s+all SAs established/, 'no IKE for a VXLAN cable');
       assert.match(wide, /no proposal chosen/);
       const sas = securityAssociationsTable([connected]);
       assert.match(sas, /^CLUSTER\s+SA\s+KIND\s+STATE/);
       assert.match(sas, /cluster2\s+route 10\.96\.0\.0\/16 via 10\.0\.0\.2\s+route\s+established/);
+    });
+
+    it('shows what IKE did for an IPsec cable: per SA, and for the cable in the wide view and the detail', () => {
+      const sa = (name: string, ikeState: IkeState, state: SaState, message: string) => ({
+        name,
+        kind: 'esp-transport',
+        state,
+        message,
+        rxBytes: 0,
+        txBytes: 0,
+        ikeState,
+        ikePeer: '172.30.0.2',
+      });
+      const refused =
+        "IKE established with 172.30.0.2; the peer refused the Child SA (TEMPORARY_FAILURE): its kernel could not install it (see the peer's status)";
+      const ipsec = makeConnection('cluster2', {
+        status: ConnectionStatus.CONNECTION_STATUS_ERROR,
+        sas: [
+          sa('c-0', IkeState.IKE_STATE_ESTABLISHED, SaState.SA_STATE_FAILED, refused),
+          sa('c-1', IkeState.IKE_STATE_ESTABLISHED, SaState.SA_STATE_FAILED, refused),
+        ],
+      });
+      assert.equal(cableIkeLabel(ipsec), 'established 172.30.0.2');
+      assert.match(connectionsTable([ipsec], true, now), /(?:ago|now)\s+established 172\.30\.0\.2\s+/);
+      const half = { ...ipsec, sas: [ipsec.sas[0]!, { ...ipsec.sas[1]!, ikeState: IkeState.IKE_STATE_DOWN }] };
+      assert.equal(cableIkeLabel(half), '1/2 established 172.30.0.2');
+      assert.equal(
+        cableIkeLabel({ ...ipsec, sas: [{ ...ipsec.sas[0]!, ikeState: IkeState.IKE_STATE_DOWN }] }),
+        'down 172.30.0.2',
+      );
+      const sas = securityAssociationsTable([ipsec]);
+      assert.match(sas, /^CLUSTER\s+SA\s+KIND\s+STATE\s+IKE\s+RX/);
+      assert.match(sas, /c-0\s+esp-transport\s+failed\s+established\s+.*the peer refused the Child SA/);
+      assert.match(connectionDetail(ipsec, now), /IKE:\s+established 172\.30\.0\.2/);
     });
 
     it('names every capability, batch included, instead of a number', () => {

@@ -1,6 +1,6 @@
 /** The whack adapter with a fake process runner: argv shape, version detection, error mapping. */
 import assert from 'node:assert/strict';
-import { UnavailableError } from '../../../src/lib/errors.js';
+import { FailedPreconditionError, UnavailableError } from '../../../src/lib/errors.js';
 import type { RunOptions, RunResult } from '../../../src/lib/exec/index.js';
 import {
   ConnectionExistsError,
@@ -46,6 +46,23 @@ describe('whack adapter', () => {
       assert.equal(c.options.timeoutMs, 1234);
     }
     assert.deepEqual(calls.at(-1)?.args, ['--ctlsocket', '/run/x/pluto.ctl', '--route', '--name', 'c1']);
+  });
+
+  it('should refuse a connection pluto could not orient (5.4 "added unoriented"), saying why', async () => {
+    const { runner } = fakeRunner(() => ({ stdout: '"c1": added unoriented IKEv2 connection\n' }));
+    await assert.rejects(
+      new WhackAdapter({ socket: '/s', runner }).addConnection(spec),
+      (e: unknown) =>
+        e instanceof FailedPreconditionError &&
+        /^connection c1: pluto could not orient the connection \(unoriented\): neither end's address/.test(e.message) &&
+        /ceIPSecNicOffload/.test(e.message),
+    );
+  });
+
+  it('should delete one state by serial (--deletestate), tolerating one already gone', async () => {
+    const { calls, runner } = fakeRunner(() => ({}));
+    await new WhackAdapter({ socket: '/s', runner }).deleteState(2);
+    assert.deepEqual(calls.at(-1)?.args, ['--ctlsocket', '/s', '--deletestate', '2']);
   });
 
   it('should prefix ip netns exec when asked', async () => {

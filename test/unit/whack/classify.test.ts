@@ -1,6 +1,6 @@
-/** The "why is this SA not up" classifier on pluto 4.10 log text captured on this machine. */
+/** The "why is this SA not up" classifier on pluto 4.10 log text captured on this machine (5.x: libreswan-5x.test.ts). */
 import assert from 'node:assert/strict';
-import { classifySa, parseLogEvent, parseShowStates } from '../../../src/lib/whack/index.js';
+import { classifySa, parseLogEvent, parseShowStates, saSummary } from '../../../src/lib/whack/index.js';
 import { fixture } from './fixtures.js';
 
 const lines = (name: string): string[] => fixture(name).split('\n').filter(Boolean);
@@ -42,11 +42,16 @@ describe('SA classifier', () => {
     assert.match(d.hint ?? '', /esp4/);
   });
 
-  it('should say the peer rejected the traffic selectors on the initiator, pointing at the peer log', () => {
+  it("should say the peer refused the Child SA (TS_UNACCEPTABLE) on the initiator, with IKE established, pointing at the peer's status", () => {
     const d = classifySa({ connection: 'cbc', logLines: initiator });
     assert.equal(d.verdict, 'ts-unacceptable');
-    assert.equal(d.reason, 'peer rejected traffic selectors (TS_UNACCEPTABLE)');
-    assert.match(d.hint ?? '', /netlink response for Add SA/);
+    assert.equal(d.ike, 'established');
+    assert.equal(
+      d.reason,
+      'the peer refused the Child SA (TS_UNACCEPTABLE): its kernel could not install it, or our selectors do not mirror its own',
+    );
+    assert.match(d.hint ?? '', /see the peer's status; .*netlink response for Add SA/);
+    assert.match(saSummary(d, '10.99.0.2'), /^IKE established with 10\.99\.0\.2; the peer refused the Child SA/);
   });
 
   it('should report a PSK mismatch on both sides', () => {
@@ -72,6 +77,8 @@ describe('SA classifier', () => {
     const dead = classifySa({ connection: 'dead', logLines: initiator });
     assert.equal(dead.verdict, 'no-answer');
     assert.equal(dead.reason, 'no answer from peer 10.99.0.9 (No route to host)');
+    assert.equal(dead.ike, 'down');
+    assert.match(saSummary(dead, '10.99.0.9'), /^IKE not established with 10\.99\.0\.9: no answer from peer/);
     const closed = classifySa({ connection: 'closed', logLines: initiator });
     assert.equal(closed.reason, 'no answer from peer 10.99.0.5 (Connection refused)');
     assert.match(closed.hint ?? '', /nothing listens on its IKE port/);
@@ -98,8 +105,12 @@ describe('SA classifier', () => {
     const states = parseShowStates(fixture('showstates-4.x-stock.txt'));
     assert.equal(classifySa({ connection: 'tun', states, logLines: responder }).verdict, 'established');
     const live = parseShowStates(fixture('showstates-4.10-live.txt'));
-    assert.equal(classifySa({ connection: 't1', states: live }).verdict, 'ike-only');
-    assert.equal(classifySa({ connection: 'dead', states: live }).verdict, 'negotiating');
+    const t1 = classifySa({ connection: 't1', states: live });
+    assert.equal(t1.verdict, 'ike-only');
+    assert.equal(saSummary(t1, '10.99.0.2').split(' (')[0], 'IKE established with 10.99.0.2; no Child SA yet');
+    const dead = classifySa({ connection: 'dead', states: live });
+    assert.equal(dead.verdict, 'negotiating');
+    assert.equal(saSummary(dead, '10.99.0.9'), 'IKE negotiating with 10.99.0.9');
     assert.equal(classifySa({ connection: 'nothing' }).verdict, 'unknown');
   });
 });

@@ -1,4 +1,4 @@
-/** Parsers of whack output on recorded 4.x and 5.x samples (test/fixtures/whack). */
+/** Parsers of whack output on recorded 4.x and real 5.2/5.4 samples (test/fixtures/whack; more 5.x in libreswan-5x.test.ts). */
 import assert from 'node:assert/strict';
 import {
   MonotonicCounter,
@@ -53,15 +53,21 @@ describe('--trafficstatus parser', () => {
     assert.equal(inst.outBytes, 5_000_000_000n);
   });
 
-  it('should parse 5.x records (no prefix, nic-offload, DN ids with commas, lease)', () => {
-    const recs = parseTrafficStatus(fixture('trafficstatus-5.x.txt'));
-    assert.equal(recs.length, 4);
-    assert.equal(recs[1]?.lease, '192.3.1.0/32');
-    assert.equal(recs[1]?.peerId, '@west');
-    assert.equal(recs[2]?.nicOffload, 'packet');
-    assert.equal(recs[2]?.type, 'ESP');
-    assert.equal(recs[2]?.peerId, 'C=CA, O=Libreswan, CN=east.testing.libreswan.org');
-    assert.equal(recs[2]?.inBytes, 9_000_000_000n);
+  it('should parse 5.x record forms not in the real samples (nic-offload, DN ids with commas, lease)', () => {
+    // Real 5.2/5.4 records: libreswan-5x.test.ts. These forms come from upstream's whack output (constructed).
+    const recs = parseTrafficStatus(
+      [
+        `#4: "east"[2] 192.1.2.45, type=ESP, add_time=1234567890, inBytes=84, outBytes=84, maxBytes=2^63B, id='@west', lease=192.3.1.0/32`,
+        `#7: "offload", type=ESP(nic-offload=packet), add_time=1234567891, inBytes=9000000000, outBytes=12, maxBytes=2^63B, id='C=CA, O=Libreswan, CN=east.testing.libreswan.org'`,
+      ].join('\n'),
+    );
+    assert.equal(recs.length, 2);
+    assert.equal(recs[0]?.lease, '192.3.1.0/32');
+    assert.equal(recs[0]?.peerId, '@west');
+    assert.equal(recs[1]?.nicOffload, 'packet');
+    assert.equal(recs[1]?.type, 'ESP');
+    assert.equal(recs[1]?.peerId, 'C=CA, O=Libreswan, CN=east.testing.libreswan.org');
+    assert.equal(recs[1]?.inBytes, 9_000_000_000n);
   });
 
   it('should keep the newest Child SA per connection', () => {
@@ -72,8 +78,10 @@ describe('--trafficstatus parser', () => {
     );
     assert.equal(newest.get('submariner-cable-cluster2-172-31-255-2-0')?.serial, 5);
     assert.equal(
-      newestByConnection(parseTrafficStatus(fixture('trafficstatus-5.x.txt'))).get('west-to-east')?.serial,
-      9,
+      newestByConnection(parseTrafficStatus(fixture('5.4/stock-kernel-established.trafficstatus.txt'))).get(
+        'submariner-cable-cluster2-172-31-255-2-0-0',
+      )?.serial,
+      3,
     );
   });
 
@@ -134,8 +142,19 @@ describe('--showstates parser', () => {
     assert.equal(s.states.length, 4);
   });
 
-  it('should parse 5.x lines: instances, (tcp), no STATE_ names, IPv6 SAIDs', () => {
-    const s = parseShowStates(fixture('showstates-5.x.txt'));
+  it('should parse 5.x line forms not in the real samples: instances, (tcp), IPv6 SAIDs, pending', () => {
+    // Real 5.2/5.4 --showstates: libreswan-5x.test.ts. These forms come from upstream's whack output (constructed).
+    const s = parseShowStates(
+      [
+        '#8: "private#192.1.2.0/24"[1] ...192.1.2.23:500 STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); REKEY in 27000s; newest; eroute owner; IKE SA #7; idle;',
+        '#8: "private#192.1.2.0/24"[1] ...192.1.2.23 esp.1a2b3c4d@192.1.2.23 esp.4d3c2b1a@192.1.2.45 Traffic: ESPin=0B ESPout=0B ESPmax=2^63B',
+        '#1: "east-west":4500(tcp) established IKE SA; REKEY in 28259s; REPLACE in 28799s; newest; idle;',
+        '#3: "dead":500 sent IKE_SA_INIT request; RETRANSMIT in 1s; idle;',
+        '#3: pending Child SA for "dead"',
+        '#6: "v6":500 established Child SA; REKEY in 90s; newest; eroute owner; IKE SA #5; idle;',
+        '#6: "v6" esp.0badcafe@2001:db8::2 esp.cafe0bad@2001:db8::1 Traffic: ESPin=0B ESPout=0B ESPmax=2^63B',
+      ].join('\n'),
+    );
     const inst = s.states.find((x) => x.serial === 8)!;
     assert.equal(inst.connection, 'private#192.1.2.0/24');
     assert.equal(inst.instance, 1);
@@ -147,11 +166,10 @@ describe('--showstates parser', () => {
     assert.equal(tcp.stateName, undefined);
     assert.equal(tcp.story, 'established IKE SA');
     assert.equal(tcp.kind, 'ike');
-    assert.equal(s.states.find((x) => x.serial === 2)?.kind, 'child');
     assert.deepEqual(s.pending, [{ serial: 3, connection: 'dead' }]);
     const v6 = s.states.find((x) => x.serial === 6)!;
     assert.deepEqual(v6.saids, ['esp.0badcafe@2001:db8::2', 'esp.cafe0bad@2001:db8::1']);
-    assert.equal(s.states.length, 7, 'SAID lines never become states');
+    assert.equal(s.states.length, 4, 'SAID lines never become states');
   });
 });
 
@@ -161,9 +179,9 @@ describe('--briefstatus and connection list parsers', () => {
     assert.deepEqual(b4.ike, { total: 3, halfOpen: 2, open: 0, authenticated: 1, anonymous: 0 });
     assert.deepEqual(b4.ipsec, { total: 0, authenticated: 0, anonymous: 0 });
     assert.equal(b4.acceptingNewIke, true);
-    const b5 = parseBriefStatus(fixture('briefstatus-5.x.txt'));
-    assert.equal(b5.ipsec.total, 3);
-    assert.equal(b5.ike.halfOpen, 1);
+    const b5 = parseBriefStatus(fixture('5.2/stock-kernel-established.briefstatus.txt'));
+    assert.equal(b5.ipsec.total, 2);
+    assert.equal(b5.ike.authenticated, 1);
   });
 
   it('should list loaded connections and their routing from --status', () => {

@@ -222,6 +222,59 @@ export function saStateToJSON(object: SaState): string {
   }
 }
 
+/**
+ * What IKE did for the connection behind an IPsec SA (its IKE SA may be shared
+ * with the other SAs of the cable).
+ */
+export enum IkeState {
+  /** IKE_STATE_UNSPECIFIED - Not an IPsec SA, or the driver does not say. */
+  IKE_STATE_UNSPECIFIED = 0,
+  /** IKE_STATE_ESTABLISHED - The IKE SA with the peer is established (authenticated). */
+  IKE_STATE_ESTABLISHED = 1,
+  /** IKE_STATE_NEGOTIATING - An IKE SA exists but is not established yet, or pluto is retrying. */
+  IKE_STATE_NEGOTIATING = 2,
+  /** IKE_STATE_DOWN - No IKE SA with the peer; the SA's message says why. */
+  IKE_STATE_DOWN = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function ikeStateFromJSON(object: any): IkeState {
+  switch (object) {
+    case 0:
+    case "IKE_STATE_UNSPECIFIED":
+      return IkeState.IKE_STATE_UNSPECIFIED;
+    case 1:
+    case "IKE_STATE_ESTABLISHED":
+      return IkeState.IKE_STATE_ESTABLISHED;
+    case 2:
+    case "IKE_STATE_NEGOTIATING":
+      return IkeState.IKE_STATE_NEGOTIATING;
+    case 3:
+    case "IKE_STATE_DOWN":
+      return IkeState.IKE_STATE_DOWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return IkeState.UNRECOGNIZED;
+  }
+}
+
+export function ikeStateToJSON(object: IkeState): string {
+  switch (object) {
+    case IkeState.IKE_STATE_UNSPECIFIED:
+      return "IKE_STATE_UNSPECIFIED";
+    case IkeState.IKE_STATE_ESTABLISHED:
+      return "IKE_STATE_ESTABLISHED";
+    case IkeState.IKE_STATE_NEGOTIATING:
+      return "IKE_STATE_NEGOTIATING";
+    case IkeState.IKE_STATE_DOWN:
+      return "IKE_STATE_DOWN";
+    case IkeState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Submariner's EndpointSpec (submariner.io/v1): one gateway of one cluster. */
 export interface Endpoint {
   clusterId: string;
@@ -387,6 +440,13 @@ export interface SecurityAssociation {
   message: string;
   rxBytes: number;
   txBytes: number;
+  /**
+   * IPsec SAs: the state of the IKE SA with ike_peer. The Child SA is `state`,
+   * and `message` says what IKE did and why the Child SA is not up.
+   */
+  ikeState: IkeState;
+  /** The peer's IKE address, e.g. "172.30.0.2". */
+  ikePeer: string;
 }
 
 /** Round-trip latency over the cable, in nanoseconds. */
@@ -2850,7 +2910,7 @@ export const WatchConnectionsResponse: MessageFns<WatchConnectionsResponse> = {
 };
 
 function createBaseSecurityAssociation(): SecurityAssociation {
-  return { name: "", kind: "", state: 0, message: "", rxBytes: 0, txBytes: 0 };
+  return { name: "", kind: "", state: 0, message: "", rxBytes: 0, txBytes: 0, ikeState: 0, ikePeer: "" };
 }
 
 export const SecurityAssociation: MessageFns<SecurityAssociation> = {
@@ -2872,6 +2932,12 @@ export const SecurityAssociation: MessageFns<SecurityAssociation> = {
     }
     if (message.txBytes !== 0) {
       writer.uint32(48).uint64(message.txBytes);
+    }
+    if (message.ikeState !== 0) {
+      writer.uint32(56).int32(message.ikeState);
+    }
+    if (message.ikePeer !== "") {
+      writer.uint32(66).string(message.ikePeer);
     }
     return writer;
   },
@@ -2937,6 +3003,22 @@ export const SecurityAssociation: MessageFns<SecurityAssociation> = {
             message.txBytes = longToNumber(reader.uint64());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.ikeState = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.ikePeer = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2965,6 +3047,16 @@ export const SecurityAssociation: MessageFns<SecurityAssociation> = {
         : isSet(object.tx_bytes)
         ? globalThis.Number(object.tx_bytes)
         : 0,
+      ikeState: isSet(object.ikeState)
+        ? ikeStateFromJSON(object.ikeState)
+        : isSet(object.ike_state)
+        ? ikeStateFromJSON(object.ike_state)
+        : 0,
+      ikePeer: isSet(object.ikePeer)
+        ? globalThis.String(object.ikePeer)
+        : isSet(object.ike_peer)
+        ? globalThis.String(object.ike_peer)
+        : "",
     };
   },
 
@@ -2988,6 +3080,12 @@ export const SecurityAssociation: MessageFns<SecurityAssociation> = {
     if (message.txBytes !== 0) {
       obj.txBytes = Math.round(message.txBytes);
     }
+    if (message.ikeState !== 0) {
+      obj.ikeState = ikeStateToJSON(message.ikeState);
+    }
+    if (message.ikePeer !== "") {
+      obj.ikePeer = message.ikePeer;
+    }
     return obj;
   },
 
@@ -3002,6 +3100,8 @@ export const SecurityAssociation: MessageFns<SecurityAssociation> = {
     message.message = object.message ?? "";
     message.rxBytes = object.rxBytes ?? 0;
     message.txBytes = object.txBytes ?? 0;
+    message.ikeState = object.ikeState ?? 0;
+    message.ikePeer = object.ikePeer ?? "";
     return message;
   },
 };
