@@ -351,6 +351,10 @@ describe('container image localhost/cabled (root, podman, real network namespace
             clusterId: `cluster${i + 1}`,
             'ipsec.psk': PSK,
             'engine.endpointsSource': 'file',
+            // No API server runs here: the pod is a standalone gateway (no Lease, nothing published), as the chart
+            // renders it for a cluster without high availability. Election itself is tested in test/integration/ha.
+            'highAvailability.leaderElection': 'false',
+            'highAvailability.publish': 'false',
             'image.repository': IMAGE_REPOSITORY,
             'image.tag': IMAGE_TAG,
           },
