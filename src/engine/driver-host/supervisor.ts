@@ -61,6 +61,8 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
   private client: DriverClient | undefined;
   private info: GetDriverInfoResponse | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
+  /** A health check is in flight. */
+  private checking = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private failedChecks = 0;
   private stopped = false;
@@ -107,6 +109,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     this.stopped = true;
     clearInterval(this.healthTimer);
     clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.client?.close();
     this.client = undefined;
     const child = this.child;
@@ -227,21 +230,36 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
+  /**
+   * One health check at a time: a check that takes longer than the interval (a busy driver on a slow
+   * machine) is not joined by others, so "N failed checks" means N in a row, each given its full timeout.
+   * A check whose driver was replaced meanwhile decides nothing.
+   */
   private async check(): Promise<void> {
-    if (!this.client || this.state !== 'running') return;
-    if (await this.client.healthy()) {
-      this.failedChecks = 0;
-      this.backoff.healthy();
-      await this.refreshInfo();
-      return;
+    const client = this.client;
+    if (!client || this.state !== 'running' || this.checking) return;
+    this.checking = true;
+    try {
+      const healthy = await client.healthy();
+      if (client !== this.client || this.state !== 'running') return;
+      if (healthy) {
+        this.failedChecks = 0;
+        this.backoff.healthy();
+        await this.refreshInfo();
+        return;
+      }
+      this.failedChecks++;
+      if (this.failedChecks >= (this.options.unhealthyThreshold ?? 3))
+        this.fail(`driver failed ${this.failedChecks} health checks in a row`);
+    } finally {
+      this.checking = false;
     }
-    this.failedChecks++;
-    if (this.failedChecks >= (this.options.unhealthyThreshold ?? 3))
-      this.fail(`driver failed ${this.failedChecks} health checks`);
   }
 
   private fail(reason: string): void {
-    if (this.stopped) return;
+    // One restart at a time: a failure reported while a restart is already scheduled changes nothing
+    // (two restarts would start two drivers fighting over one socket).
+    if (this.stopped || this.retryTimer !== undefined) return;
     clearInterval(this.healthTimer);
     this.client?.close();
     this.client = undefined;
@@ -259,7 +277,10 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     });
     this.setState('restarting');
     this.emit('down', reason);
-    this.retryTimer = setTimeout(() => void this.attempt(), delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.attempt();
+    }, delay);
   }
 
   private setState(state: DriverState): void {

@@ -43,7 +43,7 @@ export function plutoTime(line: string, year: number): number | undefined {
   if (!m) return undefined;
   const month = 'JanFebMarAprMayJunJulAugSepOctNovDec'.indexOf(m[1]!) / 3;
   if (month < 0) return undefined;
-  const ms = Number((`${m[6] ?? '0'}000`).slice(0, 3));
+  const ms = Number(`${m[6] ?? '0'}000`.slice(0, 3));
   return new Date(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), ms).getTime();
 }
 
