@@ -166,9 +166,11 @@ function validate(s: HaSettings, issues: ConfigIssue[]): void {
   ] as const) {
     if (ns && !DNS_LABEL.test(ns)) issues.push({ key, value: ns, reason: 'not a namespace name (a DNS label)' });
   }
-  if (!DNS_SUBDOMAIN.test(s.nodeName.toLowerCase()))
+  // The node name matters only to election and publication: a standalone host (or a guest whose host name is
+  // "(none)") runs without one.
+  if ((s.leaderElection || s.publish) && !DNS_SUBDOMAIN.test(s.nodeName.toLowerCase()))
     issues.push({ key: '--node-name', value: s.nodeName, reason: 'not a node name (DNS subdomain)' });
-  if (!s.identity || s.identity.length > 253 || /[\s]/.test(s.identity))
+  if ((s.leaderElection || s.publish) && (!s.identity || s.identity.length > 253 || /[\s]/.test(s.identity)))
     issues.push({ key: '--identity', value: s.identity, reason: 'expected 1 to 253 characters without spaces' });
   if (!s.leaderElection) return;
   // client-go's rules: the lease outlives the renew deadline, which allows more than one retry.

@@ -80,6 +80,18 @@ describe('HA settings', () => {
     assert.match(issues.find((i) => i.key === '--renew-deadline')?.reason ?? '', /must be below --lease-duration/);
   });
 
+  it('should accept any host name when neither election nor publication is on (a host whose name is "(none)")', () => {
+    const issues: ConfigIssue[] = [];
+    parseHaSettings({}, {}, issues, () => '(none)');
+    assert.deepEqual(issues, []);
+    const electing: ConfigIssue[] = [];
+    parseHaSettings({ 'leader-election': true }, {}, electing, () => '(none)');
+    assert.deepEqual(
+      electing.map((i) => i.key),
+      ['--node-name'],
+    );
+  });
+
   it('should be part of the engine flags (cabled --leader-election ...)', () => {
     const { settings } = parseEngineArgs(
       ['run', '--cluster-id', 'c1', '--endpoints-source', 'kubernetes', '--leader-election', '--node-name', 'n1'],
