@@ -5,44 +5,13 @@
  * with its driver initialised.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import type { DriverClient } from '../../../src/engine/driver-host/driver-client.js';
-import type { DriverSupervisor } from '../../../src/engine/driver-host/supervisor.js';
 import { Engine, localCluster } from '../../../src/engine/engine.js';
-import {
-  Capability,
-  type Connection,
-  ConnectionStatus,
-  type Endpoint,
-  type NatEndpointInfo,
-} from '../../../src/generated/cabled/driver/v1/driver.js';
+import type { Connection, Endpoint, NatEndpointInfo } from '../../../src/generated/cabled/driver/v1/driver.js';
 import type { HaInfo } from '../../../src/generated/cabled/engine/v1/engine.js';
 import { silentLogger } from '../../../src/lib/logger.js';
+import { connectedConnection, endpoint, fakeSupervisor, until } from './in-memory-driver.js';
 
-const ep = (cluster: string, ip: string): Endpoint => ({
-  clusterId: cluster,
-  cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
-  hostname: cluster,
-  subnets: ['10.2.0.0/16'],
-  privateIp: ip,
-  publicIp: '',
-  natEnabled: false,
-  backend: 'fake',
-  backendConfig: {},
-  healthCheckIp: '',
-});
-
-const conn = (r: NatEndpointInfo): Connection => ({
-  status: ConnectionStatus.CONNECTION_STATUS_CONNECTED,
-  statusMessage: 'up',
-  endpoint: r.endpoint,
-  usingIp: r.useIp,
-  usingNat: r.useNat,
-  sas: [],
-  rxBytes: 0,
-  txBytes: 0,
-  establishedUnixMs: 1,
-});
+const ep = (cluster: string, ip: string): Endpoint => endpoint(cluster, ip, '10.2.0.0/16');
 
 class FakeDriver {
   installed: Connection[] = [];
@@ -60,40 +29,10 @@ class FakeDriver {
   async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]) {
     const gone = new Set(disconnect.map((d) => d.cableName));
     this.installed = this.installed.filter((c) => !gone.has(c.endpoint?.cableName ?? ''));
-    for (const r of connect) this.installed.push(conn(r));
+    for (const r of connect) this.installed.push(connectedConnection(r));
     return [...disconnect.map((d) => d.cableName), ...connect.map((r) => r.endpoint?.cableName ?? '')].map(
       (cableName) => ({ cableName, usingIp: '', error: '' }),
     );
-  }
-}
-
-function fakeSupervisor(driver: FakeDriver): DriverSupervisor {
-  const sup = new EventEmitter() as unknown as DriverSupervisor & EventEmitter;
-  Object.assign(sup, {
-    state: 'running',
-    restarts: 0,
-    lastError: '',
-    pid: 0,
-    socketPath: '/dev/null',
-    driverInfo: {
-      name: 'fake',
-      version: '0',
-      protocolVersion: 1,
-      capabilities: [Capability.CAPABILITY_BATCH],
-      manifest: {},
-    },
-    current: driver as unknown as DriverClient,
-    start: () => setImmediate(() => sup.emit('ready', driver, sup.driverInfo)),
-    stop: async () => undefined,
-  });
-  return sup;
-}
-
-async function until(check: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -113,7 +52,7 @@ describe('engine HA roles (in-memory driver)', () => {
     const remote = ep('cluster2', '172.30.0.2');
     const driver = new FakeDriver();
     // A cable left by this gateway's previous life (a restart of the active gateway).
-    driver.installed.push(conn({ endpoint: remote, useIp: remote.privateIp, useNat: false }));
+    driver.installed.push(connectedConnection({ endpoint: remote, useIp: remote.privateIp, useNat: false }));
     const engine = new Engine({
       localEndpoint: local,
       localCluster: localCluster(local),

@@ -6,30 +6,14 @@
  * until that reconcile has applied it.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import {
-  Capability,
-  ConnectionStatus,
-  type Connection,
-  type Endpoint,
-} from '../../../src/generated/cabled/driver/v1/driver.js';
+import { ConnectionStatus, type Connection, type Endpoint } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { Engine, localCluster } from '../../../src/engine/engine.js';
-import type { DriverClient } from '../../../src/engine/driver-host/driver-client.js';
-import type { DriverSupervisor } from '../../../src/engine/driver-host/supervisor.js';
 import { silentLogger } from '../../../src/lib/logger.js';
+import { connectedConnection, endpoint, fakeSupervisor, until as untilEvery } from './in-memory-driver.js';
 
-const ep = (cluster: string, ip: string): Endpoint => ({
-  clusterId: cluster,
-  cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
-  hostname: cluster,
-  subnets: ['10.2.0.0/16'],
-  privateIp: ip,
-  publicIp: '',
-  natEnabled: false,
-  backend: 'fake',
-  backendConfig: {},
-  healthCheckIp: '',
-});
+const until = (check: () => boolean, ms = 2000) => untilEvery(check, ms, 5);
+
+const ep = (cluster: string, ip: string): Endpoint => endpoint(cluster, ip, '10.2.0.0/16');
 
 /** A driver whose Init with a new port breaks every installed cable (as a replaced VXLAN device does). */
 class ReplacingDriver {
@@ -56,50 +40,10 @@ class ReplacingDriver {
   async applyCables(_d: Endpoint[], connect: { endpoint?: Endpoint; useIp: string; useNat: boolean }[]) {
     for (const r of connect) {
       this.connects++;
-      this.installed.set(r.endpoint!.cableName, {
-        status: ConnectionStatus.CONNECTION_STATUS_CONNECTED,
-        statusMessage: 'up',
-        endpoint: r.endpoint,
-        usingIp: r.useIp,
-        usingNat: r.useNat,
-        sas: [],
-        rxBytes: 0,
-        txBytes: 0,
-        establishedUnixMs: 1,
-      });
+      this.installed.set(r.endpoint!.cableName, connectedConnection(r));
     }
     this.broken = false;
     return connect.map((r) => ({ cableName: r.endpoint!.cableName, usingIp: r.useIp, error: '' }));
-  }
-}
-
-function fakeSupervisor(driver: ReplacingDriver): DriverSupervisor {
-  const sup = new EventEmitter() as unknown as DriverSupervisor & EventEmitter;
-  Object.assign(sup, {
-    state: 'running',
-    restarts: 0,
-    lastError: '',
-    pid: 0,
-    socketPath: '/dev/null',
-    driverInfo: {
-      name: 'fake',
-      version: '0',
-      protocolVersion: 1,
-      capabilities: [Capability.CAPABILITY_BATCH],
-      manifest: {},
-    },
-    current: driver as unknown as DriverClient,
-    start: () => setImmediate(() => sup.emit('ready', driver, sup.driverInfo)),
-    stop: async () => undefined,
-  });
-  return sup;
-}
-
-async function until(check: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -4,31 +4,13 @@
  * "connected" once the driver can no longer say it.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import {
-  Capability,
-  ConnectionStatus,
-  type Connection,
-  type Endpoint,
-} from '../../../src/generated/cabled/driver/v1/driver.js';
+import { ConnectionStatus, type Connection, type Endpoint } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { Engine, localCluster } from '../../../src/engine/engine.js';
-import type { DriverClient } from '../../../src/engine/driver-host/driver-client.js';
-import type { DriverSupervisor } from '../../../src/engine/driver-host/supervisor.js';
 import type { ConnectionHealth, ProbeResult, ProbeTarget } from '../../../src/healthcheck/probe-result.js';
 import { silentLogger } from '../../../src/lib/logger.js';
+import { connectedConnection, endpoint, fakeSupervisor, until } from './in-memory-driver.js';
 
-const ep = (cluster: string, ip: string): Endpoint => ({
-  clusterId: cluster,
-  cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
-  hostname: cluster,
-  subnets: [`10.${ip.split('.')[3]}.0.0/16`],
-  privateIp: ip,
-  publicIp: '',
-  natEnabled: false,
-  backend: 'fake',
-  backendConfig: {},
-  healthCheckIp: '',
-});
+const ep = (cluster: string, ip: string): Endpoint => endpoint(cluster, ip, `10.${ip.split('.')[3]}.0.0/16`);
 
 class FakeDriver {
   installed: Connection[] = [];
@@ -45,49 +27,9 @@ class FakeDriver {
   }
   async applyCables(_d: Endpoint[], connect: { endpoint?: Endpoint; useIp: string; useNat: boolean }[]) {
     for (const r of connect) {
-      this.installed.push({
-        status: ConnectionStatus.CONNECTION_STATUS_CONNECTED,
-        statusMessage: 'up',
-        endpoint: r.endpoint,
-        usingIp: r.useIp,
-        usingNat: r.useNat,
-        sas: [],
-        rxBytes: 0,
-        txBytes: 0,
-        establishedUnixMs: 1,
-      });
+      this.installed.push(connectedConnection(r));
     }
     return connect.map((r) => ({ cableName: r.endpoint!.cableName, usingIp: r.useIp, error: '' }));
-  }
-}
-
-function fakeSupervisor(driver: FakeDriver): DriverSupervisor {
-  const sup = new EventEmitter() as unknown as DriverSupervisor & EventEmitter;
-  Object.assign(sup, {
-    state: 'running',
-    restarts: 0,
-    lastError: '',
-    pid: 0,
-    socketPath: '/dev/null',
-    driverInfo: {
-      name: 'fake',
-      version: '0',
-      protocolVersion: 1,
-      capabilities: [Capability.CAPABILITY_BATCH],
-      manifest: {},
-    },
-    current: driver as unknown as DriverClient,
-    start: () => setImmediate(() => sup.emit('ready', driver, sup.driverInfo)),
-    stop: async () => undefined,
-  });
-  return sup;
-}
-
-async function until(check: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
