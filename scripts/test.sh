@@ -80,7 +80,10 @@ echo "== summary"
 node -e '
   const runs = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map(JSON.parse);
   const sum = (k) => runs.reduce((n, r) => n + r[k], 0);
-  for (const r of runs) console.log(`  ${r.label}: ${r.passes} tests passed, ${r.failures} failed, ${r.pending} skipped`);
+  for (const r of runs) {
+    console.log(`  ${r.label}: ${r.passes} tests passed, ${r.failures} failed, ${r.pending} skipped`);
+    for (const f of r.failed ?? []) console.log(`    failed: ${f.title}\n      ${f.error}`);
+  }
   console.log(`\n${sum("passes")} passed, ${sum("failures")} failed, ${sum("pending")} skipped`);
 ' "$CABLED_SUMMARY_FILE"
 exit "$rc"
