@@ -23,7 +23,7 @@ import type { DriverContext } from '../../src/sdk/serve.js';
 import { cableConnection, type CableRecord } from '../../src/sdk/cable-record.js';
 import { singleResult } from '../../src/sdk/results.js';
 import { StateStore } from '../../src/sdk/state-store.js';
-import { cableStatus } from './status.js';
+import { cableStatus, indexOverlayState } from './status.js';
 
 export const VXLAN_DRIVER_VERSION = '0.1.0';
 const DEFAULT_PORT = 4500;
@@ -193,7 +193,7 @@ export class VxlanDriver implements CableDriver {
   async getConnections(): Promise<Connection[]> {
     const overlay = this.overlay;
     if (!overlay) return [];
-    const state = await overlay.listRemotes();
+    const state = indexOverlayState(await overlay.listRemotes());
     return this.cables.values().map((c) => {
       const view = {
         remoteIp: c.usingIp,

@@ -20,9 +20,26 @@ export interface CableKernelView {
   deviceName: string;
 }
 
+/** The overlay state indexed for lookups by remote (built once per status refresh, not once per cable). */
+export interface IndexedOverlayState {
+  device: OverlayState['device'];
+  fdbDsts: ReadonlySet<string>;
+  routesByVtep: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export function indexOverlayState(state: OverlayState): IndexedOverlayState {
+  const routesByVtep = new Map<string, Set<string>>();
+  for (const r of state.routes) {
+    const set = routesByVtep.get(r.vtep) ?? new Set<string>();
+    for (const s of r.subnets) set.add(s);
+    routesByVtep.set(r.vtep, set);
+  }
+  return { device: state.device, fdbDsts: new Set(state.fdbDsts), routesByVtep };
+}
+
 export function cableStatus(
   cable: CableKernelView,
-  state: OverlayState,
+  state: IndexedOverlayState,
 ): { status: ConnectionStatus; message: string; sas: SecurityAssociation[] } {
   const sas: SecurityAssociation[] = [];
   const item = (name: string, kind: string, ok: boolean, missing: string): void => {
@@ -42,10 +59,10 @@ export function cableStatus(
   item(
     `fdb 00:00:00:00:00:00 dst ${cable.remoteIp}`,
     'vxlan-fdb',
-    state.fdbDsts.includes(cable.remoteIp),
+    state.fdbDsts.has(cable.remoteIp),
     'FDB entry missing',
   );
-  const routed = new Set(state.routes.find((r) => r.vtep === cable.vtep)?.subnets ?? []);
+  const routed = state.routesByVtep.get(cable.vtep) ?? new Set<string>();
   for (const subnet of cable.subnets)
     item(`route ${subnet} via ${cable.vtep}`, 'route', routed.has(subnet), 'route missing');
 

@@ -10,6 +10,7 @@
  */
 import {
   Capability,
+  ConnectionEvent_Kind,
   ConnectionStatus,
   type Cluster,
   type Connection,
@@ -73,8 +74,16 @@ export class Engine implements GatewayView {
   private superseded: readonly string[] = [];
   private conflicts: readonly string[] = [];
   private conns: Connection[] = [];
-  /** The connections as the driver last reported them, before probe results are merged in. */
-  private driverConns: Connection[] = [];
+  /** The connections as the driver last reported them (by cable), before probe results are merged in. */
+  private driverConns = new Map<string, Connection>();
+  /**
+   * The driver's WatchConnections stream (drivers with
+   * CAPABILITY_WATCH_CONNECTIONS): while it runs, the periodic status refresh
+   * polls nothing and the driver's changes arrive as events, so 1000s of
+   * unchanged connections cost the engine nothing between reconciles.
+   */
+  private driverWatch: { client: DriverClient; cancel: () => void } | undefined;
+  private publishPending = false;
   private initialisedClient: DriverClient | undefined;
   private initialisedWith = '';
   private inSync = false;
@@ -158,7 +167,9 @@ export class Engine implements GatewayView {
         void this.requestReconcile('periodic resync');
       }, this.options.resyncIntervalMs ?? 30000),
     );
-    this.timers.push(setInterval(() => void this.refreshConnections(), this.options.statusIntervalMs ?? 2000));
+    this.timers.push(
+      setInterval(() => void this.refreshConnections({ poll: false }), this.options.statusIntervalMs ?? 2000),
+    );
   }
 
   /** A new, valid driver config (from the config source). */
@@ -230,6 +241,8 @@ export class Engine implements GatewayView {
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.retryTimer);
     this.options.health?.stop();
+    this.driverWatch?.cancel();
+    this.driverWatch = undefined;
     await this.running;
     const client = this.options.supervisor.current;
     if (options.cleanup && client) {
@@ -342,35 +355,83 @@ export class Engine implements GatewayView {
     return reinit;
   }
 
-  private async refreshConnections(): Promise<void> {
+  /**
+   * Reads every connection's status from the driver (after a reconcile), or,
+   * for the periodic refresh (`poll: false`), nothing while the driver's watch
+   * stream keeps them current.
+   */
+  private async refreshConnections(options: { poll: boolean } = { poll: true }): Promise<void> {
     const client = this.options.supervisor.current;
     if (!client || this.initialisedClient !== client) return;
+    if (!options.poll && this.driverWatch?.client === client) return;
     try {
-      this.driverConns = await client.connections();
+      const list = await client.connections();
+      this.driverConns = new Map(list.map((c) => [connectionKey(c), c]));
+      if (this.stopped) return;
+      this.watchDriver(client);
     } catch (err) {
       // What was observed before is no longer known: never keep reporting it as connected.
       const why = errorMessage(err);
       this.log.warn('refreshing connection status failed', { error: why });
-      this.driverConns = this.driverConns.map((c) => ({
-        ...c,
-        status: ConnectionStatus.CONNECTION_STATUS_ERROR,
-        statusMessage: `status unknown: the driver could not read it (${why})`,
-        establishedUnixMs: 0,
-      }));
+      this.driverConns = new Map(
+        [...this.driverConns].map(([k, c]) => [
+          k,
+          {
+            ...c,
+            status: ConnectionStatus.CONNECTION_STATUS_ERROR,
+            statusMessage: `status unknown: the driver could not read it (${why})`,
+            establishedUnixMs: 0,
+          },
+        ]),
+      );
     }
     this.publishConnections();
+  }
+
+  /** Subscribes to the driver's connection changes (once per driver instance, when it can). */
+  private watchDriver(client: DriverClient): void {
+    if (this.driverWatch?.client === client) return;
+    this.driverWatch?.cancel();
+    this.driverWatch = undefined;
+    const caps = this.options.supervisor.driverInfo?.capabilities ?? [];
+    if (!caps.includes(Capability.CAPABILITY_WATCH_CONNECTIONS) || typeof client.watch !== 'function') return;
+    const watch = { client, cancel: () => undefined as void };
+    this.driverWatch = watch;
+    watch.cancel = client.watch(
+      (event) => {
+        if (this.driverWatch !== watch || !event.connection) return;
+        const key = connectionKey(event.connection);
+        if (event.kind === ConnectionEvent_Kind.KIND_REMOVED) this.driverConns.delete(key);
+        else this.driverConns.set(key, event.connection);
+        // A burst of events (a snapshot, a batch of changes) is published once.
+        if (this.publishPending) return;
+        this.publishPending = true;
+        setImmediate(() => {
+          this.publishPending = false;
+          if (!this.stopped) this.publishConnections();
+        });
+      },
+      (err) => {
+        if (this.driverWatch !== watch) return;
+        // Polled again at the next status refresh, which subscribes again.
+        this.driverWatch = undefined;
+        if (err && !this.stopped) this.log.warn('driver connection watch ended', { error: errorMessage(err) });
+      },
+    );
   }
 
   /** The driver's connections with the probe results merged in; listeners get the changes. */
   private publishConnections(): void {
     const health = this.options.health;
     const probed = health
-      ? this.driverConns.map((c) => mergeProbe(c, health.result(connectionKey(c))))
-      : this.driverConns;
+      ? [...this.driverConns.values()].map((c) => mergeProbe(c, health.result(connectionKey(c))))
+      : [...this.driverConns.values()];
     const now = probed.map((c) => this.withheldNote(c));
     const events = diffConnections(this.conns, now);
+    // The same list object while nothing changed: ListConnections reuses its encoding (api/list-cache.ts).
+    if (!events.length) return;
     this.conns = now;
-    if (events.length) for (const l of this.listeners) l(events);
+    for (const l of this.listeners) l(events);
   }
 
   /** A cable some of whose subnets an older cluster holds says so in its status message. */

@@ -3,7 +3,14 @@
  * driver SDK (WatchConnections) and by the engine (its own watch stream), so
  * both report changes the same way. Connections are keyed by cable name.
  */
-import { Connection, type ConnectionEvent, ConnectionEvent_Kind } from '../generated/cabled/driver/v1/driver.js';
+import {
+  type Connection,
+  type ConnectionEvent,
+  ConnectionEvent_Kind,
+  type Endpoint,
+  type LatencyRtt,
+  type SecurityAssociation,
+} from '../generated/cabled/driver/v1/driver.js';
 
 export function connectionKey(c: Connection): string {
   return c.endpoint?.cableName ?? '';
@@ -29,6 +36,80 @@ export function snapshotEvents(connections: readonly Connection[]): ConnectionEv
   return connections.map((c) => ({ kind: ConnectionEvent_Kind.KIND_SNAPSHOT, connection: c }));
 }
 
-function sameConnection(a: Connection, b: Connection): boolean {
-  return JSON.stringify(Connection.toJSON(a)) === JSON.stringify(Connection.toJSON(b));
+/**
+ * Field by field (no serialisation: the engine compares every connection at
+ * every status refresh, 1000s of them, on its event loop). Equal exactly when
+ * the two encode to the same message.
+ */
+export function sameConnection(a: Connection, b: Connection): boolean {
+  if (a === b) return true;
+  return (
+    a.status === b.status &&
+    a.statusMessage === b.statusMessage &&
+    a.usingIp === b.usingIp &&
+    a.usingNat === b.usingNat &&
+    a.rxBytes === b.rxBytes &&
+    a.txBytes === b.txBytes &&
+    a.establishedUnixMs === b.establishedUnixMs &&
+    sameEndpoint(a.endpoint, b.endpoint) &&
+    sameLatency(a.latencyRtt, b.latencyRtt) &&
+    sameList(a.sas, b.sas, sameSa)
+  );
+}
+
+function sameEndpoint(a: Endpoint | undefined, b: Endpoint | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.clusterId === b.clusterId &&
+    a.cableName === b.cableName &&
+    a.hostname === b.hostname &&
+    a.privateIp === b.privateIp &&
+    a.publicIp === b.publicIp &&
+    a.natEnabled === b.natEnabled &&
+    a.backend === b.backend &&
+    a.healthCheckIp === b.healthCheckIp &&
+    sameList(a.subnets, b.subnets, (x, y) => x === y) &&
+    sameMap(a.backendConfig, b.backendConfig)
+  );
+}
+
+function sameLatency(a: LatencyRtt | undefined, b: LatencyRtt | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.lastNs === b.lastNs &&
+    a.minNs === b.minNs &&
+    a.averageNs === b.averageNs &&
+    a.maxNs === b.maxNs &&
+    a.stddevNs === b.stddevNs
+  );
+}
+
+function sameSa(a: SecurityAssociation, b: SecurityAssociation): boolean {
+  return (
+    a.name === b.name &&
+    a.kind === b.kind &&
+    a.state === b.state &&
+    a.message === b.message &&
+    a.rxBytes === b.rxBytes &&
+    a.txBytes === b.txBytes &&
+    a.ikeState === b.ikeState &&
+    a.ikePeer === b.ikePeer
+  );
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+function sameMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
+  return true;
 }

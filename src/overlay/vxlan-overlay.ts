@@ -207,7 +207,9 @@ export class VxlanOverlay {
       const byVtep = new Map<string, string[]>();
       for (const r of ctx.routes) {
         if (r.oif !== link.index || !r.gateway) continue;
-        byVtep.set(r.gateway, [...(byVtep.get(r.gateway) ?? []), r.dst]);
+        const subnets = byVtep.get(r.gateway);
+        if (subnets) subnets.push(r.dst);
+        else byVtep.set(r.gateway, [r.dst]);
       }
       const v = link.vxlan;
       return {

@@ -3,7 +3,7 @@
  * getConnections() while someone watches (and right after each change the
  * SDK makes), and fans the differences out to the watchers.
  */
-import type { Connection, ConnectionEvent } from '../generated/cabled/driver/v1/driver.js';
+import { type Connection, type ConnectionEvent, ConnectionStatus } from '../generated/cabled/driver/v1/driver.js';
 import { diffConnections } from '../lib/connection-diff.js';
 import type { Logger } from '../lib/logger.js';
 import { errorMessage } from '../lib/errors.js';
@@ -70,7 +70,18 @@ export class ConnectionWatch {
       this.last = now;
       if (events.length) for (const l of this.listeners) l(events);
     } catch (err) {
-      this.logger.warn('refreshing connections for watchers failed', { error: errorMessage(err) });
+      const why = errorMessage(err);
+      this.logger.warn('refreshing connections for watchers failed', { error: why });
+      // Watchers (the engine) no longer poll: what was observed before is no longer known, say so.
+      const unknown = this.last.map((c) => ({
+        ...c,
+        status: ConnectionStatus.CONNECTION_STATUS_ERROR,
+        statusMessage: `status unknown: the driver could not read it (${why})`,
+        establishedUnixMs: 0,
+      }));
+      const events = diffConnections(this.last, unknown);
+      this.last = unknown;
+      if (events.length) for (const l of this.listeners) l(events);
     }
   }
 }

@@ -15,6 +15,7 @@ import { toStatus } from '../../lib/grpc/status.js';
 import type { Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { findConnection } from './find-connection.js';
+import { listResponse } from './list-cache.js';
 import { shutdownCall, type ShutdownHandler } from './shutdown.js';
 
 /** GatewayService handlers over `view`. */
@@ -43,7 +44,7 @@ export function gatewayService(
 
   return {
     getStatus: unary('GetStatus', () => ({ status: view.status() })),
-    listConnections: unary('ListConnections', () => ({ connections: view.connections() })),
+    listConnections: unary('ListConnections', () => listResponse(view.connections())),
     getConnection: unary('GetConnection', (request: { name: string }) => ({
       connection: findConnection(view.connections(), request.name),
     })),

@@ -12,7 +12,6 @@
  * The health-only listener is plaintext, for kubelet, and serves nothing else.
  */
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
-import { GatewayServiceService } from '../../generated/cabled/engine/v1/engine.js';
 import { InvalidArgumentError, errorMessage } from '../../lib/errors.js';
 import { parseAddress } from '../../lib/grpc/address.js';
 import { serveHealth, type HealthService } from '../../lib/grpc/health.js';
@@ -23,6 +22,7 @@ import { guardService, type ApiAccess } from './access.js';
 import { gatewayService } from './gateway-service.js';
 import { API_SERVER_OPTIONS } from './limits.js';
 import { syncHealth } from './health-sync.js';
+import { GatewayServiceDefinition } from './list-cache.js';
 import type { ShutdownHandler } from './shutdown.js';
 import { TLS_HOWTO, type ApiTlsSettings } from './tls-settings.js';
 import { connectionWatches } from './watch.js';
@@ -110,7 +110,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const apiServer = (access: ApiAccess): Server => {
     const server = new Server(API_SERVER_OPTIONS);
     const service = gatewayService(view, logger, watches.handler, options.onShutdown);
-    server.addService(GatewayServiceService, guardService(service, access, logger));
+    server.addService(GatewayServiceDefinition, guardService(service, access, logger));
     health.addToServer(server);
     if (reflection && !reflectionFailed) {
       try {

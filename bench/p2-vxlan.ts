@@ -1,0 +1,144 @@
+/**
+ * P2 (file -> kernel for N VXLAN endpoints, against `ip -batch` +
+ * `bridge -batch` on the same work) and P4 (engine and driver RSS holding
+ * 1000 endpoints). Each round runs cabled and the batch tools once per size,
+ * in alternating order; the clocks start at the endpoints file's rename
+ * (cabled) or the first batch command (baseline), and stop when every FDB
+ * entry, route and the rule is in the kernel.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BenchOptions, median, type Row, rssMb, sleep, spread } from './common.js';
+import { batchRun, remotes, startVxlanEngine, untilInKernel } from './vxlan-lab.js';
+import { waitFor } from '../lab/netns.js';
+
+interface EngineSample {
+  ms: number;
+  engineMb: number;
+  driverMb: number;
+}
+
+async function engineRound(opts: BenchOptions, count: number, memory: boolean): Promise<EngineSample> {
+  const list = remotes(count);
+  const lab = await startVxlanEngine(`${opts.tag}-p2`);
+  try {
+    const t = await lab.publish(list);
+    await untilInKernel(`cbb-${opts.tag}-p2-eng`, list);
+    const ms = performance.now() - t;
+    let engineMb = Number.NaN;
+    let driverMb = Number.NaN;
+    if (memory) {
+      // Memory while holding them: after the engine reports every cable and one more status refresh.
+      await waitFor(
+        'the engine reporting every cable connected',
+        async () => (await lab.engine.connections()).filter((c) => c.status === 1).length === count,
+        120000,
+        200,
+      );
+      lab.engine.closeClients();
+      await sleep(3000);
+      const st = await lab.engine.status();
+      lab.engine.closeClients();
+      engineMb = await rssMb(lab.engine.pid);
+      driverMb = await rssMb(st.driver?.pid ?? 0);
+    }
+    return { ms, engineMb, driverMb };
+  } finally {
+    await lab.stop(opts.keep);
+    if (opts.keep) opts.say(`  kept: ${lab.work}`);
+  }
+}
+
+/** RSS of a bare Node process (what Node itself costs on this machine), MB. */
+function bareNodeMb(): number {
+  const out = execFileSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss), 200)']);
+  return Number(out.toString().trim()) / 1024 / 1024;
+}
+
+export async function runP2(opts: BenchOptions): Promise<Row[]> {
+  const small = opts.smoke ? 50 : 1000;
+  const large = opts.smoke ? 100 : 5000;
+  const work = await mkdtemp(join(tmpdir(), `cbb-${opts.tag}-p2b-`));
+  const batch: Record<number, number[]> = { [small]: [], [large]: [] };
+  const cabled: Record<number, number[]> = { [small]: [], [large]: [] };
+  const ratios: Record<number, number[]> = { [small]: [], [large]: [] };
+  const engineMb: number[] = [];
+  const driverMb: number[] = [];
+  try {
+    for (let round = 0; round < opts.runs; round++) {
+      for (const count of [small, large]) {
+        let b = 0;
+        let e: EngineSample | undefined;
+        // Alternate which goes first, so a trend in the machine's load does not favour one side.
+        if (round % 2 === 0) {
+          b = await batchRun(`${opts.tag}-p2`, remotes(count), work);
+          e = await engineRound(opts, count, count === small);
+        } else {
+          e = await engineRound(opts, count, count === small);
+          b = await batchRun(`${opts.tag}-p2`, remotes(count), work);
+        }
+        batch[count]!.push(b);
+        cabled[count]!.push(e.ms);
+        ratios[count]!.push(e.ms / b);
+        if (count === small) {
+          engineMb.push(e.engineMb);
+          driverMb.push(e.driverMb);
+        }
+        opts.say(
+          `  P2 round ${round + 1}/${opts.runs}, ${count} endpoints: batch ${b.toFixed(1)} ms, cabled ${e.ms.toFixed(1)} ms (${(e.ms / b).toFixed(2)}x)` +
+            (count === small ? `; RSS engine ${e.engineMb.toFixed(1)} MB, driver ${e.driverMb.toFixed(1)} MB` : ''),
+        );
+      }
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const cmd = `npm run bench -- --only P2,P4 --runs ${opts.runs}`;
+  const perEndpoint = (count: number) => median(cabled[count]!) / count;
+  const growth = perEndpoint(large) / perEndpoint(small);
+  const nodeMb = bareNodeMb();
+  return [
+    {
+      id: 'P2',
+      what: `${small} VXLAN endpoints, file -> kernel, cabled / (ip -batch + bridge -batch)`,
+      target: '<= 1.5x',
+      measured: `${spread(ratios[small]!, 2, 'x')}; cabled ${spread(cabled[small]!, 0, ' ms')}, batch ${spread(batch[small]!, 0, ' ms')}`,
+      met: median(ratios[small]!) <= 1.5,
+      command: cmd,
+    },
+    {
+      id: 'P2',
+      what: `${large} VXLAN endpoints, same`,
+      target: '<= 1.5x',
+      measured: `${spread(ratios[large]!, 2, 'x')}; cabled ${spread(cabled[large]!, 0, ' ms')}, batch ${spread(batch[large]!, 0, ' ms')}`,
+      met: median(ratios[large]!) <= 1.5,
+      command: cmd,
+    },
+    {
+      id: 'P2',
+      what: `linear: cabled's time per endpoint at ${large} / at ${small}`,
+      target: '<= 1.2',
+      measured: growth.toFixed(2),
+      met: growth <= 1.2,
+      command: cmd,
+    },
+    {
+      id: 'P4',
+      what: `engine RSS holding ${small} endpoints (bare node: ${nodeMb.toFixed(0)} MB)`,
+      target: '<= 80 MB',
+      measured: spread(engineMb, 1, ' MB'),
+      met: median(engineMb) <= 80,
+      command: cmd,
+    },
+    {
+      id: 'P4',
+      what: `VXLAN driver RSS holding ${small} endpoints`,
+      target: '<= 60 MB',
+      measured: spread(driverMb, 1, ' MB'),
+      met: median(driverMb) <= 60,
+      command: cmd,
+    },
+  ];
+}

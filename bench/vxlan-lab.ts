@@ -1,0 +1,171 @@
+/**
+ * The VXLAN bench set-up shared by P2, P3 and P4: N remote endpoints, the real
+ * engine and VXLAN driver in a namespace of their own, the kernel state they
+ * should produce, and the same state applied by `bridge -batch` + `ip -batch`
+ * (the baseline) in a fresh namespace.
+ */
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EngineProcess } from '../lab/engine-process.js';
+import { connectVeth, createNetns, deleteNetns, nsExec, run, waitFor } from '../lab/netns.js';
+
+export const LOCAL_IP = '172.30.7.1';
+
+export interface Remote {
+  cluster: string;
+  ip: string;
+  subnet: string;
+  vtep: string;
+}
+
+export function remotes(n: number): Remote[] {
+  return Array.from({ length: n }, (_, i) => {
+    const a = (i >> 8) & 255;
+    const b = i & 255;
+    return {
+      cluster: `c${String(i).padStart(4, '0')}`,
+      ip: `10.200.${a}.${b}`,
+      subnet: `10.${100 + a}.${b}.0/24`,
+      vtep: `241.200.${a}.${b}`,
+    };
+  });
+}
+
+export function endpointsJson(list: readonly Remote[]): string {
+  return JSON.stringify(
+    list.map((r) => ({ cluster_id: r.cluster, private_ip: r.ip, subnets: [r.subnet], backend: 'vxlan' })),
+  );
+}
+
+export async function kernelCounts(ns: string): Promise<{ fdb: number; routes: number; rule: boolean }> {
+  const [fdb, routes, rules] = await Promise.all([
+    run('bridge', ['-n', ns, 'fdb', 'show', 'dev', 'vxlan-tunnel']),
+    run('ip', ['-n', ns, 'route', 'show', 'table', '100']),
+    run('ip', ['-n', ns, 'rule', 'show']),
+  ]);
+  const count = (text: string, marker: string) => {
+    let n = 0;
+    for (let i = text.indexOf(marker); i >= 0; i = text.indexOf(marker, i + 1)) n++;
+    return n;
+  };
+  return {
+    fdb: count(fdb.stdout, '00:00:00:00:00:00 dst 10.200.'),
+    routes: count(routes.stdout, ' via 241.200.'),
+    rule: /^100:\s+from all lookup 100/m.test(rules.stdout),
+  };
+}
+
+/** A running engine (VXLAN driver) with no endpoints yet, in namespace `ns`. */
+export interface VxlanEngine {
+  engine: EngineProcess;
+  work: string;
+  endpointsPath: string;
+  /** Replaces the endpoints file atomically; resolves right after the rename. */
+  publish(list: readonly Remote[]): Promise<number>;
+  stop(keep: boolean): Promise<void>;
+}
+
+export async function startVxlanEngine(tag: string, extraArgs: string[] = []): Promise<VxlanEngine> {
+  const ns = `cbb-${tag}-eng`;
+  const peer = `cbb-${tag}-peer`;
+  const work = await mkdtemp(join(tmpdir(), `cbb-${tag}-`));
+  await createNetns(ns);
+  await createNetns(peer);
+  await connectVeth(
+    { ns, name: 'eth-bench', cidr: `${LOCAL_IP}/8` },
+    { ns: peer, name: 'eth-peer', cidr: '10.255.255.254/8' },
+  );
+  const endpointsPath = join(work, 'endpoints.json');
+  await writeFile(endpointsPath, '[]');
+  const engine = new EngineProcess({
+    ns,
+    clusterId: 'local',
+    privateIp: LOCAL_IP,
+    subnets: ['10.0.0.0/24'],
+    endpointsPath,
+    runDir: join(work, 'run'),
+    // The defaults a deployment runs with (lab/engine-process.ts polls status every 0.5 s for tests);
+    // the file settle time (0.5 s by default, a wait for a writer to finish, not work) is off.
+    extraArgs: ['--status-interval', '2', '--endpoints-settle', '0', ...extraArgs],
+  });
+  engine.start();
+  const stop = async (keep: boolean) => {
+    await engine.stop('SIGTERM');
+    await deleteNetns(ns);
+    await deleteNetns(peer);
+    if (!keep) await rm(work, { recursive: true, force: true });
+  };
+  try {
+    await waitFor('engine SERVING with no endpoints', () => engine.serving(), 60000, 50);
+  } catch (err) {
+    await stop(true);
+    throw new Error(`${String(err)} (logs in ${work})`);
+  }
+  return {
+    engine,
+    work,
+    endpointsPath,
+    async publish(list) {
+      await writeFile(`${endpointsPath}.new`, endpointsJson(list));
+      const t = performance.now();
+      await rename(`${endpointsPath}.new`, endpointsPath);
+      return t;
+    },
+    stop,
+  };
+}
+
+/** Waits until every FDB entry, route and the rule of `list` is in namespace `ns`'s kernel (polled every 10 ms). */
+export async function untilInKernel(ns: string, list: readonly Remote[], timeoutMs = 300000): Promise<void> {
+  await waitFor(
+    `${list.length} FDB entries and routes in the kernel`,
+    async () => {
+      const c = await kernelCounts(ns);
+      return c.fdb === list.length && c.routes === list.length && c.rule;
+    },
+    timeoutMs,
+    10,
+  );
+}
+
+/** The baseline: `bridge -batch` (FDB entries) then `ip -batch` (rule and routes) in a fresh namespace; ms. */
+export async function batchRun(tag: string, list: readonly Remote[], work: string): Promise<number> {
+  const ns = `cbb-${tag}-bat`;
+  await createNetns(ns);
+  try {
+    await run('ip', ['-n', ns, 'link', 'add', 'eth-b', 'type', 'veth', 'peer', 'name', 'eth-b2']);
+    await run('ip', ['-n', ns, 'addr', 'add', `${LOCAL_IP}/8`, 'dev', 'eth-b']);
+    await run('ip', ['-n', ns, 'link', 'set', 'eth-b', 'up']);
+    await run('ip', ['-n', ns, 'link', 'set', 'eth-b2', 'up']);
+    await run('ip', [
+      ...['-n', ns, 'link', 'add', 'vxlan-tunnel', 'type', 'vxlan', 'id', '1000', 'dstport', '4500'],
+      ...['local', LOCAL_IP, 'dev', 'eth-b', 'nolearning'],
+    ]);
+    await run('ip', ['-n', ns, 'addr', 'add', '241.30.7.1/8', 'dev', 'vxlan-tunnel']);
+    await run('ip', ['-n', ns, 'link', 'set', 'vxlan-tunnel', 'up']);
+    const fdbBatch = join(work, `fdb-${list.length}.batch`);
+    const ipBatch = join(work, `ip-${list.length}.batch`);
+    await writeFile(
+      fdbBatch,
+      `${list.map((r) => `fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst ${r.ip} self permanent`).join('\n')}\n`,
+    );
+    await writeFile(
+      ipBatch,
+      `${[
+        'rule add priority 100 lookup 100',
+        ...list.map((r) => `route replace ${r.subnet} via ${r.vtep} dev vxlan-tunnel table 100 metric 100`),
+      ].join('\n')}\n`,
+    );
+    const started = performance.now();
+    await nsExec(ns, 'bridge', ['-batch', fdbBatch], 120000);
+    await nsExec(ns, 'ip', ['-batch', ipBatch], 120000);
+    const ms = performance.now() - started;
+    const c = await kernelCounts(ns);
+    if (c.fdb !== list.length || c.routes !== list.length || !c.rule)
+      throw new Error(`batch tools left ${JSON.stringify(c)}`);
+    return ms;
+  } finally {
+    await deleteNetns(ns);
+  }
+}
