@@ -15,6 +15,12 @@ export interface BenchOptions {
   keep: boolean;
   /** Unique tag for namespace names (includes the pid). */
   tag: string;
+  /** The engine's main module of another build (`--dist DIR`: its dist folder), for a before/after. */
+  engineMain?: string;
+  /** Environment for the engine and its driver (e.g. NODE_OPTIONS=--cpu-prof). */
+  engineEnv?: Record<string, string>;
+  /** Profile the engine and driver (node --cpu-prof) in P2 and P1, into this folder, and summarise. */
+  profile?: string;
   /** Prints progress. */
   say: (line: string) => void;
 }

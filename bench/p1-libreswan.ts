@@ -23,6 +23,7 @@ import { addConnectionArgs, flagsFor, parseVersion, WHACK_PATH } from '../src/li
 import { sentInitRequest } from '../src/lib/whack/log-events.js';
 import type { Endpoint } from '../src/generated/cabled/driver/v1/driver.js';
 import { type BenchOptions, median, type Row, spread } from './common.js';
+import { nowUs, summariseProfiles } from './profile-summary.js';
 
 const LOCAL_IP = '10.201.255.254';
 const PSK = 'bench-psk-0123456789abcdef0123456789abcdef';
@@ -101,11 +102,16 @@ export async function runP1(opts: BenchOptions): Promise<Row[]> {
     ceCustomConfig: `ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecPSK: "${PSK}"\n`,
   });
   const settings = readSettings({ ceIPSecMode: 'transport', ceIPSecOverlay: 'vxlan' }, { ceIPSecPSK: PSK });
-  const planned = remotes.flatMap((r) => planConnections(local, { endpoint: r, useIp: r.privateIp, useNat: false }, settings));
+  const planned = remotes.flatMap((r) =>
+    planConnections(local, { endpoint: r, useIp: r.privateIp, useNat: false }, settings),
+  );
   const expected = count;
   let serial = 0;
 
-  const withEngine = async <T>(fn: (engine: EngineProcess, endpointsPath: string, plutoLog: string) => Promise<T>) => {
+  const withEngine = async <T>(
+    fn: (engine: EngineProcess, endpointsPath: string, plutoLog: string) => Promise<T>,
+    env = opts.engineEnv,
+  ) => {
     const dir = join(work, `m${serial++}`);
     const endpointsPath = join(dir, 'endpoints.json');
     const engine = new EngineProcess({
@@ -119,6 +125,8 @@ export async function runP1(opts: BenchOptions): Promise<Row[]> {
         ...['--driver', 'libreswan', '--config', configDir],
         ...['--status-interval', '2', '--resync-interval', '3600', '--endpoints-settle', '0'],
       ],
+      main: opts.engineMain,
+      env,
     });
     await run('mkdir', ['-p', dir]);
     await writeFile(endpointsPath, '[]');
@@ -136,7 +144,12 @@ export async function runP1(opts: BenchOptions): Promise<Row[]> {
   };
 
   const untilAllSent = async (counter: InitCounter, what: string) =>
-    waitFor(`${what}: IKE_SA_INIT sent to ${expected} remote gateways`, async () => (await counter.poll()) >= expected, 900000, 20);
+    waitFor(
+      `${what}: IKE_SA_INIT sent to ${expected} remote gateways`,
+      async () => (await counter.poll()) >= expected,
+      900000,
+      20,
+    );
 
   const loopRound = () =>
     withEngine(async (engine, _ep, plutoLog) => {
@@ -163,26 +176,32 @@ export async function runP1(opts: BenchOptions): Promise<Row[]> {
       return { ms, calls: lines.length };
     });
 
-  const engineRound = () =>
-    withEngine(async (engine, endpointsPath, plutoLog) => {
-      const list = [local, ...remotes].map((e) => ({
-        cluster_id: e.clusterId,
-        private_ip: e.privateIp,
-        subnets: e.subnets,
-        backend: 'libreswan',
-      }));
-      await writeFile(`${endpointsPath}.new`, JSON.stringify(list));
-      const counter = new InitCounter(plutoLog);
-      await counter.start();
-      const t = performance.now();
-      await rename(`${endpointsPath}.new`, endpointsPath);
-      await untilAllSent(counter, 'the engine');
-      const ms = performance.now() - t;
-      const log = await engine.log();
-      const resyncs = (log.match(/periodic resync/g) ?? []).length;
-      if (resyncs) opts.say(`  note: ${resyncs} periodic resync(s) in the engine's log`);
-      return { ms };
-    });
+  const engineRound = (profDir?: string) =>
+    withEngine(
+      async (engine, endpointsPath, plutoLog) => {
+        const list = [local, ...remotes].map((e) => ({
+          cluster_id: e.clusterId,
+          private_ip: e.privateIp,
+          subnets: e.subnets,
+          backend: 'libreswan',
+        }));
+        await writeFile(`${endpointsPath}.new`, JSON.stringify(list));
+        const counter = new InitCounter(plutoLog);
+        await counter.start();
+        const t = performance.now();
+        await rename(`${endpointsPath}.new`, endpointsPath);
+        const from = nowUs();
+        await untilAllSent(counter, 'the engine');
+        const ms = performance.now() - t;
+        window = [from, nowUs()];
+        const log = await engine.log();
+        const resyncs = (log.match(/periodic resync/g) ?? []).length;
+        if (resyncs) opts.say(`  note: ${resyncs} periodic resync(s) in the engine's log`);
+        return { ms };
+      },
+      profDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : opts.engineEnv,
+    );
+  let window: [number, number] = [0, 0];
 
   const loopMs: number[] = [];
   const engineMs: number[] = [];
@@ -202,12 +221,17 @@ export async function runP1(opts: BenchOptions): Promise<Row[]> {
     for (let round = 0; round < opts.runs; round++) {
       let l: { ms: number; calls: number };
       let e: { ms: number };
+      const profDir = opts.profile && round === 0 ? join(opts.profile, `p1-${Date.now()}`) : undefined;
       if (round % 2 === 0) {
         l = await loopRound();
-        e = await engineRound();
+        e = await engineRound(profDir);
       } else {
-        e = await engineRound();
+        e = await engineRound(profDir);
         l = await loopRound();
+      }
+      if (profDir) {
+        opts.say(`  CPU profile, P1 cabled window (${((window[1] - window[0]) / 1000).toFixed(0)} ms):`);
+        for (const line of summariseProfiles(profDir, window[0], window[1])) opts.say(`  ${line}`);
       }
       calls = l.calls;
       loopMs.push(l.ms);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { type BenchOptions, median, type Row, rssMb, sleep, spread } from './common.js';
 import { batchRun, remotes, startVxlanEngine, untilInKernel } from './vxlan-lab.js';
 import { waitFor } from '../lab/netns.js';
+import { nowUs, summariseProfiles } from './profile-summary.js';
 
 interface EngineSample {
   ms: number;
@@ -20,13 +21,20 @@ interface EngineSample {
   driverMb: number;
 }
 
-async function engineRound(opts: BenchOptions, count: number, memory: boolean): Promise<EngineSample> {
+async function engineRound(opts: BenchOptions, count: number, memory: boolean, first: boolean): Promise<EngineSample> {
   const list = remotes(count);
-  const lab = await startVxlanEngine(`${opts.tag}-p2`);
+  const profDir = opts.profile && first ? join(opts.profile, `p2-${count}-${Date.now()}`) : undefined;
+  const lab = await startVxlanEngine(`${opts.tag}-p2`, {
+    ...opts,
+    engineEnv: profDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : opts.engineEnv,
+  });
+  let window: [number, number] = [0, 0];
   try {
+    const from = nowUs();
     const t = await lab.publish(list);
     await untilInKernel(`cbb-${opts.tag}-p2-eng`, list);
     const ms = performance.now() - t;
+    window = [from, nowUs()];
     let engineMb = Number.NaN;
     let driverMb = Number.NaN;
     if (memory) {
@@ -48,6 +56,12 @@ async function engineRound(opts: BenchOptions, count: number, memory: boolean): 
   } finally {
     await lab.stop(opts.keep);
     if (opts.keep) opts.say(`  kept: ${lab.work}`);
+    if (profDir) {
+      opts.say(
+        `  CPU profile, ${count} endpoints, file -> kernel window (${((window[1] - window[0]) / 1000).toFixed(0)} ms):`,
+      );
+      for (const line of summariseProfiles(profDir, window[0], window[1])) opts.say(`  ${line}`);
+    }
   }
 }
 
@@ -74,9 +88,9 @@ export async function runP2(opts: BenchOptions): Promise<Row[]> {
         // Alternate which goes first, so a trend in the machine's load does not favour one side.
         if (round % 2 === 0) {
           b = await batchRun(`${opts.tag}-p2`, remotes(count), work);
-          e = await engineRound(opts, count, count === small);
+          e = await engineRound(opts, count, count === small, round === 0);
         } else {
-          e = await engineRound(opts, count, count === small);
+          e = await engineRound(opts, count, count === small, round === 0);
           b = await batchRun(`${opts.tag}-p2`, remotes(count), work);
         }
         batch[count]!.push(b);

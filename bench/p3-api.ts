@@ -58,7 +58,7 @@ export async function runP3(opts: BenchOptions): Promise<Row[]> {
   const seconds = opts.smoke ? 1 : 6;
   const lists = opts.smoke ? 10 : 100;
   const list = remotes(count);
-  const lab = await startVxlanEngine(`${opts.tag}-p3`);
+  const lab = await startVxlanEngine(`${opts.tag}-p3`, opts);
   const bareSock = join(lab.work, 'bare.sock');
   const bare = spawn(process.execPath, [fileURLToPath(new URL('./bare-health-server.js', import.meta.url)), bareSock], {
     stdio: ['ignore', 'pipe', 'inherit'],

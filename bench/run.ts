@@ -5,11 +5,13 @@
  * table into docs/benchmarks.md with the command that reproduces each line.
  * Run as root (network namespaces, pluto):
  *   npm run bench [-- --runs N] [--only P1,P2,P3,P4] [--keep] [--smoke] [--no-write]
+ *                 [--dist DIR (another build's dist, e.g. main's: before/after)] [--profile DIR]
  * --smoke: tiny sizes, one round, nothing written; for CI (fails only when a
  * benchmark cannot run, never on its figures).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchOptions, machineLoad, type Row } from './common.js';
@@ -24,6 +26,8 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
+    dist: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 
@@ -33,6 +37,8 @@ const opts: BenchOptions = {
   smoke,
   keep: values.keep ?? false,
   tag: `perf${process.pid % 100000}`,
+  engineMain: values.dist ? resolve(values.dist, 'src/engine/main.js') : undefined,
+  profile: values.profile ? resolve(values.profile) : undefined,
   say: (line) => console.log(line),
 };
 const only = new Set((values.only ?? '').split(',').map((s) => s.trim().toUpperCase()));
@@ -57,38 +63,49 @@ async function main(): Promise<void> {
   const loadBefore = machineLoad();
   const rows: Row[] = [];
   const t0 = performance.now();
-  if (only.has('P2') || only.has('P4')) {
-    console.log(`== P2 / P4: VXLAN endpoints file -> kernel, and memory (${machineLoad()})`);
-    rows.push(...(await runP2(opts)).filter((r) => only.has(r.id)));
-  }
-  if (only.has('P3')) {
-    console.log(`== P3: API latency under status work (${machineLoad()})`);
-    rows.push(...(await runP3(opts)));
-  }
-  if (only.has('P1')) {
-    console.log(`== P1: libreswan, endpoints -> every IKE_SA_INIT sent (${machineLoad()})`);
-    rows.push(...(await runP1(opts)));
-  }
+  let failed = 0;
+  // One benchmark that cannot run is reported as such; the others still run.
+  const step = async (ids: string[], title: string, bench: (o: BenchOptions) => Promise<Row[]>) => {
+    if (!ids.some((id) => only.has(id))) return;
+    console.log(`== ${title} (${machineLoad()})`);
+    try {
+      rows.push(...(await bench(opts)).filter((r) => only.has(r.id)));
+    } catch (err) {
+      failed++;
+      console.error(err);
+      for (const id of ids.filter((i) => only.has(i)))
+        rows.push({
+          id,
+          what: title,
+          target: '',
+          measured: `did not run: ${String(err).slice(0, 200)}`,
+          met: false,
+          command: '',
+        });
+    }
+  };
+  await step(['P2', 'P4'], 'P2 / P4: VXLAN endpoints file -> kernel, and memory', runP2);
+  await step(['P3'], 'P3: API latency under status work', runP3);
+  await step(['P1'], 'P1: libreswan, endpoints -> every IKE_SA_INIT sent', runP1);
   rows.sort((a, b) => a.id.localeCompare(b.id));
   const minutes = ((performance.now() - t0) / 60000).toFixed(1);
   const header =
     `Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} CPUs, kernel ${release()}, ` +
     `Node ${process.versions.node}, ${opts.runs} round(s) per benchmark, ${minutes} min; machine ${loadBefore} before, ${machineLoad()} after` +
     `${smoke ? ' (SMOKE: tiny sizes, figures mean nothing)' : ''}.`;
-  const text = table(rows, header);
+  const text = table(rows, `${header}${opts.engineMain ? ` Engine: ${opts.engineMain}.` : ''}`);
   console.log(`\n${text}\n`);
-  if (!smoke && !values['no-write'] && only.size >= 4) {
+  if (!smoke && !values['no-write'] && !opts.engineMain && only.size >= 4) {
     const doc = readFileSync(DOC, 'utf8');
     const block = `${BEGIN}\n${text}\n${END}`;
     const i = doc.indexOf(BEGIN);
     const j = doc.indexOf(END);
     const next =
-      i >= 0 && j > i
-        ? doc.slice(0, i) + block + doc.slice(j + END.length)
-        : doc.replace(/\n## /, `\n${block}\n\n## `);
+      i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + END.length) : doc.replace(/\n## /, `\n${block}\n\n## `);
     writeFileSync(DOC, next);
     console.log(`written to ${DOC}`);
   }
+  if (failed) throw new Error(`${failed} benchmark(s) could not run`);
 }
 
 main().catch((err: unknown) => {

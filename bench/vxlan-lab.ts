@@ -66,7 +66,10 @@ export interface VxlanEngine {
   stop(keep: boolean): Promise<void>;
 }
 
-export async function startVxlanEngine(tag: string, extraArgs: string[] = []): Promise<VxlanEngine> {
+export async function startVxlanEngine(
+  tag: string,
+  opts: { engineMain?: string; engineEnv?: Record<string, string> } = {},
+): Promise<VxlanEngine> {
   const ns = `cbb-${tag}-eng`;
   const peer = `cbb-${tag}-peer`;
   const work = await mkdtemp(join(tmpdir(), `cbb-${tag}-`));
@@ -87,7 +90,9 @@ export async function startVxlanEngine(tag: string, extraArgs: string[] = []): P
     runDir: join(work, 'run'),
     // The defaults a deployment runs with (lab/engine-process.ts polls status every 0.5 s for tests);
     // the file settle time (0.5 s by default, a wait for a writer to finish, not work) is off.
-    extraArgs: ['--status-interval', '2', '--endpoints-settle', '0', ...extraArgs],
+    extraArgs: ['--status-interval', '2', '--endpoints-settle', '0'],
+    main: opts.engineMain,
+    env: opts.engineEnv,
   });
   engine.start();
   const stop = async (keep: boolean) => {

@@ -30,6 +30,8 @@ export interface EngineSpec {
   extraArgs?: string[];
   /** Extra environment for the engine (and the drivers it starts). */
   env?: Record<string, string>;
+  /** The engine's main module, for another build (bench before/after). @default this build's */
+  main?: string;
 }
 
 export class EngineProcess {
@@ -51,7 +53,7 @@ export class EngineProcess {
       'exec',
       spec.ns,
       process.execPath,
-      ENGINE_MAIN,
+      spec.main ?? ENGINE_MAIN,
       'run',
       '--cluster-id',
       spec.clusterId,

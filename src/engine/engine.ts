@@ -395,7 +395,7 @@ export class Engine implements GatewayView {
     this.driverWatch = undefined;
     const caps = this.options.supervisor.driverInfo?.capabilities ?? [];
     if (!caps.includes(Capability.CAPABILITY_WATCH_CONNECTIONS) || typeof client.watch !== 'function') return;
-    const watch = { client, cancel: () => undefined as void };
+    const watch: { client: DriverClient; cancel: () => void } = { client, cancel: () => undefined };
     this.driverWatch = watch;
     watch.cancel = client.watch(
       (event) => {
