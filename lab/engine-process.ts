@@ -19,6 +19,8 @@ import { deleteNetns } from './netns.js';
 export const DIST = fileURLToPath(new URL('../', import.meta.url));
 export const ENGINE_MAIN = join(DIST, 'src/engine/main.js');
 export const CABLECTL_MAIN = join(DIST, 'src/cli/main.js');
+/** The V8 flags deployments start the engine with (main.ts's first line, deploy/systemd/cabled.service). */
+export const ENGINE_NODE_FLAGS = ['--max-semi-space-size=1'];
 
 export interface EngineSpec {
   ns: string;
@@ -53,6 +55,7 @@ export class EngineProcess {
       'exec',
       spec.ns,
       process.execPath,
+      ...ENGINE_NODE_FLAGS,
       spec.main ?? ENGINE_MAIN,
       'run',
       '--cluster-id',

@@ -3,7 +3,7 @@
 # date with proto/, builds, builds the container image (scripts/build-image.sh),
 # and runs mocha (unit and, as root, integration on real network namespaces and
 # the image under podman) with Debian's libreswan 4.10, after printing the startup
-# figures (bench/startup.ts), then the libreswan version matrix (real 5.2 and 5.4:
+# figures (bench/startup.ts) and a smoke run of the benchmarks (bench/run.ts --smoke), then the libreswan version matrix (real 5.2 and 5.4:
 # scripts/libreswan-matrix.sh). Each run prints its own labelled count; the last line
 # is the sum: "N passed, N failed, N skipped".
 # CABLED_LIBRESWAN_MATRIX=none skips the matrix; naming test files runs only them.
@@ -34,6 +34,9 @@ fi
 if [ "$#" -eq 0 ]; then
   echo "== startup figures"
   node dist/bench/startup.js --runs 5
+  # The performance benchmarks (npm run bench, issue 15) at tiny sizes, one round: fails only when one cannot run.
+  echo "== benchmark smoke (npm run bench -- --smoke)"
+  node dist/bench/run.js --smoke
   # The container image the chart runs (test/image runs it; reused when its inputs have not changed).
   echo "== container image (scripts/build-image.sh)"
   bash scripts/build-image.sh --no-build

@@ -1,10 +1,15 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * The cabled gateway process. Wires the sources (config, endpoints file), the
  * driver supervisor, the engine and its API together, and handles signals.
  * SIGTERM/SIGINT stop the engine and leave the datapath in place (a restart
  * adopts it), unless --cleanup-on-exit is set; the API's Shutdown RPC
  * (`cablectl shutdown [--cleanup]`) does the same with its own choice.
+ *
+ * The V8 flag on the first line (also in deploy/systemd/cabled.service and
+ * lab/engine-process.ts): a young generation of 1 MB instead of 16 keeps the
+ * engine's RSS near its live data after a burst (measured holding 1000 VXLAN
+ * endpoints: 105 -> 84 MB).
  *
  * Modules load on demand: this file imports only the flag parser, so
  * `cabled version` and `--help` start like bare Node; `run` and `cleanup`
