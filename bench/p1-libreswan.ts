@@ -23,7 +23,7 @@ import { addConnectionArgs, flagsFor, parseVersion, WHACK_PATH } from '../src/li
 import { sentInitRequest } from '../src/lib/whack/log-events.js';
 import type { Endpoint } from '../src/generated/cabled/driver/v1/driver.js';
 import { type BenchOptions, median, type Row, spread } from './common.js';
-import { nowUs, summariseProfiles } from './profile-summary.js';
+import { nowUs, profileEnv, summariseProfiles } from './profile-summary.js';
 
 const LOCAL_IP = '10.201.255.254';
 const PSK = 'bench-psk-0123456789abcdef0123456789abcdef';
@@ -199,7 +199,7 @@ export async function runP1(opts: BenchOptions): Promise<Row[]> {
         if (resyncs) opts.say(`  note: ${resyncs} periodic resync(s) in the engine's log`);
         return { ms };
       },
-      profDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : opts.engineEnv,
+      profDir ? profileEnv(profDir) : opts.engineEnv,
     );
   let window: [number, number] = [0, 0];
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type BenchOptions, median, type Row, rssMb, sleep, spread } from './common.js';
 import { batchRun, remotes, startVxlanEngine, untilInKernel } from './vxlan-lab.js';
 import { waitFor } from '../lab/netns.js';
-import { nowUs, summariseProfiles } from './profile-summary.js';
+import { nowUs, profileEnv, summariseProfiles } from './profile-summary.js';
 
 interface EngineSample {
   ms: number;
@@ -26,7 +26,7 @@ async function engineRound(opts: BenchOptions, count: number, memory: boolean, f
   const profDir = opts.profile && first ? join(opts.profile, `p2-${count}-${Date.now()}`) : undefined;
   const lab = await startVxlanEngine(`${opts.tag}-p2`, {
     ...opts,
-    engineEnv: profDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : opts.engineEnv,
+    engineEnv: profDir ? profileEnv(profDir) : opts.engineEnv,
   });
   let window: [number, number] = [0, 0];
   try {

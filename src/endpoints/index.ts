@@ -13,7 +13,7 @@ export {
   type SnapshotInput,
 } from './snapshot.js';
 export { parseRfc3339 } from './created-at.js';
-export { checkIPv4, checkIPv4Cidr, blockOf, overlaps, containsIp, type Block } from './ipv4.js';
+export { checkIPv4, checkIPv4Cidr, blockOf, overlaps, containsIp, ipv4ToInt, type Block } from './ipv4.js';
 export {
   DEFAULT_ENDPOINT_LIMITS,
   DEFAULT_POLICY,

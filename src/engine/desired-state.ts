@@ -19,7 +19,8 @@
  * Nothing in here depends on what was installed before, so a resync never
  * flips a route between two clusters.
  */
-import { blockOf, containsIp, overlaps, type Block, type RemoteEndpoint } from '../endpoints/index.js';
+import { blockOf, ipv4ToInt, type RemoteEndpoint } from '../endpoints/index.js';
+import { Addresses, Blocks } from './address-index.js';
 import type { Endpoint, NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';
 
 /** A subnet of a cable that is not installed, and the cluster that holds it. */
@@ -98,8 +99,8 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
 
   const cables = new Map<string, DesiredCable>();
   const conflicts: string[] = [];
-  const granted: { block: Block; cidr: string; cluster: string }[] = [];
-  const gateways: { ip: string; cluster: string }[] = [];
+  const granted = new Blocks<{ cidr: string; cluster: string }>();
+  const gateways = new Addresses<{ ip: string; cluster: string }>();
   // The VXLAN overlay derives each gateway's VTEP from its private IP's last three octets.
   const vxlan = local.backend === 'vxlan';
   const vteps = new Map<string, string>();
@@ -111,7 +112,10 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
       { name: 'private_ip', ip: ep.privateIp },
       { name: 'public_ip', ip: ep.publicIp },
     ].filter((u) => u.ip !== '');
-    const shared = underlay.flatMap((u) => gateways.filter((g) => g.ip === u.ip).map((g) => ({ u, g })))[0];
+    const shared = underlay.flatMap((u) => {
+      const g = gateways.get(u.ip);
+      return g ? [{ u, g }] : [];
+    })[0];
     if (shared) {
       conflicts.push(
         `${label}: not installed: its ${shared.u.name} ${shared.u.ip} is also the gateway address of cluster ${shared.g.cluster}, which is older`,
@@ -126,7 +130,10 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
       );
       continue;
     }
-    const inside = underlay.flatMap((u) => granted.filter((g) => containsIp(g.block, u.ip)).map((g) => ({ u, g })))[0];
+    const inside = underlay.flatMap((u) => {
+      const g = granted.containing(ipv4ToInt(u.ip));
+      return g ? [{ u, g }] : [];
+    })[0];
     if (inside) {
       conflicts.push(
         `${label}: not installed: its ${inside.u.name} ${inside.u.ip} is inside subnet ${inside.g.cidr} of cluster ${inside.g.cluster}, which is older; its tunnel traffic would be routed into that cable`,
@@ -137,8 +144,8 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
     const withheld: WithheldSubnet[] = [];
     for (const subnet of ep.subnets) {
       const block = blockOf(subnet);
-      const held = granted.find((g) => overlaps(g.block, block));
-      const gw = held ? undefined : gateways.find((g) => containsIp(block, g.ip));
+      const held = granted.firstOverlapping(block);
+      const gw = held ? undefined : gateways.firstInside(block);
       if (held)
         withheld.push({
           subnet,
@@ -159,11 +166,11 @@ export function desiredState(local: Endpoint, remotes: readonly RemoteEndpoint[]
       continue;
     }
     if (withheld.length) conflicts.push(`${label}: subnets not installed: ${detail}`);
-    for (const cidr of keep) granted.push({ block: blockOf(cidr), cidr, cluster: ep.clusterId });
+    for (const cidr of keep) granted.add(blockOf(cidr), { cidr, cluster: ep.clusterId });
     // Every gateway of the cluster counts, the superseded (standby, stale) ones too.
     for (const sibling of byCluster.get(ep.clusterId) ?? [r])
       for (const ip of [sibling.spec.privateIp, sibling.spec.publicIp])
-        if (ip !== '') gateways.push({ ip, cluster: ep.clusterId });
+        if (ip !== '') gateways.add(ip, { ip, cluster: ep.clusterId });
     if (vtep !== undefined) vteps.set(vtep, `cluster ${ep.clusterId}'s (older)`);
     cables.set(ep.clusterId, {
       remote: natInfo(local, withheld.length ? { ...ep, subnets: keep } : ep),
