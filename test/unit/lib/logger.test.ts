@@ -43,3 +43,33 @@ describe('logger secret scrubbing', function () {
     assert.equal(scrubSecrets('info line'), 'info line');
   });
 });
+
+describe('logger levels', () => {
+  it('drops a debug line at level info before formatting it, and writes it at level debug (children alike)', () => {
+    for (const level of ['info', 'debug']) {
+      const logger = createLogger({ json: true, level });
+      const lines: string[] = [];
+      logger.clear();
+      logger.add(
+        new winston.transports.Stream({
+          stream: new Writable({
+            write(chunk: Buffer, _enc, done) {
+              lines.push(chunk.toString());
+              done();
+            },
+          }),
+        }),
+      );
+      let read = 0;
+      const meta = {
+        get cable() {
+          read++;
+          return 'c1';
+        },
+      };
+      logger.child({ component: 'overlay' }).debug('installed overlay remote', meta);
+      assert.equal(read > 0, level === 'debug');
+      assert.equal(lines.length, level === 'debug' ? 1 : 0);
+    }
+  });
+});
