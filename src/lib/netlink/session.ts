@@ -49,9 +49,13 @@ export class NetlinkSession {
     this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
+  /** The socket's netlink port id, read once (the package asks the kernel on every send otherwise). */
+  private localPort: number | undefined;
+
   /** Send options for one request: the timeout plus NLM_F_* `flags`. */
-  opts(flags = 0): { timeout: number; flags: number } {
-    return { timeout: this.timeoutMs, flags };
+  opts(flags = 0): { timeout: number; flags: number; localPort: number } {
+    const localPort = (this.localPort ??= this.sock.socket.address().port);
+    return { timeout: this.timeoutMs, flags, localPort };
   }
 
   /**
