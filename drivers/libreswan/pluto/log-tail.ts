@@ -133,7 +133,7 @@ export class LogFollower {
       }
       const since = this.unwantedSince.get(name);
       if (since === undefined) this.unwantedSince.set(name, now);
-      else if (now - since >= (this.options.graceMs ?? 60_000)) {
+      else if (now - since > (this.options.graceMs ?? 60_000)) {
         this.byConnection.delete(name);
         this.unwantedSince.delete(name);
       }
