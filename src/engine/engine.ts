@@ -84,6 +84,10 @@ export class Engine implements GatewayView {
    */
   private driverWatch: { client: DriverClient; cancel: () => void } | undefined;
   private publishPending = false;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain: Promise<void> | undefined;
+  /** The last refresh's error ('' after a success): logged once per change. */
+  private refreshError = '';
   private initialisedClient: DriverClient | undefined;
   private initialisedWith = '';
   private inSync = false;
@@ -167,9 +171,7 @@ export class Engine implements GatewayView {
         void this.requestReconcile('periodic resync');
       }, this.options.resyncIntervalMs ?? 30000),
     );
-    this.timers.push(
-      setInterval(() => void this.refreshConnections({ poll: false }), this.options.statusIntervalMs ?? 2000),
-    );
+    this.timers.push(setInterval(() => this.periodicRefresh(), this.options.statusIntervalMs ?? 2000));
   }
 
   /** A new, valid driver config (from the config source). */
@@ -356,23 +358,50 @@ export class Engine implements GatewayView {
   }
 
   /**
-   * Reads every connection's status from the driver (after a reconcile), or,
-   * for the periodic refresh (`poll: false`), nothing while the driver's watch
-   * stream keeps them current.
+   * Reads every connection's status from the driver. One refresh at a time:
+   * a driver slower than the interval must not gather a queue of calls (seen
+   * in the qemu guest: 75 calls outstanding, all failing at once when the
+   * driver was restarted). A call while one is in flight gets one more refresh
+   * after it (shared by every such caller), so what it reads is never older
+   * than the call. The periodic refresh calls it only while no driver watch
+   * stream keeps the connections current (periodicRefresh).
    */
-  private async refreshConnections(options: { poll: boolean } = { poll: true }): Promise<void> {
+  private refreshConnections(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain ??= this.refreshing
+        .catch(() => undefined)
+        .then(() => {
+          this.refreshAgain = undefined;
+          return this.refreshConnections();
+        });
+      return this.refreshAgain;
+    }
+    this.refreshing = this.refreshConnectionsOnce().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  /** The status timer: nothing to poll while the driver's watch stream delivers the changes. */
+  private periodicRefresh(): void {
+    const client = this.options.supervisor.current;
+    if (client && this.driverWatch?.client === client) return;
+    void this.refreshConnections();
+  }
+
+  private async refreshConnectionsOnce(): Promise<void> {
     const client = this.options.supervisor.current;
     if (!client || this.initialisedClient !== client) return;
-    if (!options.poll && this.driverWatch?.client === client) return;
     try {
       const list = await client.connections();
       this.driverConns = new Map(list.map((c) => [connectionKey(c), c]));
-      if (this.stopped) return;
-      this.watchDriver(client);
+      this.refreshError = '';
+      if (!this.stopped) this.watchDriver(client);
     } catch (err) {
       // What was observed before is no longer known: never keep reporting it as connected.
       const why = errorMessage(err);
-      this.log.warn('refreshing connection status failed', { error: why });
+      if (why !== this.refreshError) this.log.warn('refreshing connection status failed', { error: why });
+      this.refreshError = why;
       this.driverConns = new Map(
         [...this.driverConns].map(([k, c]) => [
           k,
