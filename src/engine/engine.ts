@@ -367,7 +367,7 @@ export class Engine implements GatewayView {
    * stream keeps the connections current (periodicRefresh).
    */
   private refreshConnections(): Promise<void> {
-    if (this.refreshing) {
+    if (this.refreshing !== undefined) {
       this.refreshAgain ??= this.refreshing
         .catch(() => undefined)
         .then(() => {
