@@ -64,7 +64,7 @@ import { ResponderTakeOver } from './take-over.js';
 import { StuckChildRecovery } from './stuck-recovery.js';
 import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
-import { cableStatus } from './status.js';
+import { cableStatus, indexStates } from './status.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
 
@@ -259,6 +259,7 @@ export class LibreswanDriver implements CableDriver {
       if (f.lastPeer) peers.set(name, f.lastPeer);
     }
     this.recoverStuck(states, [...logEvents.values()].flat());
+    const statesIndex = indexStates(states);
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
     return this.cables.values().map((c) => {
@@ -266,7 +267,7 @@ export class LibreswanDriver implements CableDriver {
       const kind = c.mode === 'transport' ? 'esp-transport' : 'esp-tunnel';
       const st = cableStatus(
         c.connections.map((p) => ({ name: p.spec.name, kind, carries: p.carries })),
-        { states, traffic, logLines, logEvents, peers, trafficByConnection: byName },
+        { states, traffic, logLines, logEvents, peers, trafficByConnection: byName, statesIndex },
         (name, records) => this.bytes(name, records),
         c.usingIp,
       );

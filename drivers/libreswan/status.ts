@@ -32,6 +32,54 @@ export interface PlutoView {
   peers?: ReadonlyMap<string, string>;
   /** --trafficstatus records grouped by connection. */
   trafficByConnection: ReadonlyMap<string, TrafficRecord[]>;
+  /** `states` grouped by connection and serial (indexStates), so a cable looks up its own instead of scanning all. */
+  statesIndex?: StatesIndex;
+}
+
+export interface StatesIndex {
+  byConnection: ReadonlyMap<string, ShowStates['states']>;
+  bySerial: ReadonlyMap<number, ShowStates['states'][number]>;
+  pendingByConnection: ReadonlyMap<string, ShowStates['pending']>;
+}
+
+/** Groups --showstates by connection and serial, once per status refresh. */
+export function indexStates(states: ShowStates): StatesIndex {
+  const byConnection = new Map<string, ShowStates['states']>();
+  const bySerial = new Map<number, ShowStates['states'][number]>();
+  for (const st of states.states) {
+    (byConnection.get(st.connection) ?? byConnection.set(st.connection, []).get(st.connection)!).push(st);
+    if (!bySerial.has(st.serial)) bySerial.set(st.serial, st);
+  }
+  const pendingByConnection = new Map<string, ShowStates['pending']>();
+  for (const p of states.pending)
+    (pendingByConnection.get(p.connection) ?? pendingByConnection.set(p.connection, []).get(p.connection)!).push(p);
+  return { byConnection, bySerial, pendingByConnection };
+}
+
+/**
+ * The states the classifier looks at for connections `names`: their own, and
+ * the IKE SAs their Child SAs belong to (whatever connection started them).
+ */
+function statesFor(index: StatesIndex, names: readonly string[]): ShowStates {
+  const states: ShowStates['states'] = [];
+  const pending: ShowStates['pending'] = [];
+  const seen = new Set<number>();
+  for (const n of names) {
+    for (const st of index.byConnection.get(n) ?? []) {
+      states.push(st);
+      seen.add(st.serial);
+    }
+    pending.push(...(index.pendingByConnection.get(n) ?? []));
+  }
+  for (const st of [...states]) {
+    if (st.kind !== 'child' || st.parent === undefined || seen.has(st.parent)) continue;
+    const parent = index.bySerial.get(st.parent);
+    if (parent) {
+      states.push(parent);
+      seen.add(parent.serial);
+    }
+  }
+  return { states, pending };
 }
 
 /** Parses pluto's log once and groups the events by connection name. */
@@ -89,6 +137,13 @@ export function cableStatus(
   const sas: SecurityAssociation[] = [];
   let rxBytes = 0;
   let txBytes = 0;
+  // Every connection of the cable (they share one IKE SA) sees the same states.
+  const states = view.statesIndex
+    ? statesFor(
+        view.statesIndex,
+        conns.map((c) => c.name),
+      )
+    : view.states;
   for (const c of conns) {
     const records = view.trafficByConnection.get(c.name) ?? [];
     const diag = classifySa({
@@ -96,7 +151,7 @@ export function cableStatus(
       logLines: view.logLines,
       logEvents: view.logEvents.get(c.name) ?? [],
       lastPeer: view.peers?.get(c.name),
-      states: view.states,
+      states,
       traffic: records,
       ikeSiblings: conns.filter((x) => x.name !== c.name).map((x) => x.name),
     });
