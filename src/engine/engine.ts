@@ -84,6 +84,8 @@ export class Engine implements GatewayView {
    */
   private driverWatch: { client: DriverClient; cancel: () => void } | undefined;
   private publishPending = false;
+  /** The health check of a watched driver in flight (periodicRefresh). */
+  private watchProbe: Promise<void> | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain: Promise<void> | undefined;
   /** The last refresh's error ('' after a success): logged once per change. */
@@ -382,11 +384,33 @@ export class Engine implements GatewayView {
     return this.refreshing;
   }
 
-  /** The status timer: nothing to poll while the driver's watch stream delivers the changes. */
+  /**
+   * The status timer: nothing to poll while the driver's watch stream
+   * delivers the changes, only a health check (a few bytes) that the driver
+   * still answers. A driver that does not (hung, stopped) loses its watch and
+   * is polled, which reports every connection's status unknown when it fails:
+   * a silent stream is never taken for "nothing changed".
+   */
   private periodicRefresh(): void {
     const client = this.options.supervisor.current;
-    if (client && this.driverWatch?.client === client) return;
-    void this.refreshConnections();
+    const watch = this.driverWatch;
+    if (!client || watch?.client !== client) {
+      void this.refreshConnections();
+      return;
+    }
+    if (this.watchProbe) return;
+    this.watchProbe = client
+      .healthy()
+      .then((ok) => {
+        if (ok || this.driverWatch !== watch || this.stopped) return;
+        this.log.warn('the driver does not answer its health check: polling its connections instead of watching');
+        watch.cancel();
+        this.driverWatch = undefined;
+        return this.refreshConnections();
+      })
+      .finally(() => {
+        this.watchProbe = undefined;
+      });
   }
 
   private async refreshConnectionsOnce(): Promise<void> {

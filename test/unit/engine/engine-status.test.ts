@@ -4,7 +4,14 @@
  * "connected" once the driver can no longer say it.
  */
 import assert from 'node:assert/strict';
-import { ConnectionStatus, type Connection, type Endpoint } from '../../../src/generated/cabled/driver/v1/driver.js';
+import {
+  Capability,
+  type Connection,
+  type ConnectionEvent,
+  ConnectionEvent_Kind,
+  ConnectionStatus,
+  type Endpoint,
+} from '../../../src/generated/cabled/driver/v1/driver.js';
 import { Engine, localCluster } from '../../../src/engine/engine.js';
 import type { ConnectionHealth, ProbeResult, ProbeTarget } from '../../../src/healthcheck/probe-result.js';
 import { silentLogger } from '../../../src/lib/logger.js';
@@ -33,7 +40,85 @@ class FakeDriver {
   }
 }
 
+/** A driver with CAPABILITY_WATCH_CONNECTIONS: pushes changes on its stream; counts the full polls. */
+class WatchingDriver extends FakeDriver {
+  polls = 0;
+  answers = true;
+  push: ((e: ConnectionEvent) => void) | undefined;
+  override async connections() {
+    this.polls++;
+    return super.connections();
+  }
+  async healthy() {
+    return this.answers;
+  }
+  watch(onEvent: (e: ConnectionEvent) => void, _onEnd: (err?: Error) => void): () => void {
+    this.push = onEvent;
+    return () => {
+      this.push = undefined;
+    };
+  }
+}
+
+function watchingEngine(driver: WatchingDriver): Engine {
+  const local = ep('cluster1', '172.30.0.1');
+  const supervisor = fakeSupervisor(driver);
+  supervisor.driverInfo!.capabilities.push(Capability.CAPABILITY_WATCH_CONNECTIONS);
+  const engine = new Engine({
+    localEndpoint: local,
+    localCluster: localCluster(local),
+    supervisor,
+    logger: silentLogger(),
+    version: 'test',
+    statusIntervalMs: 20,
+    resyncIntervalMs: 60000,
+  });
+  engine.setSettings({ config: {}, secrets: {} });
+  engine.setEndpoints({
+    endpoints: [{ spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' }],
+    rejected: [],
+    warnings: [],
+  });
+  return engine;
+}
+
 describe('engine status reporting', () => {
+  it('should follow a watching driver by its events, without polling every connection at each refresh', async () => {
+    const driver = new WatchingDriver();
+    const engine = watchingEngine(driver);
+    engine.start();
+    try {
+      await until(() => engine.connections()[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+      await until(() => driver.push !== undefined);
+      const polls = driver.polls;
+      const changed = { ...driver.installed[0]!, status: ConnectionStatus.CONNECTION_STATUS_ERROR, statusMessage: 'x' };
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: changed });
+      await until(() => engine.connections()[0]?.status === ConnectionStatus.CONNECTION_STATUS_ERROR);
+      await new Promise((r) => setTimeout(r, 200)); // ten status intervals
+      assert.equal(driver.polls, polls);
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_REMOVED, connection: changed });
+      await until(() => engine.connections().length === 0);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('should not take a silent watch stream for "nothing changed" once the driver stops answering', async () => {
+    const driver = new WatchingDriver();
+    const engine = watchingEngine(driver);
+    engine.start();
+    try {
+      await until(() => engine.connections()[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+      await until(() => driver.push !== undefined);
+      driver.answers = false;
+      driver.failStatus = true;
+      await until(() => engine.connections()[0]?.status !== ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+      assert.match(engine.connections()[0]?.statusMessage ?? '', /status unknown/);
+    } finally {
+      await engine.stop();
+    }
+  });
+
   it('should stop reporting a cable connected as soon as the driver cannot read its status', async () => {
     const local = ep('cluster1', '172.30.0.1');
     const driver = new FakeDriver();
