@@ -398,7 +398,7 @@ export class Engine implements GatewayView {
       void this.refreshConnections();
       return;
     }
-    if (this.watchProbe) return;
+    if (this.watchProbe !== undefined) return;
     this.watchProbe = client
       .healthy()
       .then((ok) => {
