@@ -35,9 +35,12 @@ export function driversUsage(): string {
 /**
  * V8 flags for driver processes: a small young generation keeps a driver's
  * RSS close to its live data after a burst of work (measured: 106 -> 89 MB
- * after installing 1000 VXLAN cables, at the same speed).
+ * after installing 1000 VXLAN cables, at the same speed), and
+ * --optimize-for-size makes the old generation grow less ahead of it (its
+ * live data is ~14 MB at 1000 cables; RSS 98 -> 77 MB, install time within
+ * the noise).
  */
-const DRIVER_NODE_FLAGS = ['--max-semi-space-size=2'];
+const DRIVER_NODE_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'];
 
 /** How to start the named driver as a child process of this node. */
 export function driverLaunch(name: string): DriverLaunch {
