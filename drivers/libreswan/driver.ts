@@ -504,6 +504,8 @@ export class LibreswanDriver implements CableDriver {
     const errors = await burst.run();
     // A cable that failed any phase is rolled back: nothing of it stays in pluto, XFRM or the overlay.
     for (const w of burst.failed()) await this.rollBack(w, errors.get(w.remote)!);
+    // One log line per batch, not per cable (1000 cables made 1000 lines): counts and the first few names.
+    const added: string[] = [];
     for (const w of burst.installed()) {
       const ep = w.remote.endpoint!;
       this.cables.set(ep.cableName, {
@@ -514,9 +516,14 @@ export class LibreswanDriver implements CableDriver {
         connections: w.conns,
         establishedUnixMs: w.previous?.establishedUnixMs ?? 0,
       });
-      if (w.fresh.length)
-        this.log.info('IPsec connections added', { cable: ep.cableName, added: w.fresh.map((p) => p.spec.name) });
+      for (const p of w.fresh) added.push(p.spec.name);
     }
+    if (added.length)
+      this.log.info('IPsec connections added', {
+        cables: burst.installed().length,
+        connections: added.length,
+        first: added.slice(0, 4),
+      });
     return errors;
   }
 
