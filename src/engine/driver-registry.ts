@@ -35,12 +35,14 @@ export function driversUsage(): string {
 /**
  * V8 flags for driver processes: a small young generation keeps a driver's
  * RSS close to its live data after a burst of work (measured: 106 -> 89 MB
- * after installing 1000 VXLAN cables, at the same speed), and
- * --optimize-for-size makes the old generation grow less ahead of it (its
- * live data is ~14 MB at 1000 cables; RSS 98 -> 77 MB, install time within
- * the noise).
+ * after installing 1000 VXLAN cables, at the same speed). The VXLAN driver
+ * also gets --optimize-for-size: the old generation grows less ahead of its
+ * live data (~14 MB at 1000 cables; RSS 98 -> 80 MB). Not the libreswan
+ * driver: its 1000-cable burst took 6.7-7.3 s with it against 4.8-5.5 s
+ * without (issue 15, P1).
  */
-const DRIVER_NODE_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'];
+const DRIVER_NODE_FLAGS = ['--max-semi-space-size=2'];
+const EXTRA_NODE_FLAGS: Record<string, string[]> = { vxlan: ['--optimize-for-size'] };
 
 /** How to start the named driver as a child process of this node. */
 export function driverLaunch(name: string): DriverLaunch {
@@ -48,5 +50,9 @@ export function driverLaunch(name: string): DriverLaunch {
   if (!entry) {
     throw new InvalidArgumentError(`unknown cable driver "${name}"; supported drivers: ${knownDrivers().join(', ')}`);
   }
-  return { kind: 'spawn', command: process.execPath, args: [...DRIVER_NODE_FLAGS, distRoot + entry.main] };
+  return {
+    kind: 'spawn',
+    command: process.execPath,
+    args: [...DRIVER_NODE_FLAGS, ...(EXTRA_NODE_FLAGS[name] ?? []), distRoot + entry.main],
+  };
 }
