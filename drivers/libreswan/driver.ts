@@ -65,6 +65,8 @@ import { StuckChildRecovery } from './stuck-recovery.js';
 import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus } from './status.js';
+import { RefreshSchedule } from './refresh-schedule.js';
+import { InitiateBackoff } from './initiate-backoff.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
 
@@ -92,6 +94,12 @@ export class LibreswanDriver implements CableDriver {
   private readonly log: Logger;
   private batches = 0;
   private logFollower: LogFollower | undefined;
+  /** When pluto is read again (refresh-schedule.ts), and the last reading. */
+  private readonly schedule = new RefreshSchedule();
+  private lastStatus: { connections: Connection[]; signature: string } | undefined;
+  private initiations: InitiateBackoff | undefined;
+  /** The last reading initiated connections again: the next one must not be skipped. */
+  private initiatedNow = false;
 
   constructor(
     private readonly context: DriverContext,
@@ -121,6 +129,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   async init(req: InitRequest): Promise<InitResponse> {
+    this.schedule.invalidate();
     const local = req.localEndpoint;
     if (!local?.privateIp) throw new InvalidArgumentError('Init needs the local endpoint with its private_ip');
     const settings = readSettings(req.config, req.secrets);
@@ -169,6 +178,7 @@ export class LibreswanDriver implements CableDriver {
       libreswan: this.version.raw,
       cables: this.cables.entries().length,
     });
+    this.schedule.invalidate();
     return { adoptedCables: this.cables.entries().map(([name]) => name) };
   }
 
@@ -181,6 +191,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
+    this.schedule.invalidate();
     const s = this.ready();
     const results: CableResult[] = [];
     // Removals a few at a time (each is a handful of whack and netlink calls), then the secrets once.
@@ -228,6 +239,7 @@ export class LibreswanDriver implements CableDriver {
         error ? { cableName: cable, usingIp: '', error } : { cableName: cable, usingIp: remote.useIp, error: '' },
       );
     }
+    this.schedule.invalidate();
     return results;
   }
 
@@ -241,12 +253,37 @@ export class LibreswanDriver implements CableDriver {
       );
   }
 
+  /**
+   * The status of every cable. Answered from the last reading of pluto while
+   * nothing moves (refresh-schedule.ts): a gateway whose cables are steadily
+   * down polls pluto only every 30 s at most, not at every request.
+   */
   async getConnections(): Promise<Connection[]> {
     if (!this.pluto || !this.settings) return [];
-    const whack = this.pluto.whack;
-    const [states, traffic] = await Promise.all([whack.showStates(), whack.trafficStatus()]);
+    if (this.lastStatus && !this.schedule.due()) return this.lastStatus.connections;
+    const connections = await this.readConnections();
+    const signature = connections.map((c) => `${c.endpoint?.cableName}|${c.status}|${c.statusMessage}`).join('\n');
+    const moving = connections.some(
+      (c) =>
+        c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ||
+        c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTING,
+    );
+    this.schedule.polled(!moving && !this.initiatedNow && signature === this.lastStatus?.signature);
+    this.initiatedNow = false;
+    this.lastStatus = { connections, signature };
+    return connections;
+  }
+
+  /** One reading of pluto: --showstates, --trafficstatus only when some Child SA is up, and the log's new lines. */
+  private async readConnections(): Promise<Connection[]> {
+    const whack = this.pluto!.whack;
+    const states = await whack.showStates();
+    // Nothing established: --trafficstatus would list nothing (one whack process saved per reading).
+    const traffic = states.states.some((st) => st.kind === 'child' && st.established)
+      ? await whack.trafficStatus()
+      : [];
     // pluto's log, read once per refresh and only what is new (LogFollower): linear in the new lines.
-    const logFile = this.pluto.logFile;
+    const logFile = this.pluto!.logFile;
     if (logFile && this.logFollower?.file !== logFile) this.logFollower = new LogFollower(logFile);
     if (!logFile) this.logFollower = undefined;
     const followed = this.logFollower ? await this.logFollower.refresh().catch(() => new Map()) : new Map();
@@ -259,6 +296,7 @@ export class LibreswanDriver implements CableDriver {
       if (f.lastPeer) peers.set(name, f.lastPeer);
     }
     this.recoverStuck(states, [...logEvents.values()].flat());
+    this.retryInitiation(states);
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
     return this.cables.values().map((c) => {
@@ -275,6 +313,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   async cleanup(): Promise<void> {
+    this.schedule.invalidate();
     this.takeOver?.stop();
     if (this.pluto) {
       for (const [name] of this.cables.entries())
@@ -318,6 +357,29 @@ export class LibreswanDriver implements CableDriver {
       logger: this.log,
     });
     void this.stuck.consider(stuck, established);
+  }
+
+  /**
+   * libreswan 4.x: connections this gateway initiates that pluto dropped after
+   * their one keying attempt (keyingtries=1, connection-plan.ts) are
+   * initiated again with a backoff (initiate-backoff.ts). 5.x revives them by
+   * itself, backing off.
+   */
+  private retryInitiation(states: ShowStates): void {
+    if (!this.version || this.version.major >= 5) return;
+    const held = new Set([...states.states.map((st) => st.connection), ...states.pending.map((p) => p.connection)]);
+    const idle = this.cables
+      .values()
+      .filter((c) => !c.failed)
+      .flatMap((c) => c.connections.filter((p) => p.initiate && !held.has(p.spec.name)).map((p) => p.spec.name));
+    this.initiations ??= new InitiateBackoff({
+      initiate: async (names) => {
+        const failed = (await this.pluto!.whack.initiateAll(names, { concurrency: 8 })).filter((r) => !r.ok);
+        if (failed.length) throw new Error(`${failed.length} failed, e.g. ${errorMessage(failed[0]!.error)}`);
+      },
+      logger: this.log,
+    });
+    if (this.initiations.consider(idle).length) this.initiatedNow = true;
   }
 
   /** The settings for one remote, with ceIPSecNicOffload=auto decided (nic-offload.ts). */
@@ -417,6 +479,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   private async reinstall(records: LibreswanCable[], why: string): Promise<void> {
+    this.schedule.invalidate();
     const remotes = records.map((r) => ({ endpoint: r.endpoint, useIp: r.usingIp, useNat: r.usingNat }));
     const results = await this.applyCables([], remotes);
     const failed = results.filter((r) => r.error);
@@ -586,6 +649,7 @@ export class LibreswanDriver implements CableDriver {
 
   /** Removes one cable: its overlay entries, its connections, its block policy. */
   private async remove(cable: string, options: { secrets?: boolean } = {}): Promise<void> {
+    this.schedule.invalidate();
     const record = this.cables.get(cable);
     if (!record) return;
     if (record.mode === 'transport' && this.overlay) {

@@ -30,6 +30,7 @@ import type { DriverSupervisor } from './driver-host/supervisor.js';
 import type { GatewayView, Health } from './gateway-view.js';
 import { applyPlan } from './reconcile-apply.js';
 import { planReconcile, type ReconcileAction } from './reconcile-plan.js';
+import { StatusCadence } from './status-cadence.js';
 import { RepairBackoff } from './repair-backoff.js';
 
 export interface DriverSettings {
@@ -91,6 +92,8 @@ export class Engine implements GatewayView {
   private dirty = false;
   private fullResync = true;
   private timers: NodeJS.Timeout[] = [];
+  /** Status readings: every statusIntervalMs while status moves, backing off while it does not (status-cadence.ts). */
+  private readonly statusCadence: StatusCadence;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly listeners = new Set<(events: ConnectionEvent[]) => void>();
@@ -105,6 +108,9 @@ export class Engine implements GatewayView {
     this.log = options.logger.child({ component: 'engine' });
     this.role = options.elected ? 'electing' : 'active';
     this.repairs = new RepairBackoff(this.log);
+    this.statusCadence = new StatusCadence(() => this.refreshConnections(), {
+      baseMs: options.statusIntervalMs ?? 2000,
+    });
   }
 
   /**
@@ -158,7 +164,7 @@ export class Engine implements GatewayView {
         void this.requestReconcile('periodic resync');
       }, this.options.resyncIntervalMs ?? 30000),
     );
-    this.timers.push(setInterval(() => void this.refreshConnections(), this.options.statusIntervalMs ?? 2000));
+    this.statusCadence.start();
   }
 
   /** A new, valid driver config (from the config source). */
@@ -228,6 +234,7 @@ export class Engine implements GatewayView {
   async stop(options: { cleanup?: boolean } = {}): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.statusCadence.stop();
     clearTimeout(this.retryTimer);
     this.options.health?.stop();
     await this.running;
@@ -271,6 +278,7 @@ export class Engine implements GatewayView {
         this.role === 'active'
           ? planned
           : planned.map((a) => ({ ...a, reason: 'this gateway stands by (not elected)' }));
+      if (plan.length) this.statusCadence.changed();
       if (plan.length)
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
@@ -342,9 +350,10 @@ export class Engine implements GatewayView {
     return reinit;
   }
 
-  private async refreshConnections(): Promise<void> {
+  /** Reads the driver's connections; true when anything changed (or could not be read). */
+  private async refreshConnections(): Promise<boolean> {
     const client = this.options.supervisor.current;
-    if (!client || this.initialisedClient !== client) return;
+    if (!client || this.initialisedClient !== client) return true;
     try {
       this.driverConns = await client.connections();
     } catch (err) {
@@ -357,12 +366,14 @@ export class Engine implements GatewayView {
         statusMessage: `status unknown: the driver could not read it (${why})`,
         establishedUnixMs: 0,
       }));
+      this.publishConnections();
+      return true;
     }
-    this.publishConnections();
+    return this.publishConnections() > 0;
   }
 
   /** The driver's connections with the probe results merged in; listeners get the changes. */
-  private publishConnections(): void {
+  private publishConnections(): number {
     const health = this.options.health;
     const probed = health
       ? this.driverConns.map((c) => mergeProbe(c, health.result(connectionKey(c))))
@@ -370,7 +381,11 @@ export class Engine implements GatewayView {
     const now = probed.map((c) => this.withheldNote(c));
     const events = diffConnections(this.conns, now);
     this.conns = now;
-    if (events.length) for (const l of this.listeners) l(events);
+    if (events.length) {
+      this.statusCadence.changed();
+      for (const l of this.listeners) l(events);
+    }
+    return events.length;
   }
 
   /** A cable some of whose subnets an older cluster holds says so in its status message. */
