@@ -59,7 +59,7 @@ export class InitiateBackoff {
         this.entries.set(name, { attempts: 0, nextAt: now + first });
         continue;
       }
-      if (now < e.nextAt || this.running) continue;
+      if (now < e.nextAt || this.running !== undefined) continue;
       e.attempts++;
       e.nextAt = now + Math.min(max, first * 2 ** e.attempts);
       due.push(name);
