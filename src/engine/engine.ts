@@ -254,6 +254,8 @@ export class Engine implements GatewayView {
       return;
     }
     const seq = this.applyingSeq;
+    // A full resync that changed nothing already read the driver's status: publish that, not a second reading.
+    let observed: Connection[] | undefined;
     try {
       // A re-Init (new config) may have replaced what the cables stand on (the overlay device, the
       // connections' proposals): read refreshed status in the same reconcile, so anything the driver
@@ -285,6 +287,7 @@ export class Engine implements GatewayView {
       const result = await applyPlan(client, plan, this.log, { batch });
       this.inSync = result.failures.length === 0;
       this.lastFailure = result.failures.map((f) => `${f.action} ${f.cable}: ${f.error}`).join('; ');
+      if (full && plan.length === 0) observed = active;
     } catch (err) {
       this.inSync = false;
       this.lastFailure = errorMessage(err);
@@ -300,7 +303,10 @@ export class Engine implements GatewayView {
         this.options.retryIntervalMs ?? 5000,
       );
     }
-    await this.refreshConnections();
+    if (observed) {
+      this.driverConns = observed;
+      this.publishConnections();
+    } else await this.refreshConnections();
     this.healthChanged();
   }
 
