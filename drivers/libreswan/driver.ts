@@ -368,10 +368,15 @@ export class LibreswanDriver implements CableDriver {
   private retryInitiation(states: ShowStates): void {
     if (!this.version || this.version.major >= 5) return;
     const held = new Set([...states.states.map((st) => st.connection), ...states.pending.map((p) => p.connection)]);
+    // A cable pluto holds nothing of needs one connection started (its IKE SA; the sibling then waits
+    // for that, and a second --initiate would only hang whack on the pending exchange).
     const idle = this.cables
       .values()
       .filter((c) => !c.failed)
-      .flatMap((c) => c.connections.filter((p) => p.initiate && !held.has(p.spec.name)).map((p) => p.spec.name));
+      .flatMap((c) => {
+        const idleHere = c.connections.filter((p) => p.initiate && !held.has(p.spec.name)).map((p) => p.spec.name);
+        return idleHere.length === c.connections.filter((p) => p.initiate).length ? idleHere.slice(0, 1) : idleHere;
+      });
     this.initiations ??= new InitiateBackoff({
       initiate: async (names) => {
         const failed = (await this.pluto!.whack.initiateAll(names, { concurrency: 8 })).filter((r) => !r.ok);

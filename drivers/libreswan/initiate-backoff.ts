@@ -6,8 +6,9 @@
  * on 4.x the driver gives its connections keyingtries=1 (pluto makes one
  * attempt and stops) and retries itself: a connection this gateway initiates
  * that pluto holds no state for and that is not established is initiated
- * again after 10 s, then after 20 s, 40 s, ... at most every 5 min (as
- * libreswan 5.x's own revival does); it starts over once it is established.
+ * again after 30 s, then after 60 s, 120 s, ... at most every 10 min (one
+ * connection per cable while pluto holds nothing of it: that one brings the
+ * IKE SA); it starts over once it is established.
  * Traffic towards the peer still starts an attempt at once (pluto's trap
  * policy). Driven from the status readings: each `consider()` gets what
  * --showstates says right now. The whack calls run in the background, one
@@ -19,9 +20,9 @@ import type { Logger } from '../../src/lib/logger.js';
 export interface InitiateBackoffDeps {
   initiate: (connections: string[]) => Promise<void>;
   logger: Logger;
-  /** Delay before the first retry of a connection found idle. @default 10000 */
+  /** Delay before the first retry of a connection found idle. @default 30000 */
   firstMs?: number;
-  /** @default 300000 */
+  /** @default 600000 */
   maxMs?: number;
   /** @default Date.now */
   now?: () => number;
@@ -50,8 +51,8 @@ export class InitiateBackoff {
     const now = this.now();
     const idleSet = new Set(idle);
     for (const name of this.entries.keys()) if (!idleSet.has(name)) this.entries.delete(name);
-    const first = this.deps.firstMs ?? 10_000;
-    const max = this.deps.maxMs ?? 300_000;
+    const first = this.deps.firstMs ?? 30_000;
+    const max = this.deps.maxMs ?? 600_000;
     const due: string[] = [];
     for (const name of idle) {
       const e = this.entries.get(name);
