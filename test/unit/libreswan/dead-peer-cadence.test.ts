@@ -100,7 +100,7 @@ describe('initiation retries of connections whose peer does not answer (libreswa
       now: () => now,
     });
     b.consider(['a']);
-    now += 10_000;
+    now += 30_000;
     assert.deepEqual(b.consider(['a']), ['a']);
     now += 100_000;
     assert.deepEqual(b.consider(['a']), []);
