@@ -69,8 +69,6 @@ export function planConnections(local: Endpoint, remote: NatEndpointInfo, s: Lib
     nicOffload: s.nicOffload,
     dpdDelaySec: 30,
     retransmitIntervalMs: s.retransmitIntervalMs,
-    // libreswan 4.x: one keying attempt, then the driver retries with a backoff (initiate-backoff.ts).
-    keyingTries: 1,
   };
   const localPort = port(local, s.ikePort);
   const remotePort = port(ep, s.ikePort);

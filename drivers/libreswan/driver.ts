@@ -66,7 +66,6 @@ import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus } from './status.js';
 import { RefreshSchedule } from './refresh-schedule.js';
-import { InitiateBackoff } from './initiate-backoff.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
 
@@ -97,9 +96,6 @@ export class LibreswanDriver implements CableDriver {
   /** When pluto is read again (refresh-schedule.ts), and the last reading. */
   private readonly schedule = new RefreshSchedule();
   private lastStatus: { connections: Connection[]; signature: string } | undefined;
-  private initiations: InitiateBackoff | undefined;
-  /** The last reading initiated connections again: the next one must not be skipped. */
-  private initiatedNow = false;
 
   constructor(
     private readonly context: DriverContext,
@@ -268,8 +264,7 @@ export class LibreswanDriver implements CableDriver {
         c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ||
         c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTING,
     );
-    this.schedule.polled(!moving && !this.initiatedNow && signature === this.lastStatus?.signature);
-    this.initiatedNow = false;
+    this.schedule.polled(!moving && signature === this.lastStatus?.signature);
     this.lastStatus = { connections, signature };
     return connections;
   }
@@ -296,7 +291,6 @@ export class LibreswanDriver implements CableDriver {
       if (f.lastPeer) peers.set(name, f.lastPeer);
     }
     this.recoverStuck(states, [...logEvents.values()].flat());
-    this.retryInitiation(states);
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
     return this.cables.values().map((c) => {
@@ -357,34 +351,6 @@ export class LibreswanDriver implements CableDriver {
       logger: this.log,
     });
     void this.stuck.consider(stuck, established);
-  }
-
-  /**
-   * libreswan 4.x: connections this gateway initiates that pluto dropped after
-   * their one keying attempt (keyingtries=1, connection-plan.ts) are
-   * initiated again with a backoff (initiate-backoff.ts). 5.x revives them by
-   * itself, backing off.
-   */
-  private retryInitiation(states: ShowStates): void {
-    if (!this.version || this.version.major >= 5) return;
-    const held = new Set([...states.states.map((st) => st.connection), ...states.pending.map((p) => p.connection)]);
-    // A cable pluto holds nothing of needs one connection started (its IKE SA; the sibling then waits
-    // for that, and a second --initiate would only hang whack on the pending exchange).
-    const idle = this.cables
-      .values()
-      .filter((c) => !c.failed)
-      .flatMap((c) => {
-        const idleHere = c.connections.filter((p) => p.initiate && !held.has(p.spec.name)).map((p) => p.spec.name);
-        return idleHere.length === c.connections.filter((p) => p.initiate).length ? idleHere.slice(0, 1) : idleHere;
-      });
-    this.initiations ??= new InitiateBackoff({
-      initiate: async (names) => {
-        const failed = (await this.pluto!.whack.initiateAll(names, { concurrency: 8 })).filter((r) => !r.ok);
-        if (failed.length) throw new Error(`${failed.length} failed, e.g. ${errorMessage(failed[0]!.error)}`);
-      },
-      logger: this.log,
-    });
-    if (this.initiations.consider(idle).length) this.initiatedNow = true;
   }
 
   /** The settings for one remote, with ceIPSecNicOffload=auto decided (nic-offload.ts). */
