@@ -76,6 +76,10 @@ export class Engine implements GatewayView {
   private conns: Connection[] = [];
   /** The connections as the driver last reported them, before probe results are merged in. */
   private driverConns: Connection[] = [];
+  private refreshing: Promise<boolean> | undefined;
+  private refreshAgain: Promise<boolean> | undefined;
+  /** The last refresh's error ('' after a success): logged once per change. */
+  private refreshError = '';
   private initialisedClient: DriverClient | undefined;
   private initialisedWith = '';
   private inSync = false;
@@ -356,16 +360,41 @@ export class Engine implements GatewayView {
     return reinit;
   }
 
-  /** Reads the driver's connections; true when anything changed (or could not be read). */
-  private async refreshConnections(): Promise<boolean> {
+  /**
+   * One refresh at a time: a driver slower than the interval must not gather
+   * a queue of calls (seen in the qemu guest: 75 calls outstanding, all failing
+   * at once when the driver was restarted). A call while one is in flight
+   * gets one more refresh after it (shared by every such caller), so what it
+   * reads is never older than the call. Resolves true when anything changed
+   * (or could not be read): the status cadence backs off while it is false.
+   */
+  private refreshConnections(): Promise<boolean> {
+    if (this.refreshing) {
+      this.refreshAgain ??= this.refreshing
+        .catch(() => true)
+        .then(() => {
+          this.refreshAgain = undefined;
+          return this.refreshConnections();
+        });
+      return this.refreshAgain;
+    }
+    this.refreshing = this.refreshConnectionsOnce().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async refreshConnectionsOnce(): Promise<boolean> {
     const client = this.options.supervisor.current;
     if (!client || this.initialisedClient !== client) return true;
     try {
       this.driverConns = await client.connections();
+      this.refreshError = '';
     } catch (err) {
       // What was observed before is no longer known: never keep reporting it as connected.
       const why = errorMessage(err);
-      this.log.warn('refreshing connection status failed', { error: why });
+      if (why !== this.refreshError) this.log.warn('refreshing connection status failed', { error: why });
+      this.refreshError = why;
       this.driverConns = this.driverConns.map((c) => ({
         ...c,
         status: ConnectionStatus.CONNECTION_STATUS_ERROR,
