@@ -354,7 +354,7 @@ export class Engine implements GatewayView {
    * reads is never older than the call.
    */
   private refreshConnections(): Promise<void> {
-    if (this.refreshing) {
+    if (this.refreshing !== undefined) {
       this.refreshAgain ??= this.refreshing
         .catch(() => undefined)
         .then(() => {
