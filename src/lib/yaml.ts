@@ -12,7 +12,10 @@ let yaml: YamlModule | undefined;
 
 /** Loads the `yaml` package ahead of yamlModule() (a no-op once loaded). */
 export async function loadYaml(): Promise<void> {
-  yaml ??= await import('yaml');
+  if (yaml) return;
+  // A CommonJS package: Node's import() gives its exports as named and as default, a bundle's only as default.
+  const loaded = (await import('yaml')) as YamlModule & { default?: YamlModule };
+  yaml ??= loaded.default ?? loaded;
 }
 
 /** The `yaml` package, loaded at the first call (from node_modules when loadYaml() did not run first). */
