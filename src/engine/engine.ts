@@ -49,8 +49,6 @@ export interface EngineOptions {
   resyncIntervalMs?: number;
   /** How often connection status is refreshed from the driver. @default 2000 */
   statusIntervalMs?: number;
-  /** While a cable is connecting, its status is read again this soon (besides statusIntervalMs). @default 1000 */
-  connectingPollMs?: number;
   /** Retry delay after a reconcile with failures. @default 5000 */
   retryIntervalMs?: number;
   /** Probes remote endpoints; its results are merged into the reported connections. @default none */
@@ -94,7 +92,6 @@ export class Engine implements GatewayView {
   private fullResync = true;
   private timers: NodeJS.Timeout[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
-  private connectingPoll: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly listeners = new Set<(events: ConnectionEvent[]) => void>();
   private readonly healthListeners = new Set<() => void>();
@@ -232,7 +229,6 @@ export class Engine implements GatewayView {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.retryTimer);
-    clearTimeout(this.connectingPoll);
     this.options.health?.stop();
     await this.running;
     const client = this.options.supervisor.current;
@@ -363,21 +359,6 @@ export class Engine implements GatewayView {
       }));
     }
     this.publishConnections();
-    this.pollWhileConnecting();
-  }
-
-  /**
-   * While a cable is connecting, status is read again after connectingPollMs:
-   * "connected" shows soon after the SAs are up, not up to a status interval
-   * later. One such read pending at a time; none once nothing is connecting.
-   */
-  private pollWhileConnecting(): void {
-    if (this.connectingPoll || this.stopped) return;
-    if (!this.driverConns.some((c) => c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTING)) return;
-    this.connectingPoll = setTimeout(() => {
-      this.connectingPoll = undefined;
-      void this.refreshConnections();
-    }, this.options.connectingPollMs ?? 1000);
   }
 
   /** The driver's connections with the probe results merged in; listeners get the changes. */
