@@ -171,5 +171,7 @@ export async function tearDownEngines(opts: {
       if (e) process.stderr.write(`--- engine${i + 1} log (${e.spec.ns}) ---\n${(await e.log()).slice(-4000)}\n`);
   }
   for (const ns of opts.namespaces) await deleteNetns(ns);
-  if (opts.work) await rm(opts.work, { recursive: true, force: true });
+  // CABLED_TEST_KEEP=1 keeps the run folders (engine, driver and pluto logs) for a look after the run.
+  if (opts.work && process.env.CABLED_TEST_KEEP) process.stderr.write(`kept ${opts.work}\n`);
+  else if (opts.work) await rm(opts.work, { recursive: true, force: true });
 }

@@ -58,6 +58,23 @@ const PORT_KEYS = ['udp-port', 'natt-discovery-port'];
 /** backend_config keys Submariner reads as booleans (GetBackendBool). */
 const BOOL_KEYS = ['preferred-server'];
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+/**
+ * `host` as a host name every engine's parser accepts (the rule above, at most
+ * 253 characters): itself when it already is one; else with each run of other
+ * characters made '-' and the ends trimmed; `fallback` when nothing is left.
+ * A gateway publishes its own Endpoint with it: a machine named "(none)" (a
+ * bare VM) or "gw_1!" must not publish an Endpoint every remote rejects.
+ */
+export function publishableHostname(host: string, fallback: string): string {
+  if (host.length <= 253 && NAME.test(host)) return host;
+  const cleaned = host
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
+    .slice(0, 253)
+    .replace(/[^A-Za-z0-9]+$/, '');
+  return cleaned || fallback;
+}
 const CONFIG_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;

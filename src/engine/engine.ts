@@ -75,6 +75,10 @@ export class Engine implements GatewayView {
   private conns: Connection[] = [];
   /** The connections as the driver last reported them, before probe results are merged in. */
   private driverConns: Connection[] = [];
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain: Promise<void> | undefined;
+  /** The last refresh's error ('' after a success): logged once per change. */
+  private refreshError = '';
   private initialisedClient: DriverClient | undefined;
   private initialisedWith = '';
   private inSync = false;
@@ -342,15 +346,40 @@ export class Engine implements GatewayView {
     return reinit;
   }
 
-  private async refreshConnections(): Promise<void> {
+  /**
+   * One refresh at a time: a driver slower than the interval must not gather
+   * a queue of calls (seen in the qemu guest: 75 calls outstanding, all failing
+   * at once when the driver was restarted). A call while one is in flight
+   * gets one more refresh after it (shared by every such caller), so what it
+   * reads is never older than the call.
+   */
+  private refreshConnections(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain ??= this.refreshing
+        .catch(() => undefined)
+        .then(() => {
+          this.refreshAgain = undefined;
+          return this.refreshConnections();
+        });
+      return this.refreshAgain;
+    }
+    this.refreshing = this.refreshConnectionsOnce().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async refreshConnectionsOnce(): Promise<void> {
     const client = this.options.supervisor.current;
     if (!client || this.initialisedClient !== client) return;
     try {
       this.driverConns = await client.connections();
+      this.refreshError = '';
     } catch (err) {
       // What was observed before is no longer known: never keep reporting it as connected.
       const why = errorMessage(err);
-      this.log.warn('refreshing connection status failed', { error: why });
+      if (why !== this.refreshError) this.log.warn('refreshing connection status failed', { error: why });
+      this.refreshError = why;
       this.driverConns = this.driverConns.map((c) => ({
         ...c,
         status: ConnectionStatus.CONNECTION_STATUS_ERROR,

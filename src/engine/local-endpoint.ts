@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import type { Endpoint } from '../generated/cabled/driver/v1/driver.js';
 import { cableName } from '../endpoints/naming.js';
+import { publishableHostname } from '../endpoints/parse-endpoint.js';
 import { FailedPreconditionError } from '../lib/errors.js';
 import type { NetlinkAdapter } from '../lib/netlink/index.js';
 import type { EngineSettings } from './options.js';
@@ -15,10 +16,12 @@ import { checkPrivateIp } from './preflight.js';
 export async function localEndpoint(settings: EngineSettings, netlink: NetlinkAdapter): Promise<Endpoint> {
   if (settings.privateIp) await checkPrivateIp(settings.privateIp, netlink);
   const privateIp = settings.privateIp || (await detectPrivateIp(netlink));
+  const cable = cableName(settings.clusterId, privateIp);
   return {
     clusterId: settings.clusterId,
-    cableName: cableName(settings.clusterId, privateIp),
-    hostname: hostname(),
+    cableName: cable,
+    // Published to the other clusters (HA): always a name their parsers accept.
+    hostname: publishableHostname(hostname(), cable),
     subnets: settings.subnets,
     privateIp,
     publicIp: settings.publicIp,

@@ -46,10 +46,18 @@ export class LogFollower {
   private offset = -1;
   private partial = '';
   private readonly byConnection = new Map<string, FollowedConnection>();
+  /** When each indexed connection was first seen not wanted (retain). */
+  private readonly unwantedSince = new Map<string, number>();
 
   constructor(
     readonly file: string,
-    private readonly options: { initialBytes?: number; maxReadBytes?: number; perConnection?: number } = {},
+    private readonly options: {
+      initialBytes?: number;
+      maxReadBytes?: number;
+      perConnection?: number;
+      /** How long retain() keeps a connection no longer wanted. @default 60000 */
+      graceMs?: number;
+    } = {},
   ) {}
 
   /** Reads what is new; returns the index (the same Map object every time). */
@@ -65,6 +73,7 @@ export class LogFollower {
       if (this.offset < 0 || size < this.offset) {
         // First read, or the log was truncated/rotated: start from its tail.
         this.byConnection.clear();
+        this.unwantedSince.clear();
         this.partial = '';
         this.offset = Math.max(0, size - (this.options.initialBytes ?? 256 * 1024));
         if (this.offset > 0) this.partial = SKIP_FIRST;
@@ -107,9 +116,28 @@ export class LogFollower {
     }
   }
 
-  /** Forgets connections no longer wanted (bounded memory). */
-  retain(names: ReadonlySet<string>): void {
-    for (const name of this.byConnection.keys()) if (!names.has(name)) this.byConnection.delete(name);
+  /**
+   * Forgets connections not wanted for `graceMs` (bounded memory). Not at
+   * once: pluto logs a connection's first events while the driver is still
+   * installing it (before the connection counts as wanted), and the follower
+   * reads each line only once, so an event dropped then would be lost for
+   * good (seen on 5.2 under load: the payload-less IKE_AUTH answer of a stuck
+   * Child SA, read and dropped during the install, left it unexplained and
+   * never recovered).
+   */
+  retain(names: ReadonlySet<string>, now = Date.now()): void {
+    for (const name of this.byConnection.keys()) {
+      if (names.has(name)) {
+        this.unwantedSince.delete(name);
+        continue;
+      }
+      const since = this.unwantedSince.get(name);
+      if (since === undefined) this.unwantedSince.set(name, now);
+      else if (now - since > (this.options.graceMs ?? 60_000)) {
+        this.byConnection.delete(name);
+        this.unwantedSince.delete(name);
+      }
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver
 import { CABLECTL_MAIN, EngineProcess } from '../../../lab/engine-process.js';
 import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { HostPluto } from '../../helpers/host-pluto.js';
+import { runHaTransport } from './ha.js';
 import { startBreakdown } from './timeline.js';
 import type {
   ConnectionReading,
@@ -244,6 +245,10 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   mkdirSync(out, { recursive: true });
+  if (name === 'ha-transport') {
+    await runHaTransport({ res, wait, mark, say, work, out });
+    return res;
+  }
   const engines: EngineProcess[] = [];
   const hostPlutos: HostPluto[] = [];
   let enginesStartedAt = 0;

@@ -6,7 +6,7 @@
  */
 
 /** A scenario the guest program knows how to run. */
-export type ScenarioName = 'vxlan' | 'transport' | 'tunnel' | 'transport-host';
+export type ScenarioName = 'vxlan' | 'transport' | 'tunnel' | 'transport-host' | 'ha-transport';
 
 /** What the host asks the guest to do (`job.json` in the results share). */
 export interface GuestJob {
@@ -195,6 +195,28 @@ export interface StartBreakdown {
   cableInstalled?: number;
 }
 
+/**
+ * The HA scenario (`ha-transport`): two cluster1 gateways electing through the
+ * API stand-in, VXLAN over transport mode towards one cluster2 gateway.
+ * Seconds are from the crash or the stop; -1: not reached.
+ */
+export interface FailoverResult {
+  /** Every process of the active gateway's namespace SIGKILLed: to the first ping answered through the standby. */
+  crashS: number;
+  /** ... to the standby reporting itself active (lease expiry bounds it). */
+  crashActiveS: number;
+  /** SIGTERM of the active gateway (it releases the Lease): to the first ping answered through the other. */
+  gracefulS: number;
+  gracefulActiveS: number;
+  /** Role samples (one a second) in which both cluster1 gateways said active, and how many samples. */
+  bothActive: number;
+  samples: number;
+  /** Each cluster1 gateway's HA role and message at the end, as its API reports it. */
+  statusLines: string[];
+  /** `ip xfrm state` in cluster2's namespace once the ping went through the new gateway after the crash. */
+  xfrmAfterCrash: string;
+}
+
 /** Everything one scenario measured. */
 export interface ScenarioResult {
   name: ScenarioName;
@@ -225,6 +247,7 @@ export interface ScenarioResult {
   plutoKill?: PlutoKillResult;
   peerRestart?: PeerRestartResult;
   hostMode?: HostModeResult;
+  failover?: FailoverResult;
   mtu?: MtuResult;
   iperf: IperfResult[];
 }

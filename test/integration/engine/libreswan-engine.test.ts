@@ -158,7 +158,8 @@ function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean
           );
       }
       for (const g of gw) await deleteNetns(g.ns);
-      if (work) await rm(work, { recursive: true, force: true });
+      if (work && process.env.CABLED_TEST_KEEP) process.stderr.write(`kept ${work}\n`);
+      else if (work) await rm(work, { recursive: true, force: true });
     });
 
     if (options.wrongPsk) {
@@ -214,15 +215,21 @@ function engineSuite(mode: 'tunnel' | 'transport', options: { wrongPsk?: boolean
     it('should report the kernel refusal (no ESP) and never connected', async () => {
       const reasons = async () =>
         Promise.all(gw.map(async (g, i) => connectionTo(g, i === 0 ? 'cluster2' : 'cluster1')));
-      // Pluto retries while the engines poll: wait until one side has seen its kernel refuse the SA.
+      // Pluto retries while the engines poll: wait until one side has seen its kernel refuse the SA, and the
+      // other lists its cable too (the responder can see the refusal before the initiator's install returns).
       await waitFor(
-        'a side reporting the kernel refusal',
-        async () =>
-          (await reasons()).some(
-            (c) =>
-              c?.status === ConnectionStatus.CONNECTION_STATUS_ERROR &&
-              /Child SA refused by the kernel: no ESP support \(errno (38|93)\)/.test(c.statusMessage),
-          ),
+        'a side reporting the kernel refusal, both sides listing their cable',
+        async () => {
+          const cs = await reasons();
+          return (
+            cs.every(Boolean) &&
+            cs.some(
+              (c) =>
+                c?.status === ConnectionStatus.CONNECTION_STATUS_ERROR &&
+                /Child SA refused by the kernel: no ESP support \(errno (38|93)\)/.test(c.statusMessage),
+            )
+          );
+        },
         90000,
         250,
       );

@@ -3,7 +3,7 @@
  * checks, and error messages naming entry, field, value and reason.
  */
 import assert from 'node:assert/strict';
-import { EndpointError, parseEndpoint } from '../../../src/endpoints/parse-endpoint.js';
+import { EndpointError, parseEndpoint, publishableHostname } from '../../../src/endpoints/parse-endpoint.js';
 
 const SPEC = {
   cluster_id: 'cluster2',
@@ -234,5 +234,24 @@ describe('parseEndpoint', () => {
         'not a map; write an EndpointSpec or an Endpoint resource',
       );
     });
+  });
+});
+
+describe('publishableHostname (the hostname a gateway publishes in its own Endpoint)', () => {
+  it('should keep a valid host name, and make any other one a name every remote parser accepts', () => {
+    const fallback = 'submariner-cable-cluster1-172-29-60-11';
+    const cases: [string, string][] = [
+      ['gw-1.example.org', 'gw-1.example.org'],
+      ['(none)', 'none'], // what a bare VM (the e2e guest) reports; remotes rejected the Endpoint
+      ['gw_1!', 'gw_1'],
+      ['-._', fallback],
+      ['', fallback],
+      ['a'.repeat(300), 'a'.repeat(253)],
+    ];
+    for (const [host, want] of cases) {
+      const got = publishableHostname(host, fallback);
+      assert.equal(got, want, host);
+      assert.doesNotThrow(() => parseEndpoint({ ...SPEC, hostname: got }, 'x'), host);
+    }
   });
 });

@@ -83,6 +83,25 @@ describe('LogFollower (unit, real temp file)', () => {
     assert.ok(idleMs < 50, `an idle refresh took ${idleMs} ms`);
   });
 
+  it('should keep the events of a connection logged before it is wanted (still being installed), and forget it once unwanted for the grace time', async () => {
+    const file = join(dir, 'pluto.log');
+    const line = (conn: string) =>
+      `Dec  1 18:46:55.517982: "${conn}" #2: IKE_AUTH response missing v2SA, v2TSi or v2TSr: not attempting to setup CHILD SA`;
+    await writeFile(file, `${line('installing')}\n${line('removed')}\n`);
+    const f = new LogFollower(file, { graceMs: 60000 });
+    await f.refresh();
+    // The refresh ran while "installing" was not yet a wanted connection: its event must survive.
+    f.retain(new Set(), 1000);
+    f.retain(new Set(['installing']), 2000);
+    const idx = await f.refresh();
+    assert.equal(idx.get('installing')?.events[0]?.kind, 'child-payloads-missing');
+    f.retain(new Set(['installing']), 61000);
+    assert.ok(idx.has('removed'), 'kept within the grace time');
+    f.retain(new Set(['installing']), 61001);
+    assert.ok(!idx.has('removed'), 'forgotten after the grace time');
+    assert.ok(idx.has('installing'));
+  });
+
   it('should start afresh when the log was truncated', async () => {
     const file = join(dir, 'pluto.log');
     await writeFile(file, `${initiator.join('\n')}\n`);
