@@ -9,13 +9,16 @@
  * start fast, most of all under the e2e guest's emulated CPU (issue 9).
  * tsc's output stays as it is for everything else (the tests import it).
  *
- * Left outside the bundles, loaded from node_modules at run time: native
- * code (netlink), the Kubernetes client (large, loaded only when used), and
- * what grpc-js loads only for channelz/ORCA (proto-loader, protobufjs).
+ * Left outside the bundles, loaded from node_modules at run time: the
+ * Kubernetes client (large, loaded only when used), what grpc-js loads only
+ * for channelz/ORCA (proto-loader, protobufjs), and netlink's native binding
+ * (the netlink package's JavaScript is bundled; the one line that finds the
+ * .node file relative to its own directory is pointed at node_modules/netlink).
  * dist/src/chunks/ sits as deep as dist/src/engine/, so module-relative
  * paths (package.json, the drivers' entries) resolve as in tsc's output.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -25,6 +28,24 @@ const dist = join(root, 'dist');
 /** The programs, as tsc wrote them. */
 const ENTRIES = ['src/engine/main.js', 'src/cli/main.js', 'drivers/vxlan/main.js', 'drivers/libreswan/main.js'];
 const CHUNKS = 'src/chunks';
+
+/** netlink's raw.js loads its binding from `__dirname + '/..'`: in a bundle that is the package's own folder. */
+const NETLINK_BINDING = "require('node-gyp-build')(__dirname + '/..')";
+const netlinkBinding = {
+  name: 'netlink-binding',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]netlink[\\/]dist[\\/]raw\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes(NETLINK_BINDING))
+        throw new Error(`${args.path}: the binding line changed; update scripts/bundle.mjs`);
+      const contents = text.replace(
+        NETLINK_BINDING,
+        "require('node-gyp-build')(require('node:path').dirname(require.resolve('netlink/package.json')))",
+      );
+      return { contents, loader: 'js' };
+    });
+  },
+};
 
 const BANNER =
   "import { createRequire as __cabledCreateRequire } from 'node:module'; const require = __cabledCreateRequire(import.meta.url);";
@@ -50,7 +71,8 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['netlink', '@kubernetes/client-node', '@grpc/proto-loader'],
+  external: ['@kubernetes/client-node', '@grpc/proto-loader'],
+  plugins: [netlinkBinding],
   // CommonJS packages inside an ESM bundle call require() for Node's built-ins.
   banner: { js: BANNER },
   sourcemap: 'linked',
