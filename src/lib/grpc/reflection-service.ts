@@ -8,12 +8,7 @@
 import { status, type ServerDuplexStream, type ServiceDefinition } from '@grpc/grpc-js';
 import { errorMessage } from '../errors.js';
 import type { ServiceHost } from './health.js';
-
-/** The reflection services, in the versions clients use (v1alpha: grpcurl before 1.9, older grpcio). */
-export const REFLECTION_SERVICES = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
-
-/** Answers one serialized ServerReflectionRequest of `service` with a serialized response. */
-export type ReflectionAnswerer = (service: string, request: Uint8Array) => Uint8Array;
+import { REFLECTION_SERVICES, type ReflectionAnswerer } from './reflection-names.js';
 
 const raw = (b: Buffer): Buffer => b;
 

@@ -19,7 +19,7 @@ import { type ServerDuplexStream, type ServiceDefinition, status as grpcStatus }
 import { DESCRIPTOR_SET_BASE64 } from '../../generated/descriptors.js';
 import { FailedPreconditionError } from '../errors.js';
 import type { ServiceHost } from './health.js';
-import { REFLECTION_SERVICES, type ReflectionAnswerer } from './reflection-service.js';
+import { REFLECTION_SERVICES, type ReflectionAnswerer } from './reflection-names.js';
 
 export { REFLECTION_SERVICES };
 
