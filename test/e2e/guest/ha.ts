@@ -23,7 +23,7 @@ import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
 import { linkToHost } from '../../helpers/host-link.js';
 import type { FailoverResult, ScenarioResult } from '../harness/types.js';
-import { must, sh, startInNs, stopChild } from './sh.js';
+import { must, sh, startInNs, stopChild, withoutKeys } from './sh.js';
 
 type Gw = 'a' | 'b';
 const NS = { sw: 'ha-sw', a: 'ha-1a', b: 'ha-1b', c2: 'ha-2' } as const;
@@ -200,7 +200,7 @@ export async function runHaTransport({ res, wait, mark, say, work, out }: HaCont
     );
     failover.crashS = await firstReplyThrough('a ping answered through gateway b after the crash', 'b', t0);
     failover.crashActiveS = await becameActive;
-    failover.xfrmAfterCrash = (await sh('ip', ['-n', NS.c2, 'xfrm', 'state'])).stdout;
+    failover.xfrmAfterCrash = withoutKeys((await sh('ip', ['-n', NS.c2, 'xfrm', 'state'])).stdout);
     say(
       `ha-transport: crash of the active gateway: first ping answered through b after ${failover.crashS} s (b active after ${failover.crashActiveS} s)`,
     );

@@ -29,7 +29,7 @@ import type {
   ScenarioResult,
   WaitRecord,
 } from '../harness/types.js';
-import { inNs, must, sh, sleep, startInNs, stopChild, until } from './sh.js';
+import { inNs, must, sh, sleep, startInNs, stopChild, until, withoutKeys } from './sh.js';
 import { countPcap, startCapture, stopCaptures, sumCounts, type Capture } from './wire.js';
 
 export const PSK = 'cabled-e2e-psk-0123456789abcdef0123456789';
@@ -392,7 +392,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       res.mtu = { mtu, fits: fits.result, tooBig: tooBig.result, tooBigOutput: tooBig.output.slice(0, 2000) };
       mark('MTU pings');
     }
-    res.xfrmState = (await inNs(A.ns, 'ip', ['xfrm', 'state'])).stdout;
+    res.xfrmState = withoutKeys((await inNs(A.ns, 'ip', ['xfrm', 'state'])).stdout);
     res.xfrmPolicy = (await inNs(A.ns, 'ip', ['xfrm', 'policy'])).stdout;
 
     await stopCaptures(captures);

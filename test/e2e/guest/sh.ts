@@ -61,3 +61,11 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** Polls `check` until true; throws naming `what` after `timeoutMs` (the host tests' helper). */
 export { waitFor as until } from '../../../lab/netns.js';
+
+/** `ip xfrm state` output without the key lines (aead, enc, auth...): results are kept in the run folder. */
+export function withoutKeys(xfrmState: string): string {
+  return xfrmState
+    .split('\n')
+    .filter((l) => !/^\s*(aead|enc|auth|auth-trunc|comp)\s/.test(l))
+    .join('\n');
+}
