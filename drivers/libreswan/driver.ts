@@ -164,10 +164,11 @@ export class LibreswanDriver implements CableDriver {
       this.overlay = undefined;
     }
     await this.cables.load();
-    await this.writeSecrets([]);
-    await this.reinstallMissing();
+    // One whack round instead of two (each is a process start: slow on a slow CPU): the secrets and what pluto holds.
+    const [, loaded] = await Promise.all([this.writeSecrets([]), this.pluto!.whack.connections()]);
+    await this.reinstallMissing(loaded);
     await this.applyNewSettings(previous, settings, deviceReplaced);
-    await this.sweepOrphans();
+    await this.sweepOrphans(loaded);
     this.log.info('libreswan driver initialised', {
       mode: settings.mode,
       pluto: settings.plutoMode,
@@ -221,8 +222,10 @@ export class LibreswanDriver implements CableDriver {
         );
       else planned.set(remote, conns);
     }
-    if (planned.size) await this.writeSecrets([...planned.values()].flat());
-    const loaded = planned.size ? await this.pluto!.whack.connections() : new Map<string, LoadedConnection>();
+    // The secrets and what pluto holds, in one whack round.
+    const [, loaded] = planned.size
+      ? await Promise.all([this.writeSecrets([...planned.values()].flat()), this.pluto!.whack.connections()])
+      : [undefined, new Map<string, LoadedConnection>()];
     const errors = await this.installAll(
       [...planned].map(([remote, conns]) => ({ remote, conns })),
       loaded,
@@ -394,6 +397,8 @@ export class LibreswanDriver implements CableDriver {
       debug: s.debug,
       logger: this.log,
     });
+    // `whack --version` needs no pluto: it runs while pluto starts (Init asks for it next).
+    void pluto.whack.version().catch(() => undefined);
     await pluto.ready();
     pluto.onRestart(() => this.reinstallAll());
     this.pluto = pluto;
@@ -411,8 +416,7 @@ export class LibreswanDriver implements CableDriver {
    * killed process group), so no restart hook fired; adopting them as they
    * are would leave them down for good.
    */
-  private async reinstallMissing(): Promise<void> {
-    const loaded = await this.pluto!.whack.connections();
+  private async reinstallMissing(loaded: Map<string, LoadedConnection>): Promise<void> {
     const missing = this.cables.values().filter((c) => c.connections.some((p) => !loaded.has(p.spec.name)));
     if (missing.length)
       await this.reinstall(
@@ -462,9 +466,10 @@ export class LibreswanDriver implements CableDriver {
    * overlay entries and cabled's block policies always; pluto's connections in
    * own mode only (a host pluto's other connections are not ours). Catches
    * what a crash between a change and its record, or an older version's
-   * failed install, left behind.
+   * failed install, left behind. `loaded`: pluto's connections at the start
+   * of this Init (what Init added since are recorded ones, never orphans).
    */
-  private async sweepOrphans(): Promise<void> {
+  private async sweepOrphans(loaded: Map<string, LoadedConnection>): Promise<void> {
     const records = this.cables.values();
     const removed: string[] = [];
     try {
@@ -485,7 +490,7 @@ export class LibreswanDriver implements CableDriver {
       }
       if (this.pluto?.mode === 'own') {
         const names = new Set(records.flatMap((c) => c.connections.map((p) => p.spec.name)));
-        for (const name of (await this.pluto.whack.connections()).keys()) {
+        for (const name of loaded.keys()) {
           if (names.has(name)) continue;
           await this.dropConnection(name);
           removed.push(`connection ${name}`);

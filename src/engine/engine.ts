@@ -369,7 +369,7 @@ export class Engine implements GatewayView {
    * (or could not be read): the status cadence backs off while it is false.
    */
   private refreshConnections(): Promise<boolean> {
-    if (this.refreshing) {
+    if (this.refreshing !== undefined) {
       this.refreshAgain ??= this.refreshing
         .catch(() => true)
         .then(() => {
