@@ -35,12 +35,13 @@ const LOCAL_IP = '10.202.255.254';
 const PSK = 'bench-psk-dead-peers-0123456789abcdef012345';
 const TICKS = 100; // USER_HZ
 
-async function cpuTicks(pid: number): Promise<number> {
+/** utime + stime of `pid`, or with `children` the CPU of its reaped children (the whack processes it ran). */
+async function cpuTicks(pid: number, children = false): Promise<number> {
   if (!pid) return 0;
   try {
     const text = await readFile(`/proc/${pid}/stat`, 'utf8');
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
+    return children ? Number(fields[13]) + Number(fields[14]) : Number(fields[11]) + Number(fields[12]);
   } catch {
     return 0;
   }
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
       engine: await cpuTicks(enginePid),
       driver: await cpuTicks(driverPid),
       pluto: await cpuTicks(plutoPid),
+      whack: await cpuTicks(driverPid, true),
       engineLog: await size(engine.logPath),
       plutoLog: await size(plutoLog),
       at: Date.now(),
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
       engine: await cpuTicks(enginePid),
       driver: await cpuTicks(driverPid),
       pluto: await cpuTicks(plutoPid),
+      whack: await cpuTicks(driverPid, true),
       engineLog: await size(engine.logPath),
       plutoLog: await size(plutoLog),
       at: Date.now(),
@@ -118,6 +121,7 @@ async function main(): Promise<void> {
     console.log(`engine CPU:        ${pct(before.engine, after.engine)}`);
     console.log(`driver CPU:        ${pct(before.driver, after.driver)}`);
     console.log(`engine + driver:   ${pct(before.engine + before.driver, after.engine + after.driver)} (target < 1 %)`);
+    console.log(`whack processes:   ${pct(before.whack, after.whack)} (run by the driver)`);
     console.log(`pluto CPU:         ${pct(before.pluto, after.pluto)}`);
     console.log(`engine log:        ${perMin(before.engineLog, after.engineLog)} (target < 10 KB/min)`);
     console.log(`pluto log:         ${perMin(before.plutoLog, after.plutoLog)}`);
@@ -126,17 +130,20 @@ async function main(): Promise<void> {
     // What the engine log's bytes in the window were spent on.
     const text = (await readFile(engine.logPath, 'utf8')).slice(before.engineLog, after.engineLog);
     const byMessage = new Map<string, number>();
+    const samples = new Map<string, string>();
     for (const line of text.split('\n')) {
       if (!line) continue;
       let key = line.slice(0, 60);
       try {
-        const j = JSON.parse(line) as { message?: string; component?: string };
+        const j = JSON.parse(line) as { message?: string; component?: string; level?: string };
         key = `${j.component ?? ''}: ${j.message ?? ''}`;
+        if (j.level === 'warn' || j.level === 'error') samples.set(key, line.slice(0, 400));
       } catch {
         /* not JSON */
       }
       byMessage.set(key, (byMessage.get(key) ?? 0) + line.length + 1);
     }
+    for (const line of samples.values()) console.log(`  e.g. ${line}`);
     const top = [...byMessage].sort((a, b) => b[1] - a[1]).slice(0, 6);
     console.log(
       `engine log, by message: ${top.map(([m, b]) => `${m} ${(b / 1024).toFixed(1)} KB`).join('; ') || 'nothing'}`,

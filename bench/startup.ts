@@ -4,14 +4,15 @@
  * same run. The cases run interleaved (one of each per round), so a busy
  * machine slows them all alike; every figure is a median with its min/max.
  *
- *   node dist/bench/startup.js [--runs N] [--dist DIR]     (npm run bench:startup)
+ *   node dist/bench/startup.js [--runs N] [--dist DIR] [--compare DIR]   (npm run bench:startup)
  *
  * Cases: `node -e 0`, `cabled version`, `cablectl --help` (spawn to exit,
  * peak RSS); each driver from spawn to its handshake line (RSS then); and,
  * as root, the engine from spawn to "API serving" with a file endpoint
  * source in a namespace of its own (RSS then, and idle RSS 1 s after its
- * driver is ready). --dist measures another build (e.g. main's, for a
- * before/after). Prints targets beside the figures but never fails on them:
+ * driver is ready). --dist measures another build; --compare DIR adds the
+ * same cases for a second build (e.g. main's), interleaved with the first in
+ * every round, for a before/after under the same load. Prints targets beside the figures but never fails on them:
  * it exits non-zero only when a command fails.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -43,6 +44,7 @@ function flag(name: string): string | undefined {
 
 const RUNS = Math.max(1, Number(flag('--runs') ?? 7));
 const DIST = resolve(flag('--dist') ?? fileURLToPath(new URL('../', import.meta.url)));
+const COMPARE = flag('--compare') ? resolve(flag('--compare')!) : undefined;
 const NODE = process.execPath;
 const work = mkdtempSync(join(tmpdir(), `cabled-bench-startup-${process.pid}-`));
 const NS = `cbb-start-${process.pid}`;
@@ -162,28 +164,28 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
   }
 }
 
-function driverCase(name: string): Case {
+function driverCase(name: string, dist: string, label: string): Case {
   return {
-    name: `${name} driver: spawn -> handshake`,
+    name: `${label}${name} driver: spawn -> handshake`,
     target: { ms: 500 },
     run: untilLine(
       NODE,
       (round) => [
         '--max-semi-space-size=2',
-        join(DIST, `drivers/${name}/main.js`),
+        join(dist, `drivers/${name}/main.js`),
         '--socket',
-        join(work, `${name}-${round}`, 'driver.sock'),
+        join(work, `${label}${name}-${round}`.replace(/\W/g, '_'), 'driver.sock'),
       ],
       (line) => line.startsWith('CABLED|'),
     ),
   };
 }
 
-function engineCase(): Case {
+function engineCase(dist: string, label: string): Case {
   const endpoints = join(work, 'endpoints.json');
   writeFileSync(endpoints, '[]\n');
   return {
-    name: 'engine: spawn -> "API serving" (file source)',
+    name: `${label}engine: spawn -> "API serving" (file source)`,
     target: { ms: 1000 },
     run: untilLine(
       'ip',
@@ -192,7 +194,7 @@ function engineCase(): Case {
         'exec',
         NS,
         NODE,
-        join(DIST, 'src/engine/main.js'),
+        join(dist, 'src/engine/main.js'),
         'run',
         '--cluster-id',
         'bench',
@@ -203,7 +205,7 @@ function engineCase(): Case {
         '--endpoints',
         endpoints,
         '--run-dir',
-        join(work, `engine-${round}`),
+        join(work, `${label}engine-${round}`.replace(/\W/g, '_')),
         '--driver',
         'vxlan',
       ],
@@ -238,27 +240,37 @@ const f0 = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(0));
 const f1 = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(1));
 
 async function main(): Promise<number> {
-  const cases: Case[] = [
-    { name: 'node -e 0', run: oneShot(['-e', '0']) },
-    {
-      name: 'cabled version',
-      target: { ratio: 3, rssMb: 60 },
-      run: oneShot([join(DIST, 'src/engine/main.js'), 'version']),
-    },
-    {
-      name: 'cablectl --help',
-      target: { ratio: 3, rssMb: 60 },
-      run: oneShot([join(DIST, 'src/cli/main.js'), '--help']),
-    },
-    driverCase('vxlan'),
-    driverCase('libreswan'),
-  ];
+  const builds = COMPARE
+    ? [
+        { dist: COMPARE, label: '[compare] ' },
+        { dist: DIST, label: '' },
+      ]
+    : [{ dist: DIST, label: '' }];
+  const cases: Case[] = [{ name: 'node -e 0', run: oneShot(['-e', '0']) }];
+  for (const { dist, label } of builds) {
+    cases.push(
+      {
+        name: `${label}cabled version`,
+        target: { ratio: 3, rssMb: 60 },
+        run: oneShot([join(dist, 'src/engine/main.js'), 'version']),
+      },
+      {
+        name: `${label}cablectl --help`,
+        target: { ratio: 3, rssMb: 60 },
+        run: oneShot([join(dist, 'src/cli/main.js'), '--help']),
+      },
+      driverCase('vxlan', dist, label),
+      driverCase('libreswan', dist, label),
+    );
+  }
   if (isRoot) {
     setUpNamespace();
-    cases.push(engineCase());
+    for (const { dist, label } of builds) cases.push(engineCase(dist, label));
   }
   const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
-  process.stdout.write(`startup figures: ${RUNS} interleaved rounds, ${DIST}, node ${process.version}\n`);
+  process.stdout.write(
+    `startup figures: ${RUNS} interleaved rounds, ${DIST}${COMPARE ? ` ([compare]: ${COMPARE})` : ''}, node ${process.version}\n`,
+  );
   for (let round = 0; round < RUNS; round++) {
     for (const c of cases) samples.get(c.name)!.push(await c.run(round));
   }

@@ -65,6 +65,7 @@ import { StuckChildRecovery } from './stuck-recovery.js';
 import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus, indexStates } from './status.js';
+import { RefreshSchedule } from './refresh-schedule.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
 
@@ -92,6 +93,9 @@ export class LibreswanDriver implements CableDriver {
   private readonly log: Logger;
   private batches = 0;
   private logFollower: LogFollower | undefined;
+  /** When pluto is read again (refresh-schedule.ts), and the last reading. */
+  private readonly schedule = new RefreshSchedule();
+  private lastStatus: { connections: Connection[]; signature: string } | undefined;
 
   constructor(
     private readonly context: DriverContext,
@@ -121,6 +125,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   async init(req: InitRequest): Promise<InitResponse> {
+    this.schedule.invalidate();
     const local = req.localEndpoint;
     if (!local?.privateIp) throw new InvalidArgumentError('Init needs the local endpoint with its private_ip');
     const settings = readSettings(req.config, req.secrets);
@@ -159,16 +164,18 @@ export class LibreswanDriver implements CableDriver {
       this.overlay = undefined;
     }
     await this.cables.load();
-    await this.writeSecrets([]);
-    await this.reinstallMissing();
+    // One whack round instead of two (each is a process start: slow on a slow CPU): the secrets and what pluto holds.
+    const [, loaded] = await Promise.all([this.writeSecrets([]), this.pluto!.whack.connections()]);
+    await this.reinstallMissing(loaded);
     await this.applyNewSettings(previous, settings, deviceReplaced);
-    await this.sweepOrphans();
+    await this.sweepOrphans(loaded);
     this.log.info('libreswan driver initialised', {
       mode: settings.mode,
       pluto: settings.plutoMode,
       libreswan: this.version.raw,
       cables: this.cables.entries().length,
     });
+    this.schedule.invalidate();
     return { adoptedCables: this.cables.entries().map(([name]) => name) };
   }
 
@@ -181,6 +188,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
+    this.schedule.invalidate();
     const s = this.ready();
     const results: CableResult[] = [];
     // Removals a few at a time (each is a handful of whack and netlink calls), then the secrets once.
@@ -214,8 +222,10 @@ export class LibreswanDriver implements CableDriver {
         );
       else planned.set(remote, conns);
     }
-    if (planned.size) await this.writeSecrets([...planned.values()].flat());
-    const loaded = planned.size ? await this.pluto!.whack.connections() : new Map<string, LoadedConnection>();
+    // The secrets and what pluto holds, in one whack round.
+    const [, loaded] = planned.size
+      ? await Promise.all([this.writeSecrets([...planned.values()].flat()), this.pluto!.whack.connections()])
+      : [undefined, new Map<string, LoadedConnection>()];
     const errors = await this.installAll(
       [...planned].map(([remote, conns]) => ({ remote, conns })),
       loaded,
@@ -228,6 +238,7 @@ export class LibreswanDriver implements CableDriver {
         error ? { cableName: cable, usingIp: '', error } : { cableName: cable, usingIp: remote.useIp, error: '' },
       );
     }
+    this.schedule.invalidate();
     return results;
   }
 
@@ -241,12 +252,36 @@ export class LibreswanDriver implements CableDriver {
       );
   }
 
+  /**
+   * The status of every cable. Answered from the last reading of pluto while
+   * nothing moves (refresh-schedule.ts): a gateway whose cables are steadily
+   * down polls pluto only every 30 s at most, not at every request.
+   */
   async getConnections(): Promise<Connection[]> {
     if (!this.pluto || !this.settings) return [];
-    const whack = this.pluto.whack;
-    const [states, traffic] = await Promise.all([whack.showStates(), whack.trafficStatus()]);
+    if (this.lastStatus && !this.schedule.due()) return this.lastStatus.connections;
+    const connections = await this.readConnections();
+    const signature = connections.map((c) => `${c.endpoint?.cableName}|${c.status}|${c.statusMessage}`).join('\n');
+    const moving = connections.some(
+      (c) =>
+        c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ||
+        c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTING,
+    );
+    this.schedule.polled(!moving && signature === this.lastStatus?.signature);
+    this.lastStatus = { connections, signature };
+    return connections;
+  }
+
+  /** One reading of pluto: --showstates, --trafficstatus only when some Child SA is up, and the log's new lines. */
+  private async readConnections(): Promise<Connection[]> {
+    const whack = this.pluto!.whack;
+    const states = await whack.showStates();
+    // Nothing established: --trafficstatus would list nothing (one whack process saved per reading).
+    const traffic = states.states.some((st) => st.kind === 'child' && st.established)
+      ? await whack.trafficStatus()
+      : [];
     // pluto's log, read once per refresh and only what is new (LogFollower): linear in the new lines.
-    const logFile = this.pluto.logFile;
+    const logFile = this.pluto!.logFile;
     if (logFile && this.logFollower?.file !== logFile) this.logFollower = new LogFollower(logFile);
     if (!logFile) this.logFollower = undefined;
     const followed = this.logFollower ? await this.logFollower.refresh().catch(() => new Map()) : new Map();
@@ -276,6 +311,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   async cleanup(): Promise<void> {
+    this.schedule.invalidate();
     this.takeOver?.stop();
     if (this.pluto) {
       for (const [name] of this.cables.entries())
@@ -362,6 +398,8 @@ export class LibreswanDriver implements CableDriver {
       debug: s.debug,
       logger: this.log,
     });
+    // `whack --version` needs no pluto: it runs while pluto starts (Init asks for it next).
+    void pluto.whack.version().catch(() => undefined);
     await pluto.ready();
     pluto.onRestart(() => this.reinstallAll());
     this.pluto = pluto;
@@ -379,8 +417,7 @@ export class LibreswanDriver implements CableDriver {
    * killed process group), so no restart hook fired; adopting them as they
    * are would leave them down for good.
    */
-  private async reinstallMissing(): Promise<void> {
-    const loaded = await this.pluto!.whack.connections();
+  private async reinstallMissing(loaded: Map<string, LoadedConnection>): Promise<void> {
     const missing = this.cables.values().filter((c) => c.connections.some((p) => !loaded.has(p.spec.name)));
     if (missing.length)
       await this.reinstall(
@@ -418,6 +455,7 @@ export class LibreswanDriver implements CableDriver {
   }
 
   private async reinstall(records: LibreswanCable[], why: string): Promise<void> {
+    this.schedule.invalidate();
     const remotes = records.map((r) => ({ endpoint: r.endpoint, useIp: r.usingIp, useNat: r.usingNat }));
     const results = await this.applyCables([], remotes);
     const failed = results.filter((r) => r.error);
@@ -429,9 +467,10 @@ export class LibreswanDriver implements CableDriver {
    * overlay entries and cabled's block policies always; pluto's connections in
    * own mode only (a host pluto's other connections are not ours). Catches
    * what a crash between a change and its record, or an older version's
-   * failed install, left behind.
+   * failed install, left behind. `loaded`: pluto's connections at the start
+   * of this Init (what Init added since are recorded ones, never orphans).
    */
-  private async sweepOrphans(): Promise<void> {
+  private async sweepOrphans(loaded: Map<string, LoadedConnection>): Promise<void> {
     const records = this.cables.values();
     const removed: string[] = [];
     try {
@@ -452,7 +491,7 @@ export class LibreswanDriver implements CableDriver {
       }
       if (this.pluto?.mode === 'own') {
         const names = new Set(records.flatMap((c) => c.connections.map((p) => p.spec.name)));
-        for (const name of (await this.pluto.whack.connections()).keys()) {
+        for (const name of loaded.keys()) {
           if (names.has(name)) continue;
           await this.dropConnection(name);
           removed.push(`connection ${name}`);
@@ -594,6 +633,7 @@ export class LibreswanDriver implements CableDriver {
 
   /** Removes one cable: its overlay entries, its connections, its block policy. */
   private async remove(cable: string, options: { secrets?: boolean } = {}): Promise<void> {
+    this.schedule.invalidate();
     const record = this.cables.get(cable);
     if (!record) return;
     if (record.mode === 'transport' && this.overlay) {

@@ -9,6 +9,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadYaml } from '../lib/yaml.js';
 import { CONFIG_FILE_FORMS, CUSTOM_CONFIG_KEY, parseConfigFile, parseCustomConfig } from './custom-config-text.js';
 import { emptyLayer, layerFromValues, type Layer } from './layer.js';
 
@@ -43,6 +44,7 @@ export async function configMapLayer(path: string): Promise<Layer> {
     });
     return layer;
   }
+  await loadYaml();
   const parsed = isDir ? parseCustomConfig(text) : parseConfigFile(text);
   if (!parsed.ok) {
     const layer = emptyLayer(label);

@@ -17,6 +17,7 @@
  *   `removalHoldMs` (onHold tells, and again when the hold ends).
  */
 import { InvalidArgumentError } from '../lib/errors.js';
+import { loadYaml } from '../lib/yaml.js';
 import { watchPath } from '../config/watch-file.js';
 import { DEFAULT_POLICY } from './endpoint-policy.js';
 import { RemovalHold, readSettled, readUntilSettled } from './file-stability.js';
@@ -62,7 +63,10 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
   });
   const readText = async (): Promise<string> => {
     try {
-      return await readFileBounded(path, policy.limits.maxFileBytes, 'endpoints-max-file-bytes');
+      const text = await readFileBounded(path, policy.limits.maxFileBytes, 'endpoints-max-file-bytes');
+      // JSON is read without the YAML parser (endpoints-file.ts).
+      if (!/^\s*[[{]/.test(text)) await loadYaml();
+      return text;
     } catch (err) {
       if (err instanceof InvalidArgumentError) throw err;
       const code = (err as NodeJS.ErrnoException).code ?? String(err);

@@ -31,6 +31,7 @@ import type { DriverSupervisor } from './driver-host/supervisor.js';
 import type { GatewayView, Health } from './gateway-view.js';
 import { applyPlan } from './reconcile-apply.js';
 import { planReconcile, type ReconcileAction } from './reconcile-plan.js';
+import { StatusCadence } from './status-cadence.js';
 import { RepairBackoff } from './repair-backoff.js';
 
 export interface DriverSettings {
@@ -85,9 +86,9 @@ export class Engine implements GatewayView {
   private driverWatch: { client: DriverClient; cancel: () => void } | undefined;
   private publishPending = false;
   /** The health check of a watched driver in flight (periodicRefresh). */
-  private watchProbe: Promise<void> | undefined;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain: Promise<void> | undefined;
+  private watchProbe: Promise<boolean> | undefined;
+  private refreshing: Promise<boolean> | undefined;
+  private refreshAgain: Promise<boolean> | undefined;
   /** The last refresh's error ('' after a success): logged once per change. */
   private refreshError = '';
   private initialisedClient: DriverClient | undefined;
@@ -106,6 +107,8 @@ export class Engine implements GatewayView {
   private dirty = false;
   private fullResync = true;
   private timers: NodeJS.Timeout[] = [];
+  /** Status readings: every statusIntervalMs while status moves, backing off while it does not (status-cadence.ts). */
+  private readonly statusCadence: StatusCadence;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly listeners = new Set<(events: ConnectionEvent[]) => void>();
@@ -120,6 +123,9 @@ export class Engine implements GatewayView {
     this.log = options.logger.child({ component: 'engine' });
     this.role = options.elected ? 'electing' : 'active';
     this.repairs = new RepairBackoff(this.log);
+    this.statusCadence = new StatusCadence(() => this.periodicRefresh(), {
+      baseMs: options.statusIntervalMs ?? 2000,
+    });
   }
 
   /**
@@ -173,7 +179,7 @@ export class Engine implements GatewayView {
         void this.requestReconcile('periodic resync');
       }, this.options.resyncIntervalMs ?? 30000),
     );
-    this.timers.push(setInterval(() => this.periodicRefresh(), this.options.statusIntervalMs ?? 2000));
+    this.statusCadence.start();
   }
 
   /** A new, valid driver config (from the config source). */
@@ -243,6 +249,7 @@ export class Engine implements GatewayView {
   async stop(options: { cleanup?: boolean } = {}): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.statusCadence.stop();
     clearTimeout(this.retryTimer);
     this.options.health?.stop();
     this.driverWatch?.cancel();
@@ -264,6 +271,8 @@ export class Engine implements GatewayView {
       return;
     }
     const seq = this.applyingSeq;
+    // A full resync that changed nothing already read the driver's status: publish that, not a second reading.
+    let observed: Connection[] | undefined;
     try {
       // A re-Init (new config) may have replaced what the cables stand on (the overlay device, the
       // connections' proposals): read refreshed status in the same reconcile, so anything the driver
@@ -288,12 +297,14 @@ export class Engine implements GatewayView {
         this.role === 'active'
           ? planned
           : planned.map((a) => ({ ...a, reason: 'this gateway stands by (not elected)' }));
+      if (plan.length) this.statusCadence.changed();
       if (plan.length)
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
       const result = await applyPlan(client, plan, this.log, { batch });
       this.inSync = result.failures.length === 0;
       this.lastFailure = result.failures.map((f) => `${f.action} ${f.cable}: ${f.error}`).join('; ');
+      if (full && plan.length === 0) observed = active;
     } catch (err) {
       this.inSync = false;
       this.lastFailure = errorMessage(err);
@@ -309,7 +320,10 @@ export class Engine implements GatewayView {
         this.options.retryIntervalMs ?? 5000,
       );
     }
-    await this.refreshConnections();
+    if (observed) {
+      this.driverConns = new Map(observed.map((c) => [connectionKey(c), c]));
+      this.publishConnections();
+    } else await this.refreshConnections();
     this.healthChanged();
   }
 
@@ -365,13 +379,15 @@ export class Engine implements GatewayView {
    * in the qemu guest: 75 calls outstanding, all failing at once when the
    * driver was restarted). A call while one is in flight gets one more refresh
    * after it (shared by every such caller), so what it reads is never older
-   * than the call. The periodic refresh calls it only while no driver watch
-   * stream keeps the connections current (periodicRefresh).
+   * than the call. Resolves true when anything changed (or could not be
+   * read): the status cadence backs off while it is false. The cadence calls
+   * it only while no driver watch stream keeps the connections current
+   * (periodicRefresh).
    */
-  private refreshConnections(): Promise<void> {
+  private refreshConnections(): Promise<boolean> {
     if (this.refreshing !== undefined) {
       this.refreshAgain ??= this.refreshing
-        .catch(() => undefined)
+        .catch(() => true)
         .then(() => {
           this.refreshAgain = undefined;
           return this.refreshConnections();
@@ -391,18 +407,15 @@ export class Engine implements GatewayView {
    * is polled, which reports every connection's status unknown when it fails:
    * a silent stream is never taken for "nothing changed".
    */
-  private periodicRefresh(): void {
+  private periodicRefresh(): Promise<boolean> {
     const client = this.options.supervisor.current;
     const watch = this.driverWatch;
-    if (!client || watch?.client !== client) {
-      void this.refreshConnections();
-      return;
-    }
-    if (this.watchProbe !== undefined) return;
+    if (!client || watch?.client !== client) return this.refreshConnections();
+    if (this.watchProbe !== undefined) return this.watchProbe;
     this.watchProbe = client
       .healthy()
       .then((ok) => {
-        if (ok || this.driverWatch !== watch || this.stopped) return;
+        if (ok || this.driverWatch !== watch || this.stopped) return false;
         this.log.warn('the driver does not answer its health check: polling its connections instead of watching');
         watch.cancel();
         this.driverWatch = undefined;
@@ -411,11 +424,12 @@ export class Engine implements GatewayView {
       .finally(() => {
         this.watchProbe = undefined;
       });
+    return this.watchProbe;
   }
 
-  private async refreshConnectionsOnce(): Promise<void> {
+  private async refreshConnectionsOnce(): Promise<boolean> {
     const client = this.options.supervisor.current;
-    if (!client || this.initialisedClient !== client) return;
+    if (!client || this.initialisedClient !== client) return true;
     try {
       const list = await client.connections();
       this.driverConns = new Map(list.map((c) => [connectionKey(c), c]));
@@ -437,8 +451,10 @@ export class Engine implements GatewayView {
           },
         ]),
       );
+      this.publishConnections();
+      return true;
     }
-    this.publishConnections();
+    return this.publishConnections() > 0;
   }
 
   /** Subscribes to the driver's connection changes (once per driver instance, when it can). */
@@ -474,7 +490,7 @@ export class Engine implements GatewayView {
   }
 
   /** The driver's connections with the probe results merged in; listeners get the changes. */
-  private publishConnections(): void {
+  private publishConnections(): number {
     const health = this.options.health;
     const probed = health
       ? [...this.driverConns.values()].map((c) => mergeProbe(c, health.result(connectionKey(c))))
@@ -482,9 +498,11 @@ export class Engine implements GatewayView {
     const now = probed.map((c) => this.withheldNote(c));
     const events = diffConnections(this.conns, now);
     // The same list object while nothing changed: ListConnections reuses its encoding (api/list-cache.ts).
-    if (!events.length) return;
+    if (!events.length) return 0;
     this.conns = now;
+    this.statusCadence.changed();
     for (const l of this.listeners) l(events);
+    return events.length;
   }
 
   /** A cable some of whose subnets an older cluster holds says so in its status message. */

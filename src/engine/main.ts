@@ -145,6 +145,20 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     import('./api/server.js'),
     import('./api/shutdown.js'),
   ]);
+  // A signal or the Shutdown RPC (preStop hook) stops the engine; the first one decides the cleanup.
+  const stops = new StopRequests();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => stops.request({ cleanup: settings.cleanupOnExit, reason: signal }));
+  const api = await startApiServer({
+    view: engine,
+    listen: settings.listen,
+    tls: settings.apiTls,
+    healthListen: settings.healthListen || undefined,
+    logger,
+    onShutdown: stops.handler,
+  });
+  logger.info('API serving', { addresses: api.addresses });
+  // The endpoints after the API: the file's settled read (--endpoints-settle) does not hold the API up.
   const endpoints = await startEndpointSources({
     kind: settings.endpointsSource,
     filePath: settings.endpointsPath,
@@ -161,19 +175,6 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     fileSettleMs: settings.endpointsSettleMs,
     fileRemovalHoldMs: settings.endpointsRemovalHoldMs,
   });
-  // A signal or the Shutdown RPC (preStop hook) stops the engine; the first one decides the cleanup.
-  const stops = new StopRequests();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const)
-    process.once(signal, () => stops.request({ cleanup: settings.cleanupOnExit, reason: signal }));
-  const api = await startApiServer({
-    view: engine,
-    listen: settings.listen,
-    tls: settings.apiTls,
-    healthListen: settings.healthListen || undefined,
-    logger,
-    onShutdown: stops.handler,
-  });
-  logger.info('API serving', { addresses: api.addresses });
   // Leader election and publication load the Kubernetes client only when configured.
   const ha =
     settings.ha.leaderElection || settings.ha.publish

@@ -96,7 +96,8 @@ Flags (environment variable in brackets):
   --endpoints-removal-hold SEC  a file change removing more than half of 10+ endpoints waits until the
                           file stayed unchanged SEC (default 15; 0: off)
   --resync-interval SEC   full reconcile period (default 30)
-  --status-interval SEC   connection status refresh period (default 2)
+  --status-interval SEC   connection status refresh period while status changes (default 2); while
+                          nothing changes it backs off, doubling, to 15x that (at most 30 s)
   --cleanup-on-exit       remove the datapath when stopping (default: leave it, so a restart loses nothing)
   --endpoint-max-subnets N          subnets one remote endpoint may claim [CABLED_ENDPOINT_MAX_SUBNETS] (default ${DEFAULT_ENDPOINT_LIMITS.maxSubnets})
   --endpoint-min-prefix-length N    broadest remote subnet accepted, /N [CABLED_ENDPOINT_MIN_PREFIX_LENGTH] (default ${DEFAULT_ENDPOINT_LIMITS.minPrefixLength})

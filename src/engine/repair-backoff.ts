@@ -93,7 +93,8 @@ export class RepairBackoff {
 
 /**
  * What a failure reason says, without what varies while nothing changes: SA
- * names, addresses, counts, hints in parentheses, and "nothing in the log
+ * names, addresses, counts, hints in parentheses, whether IKE is negotiating
+ * or between attempts, and "nothing in the log
  * explains why" next to a reason that does explain (the two halves of a pair
  * share one IKE SA, so the log names one of them). Two reasons with the same
  * key are the same failure.
@@ -101,6 +102,9 @@ export class RepairBackoff {
 export function reasonKey(reason: string): string {
   const parts = reason
     .replace(/\([^()]*\)/g, '')
+    // "IKE negotiating with X; no answer" and "IKE not established with X: no answer" are one failure:
+    // a peer that never answers alternates between them (an attempt, then the wait before the next).
+    .replace(/\bIKE (?:negotiating|not established)\b[^;:]*[;:]?/g, '')
     .split(';')
     .map((p) =>
       p

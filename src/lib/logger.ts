@@ -8,10 +8,31 @@
  * registered secret value (registerSecretValue: the PSKs this process has
  * read) wherever it appears, in the message or any field: a second line of
  * defence behind messages that are built not to hold secrets.
+ *
+ * Small on purpose: every process (engine, each driver, cablectl) loads it at
+ * start, so it is a few functions over process.stderr rather than a logging
+ * framework (winston cost each process ~55 ms to load, several times that
+ * under the e2e guest's emulated CPU; issue 9). Its JSON lines are those
+ * winston wrote: keys sorted, ISO timestamp, the process name as "process".
  */
-import winston from 'winston';
+/** Log levels, most severe first; a logger writes its level and those above it. */
+const LEVELS = { error: 0, warn: 1, info: 2, http: 3, verbose: 4, debug: 5, silly: 6 } as const;
+export type LogLevel = keyof typeof LEVELS;
 
-export type Logger = winston.Logger;
+/** Fields of a log line besides its message. */
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  /** The most verbose level written. */
+  readonly level: string;
+  error(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  log(level: string, message: string, fields?: LogFields): void;
+  /** A logger whose lines carry `fields` too (e.g. { component: 'engine' }). */
+  child(fields: LogFields): Logger;
+}
 
 const SECRET_KEY = /psk|secret|password|token/i;
 
@@ -44,14 +65,27 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-const redactFormat = winston.format((info) => {
-  if (secretValues.size && typeof info.message === 'string') info.message = scrubSecrets(info.message);
-  for (const key of Object.keys(info)) {
-    if (key === 'level' || key === 'message') continue;
-    (info as Record<string, unknown>)[key] = SECRET_KEY.test(key) ? '[redacted]' : redact(info[key]);
-  }
-  return info;
-});
+/** JSON with object keys sorted (stable lines to diff and grep), cycles as "[Circular]", bigints as strings. */
+function stableJson(value: unknown): string {
+  const seen = new Set<object>();
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'bigint') return String(v);
+    if (v === null || typeof v !== 'object') return v;
+    if (seen.has(v)) return '[Circular]';
+    if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v;
+    seen.add(v);
+    let out: unknown;
+    if (Array.isArray(v)) out = v.map(walk);
+    else {
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) o[k] = walk((v as Record<string, unknown>)[k]);
+      out = o;
+    }
+    seen.delete(v);
+    return out;
+  };
+  return JSON.stringify(walk(value));
+}
 
 export interface LoggerOptions {
   /** error | warn | info | debug. @default process.env.CABLED_LOG_LEVEL ?? 'info' */
@@ -60,46 +94,87 @@ export interface LoggerOptions {
   json?: boolean;
   /** Name of the process, e.g. "cabled" or "driver.vxlan". */
   name?: string;
+  /** Where each line goes (with its newline). @default process.stderr: stdout of a driver carries its handshake line */
+  write?: (line: string) => void;
+}
+
+/** What every logger of one createLogger shares. */
+interface Sink {
+  level: string;
+  max: number;
+  json: boolean;
+  write: (line: string) => void;
+}
+
+class LineLogger implements Logger {
+  constructor(
+    private readonly sink: Sink,
+    private readonly fields: LogFields,
+  ) {}
+
+  get level(): string {
+    return this.sink.level;
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.log('error', message, fields);
+  }
+
+  warn(message: string, fields?: LogFields): void {
+    this.log('warn', message, fields);
+  }
+
+  info(message: string, fields?: LogFields): void {
+    this.log('info', message, fields);
+  }
+
+  debug(message: string, fields?: LogFields): void {
+    this.log('debug', message, fields);
+  }
+
+  log(level: string, message: string, fields?: LogFields): void {
+    const rank = LEVELS[level as LogLevel];
+    if (rank === undefined || rank > this.sink.max) return;
+    const { level: _level, message: extra, timestamp: _timestamp, ...rest } = { ...this.fields, ...fields };
+    const text = typeof extra === 'string' && extra ? `${message} ${extra}` : message;
+    const entry: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(rest)) entry[key] = SECRET_KEY.test(key) ? '[redacted]' : redact(value);
+    const scrubbed = secretValues.size ? scrubSecrets(text) : text;
+    const timestamp = new Date().toISOString();
+    let line: string;
+    if (this.sink.json) {
+      line = stableJson({ ...entry, level, message: scrubbed, timestamp });
+    } else {
+      const { component, ...others } = entry;
+      const tail = Object.keys(others).length
+        ? ` ${JSON.stringify(others, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`
+        : '';
+      line = `${timestamp} ${level.padEnd(5)} ${component ? `[${String(component)}] ` : ''}${scrubbed}${tail}`;
+    }
+    this.sink.write(`${line}\n`);
+  }
+
+  child(fields: LogFields): Logger {
+    return new LineLogger(this.sink, { ...this.fields, ...fields });
+  }
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const json =
     options.json ?? (process.env.CABLED_LOG_FORMAT ? process.env.CABLED_LOG_FORMAT === 'json' : !process.stderr.isTTY);
-  const readable = winston.format.printf((info) => {
-    const { level, message, timestamp, component, ...rest } = info as Record<string, unknown>;
-    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-    return `${String(timestamp)} ${String(level).padEnd(5)} ${component ? `[${String(component)}] ` : ''}${String(message)}${extra}`;
-  });
-  const logger = winston.createLogger({
-    level: options.level ?? process.env.CABLED_LOG_LEVEL ?? 'info',
-    defaultMeta: options.name ? { process: options.name } : undefined,
-    format: winston.format.combine(redactFormat(), winston.format.timestamp(), json ? winston.format.json() : readable),
-    // Everything goes to stderr: stdout of a driver carries its handshake line.
-    transports: [
-      new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }),
-    ],
-  });
-  dropDisabledLevelsEarly(logger);
-  return logger;
-}
-
-/**
- * winston runs every entry through the formats (redaction, timestamp, JSON)
- * and its streams before the transport drops one below the level: a debug
- * line per cable in a 1000-cable batch cost that much for nothing. The level
- * methods below info return at once when their level is off (children too:
- * they inherit these methods).
- */
-function dropDisabledLevelsEarly(logger: winston.Logger): void {
-  for (const level of ['http', 'verbose', 'debug', 'silly'] as const) {
-    const original = logger[level] as (...args: unknown[]) => winston.Logger;
-    (logger as unknown as Record<string, unknown>)[level] = function (this: winston.Logger, ...args: unknown[]) {
-      return this.isLevelEnabled(level) ? original.apply(this, args) : this;
-    };
-  }
+  const level = options.level ?? process.env.CABLED_LOG_LEVEL ?? 'info';
+  return new LineLogger(
+    {
+      level,
+      max: LEVELS[level as LogLevel] ?? LEVELS.info,
+      json,
+      write: options.write ?? ((line) => void process.stderr.write(line)),
+    },
+    options.name ? { process: options.name } : {},
+  );
 }
 
 /** A logger that drops everything, for unit tests and library defaults. */
 export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+  return new LineLogger({ level: 'silent', max: -1, json: true, write: () => undefined }, {});
 }

@@ -16,7 +16,7 @@ class SummaryReporter extends Mocha.reporters.Spec {
     super(runner, options);
     const failed = [];
     runner.on('fail', (test, err) => {
-      const first = String((err && err.message) || err)
+      const first = String(err?.message || err)
         .split('\n')[0]
         .slice(0, 300);
       failed.push({ title: test.fullTitle().slice(0, 300), error: first });

@@ -227,9 +227,12 @@ export class OwnPluto implements PlutoHandle {
    */
   private async startOnce(): Promise<PlutoProcess> {
     const { netns } = this.options;
-    await preparePlutoFiles(this.paths);
+    // The files (certutil makes the NSS db: a process start) are made while the namespace is checked.
+    const prepared = preparePlutoFiles(this.paths);
+    prepared.catch(() => undefined);
     const holder = await readPidFile(join(this.paths.rundir, 'pluto.pid'));
     if (holder !== undefined && (await isLivePluto(holder))) {
+      await prepared;
       if (await this.whack.ping(2000)) {
         this.options.logger?.info('adopted the running pluto (its SAs are kept)', { pid: holder });
         return adopted(holder);
@@ -238,7 +241,7 @@ export class OwnPluto implements PlutoHandle {
         `pluto pid ${holder} holds rundir ${this.paths.rundir} but does not answer on ${this.socket}; stop it (kill ${holder}) or use ceIPSecPlutoMode: host`,
       );
     }
-    await assertNoOtherIkeDaemon(netns);
+    await Promise.all([prepared, assertNoOtherIkeDaemon(netns)]);
     await removeStaleRunFiles(this.paths.rundir);
     const p = this.paths;
     let cmd = [

@@ -12,10 +12,11 @@
  * The health-only listener is plaintext, for kubelet, and serves nothing else.
  */
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
-import { InvalidArgumentError, errorMessage } from '../../lib/errors.js';
+import { InvalidArgumentError } from '../../lib/errors.js';
 import { parseAddress } from '../../lib/grpc/address.js';
 import { serveHealth, type HealthService } from '../../lib/grpc/health.js';
 import { bindServer } from '../../lib/grpc/listen.js';
+import { addLazyReflection } from '../../lib/grpc/reflection-service.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { GatewayView } from '../gateway-view.js';
 import { guardService, type ApiAccess } from './access.js';
@@ -104,22 +105,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const watches = connectionWatches(view, logger, options.maxBufferedEvents);
   const health = serveHealth({ addService: () => undefined }, { '': 'NOT_SERVING' });
-  let reflectionFailed = false;
-  // Loaded only when served.
-  const reflection = (options.reflection ?? true) ? await import('../../lib/grpc/reflection.js') : undefined;
   const apiServer = (access: ApiAccess): Server => {
     const server = new Server(API_SERVER_OPTIONS);
     const service = gatewayService(view, logger, watches.handler, options.onShutdown);
     server.addService(GatewayServiceDefinition, guardService(service, access, logger));
     health.addToServer(server);
-    if (reflection && !reflectionFailed) {
-      try {
-        reflection.addReflection(server, { services: API_SERVICES });
-      } catch (err) {
-        reflectionFailed = true;
-        logger.warn('serving without reflection', { error: errorMessage(err) });
-      }
-    }
+    // The descriptors load at the first reflection call, not at start.
+    if (options.reflection ?? true) addLazyReflection(server, { services: API_SERVICES });
     return server;
   };
   const localServer = tcp.length < options.listen.length ? apiServer({ kind: 'local' }) : undefined;

@@ -19,9 +19,9 @@ import { type ServerDuplexStream, type ServiceDefinition, status as grpcStatus }
 import { DESCRIPTOR_SET_BASE64 } from '../../generated/descriptors.js';
 import { FailedPreconditionError } from '../errors.js';
 import type { ServiceHost } from './health.js';
+import { REFLECTION_SERVICES, type ReflectionAnswerer } from './reflection-names.js';
 
-/** The reflection services, in the versions clients use (v1alpha: grpcurl before 1.9, older grpcio). */
-export const REFLECTION_SERVICES = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
+export { REFLECTION_SERVICES };
 
 /** One .proto file of the descriptor set: its serialized FileDescriptorProto and direct imports. */
 interface DescribedFile {
@@ -223,7 +223,31 @@ export interface ReflectionOptions {
 }
 
 /**
- * Adds grpc.reflection.v1 and v1alpha to `server`. Throws
+ * The answers of addLazyReflection (reflection-service.ts): listing
+ * `services` and the reflection services, from the generated descriptors.
+ * Throws FailedPreconditionError when a listed service is not in them.
+ */
+export function reflectionAnswerer(services: readonly string[]): ReflectionAnswerer {
+  const index = bundledDescriptors();
+  const listed = [...services, ...REFLECTION_SERVICES];
+  const missing = listed.filter((s) => !index.serviceNames.includes(s));
+  if (missing.length)
+    throw new FailedPreconditionError(`no descriptors for ${missing.join(', ')}; run npm run gen and rebuild`);
+  const schemas = new Map(REFLECTION_SERVICES.map((s) => [s, reflectionDefinition(index, s)]));
+  return (service, bytes) => {
+    const { definition, response } = schemas.get(service)!;
+    const request = definition.ServerReflectionInfo!.requestDeserialize(Buffer.from(bytes)) as ReflectionRequest;
+    const answer = answerReflection(index, listed, request);
+    return toBinary(
+      response,
+      create(response, { validHost: request.host, originalRequest: request, messageResponse: answer } as never),
+    );
+  };
+}
+
+/**
+ * Adds grpc.reflection.v1 and v1alpha to `server`, descriptors built now
+ * (the engine uses addLazyReflection: built at the first call). Throws
  * FailedPreconditionError when a listed service is not in the descriptors.
  */
 export function addReflection(server: ServiceHost, options: ReflectionOptions): void {

@@ -37,6 +37,7 @@ export function addConnectionArgs(flags: WhackFlags, spec: ConnectionSpec): Buil
   }
   if (spec.retransmitIntervalMs !== undefined) args.push('--retransmit-interval', String(spec.retransmitIntervalMs));
   if (spec.retransmitTimeoutSec !== undefined) args.push('--retransmit-timeout', String(spec.retransmitTimeoutSec));
+  if (spec.keyingTries !== undefined && flags.version.major < 5) args.push('--keyingtries', String(spec.keyingTries));
   args.push(...endArgs(spec.left, spec.updown), '--to', ...endArgs(spec.right, spec.updown));
   return { args, warnings };
 }

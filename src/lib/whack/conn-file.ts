@@ -44,6 +44,7 @@ export function renderConn(version: LibreswanVersion, spec: ConnectionSpec, auto
   }
   if (spec.retransmitIntervalMs !== undefined) kv.push(['retransmit-interval', String(spec.retransmitIntervalMs)]);
   if (spec.retransmitTimeoutSec !== undefined) kv.push(['retransmit-timeout', String(spec.retransmitTimeoutSec)]);
+  if (spec.keyingTries !== undefined && version.major < 5) kv.push(['keyingtries', String(spec.keyingTries)]);
   if (spec.updown !== undefined) {
     kv.push(['leftupdown', quote(spec.updown)], ['rightupdown', quote(spec.updown)]);
   }

@@ -45,6 +45,12 @@ export interface ConnectionSpec {
   retransmitIntervalMs?: number;
   /** Give up an exchange after this many seconds (libreswan default 60). */
   retransmitTimeoutSec?: number;
+  /**
+   * Keying attempts before pluto gives up (libreswan 4.x; 0 = forever, its
+   * default, which starts a new attempt at once after each timeout). Ignored
+   * by 5.x (its revival backs off by itself), so only given to 4.x.
+   */
+  keyingTries?: number;
   /** updown script for both ends; "%disabled" skips it (much faster --route, no routes added). */
   updown?: string;
   /**
@@ -126,6 +132,8 @@ export function validateConnection(spec: ConnectionSpec): ConnectionSpec {
     !(Number.isInteger(spec.retransmitTimeoutSec) && spec.retransmitTimeoutSec > 0)
   )
     bad('retransmitTimeoutSec', 'not a positive integer');
+  if (spec.keyingTries !== undefined && !(Number.isInteger(spec.keyingTries) && spec.keyingTries >= 0))
+    bad('keyingTries', 'not a whole number');
   if (spec.updown !== undefined && (!spec.updown || /[\n\r"]/.test(spec.updown)))
     bad('updown', 'empty, or holds a newline or a double quote');
   return spec;

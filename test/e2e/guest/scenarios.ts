@@ -91,7 +91,8 @@ export async function ping(side: Side, from: string, to: string, count = 5, wait
 async function cablectl(runDir: string, t0: number): Promise<ConnectionReading> {
   const out = await must(
     process.execPath,
-    [CABLECTL_MAIN, '--socket', join(runDir, 'engine.sock'), 'connections', '-o', 'json'],
+    // cablectl's own 5 s default is a ceiling too: a guest on a busy host (issue 9) needs the same margin as the waits.
+    [CABLECTL_MAIN, '--socket', join(runDir, 'engine.sock'), '--timeout', '50', 'connections', '-o', 'json'],
     60000,
   );
   type Json = {

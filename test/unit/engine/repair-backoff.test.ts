@@ -57,4 +57,17 @@ describe('reasonKey', () => {
     assert.equal(reasonKey(a), 'no answer from peer IP');
     assert.notEqual(reasonKey(a), reasonKey('0 of 2 SAs established; x-0: authentication failed (PSK mismatch?)'));
   });
+
+  it('should see one failure whether IKE is negotiating or between two attempts (keyingtries=1 and the retry backoff)', () => {
+    const negotiating =
+      '0 of 2 SAs established; submariner-cable-c0-10-202-1-1-0: IKE negotiating with 10.202.1.1; no answer from peer 10.202.1.1 (check that the peer is up)';
+    const between =
+      '0 of 2 SAs established; submariner-cable-c0-10-202-1-1-0: IKE not established with 10.202.1.1: no answer from peer 10.202.1.1 (check that the peer is up)';
+    assert.equal(reasonKey(negotiating), reasonKey(between));
+    assert.equal(reasonKey(between), 'no answer from peer IP');
+    assert.notEqual(
+      reasonKey(between),
+      reasonKey('0 of 2 SAs established; x-0: IKE not established with 10.0.0.1: authentication failed (PSK?)'),
+    );
+  });
 });

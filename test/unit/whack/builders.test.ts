@@ -144,6 +144,15 @@ describe('whack builders', () => {
     ]);
   });
 
+  it('should pass keyingtries to 4.x only (5.x ignores it and revives by itself), in args and conn files', () => {
+    const a4 = addConnectionArgs(v410, { ...vxIn, keyingTries: 1 }).args;
+    assert.deepEqual(a4.slice(a4.indexOf('--keyingtries'), a4.indexOf('--keyingtries') + 2), ['--keyingtries', '1']);
+    assert.ok(!addConnectionArgs(v53, { ...vxIn, keyingTries: 1 }).args.includes('--keyingtries'));
+    assert.match(renderConnFile(version('4.10'), [{ ...vxIn, keyingTries: 1 }], 'route').text, /\tkeyingtries=1\n/);
+    assert.doesNotMatch(renderConnFile(version('5.3'), [{ ...vxIn, keyingTries: 1 }], 'route').text, /keyingtries/);
+    assert.throws(() => addConnectionArgs(v410, { ...vxIn, keyingTries: -1 }), /keyingTries/);
+  });
+
   it('should refuse specs whack would reject, naming the field', () => {
     const bad = (patch: Partial<ConnectionSpec>, re: RegExp) =>
       assert.throws(
