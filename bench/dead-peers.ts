@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     console.log(`engine CPU:        ${pct(before.engine, after.engine)}`);
     console.log(`driver CPU:        ${pct(before.driver, after.driver)}`);
     console.log(`engine + driver:   ${pct(before.engine + before.driver, after.engine + after.driver)} (target < 1 %)`);
-    console.log(`whack processes:   ${pct(before.whack, after.whack)} (run by the driver)`);
+    console.log(`driver children:   ${pct(before.whack, after.whack)} (whack and other processes the driver ran)`);
     console.log(`pluto CPU:         ${pct(before.pluto, after.pluto)}`);
     console.log(`engine log:        ${perMin(before.engineLog, after.engineLog)} (target < 10 KB/min)`);
     console.log(`pluto log:         ${perMin(before.plutoLog, after.plutoLog)}`);
