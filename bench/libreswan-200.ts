@@ -20,30 +20,12 @@ import { planConnections } from '../drivers/libreswan/connection-plan.js';
 import { readSettings } from '../drivers/libreswan/settings.js';
 import { addConnectionArgs, flagsFor, parseVersion, WHACK_PATH } from '../src/lib/whack/index.js';
 import type { Endpoint } from '../src/generated/cabled/driver/v1/driver.js';
+import { LOCAL_IP, PSK, remote } from './libreswan-remotes.js';
 
 const COUNT = Number(process.argv[2] ?? 200);
 const tag = process.pid % 100000;
 const NS = `cbb-${tag}-ls`;
 const PEER = `cbb-${tag}-lp`;
-const LOCAL_IP = '10.201.255.254';
-const PSK = 'bench-psk-0123456789abcdef0123456789abcdef';
-
-function remote(i: number): Endpoint {
-  const ip = `10.201.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
-  const cluster = `c${String(i).padStart(4, '0')}`;
-  return {
-    clusterId: cluster,
-    cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
-    hostname: cluster,
-    subnets: [`10.${100 + (i >> 8)}.${i & 255}.0/24`],
-    privateIp: ip,
-    publicIp: '',
-    natEnabled: false,
-    backend: 'libreswan',
-    backendConfig: {},
-    healthCheckIp: '',
-  };
-}
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'cbb-ls-'));

@@ -22,28 +22,9 @@ import { readSettings } from '../drivers/libreswan/settings.js';
 import { addConnectionArgs, flagsFor, parseVersion, WHACK_PATH } from '../src/lib/whack/index.js';
 import { sentInitRequest } from '../src/lib/whack/log-events.js';
 import type { Endpoint } from '../src/generated/cabled/driver/v1/driver.js';
+import { LOCAL_IP, PSK, remote } from './libreswan-remotes.js';
 import { type BenchOptions, median, type Row, spread } from './common.js';
 import { nowUs, profileEnv, summariseProfiles } from './profile-summary.js';
-
-const LOCAL_IP = '10.201.255.254';
-const PSK = 'bench-psk-0123456789abcdef0123456789abcdef';
-
-function remote(i: number): Endpoint {
-  const ip = `10.201.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
-  const cluster = `c${String(i).padStart(4, '0')}`;
-  return {
-    clusterId: cluster,
-    cableName: `submariner-cable-${cluster}-${ip.replaceAll('.', '-')}`,
-    hostname: cluster,
-    subnets: [`10.${100 + (i >> 8)}.${i & 255}.0/24`],
-    privateIp: ip,
-    publicIp: '',
-    natEnabled: false,
-    backend: 'libreswan',
-    backendConfig: {},
-    healthCheckIp: '',
-  };
-}
 
 /**
  * Follows pluto's log from where it ends now; counts the remote gateways an
