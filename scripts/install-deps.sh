@@ -42,13 +42,14 @@ if [ "${#need[@]}" -gt 0 ]; then
   step "apt-get install ${need[*]}" quiet apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-# npm ci wipes node_modules and reinstalls; skip it when node_modules was installed from this very lockfile.
+# npm ci wipes node_modules and reinstalls; skip it when node_modules was installed from this very lockfile
+# (CABLED_FORCE_NPM_CI=1 runs it anyway).
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ "$(cat node_modules/.cabled-lock-sha256 2>/dev/null)" = "$lock_sum" ]; then
+if [ "${CABLED_FORCE_NPM_CI:-0}" != 1 ] && [ "$(cat node_modules/.cabled-lock-sha256 2>/dev/null)" = "$lock_sum" ]; then
   echo "== npm packages: up to date with package-lock.json (node_modules/.cabled-lock-sha256)"
 else
   step "npm ci (the npm packages)" npm ci --no-audit --no-fund --loglevel=error
-  echo "$lock_sum" > node_modules/.cabled-lock-sha256
+  if [ -d node_modules ]; then echo "$lock_sum" > node_modules/.cabled-lock-sha256; fi
 fi
 if [ "${CABLED_LINT:-0}" = 1 ]; then # scripts/test.sh (CI) checks the code before it builds it
   echo "== lint (Biome: format and lint; 'npm run format' fixes what it can)"

@@ -205,6 +205,10 @@ async function run(settings: EngineSettings, logger: Logger): Promise<number> {
     await api.close();
     await metrics?.close();
   }
+  // Stopped through the API (a pod's preStop hook runs `cablectl shutdown` inside the container): linger a
+  // moment after the API is gone, so the caller sees it gone and exits before this process, and with it the
+  // container, ends; otherwise the runtime kills the hook (exit 137, a FailedPreStopHook event).
+  if (reason === 'api') await new Promise((resolve) => setTimeout(resolve, 1000));
   return 0;
 }
 

@@ -49,7 +49,8 @@ describe('scripts/demo.sh shows progress while it installs and builds (integrati
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn('bash', [DEMO], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, PATH: `${stubs}:${process.env.PATH ?? ''}`, CABLED_LINT: '0' },
+        // CABLED_FORCE_NPM_CI: install-deps.sh skips npm ci when node_modules matches the lockfile.
+        env: { ...process.env, PATH: `${stubs}:${process.env.PATH ?? ''}`, CABLED_LINT: '0', CABLED_FORCE_NPM_CI: '1' },
       });
       const take = (d: Buffer) => chunks.push({ at: Date.now() - started, text: d.toString() });
       child.stdout.on('data', take);
