@@ -73,9 +73,9 @@ export async function runHaTransport({ res, wait, mark, say, work, out }: HaCont
   const role = async (g: Gw): Promise<string> =>
     (await engines[g]?.status().catch(() => undefined))?.ha?.role ?? 'down';
   const readReplies = (): void => {
-    const out = pinger?.output() ?? '';
-    const end = out.lastIndexOf('\n') + 1;
-    for (const line of out.slice(parsed, end).split('\n')) {
+    const text = pinger?.output() ?? '';
+    const end = text.lastIndexOf('\n') + 1;
+    for (const line of text.slice(parsed, end).split('\n')) {
       const m = /^\[(\d+\.\d+)\].* ttl=(\d+)/.exec(line);
       if (m) replies.push({ at: Math.round(Number(m[1]) * 1000), ttl: Number(m[2]) });
     }
