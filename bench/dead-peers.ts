@@ -243,7 +243,8 @@ async function census(driverPid: number, file: string): Promise<void> {
     const bin = m[1]!.split('/').pop()!;
     const args = [...m[2]!.matchAll(/"([^"]*)"/g)].map((a) => a[1]!);
     const at = args.indexOf('--ctlsocket');
-    const action = bin === 'whack' ? (args[at >= 0 ? at + 2 : 1] ?? '?') : '';
+    // A whack call is named by its action (the option after --ctlsocket's value).
+    const action = at >= 0 ? (args[at + 2] ?? '?') : '';
     const key = `${bin} ${action}`.trim();
     byAction.set(key, (byAction.get(key) ?? 0) + 1);
     total++;
