@@ -103,20 +103,20 @@ describe('HealthChecker', () => {
     let calls = 0;
     hc.subscribe(() => calls++);
     hc.setTargets([{ cableName: 'c2', ip: '10.2.0.1' }]);
-    const after = async (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const pause = async (ms: number) => new Promise((r) => setTimeout(r, ms));
     calls = 0;
     started[0]!.state = 'connected';
     started[0]!.rtt = { lastNs: 900e6, minNs: 900e6, averageNs: 900e6, maxNs: 900e6, stddevNs: 0 };
     await waitUntil(() => calls === 1);
     assert.equal(hc.result('c2')?.rtt?.lastNs, 900e6);
     // The same statistics (no new sample): nothing more over several intervals.
-    await after(150);
+    await pause(150);
     assert.equal(calls, 1);
     started[0]!.rtt = { lastNs: 40e3, minNs: 40e3, averageNs: 450e6, maxNs: 900e6, stddevNs: 450e6 };
     await waitUntil(() => calls === 2);
     hc.stop();
     started[0]!.rtt = { ...started[0]!.rtt };
-    await after(150);
+    await pause(150);
     assert.equal(calls, 2, 'nothing after stop');
   });
 });
