@@ -67,6 +67,32 @@ describe('publication of the Endpoint and the Gateway (local HTTP server standin
     rest.json({ method: 'POST', path: `/apis/submariner.io/v1/namespaces/${NS}/${plural}`, body, timeoutMs: 2000 });
   const names = (objs: Record<string, unknown>[]) => objs.map((o) => (o.metadata as { name: string }).name).sort();
 
+  it('should label its own pod gateway.submariner.io/status passive while standing by, active while active, passive after a clean stop', async () => {
+    api.addPod(NS, 'gw-a', { app: 'cabled' });
+    const p = new Publisher({
+      rest,
+      local,
+      nodeName: 'node-a',
+      gatewayNamespace: NS,
+      endpointNamespace: NS,
+      pod: { name: 'gw-a', namespace: NS },
+      view: view(() => 'passive'),
+      logger: silentLogger(),
+      intervalMs: 60_000,
+    });
+    const label = () => (api.pod(NS, 'gw-a')?.metadata as { labels: Record<string, string> } | undefined)?.labels ?? {};
+    p.start();
+    await p.deactivate();
+    assert.deepEqual(label(), { app: 'cabled', 'gateway.submariner.io/status': 'passive' });
+    await p.activate();
+    assert.deepEqual(label(), { app: 'cabled', 'gateway.submariner.io/status': 'active' });
+    const patches = api.requests.filter((r) => r.method === 'PATCH');
+    assert.equal(patches.length, 2, 'written on change only');
+    assert.ok(patches.every((r) => r.contentType === 'application/merge-patch+json'));
+    await p.stop();
+    assert.equal(label()['gateway.submariner.io/status'], 'passive');
+  });
+
   it("should publish its Endpoint when active, delete its cluster's left-over Endpoints and stale Gateways, and withdraw all on stop", async () => {
     const nowS = 1_800_000_000;
     // Another gateway of cluster1 crashed: its Endpoint and a Gateway last updated 60 s ago.
