@@ -66,20 +66,23 @@ describe('publication of the Endpoint and the Gateway (local HTTP server standin
   const post = (plural: string, body: object) =>
     rest.json({ method: 'POST', path: `/apis/submariner.io/v1/namespaces/${NS}/${plural}`, body, timeoutMs: 2000 });
   const names = (objs: Record<string, unknown>[]) => objs.map((o) => (o.metadata as { name: string }).name).sort();
-
-  it('should label its own pod gateway.submariner.io/status passive while standing by, active while active, passive after a clean stop', async () => {
-    api.addPod(NS, 'gw-a', { app: 'cabled' });
-    const p = new Publisher({
+  /** Node-a's publisher in NS, publishing every minute (the tests drive the rounds). */
+  const publisher = (haStatus: () => string, more: Partial<ConstructorParameters<typeof Publisher>[0]> = {}) =>
+    new Publisher({
       rest,
       local,
       nodeName: 'node-a',
       gatewayNamespace: NS,
       endpointNamespace: NS,
-      pod: { name: 'gw-a', namespace: NS },
-      view: view(() => 'passive'),
+      view: view(haStatus),
       logger: silentLogger(),
       intervalMs: 60_000,
+      ...more,
     });
+
+  it('should label its own pod gateway.submariner.io/status passive while standing by, active while active, passive after a clean stop', async () => {
+    api.addPod(NS, 'gw-a', { app: 'cabled' });
+    const p = publisher(() => 'passive', { pod: { name: 'gw-a', namespace: NS } });
     const label = () => (api.pod(NS, 'gw-a')?.metadata as { labels: Record<string, string> } | undefined)?.labels ?? {};
     p.start();
     await p.deactivate();
@@ -113,17 +116,7 @@ describe('publication of the Endpoint and the Gateway (local HTTP server standin
       status: { haStatus: 'passive', localEndpoint: { cluster_id: 'cluster1' } },
     });
     let ha = 'passive';
-    const p = new Publisher({
-      rest,
-      local,
-      nodeName: 'node-a',
-      gatewayNamespace: NS,
-      endpointNamespace: NS,
-      view: view(() => ha),
-      logger: silentLogger(),
-      intervalMs: 60_000,
-      now: () => nowS * 1000,
-    });
+    const p = publisher(() => ha, { now: () => nowS * 1000 });
     p.start();
     await p.deactivate();
     assert.deepEqual(names(api.endpointObjects()), ['cluster1-old', 'cluster2-gw'], 'a standby publishes no Endpoint');
