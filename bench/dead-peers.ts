@@ -22,6 +22,7 @@ import { EngineProcess } from '../lab/engine-process.js';
 import { writeKubeletVolume } from '../lab/fs-helpers.js';
 import { connectVeth, createNetns, deleteNetns, run, waitFor } from '../lab/netns.js';
 import { loadavg } from 'node:os';
+import { nowUs, profileEnv, summariseProfiles } from './profile-summary.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     census: { type: 'string', default: '65' },
     'install-timeout': { type: 'string', default: '900' },
     'on-link': { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const COUNT = Number(values.count);
@@ -39,8 +41,10 @@ const WARMUP_S = Number(values.warmup);
 const CENSUS_S = Number(values.census);
 const INSTALL_TIMEOUT_S = Number(values['install-timeout']);
 const tag = process.pid % 100000;
-const NS = `cbb-d12b-${tag}-dp`;
-const PEER = `cbb-d12b-${tag}-dq`;
+const NS = `cbb-d12c-${tag}-dp`;
+const PEER = `cbb-d12c-${tag}-dq`;
+/** --profile DIR: CPU profiles of the engine and driver (node inspector), summarised over the idle window. */
+const PROFILE = values.profile ? join(values.profile, `dead-peers-${process.pid}`) : undefined;
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -95,7 +99,9 @@ async function main(): Promise<void> {
     endpointsPath,
     runDir,
     extraArgs: ['--driver', 'libreswan', '--config', configDir, '--no-health-check', '--status-interval', '2'],
+    ...(PROFILE ? { env: profileEnv(PROFILE) } : {}),
   });
+  let window: [number, number] | undefined;
   try {
     if (ON_LINK) {
       await connectVeth({ ns: NS, name: 'eth-dp', cidr: `${LOCAL_IP}/16` }, { ns: PEER, name: 'eth-dq' });
@@ -148,7 +154,9 @@ async function main(): Promise<void> {
       plutoLog: await size(plutoLog),
       at: Date.now(),
     };
+    const windowStart = nowUs();
     await new Promise((r) => setTimeout(r, MINUTES * 60000));
+    window = [windowStart, nowUs()];
     const after = {
       engine: await cpuTicks(enginePid),
       driver: await cpuTicks(driverPid),
@@ -205,6 +213,10 @@ async function main(): Promise<void> {
     await deleteNetns(NS);
     await deleteNetns(PEER);
     await rm(work, { recursive: true, force: true });
+  }
+  if (PROFILE && window) {
+    console.log(`CPU profile of the idle window (${PROFILE}), self time:`);
+    for (const line of summariseProfiles(PROFILE, window[0], window[1], 25)) console.log(line);
   }
 }
 

@@ -23,7 +23,7 @@ import {
   ConnectionStatus,
   type CableResult,
   type Connection,
-  type Endpoint,
+  Endpoint,
   type InitRequest,
   type InitResponse,
   type NatEndpointInfo,
@@ -190,7 +190,12 @@ export class LibreswanDriver implements CableDriver {
   }
 
   async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
-    this.schedule.invalidate();
+    // The engine's repair of cables in error whose peer does not answer asks to install cables exactly as
+    // recorded: such a call reads what pluto holds (one --status) and checks each cable's parts, repairs
+    // what is missing, and otherwise writes nothing (no secrets, no records) and leaves the status
+    // schedule alone (a forced reading of pluto per repair round was most of what a dead peer cost).
+    const recorded = disconnect.length === 0 && connect.every((r) => this.isRecorded(r));
+    if (!recorded) this.schedule.invalidate();
     const s = this.ready();
     const results: CableResult[] = [];
     // Removals a few at a time (each is a handful of whack and netlink calls), then the secrets once.
@@ -224,11 +229,22 @@ export class LibreswanDriver implements CableDriver {
         );
       else planned.set(remote, conns);
     }
-    // The secrets and what pluto holds, in one whack round.
+    // As recorded down to every planned connection (settings unchanged): nothing new for the secrets.
+    const repairOnly =
+      recorded &&
+      !refused.size &&
+      [...planned].every(
+        ([r, conns]) => JSON.stringify(this.cables.get(r.endpoint!.cableName)?.connections) === JSON.stringify(conns),
+      );
+    if (recorded && !repairOnly) this.schedule.invalidate();
+    // The secrets (unchanged when every cable is installed as recorded) and what pluto holds, in one whack round.
     const [, loaded] = planned.size
-      ? await Promise.all([this.writeSecrets([...planned.values()].flat()), this.pluto!.whack.connections()])
+      ? await Promise.all([
+          repairOnly ? undefined : this.writeSecrets([...planned.values()].flat()),
+          this.pluto!.whack.connections(),
+        ])
       : [undefined, new Map<string, LoadedConnection>()];
-    const errors = await this.installAll(
+    const { errors, changed } = await this.installAll(
       [...planned].map(([remote, conns]) => ({ remote, conns })),
       loaded,
     );
@@ -240,8 +256,25 @@ export class LibreswanDriver implements CableDriver {
         error ? { cableName: cable, usingIp: '', error } : { cableName: cable, usingIp: remote.useIp, error: '' },
       );
     }
-    this.schedule.invalidate();
+    if (!repairOnly || changed) this.schedule.invalidate();
     return results;
+  }
+
+  /**
+   * Whether `remote` is recorded installed exactly so (same endpoint, address and NAT, no failed install;
+   * with `conns`, the same planned connections).
+   */
+  private isRecorded(remote: NatEndpointInfo, conns?: PlannedConnection[]): boolean {
+    const ep = remote.endpoint;
+    const c = ep && this.cables.get(ep.cableName);
+    return (
+      c !== undefined &&
+      !c.failed &&
+      (!conns || JSON.stringify(c.connections) === JSON.stringify(conns)) &&
+      c.usingIp === remote.useIp &&
+      c.usingNat === remote.useNat &&
+      JSON.stringify(Endpoint.toJSON(c.endpoint)) === JSON.stringify(Endpoint.toJSON(ep!))
+    );
   }
 
   async getActiveConnections(): Promise<Connection[]> {
@@ -565,7 +598,7 @@ export class LibreswanDriver implements CableDriver {
   private async installAll(
     items: { remote: NatEndpointInfo; conns: PlannedConnection[] }[],
     loaded: Map<string, LoadedConnection>,
-  ): Promise<Map<NatEndpointInfo, string>> {
+  ): Promise<{ errors: Map<NatEndpointInfo, string>; changed: boolean }> {
     const s = this.settings!;
     const burst = new CableInstall(
       {
@@ -589,8 +622,11 @@ export class LibreswanDriver implements CableDriver {
     for (const w of burst.failed()) await this.rollBack(w, errors.get(w.remote)!);
     // One log line per batch, not per cable (1000 cables made 1000 lines): counts and the first few names.
     const added: string[] = [];
+    const changed = burst.changedAnything();
     for (const w of burst.installed()) {
       const ep = w.remote.endpoint!;
+      // A cable installed again exactly as recorded, with nothing rewritten, keeps its record (no state file write).
+      if (!changed && this.isRecorded(w.remote, w.conns)) continue;
       this.cables.set(ep.cableName, {
         endpoint: ep,
         usingIp: w.remote.useIp,
@@ -607,7 +643,7 @@ export class LibreswanDriver implements CableDriver {
         connections: added.length,
         first: added.slice(0, 4),
       });
-    return errors;
+    return { errors, changed };
   }
 
   /**

@@ -69,6 +69,8 @@ export class CableInstall {
   private readonly routed = new Set<string>();
   /** The alias of a bulk load's initiating connections; one whack call starts them all. */
   private groupInitiate: string | undefined;
+  /** Whether any phase wrote anything (a policy, a connection, a route, an overlay entry, an initiation). */
+  private wrote = false;
 
   constructor(
     private readonly ctx: InstallContext,
@@ -111,6 +113,15 @@ export class CableInstall {
   }
 
   /**
+   * Whether the burst changed anything in pluto, XFRM or the overlay, or failed for a cable. False for
+   * the repair of cables whose every part was already in place (a peer that does not answer): the
+   * driver then has nothing new to show in its status, and does not read pluto again for it.
+   */
+  changedAnything(): boolean {
+    return this.wrote || this.errors.size > 0;
+  }
+
+  /**
    * Block policies (transport mode): before anything of a cable exists, clear UDP to the VXLAN port
    * towards its gateway is dropped, so a missing SA drops VXLAN rather than leaking it. A cable that
    * moved to another gateway IP loses the old IP's block only once the new one is in place.
@@ -121,9 +132,12 @@ export class CableInstall {
     await Promise.all(
       this.work.map(async (w) => {
         try {
-          await xfrm!.ensureBlockPolicy({ ...this.ctx.blockKey(w.remote.useIp), priority: VXLAN_BLOCK_PRIORITY });
-          if (w.previous && w.previous.usingIp !== w.remote.useIp)
+          if (await xfrm!.ensureBlockPolicy({ ...this.ctx.blockKey(w.remote.useIp), priority: VXLAN_BLOCK_PRIORITY }))
+            this.wrote = true;
+          if (w.previous && w.previous.usingIp !== w.remote.useIp) {
+            this.wrote = true;
             await xfrm!.deletePolicy(this.ctx.blockKey(w.previous.usingIp));
+          }
         } catch (err) {
           this.fail(w.remote, err);
         }
@@ -135,8 +149,10 @@ export class CableInstall {
   private async dropStaleConnections(): Promise<void> {
     for (const w of this.work) {
       for (const old of w.previous?.connections ?? []) {
-        if (!w.conns.some((p) => p.spec.name === old.spec.name))
+        if (!w.conns.some((p) => p.spec.name === old.spec.name)) {
+          this.wrote = true;
           await this.ctx.dropConnection(old.spec.name).catch((err: unknown) => this.fail(w.remote, err));
+        }
       }
     }
   }
@@ -150,6 +166,7 @@ export class CableInstall {
   private async addConnections(): Promise<void> {
     const { pluto } = this.ctx;
     const add = this.live().flatMap((w) => w.fresh);
+    if (add.length) this.wrote = true;
     if (add.length >= BULK_THRESHOLD) {
       const alias = this.ctx.nextAlias();
       for (const auto of ['route', 'add'] as const) {
@@ -195,6 +212,7 @@ export class CableInstall {
     const route = this.live()
       .flatMap((w) => w.toRoute.map((p) => p.spec.name))
       .filter((n) => !this.routed.has(n));
+    if (route.length) this.wrote = true;
     this.settle(route, await this.ctx.pluto.whack.routeAll(route, { concurrency: 16 }));
   }
 
@@ -213,6 +231,8 @@ export class CableInstall {
     );
     changes.forEach((c, k) => {
       if (c instanceof Error) this.fail(go[k]!.remote, c);
+      else if (c.fdbAdded.length || c.fdbRemoved.length || c.routesReplaced.length || c.routesRemoved.length)
+        this.wrote = true;
     });
   }
 
@@ -220,6 +240,7 @@ export class CableInstall {
   private async initiate(): Promise<void> {
     const whack = this.ctx.pluto.whack;
     const initiate = this.live().flatMap((w) => w.fresh.filter((p) => p.initiate).map((p) => p.spec.name));
+    if (initiate.length) this.wrote = true;
     if (this.groupInitiate && initiate.length) {
       // Every fresh initiating connection of the bulk load carries the alias (one that failed a phase was
       // never loaded, or has no trap policy to carry traffic, so starting it costs nothing).

@@ -297,7 +297,9 @@ export class Engine implements GatewayView {
         this.role === 'active'
           ? planned
           : planned.map((a) => ({ ...a, reason: 'this gateway stands by (not elected)' }));
-      if (plan.length) this.statusCadence.changed();
+      // A repair of cables in error (a peer that does not answer) changes no status by itself: what it
+      // does change shows in the reading after it, which brings the cadence back (publishConnections).
+      if (plan.some((a) => !(a.kind === 'connect' && a.reason.startsWith('repair: ')))) this.statusCadence.changed();
       if (plan.length)
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
