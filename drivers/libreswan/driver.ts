@@ -237,6 +237,9 @@ export class LibreswanDriver implements CableDriver {
         ([r, conns]) => JSON.stringify(this.cables.get(r.endpoint!.cableName)?.connections) === JSON.stringify(conns),
       );
     if (recorded && !repairOnly) this.schedule.invalidate();
+    // A repair checks the kernel as it is now: the overlay's cached view (kept between install bursts)
+    // would not show an FDB entry or a route deleted behind the driver's back. One read (two dumps) per call.
+    if (repairOnly && planned.size && this.overlay) await this.overlay.listRemotes();
     // The secrets (unchanged when every cable is installed as recorded) and what pluto holds, in one whack round.
     const [, loaded] = planned.size
       ? await Promise.all([

@@ -1,0 +1,173 @@
+/**
+ * A dead peer costs (almost) nothing (issue 12, item 4), with the real engine,
+ * the real libreswan driver in transport mode and its own real pluto: cables
+ * to peers nobody answers are in error, and the engine's periodic resync
+ * repairs them (backing off). A repair of a cable whose every part is in
+ * place rewrites nothing (no secrets file, no state file, no "connections
+ * added"); a part deleted behind the driver's back (a block policy, an
+ * overlay route, a connection in pluto) is still put back by the next repair,
+ * checked by an exact comparison of pluto and the datapath with the desired
+ * state. Runs as root.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rename, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { desiredTransportState, diffStates, observeState } from '../../../lab/datapath-state.js';
+import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
+import { canUseNetns, connectVeth, createNetns, run, waitFor } from '../../../lab/netns.js';
+
+const tag = `${process.pid % 100000}`;
+const NS = `cbt-d12c-${tag}-dr`;
+const PEER = `cbt-d12c-${tag}-dq`;
+const LOCAL = '172.30.64.1';
+const PSK = 'cabled-test-psk-dead-repair-0123456789abcdef';
+
+interface Remote {
+  cluster_id: string;
+  private_ip: string;
+  subnets: string[];
+  backend: string;
+}
+// On the gateway's own subnet, and nobody answers ARP for them: no IKE answer, ever.
+const remote = (n: number): Remote => ({
+  cluster_id: `cluster${n}`,
+  private_ip: `172.30.64.${n}`,
+  subnets: [`10.${n}.0.0/16`],
+  backend: 'libreswan',
+});
+const DEAD = [remote(2), remote(3), remote(4)];
+const cableOf = (r: Remote) => `submariner-cable-${r.cluster_id}-${r.private_ip.replaceAll('.', '-')}`;
+
+describe('dead peers: a repair rewrites nothing, yet puts back a missing part (integration, root, real pluto, transport mode)', function () {
+  this.timeout(240000);
+  let work: string;
+  let engine: EngineProcess;
+  const runDir = () => join(work, 'run');
+  const ctl = () => join(runDir(), 'drivers', 'pluto', 'run', 'pluto.ctl');
+  const mtime = async (path: string) => (await stat(path)).mtimeMs;
+  const stateFile = () => join(runDir(), 'drivers', 'libreswan.state.json');
+  const secretsFile = () => join(runDir(), 'drivers', 'pluto', 'ipsec.secrets');
+  const repairRounds = async () => (await engine.log()).split('\n').filter((l) => l.includes('"reconciling"')).length;
+  const added = async () =>
+    (await engine.log()).split('\n').filter((l) => l.includes('IPsec connections added')).length;
+  const expectExact = async (what: string, timeoutMs: number) => {
+    const want = desiredTransportState({
+      localIp: LOCAL,
+      vxlanPort: 4789,
+      remotes: DEAD.map((r) => ({ cableName: cableOf(r), ip: r.private_ip, subnets: r.subnets })),
+    });
+    let diff: string[] = [];
+    await waitFor(
+      `${what}: the datapath and pluto exactly as desired`,
+      async () => {
+        diff = diffStates(want, await observeState(NS, ctl()));
+        return diff.length === 0;
+      },
+      timeoutMs,
+      500,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n  differences: ${diff.join('\n  ')}`);
+    });
+  };
+
+  before(async function () {
+    if (!canUseNetns()) throw new Error('integration tests need root (network namespaces)');
+    work = await mkdtemp(join(tmpdir(), `cabled-d12c-${tag}-`));
+    const path = join(work, 'endpoints.yaml');
+    await writeFile(
+      `${path}.new`,
+      stringify([
+        { cluster_id: 'cluster1', private_ip: LOCAL, subnets: ['10.1.0.0/16'], backend: 'libreswan' },
+        ...DEAD,
+      ]),
+    );
+    await rename(`${path}.new`, path);
+    await createNetns(NS);
+    await createNetns(PEER);
+    await connectVeth({ ns: NS, name: 'eth-dr1', cidr: `${LOCAL}/16` }, { ns: PEER, name: 'eth-dr2' });
+    const configDir = join(work, 'config');
+    writeKubeletVolume(configDir, {
+      ceCustomConfig: `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${PSK}"\n`,
+    });
+    engine = new EngineProcess({
+      ns: NS,
+      clusterId: 'cluster1',
+      privateIp: LOCAL,
+      subnets: ['10.1.0.0/16'],
+      endpointsPath: path,
+      runDir: runDir(),
+      extraArgs: ['--driver', 'libreswan', '--config', configDir, '--no-health-check', '--resync-interval', '3'],
+    });
+    engine.start();
+    await waitFor(
+      'every cable reported in error (no answer)',
+      async () => {
+        const conns = await engine.connections().catch(() => []);
+        return conns.length === DEAD.length && conns.every((c) => c.status === 3);
+      },
+      90000,
+      500,
+    );
+    await expectExact('installed', 30000);
+  });
+
+  after(async function () {
+    await engine?.stopPluto();
+    await tearDownEngines({
+      engines: [engine],
+      namespaces: [NS, PEER],
+      work,
+      failed: this.currentTest?.state === 'failed',
+      signal: 'SIGKILL',
+    });
+  });
+
+  it('should repair cables whose every part is in place without rewriting the secrets, the state file or pluto', async () => {
+    // The first repair round comes at once; the next one after the 30 s backoff.
+    await waitFor('a first repair round', async () => (await repairRounds()) >= 1, 60000, 500);
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = {
+      rounds: await repairRounds(),
+      added: await added(),
+      state: await mtime(stateFile()),
+      secrets: await mtime(secretsFile()),
+    };
+    await waitFor('another repair round', async () => (await repairRounds()) > before.rounds, 90000, 500);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(await added(), before.added, 'no connection added again');
+    assert.equal(await mtime(secretsFile()), before.secrets, 'the secrets file was not rewritten');
+    assert.equal(await mtime(stateFile()), before.state, 'the state file was not rewritten');
+    await expectExact('after a repair that found nothing missing', 10000);
+  });
+
+  it('should still put back a block policy, an overlay route and a pluto connection deleted behind its back', async () => {
+    const [a, b, c] = DEAD as [Remote, Remote, Remote];
+    // The block policy by its index (its selector carries cabled's tag, which `ip xfrm` cannot name).
+    const listed = (
+      await run('ip', ['-s', '-n', NS, 'xfrm', 'policy', 'list', 'dst', `${a.private_ip}/32`, 'dir', 'out'])
+    ).stdout;
+    const block = listed.split(/\n(?=src )/).find((p) => /action block/.test(p)) ?? '';
+    const index = /\bindex (\d+)/.exec(block)?.[1];
+    assert.ok(index, `the block policy towards ${a.private_ip}: ${listed}`);
+    await run('ip', ['-n', NS, 'xfrm', 'policy', 'delete', 'index', index, 'dir', 'out']);
+    await run('ip', ['-n', NS, 'route', 'del', b.subnets[0]!, 'table', '100']);
+    await run('ip', [
+      ...['netns', 'exec', NS, 'ipsec', 'whack', '--ctlsocket', ctl()],
+      ...['--delete', '--name', `${cableOf(c)}-0`],
+    ]);
+    const diff = diffStates(
+      desiredTransportState({
+        localIp: LOCAL,
+        vxlanPort: 4789,
+        remotes: DEAD.map((r) => ({ cableName: cableOf(r), ip: r.private_ip, subnets: r.subnets })),
+      }),
+      await observeState(NS, ctl()),
+    );
+    assert.ok(diff.length >= 3, `the three parts are missing: ${diff.join('; ')}`);
+    // Repairs back off (30 s, then 60 s): the next one puts them back.
+    await expectExact('after the next repair round', 150000);
+  });
+});
