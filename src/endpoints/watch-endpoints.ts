@@ -84,6 +84,10 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
   const first = await readUntilSettled(readText, settleMs);
   if (!first.settled) log?.warn('endpoints file kept changing at start; using the latest read', { path });
   snapshots.publish(toSnapshot(first.text), false);
+  // The text of the published snapshot, and whether a change is held: the safety-net poll (every 5 s)
+  // re-reads the file, and parsing 1000 endpoints again to find them unchanged was most of an idle engine's CPU.
+  let publishedText: string | undefined = first.text;
+  let holding = false;
   let error: Error | undefined;
   let closed = false;
   let recheck: NodeJS.Timeout | undefined;
@@ -105,6 +109,14 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
         later(settleMs);
         return;
       }
+      if (text === publishedText && !holding) {
+        // The same bytes as the endpoints in use: nothing to parse (a file that was unusable is usable again).
+        if (error) {
+          error = undefined;
+          options.onRecovered?.();
+        }
+        return;
+      }
       next = toSnapshot(text);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
@@ -121,6 +133,7 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
     }
     const decision = hold.decide(snapshots.current, next, text);
     if (!decision.apply) {
+      holding = true;
       if (decision.started) {
         log?.warn('endpoints change held: it would remove most endpoints', { path, reason: decision.message });
         options.onHold?.(decision.message);
@@ -132,6 +145,8 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
       log?.info('endpoints change no longer held', { path, why: decision.released });
       options.onHold?.(undefined);
     }
+    holding = false;
+    publishedText = text;
     snapshots.publish(next);
   };
   // Watch events and rechecks never overlap.

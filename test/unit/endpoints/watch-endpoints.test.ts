@@ -127,6 +127,29 @@ describe('watchEndpointsFile', () => {
     });
   });
 
+  context('when the file comes back byte for byte as it was (the idle poll re-reads it unchanged)', () => {
+    it('should recover from the error in between without a new snapshot', async () => {
+      const file = join(dir, 'endpoints.yaml');
+      writeFileSync(file, TWO);
+      let recovered = 0;
+      watch = await watchEndpointsFile({
+        path: file,
+        debounceMs: 50,
+        pollMs: 0,
+        onChange: (s) => snapshots.push(s),
+        onError: (e) => errors.push(e),
+        onRecovered: () => recovered++,
+      });
+      writeFileSync(file, '- cluster_id: [\n');
+      await waitFor(() => errors.length === 1, 4000, 'the parse error');
+      writeFileSync(file, TWO);
+      await waitFor(() => recovered === 1, 4000, 'the recovery');
+      assert.equal(watch.lastError(), undefined);
+      assert.equal(snapshots.length, 0, 'nothing changed: no snapshot');
+      assert.deepEqual(clusters(watch.current()), ['c2', 'c3']);
+    });
+  });
+
   context('when the first read fails', () => {
     it('should reject', async () => {
       await assert.rejects(start(join(dir, 'missing.yaml')), InvalidArgumentError);
