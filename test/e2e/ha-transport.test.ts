@@ -14,6 +14,8 @@
 import assert from 'node:assert/strict';
 import { bootGuest, type BootOutcome } from './harness/vm.js';
 import { scenario, timingReport } from './harness/report.js';
+import type { FailoverResult } from './harness/types.js';
+import { formatSteps } from './guest/handover.js';
 
 describe('e2e on a stock kernel: HA failover with VXLAN over IPsec transport (qemu, root; opt-in: CABLED_E2E_HA=1)', function () {
   this.timeout(2500000);
@@ -39,14 +41,25 @@ describe('e2e on a stock kernel: HA failover with VXLAN over IPsec transport (qe
       return f;
     };
 
+    const second = (f: FailoverResult): string => (f.first === 'a' ? 'b' : 'a');
+    const printSteps = (title: string, steps: FailoverResult['crashSteps']): void =>
+      console.log(
+        [
+          `  ${title} (TCG; seconds after it, from the gateways' logs):`,
+          ...formatSteps(steps).map((l) => `    ${l}`),
+        ].join('\n'),
+      );
+
     it('should carry cluster2 to cluster1 through the standby, over new ESP SAs, after the active gateway crashes (every process SIGKILLed)', () => {
       const f = failover();
       assert.ok(f.crashS >= 0, 'a ping answered through the standby');
-      assert.match(f.xfrmAfterCrash, /dst 172\.29\.60\.12\s+proto esp/, 'ESP SAs with the new gateway');
+      const ip = second(f) === 'a' ? '172\\.29\\.60\\.11' : '172\\.29\\.60\\.12';
+      assert.match(f.xfrmAfterCrash, new RegExp(`dst ${ip}\\s+proto esp`), 'ESP SAs with the new gateway');
       assert.match(f.xfrmAfterCrash, /mode transport/);
       console.log(
         `  HA crash (TCG): first ping through the standby ${f.crashS.toFixed(1)} s after the crash; standby active after ${f.crashActiveS.toFixed(1)} s (lease 10 s)`,
       );
+      printSteps(`crash of gateway ${f.first}`, f.crashSteps);
     });
 
     it('should hand over on a graceful stop (SIGTERM releases the Lease), IKE negotiated by the new active gateway', () => {
@@ -55,6 +68,7 @@ describe('e2e on a stock kernel: HA failover with VXLAN over IPsec transport (qe
       console.log(
         `  HA graceful stop (TCG): first ping through the other gateway ${f.gracefulS.toFixed(1)} s after SIGTERM; it was active after ${f.gracefulActiveS.toFixed(1)} s`,
       );
+      printSteps(`graceful stop of gateway ${second(f)}`, f.gracefulSteps);
     });
 
     it('should never have two active gateways in cluster1, and say on each which role it has', () => {
@@ -63,7 +77,7 @@ describe('e2e on a stock kernel: HA failover with VXLAN over IPsec transport (qe
       assert.equal(f.bothActive, 0, `samples with both active: ${f.bothActive} of ${f.samples}`);
       assert.deepEqual(
         f.statusLines.map((l) => l.split(' (')[0]),
-        ['gw-a: active', 'gw-b: standby'],
+        [`gw-${f.first}: standby`, `gw-${second(f)}: active`],
         f.statusLines.join('; '),
       );
     });

@@ -19,7 +19,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CABLECTL_MAIN, EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { CABLECTL_MAIN, type EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { haGateway, type PingReply, pingReplies } from '../../../lab/ha-gateway.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
 import { linkToHost } from '../../helpers/host-link.js';
 import {
@@ -46,10 +47,6 @@ const LEASE_NS = { cluster1: 'cbt-ha-cluster1', cluster2: 'cbt-ha-cluster2' } as
 const CABLE = { a: 'submariner-cable-cluster1-172-29-50-11', b: 'submariner-cable-cluster1-172-29-50-12' } as const;
 
 type Gw = 'a' | 'b';
-interface Reply {
-  at: number;
-  ttl: number;
-}
 interface FdbJson {
   mac: string;
   dst?: string;
@@ -72,7 +69,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
   let work: string;
   const engines = {} as Record<Gw | 'c2', EngineProcess>;
   let pinger: ChildProcess | undefined;
-  const replies: Reply[] = [];
+  const replies: PingReply[] = [];
   let sampler: NodeJS.Timeout | undefined;
   let bothActive = 0;
   const roles: Record<Gw, string> = { a: '', b: '' };
@@ -93,7 +90,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
 
   /** Time from `t0` to the first reply answered by gateway `g` (by its TTL) after t0. */
   const firstReplyFrom = async (g: Gw, t0: number, timeoutMs: number): Promise<number> => {
-    let found: Reply | undefined;
+    let found: PingReply | undefined;
     await waitFor(
       `a ping answered through gateway ${g}`,
       async () => {
@@ -108,27 +105,15 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
 
   const startEngine = (g: Gw | 'c2'): EngineProcess => {
     const cluster = g === 'c2' ? 'cluster2' : 'cluster1';
-    const e = new EngineProcess({
+    const e = haGateway({
+      name: g,
       ns: NS[g],
       clusterId: cluster,
       privateIp: UNDERLAY[g],
-      subnets: [g === 'c2' ? '10.2.0.0/16' : '10.1.0.0/16'],
-      endpointsPath: '',
-      runDir: join(work, `run-${g}`),
-      extraArgs: [
-        '--endpoints-source',
-        'kubernetes',
-        '--endpoints-namespace',
-        BROKER,
-        '--kubeconfig',
-        join(work, `kubeconfig-${g}`),
-        '--leader-election',
-        '--lease-namespace',
-        LEASE_NS[cluster],
-        '--node-name',
-        `gw-${g}`,
-        '--no-health-check',
-      ],
+      subnet: g === 'c2' ? '10.2.0.0/16' : '10.1.0.0/16',
+      work,
+      broker: BROKER,
+      leaseNamespace: LEASE_NS[cluster],
     });
     engines[g] = e;
     e.start();
@@ -242,10 +227,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /^\[(\d+\.\d+)\].* ttl=(\d+)/.exec(line);
-        if (m) replies.push({ at: Math.round(Number(m[1]) * 1000), ttl: Number(m[2]) });
-      }
+      replies.push(...pingReplies(lines));
     });
     // Never two active gateways in cluster1: sampled all along.
     sampler = setInterval(() => {
