@@ -7,45 +7,50 @@
 import { join } from 'node:path';
 import { EngineProcess } from './engine-process.js';
 
-export interface HaGatewayOptions {
-  /** Short gateway name: the node name is `gw-<name>`, the holder identity `gw-<name>-submariner-gateway`. */
-  name: string;
-  ns: string;
-  clusterId: string;
-  privateIp: string;
-  subnet: string;
-  /** The test's scratch folder: the run directory is `run-<name>`, the kubeconfig `kubeconfig-<name>`. */
+/** The test topology's gateways: two of cluster1 (10.1.0.0/16), one of cluster2 (10.2.0.0/16). */
+export type HaGw = 'a' | 'b' | 'c2';
+
+/** Where the gateways of a test live. */
+export interface HaTopology {
+  ns: Record<HaGw, string>;
+  underlay: Record<HaGw, string>;
+  /** The test's scratch folder: gateway g's run directory is `run-<g>`, its kubeconfig `kubeconfig-<g>`. */
   work: string;
   /** Namespace the Endpoints of every cluster are published in and watched (the broker). */
   broker: string;
-  /** Namespace of the cluster's Lease and Gateway resources. */
-  leaseNamespace: string;
-  /** Arguments before the HA ones (the driver and its config). */
-  extraArgs?: string[];
+  /** Namespace of each cluster's Lease and Gateway resources. */
+  leaseNamespace: { cluster1: string; cluster2: string };
 }
 
-/** A gateway engine with leader election (Submariner's default 10/5/2 s) and publication on, not started. */
-export function haGateway(o: HaGatewayOptions): EngineProcess {
+/** Each cluster1 gateway's default TTL: the TTL of a ping reply tells which one answered. */
+export const HA_TTL = { a: 61, b: 62 } as const;
+
+/**
+ * Gateway g's engine with leader election (Submariner's default 10/5/2 s) and publication on, node name
+ * `gw-<g>` (holder identity `gw-<g>-submariner-gateway`), not started. `extraArgs` come first (the driver).
+ */
+export function haGateway(t: HaTopology, g: HaGw, extraArgs: string[] = []): EngineProcess {
+  const cluster = g === 'c2' ? 'cluster2' : 'cluster1';
   return new EngineProcess({
-    ns: o.ns,
-    clusterId: o.clusterId,
-    privateIp: o.privateIp,
-    subnets: [o.subnet],
+    ns: t.ns[g],
+    clusterId: cluster,
+    privateIp: t.underlay[g],
+    subnets: [g === 'c2' ? '10.2.0.0/16' : '10.1.0.0/16'],
     endpointsPath: '',
-    runDir: join(o.work, `run-${o.name}`),
+    runDir: join(t.work, `run-${g}`),
     extraArgs: [
-      ...(o.extraArgs ?? []),
+      ...extraArgs,
       '--endpoints-source',
       'kubernetes',
       '--endpoints-namespace',
-      o.broker,
+      t.broker,
       '--kubeconfig',
-      join(o.work, `kubeconfig-${o.name}`),
+      join(t.work, `kubeconfig-${g}`),
       '--leader-election',
       '--lease-namespace',
-      o.leaseNamespace,
+      t.leaseNamespace[cluster],
       '--node-name',
-      `gw-${o.name}`,
+      `gw-${g}`,
       '--no-health-check',
     ],
   });

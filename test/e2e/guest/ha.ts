@@ -20,7 +20,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineProcess } from '../../../lab/engine-process.js';
 import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
-import { haGateway, type PingReply, pingReplies } from '../../../lab/ha-gateway.js';
+import { HA_TTL, haGateway, type PingReply, pingReplies } from '../../../lab/ha-gateway.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
 import { linkToHost } from '../../helpers/host-link.js';
 import type { FailoverResult, ScenarioResult } from '../harness/types.js';
@@ -30,7 +30,7 @@ import { must, sh, startInNs, stopChild, withoutKeys } from './sh.js';
 type Gw = 'a' | 'b';
 const NS = { sw: 'ha-sw', a: 'ha-1a', b: 'ha-1b', c2: 'ha-2' } as const;
 const UNDERLAY = { a: '172.29.60.11', b: '172.29.60.12', c2: '172.29.60.21' } as const;
-const TTL = { a: 61, b: 62 } as const;
+const TTL = HA_TTL;
 const BROKER = 'ha-broker';
 const LEASE_NS = { cluster1: 'ha-cluster1', cluster2: 'ha-cluster2' } as const;
 const other = (g: Gw): Gw => (g === 'a' ? 'b' : 'a');
@@ -99,121 +99,71 @@ export async function runHaTransport({ res, wait, mark, say, work, out }: HaCont
   const plutoLog = (g: Gw | 'c2'): string => join(engines[g].spec.runDir, 'drivers', 'pluto', 'pluto.log');
   const cableOf = (g: Gw | 'c2'): string => UNDERLAY[g].replaceAll('.', '-');
   /** The steps of a handover from `from` to `to`, as the three gateways and their plutos logged them. */
+  const engineStep = (key: string, what: string, g: Gw | 'c2', message: string, more: Partial<StepSpec> = {}) => ({
+    key,
+    what,
+    engineLog: engines[g].logPath,
+    message,
+    ...more,
+  });
+  const plutoStep = (key: string, what: string, g: Gw | 'c2', pattern: RegExp, after?: string): StepSpec => ({
+    key,
+    what,
+    plutoLog: plutoLog(g),
+    pattern,
+    after,
+  });
   const stepsOf = (from: Gw, to: Gw, graceful: boolean): StepSpec[] => [
     ...(graceful
       ? [
-          {
-            key: 'oldRemoved',
-            what: `old gateway ${from}: its cable removed`,
-            engineLog: engines[from].logPath,
-            message: 'cable removed',
-          },
-          {
-            key: 'released',
-            what: `old gateway ${from}: Lease released`,
-            engineLog: engines[from].logPath,
-            message: 'lease released',
-          },
+          engineStep('oldRemoved', `old gateway ${from}: its cable removed`, from, 'cable removed'),
+          engineStep('released', `old gateway ${from}: Lease released`, from, 'lease released'),
         ]
       : []),
-    {
-      key: 'active',
-      what: `new gateway ${to}: Lease taken, active`,
-      engineLog: engines[to].logPath,
-      message: 'became the active gateway',
-    },
-    {
-      key: 'published',
-      what: `new gateway ${to}: Endpoint published`,
-      engineLog: engines[to].logPath,
-      message: 'endpoint published',
-    },
-    {
-      key: 'added',
-      what: `new gateway ${to}: IPsec connections added`,
-      engineLog: engines[to].logPath,
-      message: 'IPsec connections added',
+    engineStep('active', `new gateway ${to}: Lease taken, active`, to, 'became the active gateway'),
+    engineStep('published', `new gateway ${to}: Endpoint published`, to, 'endpoint published'),
+    engineStep('added', `new gateway ${to}: IPsec connections added`, to, 'IPsec connections added', {
       after: 'active',
-    },
-    {
-      key: 'installed',
-      what: `new gateway ${to}: cable installed`,
-      engineLog: engines[to].logPath,
-      message: 'cable installed',
-      after: 'active',
-    },
-    {
-      key: 'ikeInit',
-      what: `new gateway ${to}: pluto initiates IKE`,
-      plutoLog: plutoLog(to),
-      pattern: /initiating IKEv2 connection/,
-      after: 'active',
-    },
-    {
-      key: 'noticed',
-      what: 'cluster2: sees the new Endpoint',
-      engineLog: engines.c2.logPath,
-      message: 'endpoints changed',
-      after: 'published',
-    },
-    {
-      key: 'c2Removed',
-      what: 'cluster2: old cable removed',
-      engineLog: engines.c2.logPath,
-      message: 'cable removed',
-      cable: cableOf(from),
-    },
-    {
-      key: 'c2Added',
-      what: 'cluster2: pluto has the new connections (IKE responder ready)',
-      plutoLog: plutoLog('c2'),
-      pattern: new RegExp(`cluster1-${cableOf(to)}-1": added IKEv2 connection`),
-    },
-    {
-      key: 'c2Installed',
-      what: 'cluster2: new cable installed',
-      engineLog: engines.c2.logPath,
-      message: 'cable installed',
-      cable: cableOf(to),
-    },
-    {
-      key: 'ikeAnswered',
-      what: 'cluster2: pluto answers IKE_SA_INIT',
-      plutoLog: plutoLog('c2'),
-      pattern: new RegExp(`cluster1-${cableOf(to)}-\\d" #\\d+: sent IKE_SA_INIT reply`),
-    },
-    {
-      key: 'ike',
-      what: `new gateway ${to}: IKE SA established`,
-      plutoLog: plutoLog(to),
-      pattern: /initiator established IKE SA/,
-      after: 'active',
-    },
-    ...([0, 1] as const).map((n) => ({
-      key: `child${n}`,
-      what: `new gateway ${to}: Child SA ${n} established (${n ? 'VXLAN to cluster2' : 'VXLAN from cluster2'})`,
-      plutoLog: plutoLog(to),
-      pattern: new RegExp(`-${n}" #\\d+: initiator established Child SA`),
-      after: 'ike',
-    })),
+    }),
+    engineStep('installed', `new gateway ${to}: cable installed`, to, 'cable installed', { after: 'active' }),
+    plutoStep('ikeInit', `new gateway ${to}: pluto initiates IKE`, to, /initiating IKEv2 connection/, 'active'),
+    engineStep('noticed', 'cluster2: sees the new Endpoint', 'c2', 'endpoints changed', { after: 'published' }),
+    engineStep('c2Removed', 'cluster2: old cable removed', 'c2', 'cable removed', { cable: cableOf(from) }),
+    plutoStep(
+      'c2Added',
+      'cluster2: pluto has the new connections (IKE responder ready)',
+      'c2',
+      new RegExp(`cluster1-${cableOf(to)}-1": added IKEv2 connection`),
+    ),
+    engineStep('c2Installed', 'cluster2: new cable installed', 'c2', 'cable installed', { cable: cableOf(to) }),
+    plutoStep(
+      'ikeAnswered',
+      'cluster2: pluto answers IKE_SA_INIT',
+      'c2',
+      new RegExp(`cluster1-${cableOf(to)}-\\d" #\\d+: sent IKE_SA_INIT reply`),
+    ),
+    plutoStep('ike', `new gateway ${to}: IKE SA established`, to, /initiator established IKE SA/, 'active'),
+    ...([0, 1] as const).map((n) =>
+      plutoStep(
+        `child${n}`,
+        `new gateway ${to}: Child SA ${n} established (${n ? 'VXLAN to cluster2' : 'VXLAN from cluster2'})`,
+        to,
+        new RegExp(`-${n}" #\\d+: initiator established Child SA`),
+        'ike',
+      ),
+    ),
   ];
   const startEngine = (g: Gw | 'c2'): void => {
-    const cluster = g === 'c2' ? 'cluster2' : 'cluster1';
     const configDir = join(work, `config-${g}`);
     writeKubeletVolume(configDir, {
       ceCustomConfig: `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${PSK}"\n`,
     });
-    engines[g] = haGateway({
-      name: g,
-      ns: NS[g],
-      clusterId: cluster,
-      privateIp: UNDERLAY[g],
-      subnet: g === 'c2' ? '10.2.0.0/16' : '10.1.0.0/16',
-      work,
-      broker: BROKER,
-      leaseNamespace: LEASE_NS[cluster],
-      extraArgs: ['--driver', 'libreswan', '--config', configDir],
-    });
+    engines[g] = haGateway({ ns: NS, underlay: UNDERLAY, work, broker: BROKER, leaseNamespace: LEASE_NS }, g, [
+      '--driver',
+      'libreswan',
+      '--config',
+      configDir,
+    ]);
     engines[g].start();
   };
   /** Waits until `act` is active and the other cluster1 gateway stands by, Ready (its driver warm). */

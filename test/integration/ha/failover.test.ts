@@ -20,7 +20,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CABLECTL_MAIN, type EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
-import { haGateway, type PingReply, pingReplies } from '../../../lab/ha-gateway.js';
+import { HA_TTL, haGateway, type PingReply, pingReplies } from '../../../lab/ha-gateway.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
 import { linkToHost } from '../../helpers/host-link.js';
 import {
@@ -40,7 +40,7 @@ const tag = `${process.pid % 100000}`;
 const SW = `cbt-ha-${tag}-sw`;
 const NS = { a: `cbt-ha-${tag}-1a`, b: `cbt-ha-${tag}-1b`, c2: `cbt-ha-${tag}-2` } as const;
 const UNDERLAY = { a: '172.29.50.11', b: '172.29.50.12', c2: '172.29.50.21' } as const;
-const TTL = { a: 61, b: 62 } as const;
+const TTL = HA_TTL;
 const NET = 10 + (process.pid % 240); // host-side /30s, 10.253.<NET>.x, unlikely to collide
 const BROKER = 'cbt-ha-broker';
 const LEASE_NS = { cluster1: 'cbt-ha-cluster1', cluster2: 'cbt-ha-cluster2' } as const;
@@ -104,17 +104,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
   };
 
   const startEngine = (g: Gw | 'c2'): EngineProcess => {
-    const cluster = g === 'c2' ? 'cluster2' : 'cluster1';
-    const e = haGateway({
-      name: g,
-      ns: NS[g],
-      clusterId: cluster,
-      privateIp: UNDERLAY[g],
-      subnet: g === 'c2' ? '10.2.0.0/16' : '10.1.0.0/16',
-      work,
-      broker: BROKER,
-      leaseNamespace: LEASE_NS[cluster],
-    });
+    const e = haGateway({ ns: NS, underlay: UNDERLAY, work, broker: BROKER, leaseNamespace: LEASE_NS }, g);
     engines[g] = e;
     e.start();
     return e;
