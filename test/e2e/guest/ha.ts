@@ -20,6 +20,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import type { EngineProcess } from '../../../lab/engine-process.js';
+import { ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { HA_TTL, haGateway, type PingReply, pingReplies } from '../../../lab/ha-gateway.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
@@ -108,6 +109,21 @@ export async function runHaTransport({ res, wait, mark, say, work, out }: HaCont
     return found?.at ?? t0;
   };
   const seconds = (from: number, to: number): number => Math.round((to - from) / 100) / 10;
+  /** After a handover: cluster2 reports one cable, connected, to gateway g (its logs then hold every step). */
+  const cluster2ConnectedTo = (g: Gw): Promise<number> =>
+    wait(
+      `cluster2 reports one cable, connected, to gateway ${g}`,
+      async () => {
+        const cs = await engines.c2.connections().catch(() => []);
+        return (
+          cs.length === 1 &&
+          cs[0]?.endpoint?.privateIp === UNDERLAY[g] &&
+          cs[0].status === ConnectionStatus.CONNECTION_STATUS_CONNECTED
+        );
+      },
+      HANDOVER_CEILING_MS,
+      500,
+    );
   const plutoLog = (g: Gw | 'c2'): string => join(engines[g].spec.runDir, 'drivers', 'pluto', 'pluto.log');
   const cableOf = (g: Gw | 'c2'): string => UNDERLAY[g].replaceAll('.', '-');
   /** The steps of a handover from `from` to `to`, as the three gateways and their plutos logged them. */
@@ -280,6 +296,7 @@ export async function runHaTransport({ res, wait, mark, say, work, out }: HaCont
     let ping = await firstReplyThrough(`a ping answered through gateway ${second} after the crash`, second, t0);
     failover.crashS = seconds(t0, ping);
     failover.crashActiveS = await becameActive;
+    await cluster2ConnectedTo(second);
     failover.xfrmAfterCrash = withoutKeys((await sh('ip', ['-n', NS.c2, 'xfrm', 'state'])).stdout);
     failover.crashSteps = [
       ...handoverSteps(t0, stepsOf(first, second, false)),
@@ -307,6 +324,7 @@ export async function runHaTransport({ res, wait, mark, say, work, out }: HaCont
     ping = await firstReplyThrough(`a ping answered through gateway ${first} after the graceful stop`, first, t0);
     failover.gracefulS = seconds(t0, ping);
     failover.gracefulActiveS = await firstActive;
+    await cluster2ConnectedTo(first);
     failover.gracefulSteps = [
       ...handoverSteps(t0, stepsOf(second, first, true)),
       { what: `first ping answered through ${first}`, s: failover.gracefulS },
