@@ -259,7 +259,9 @@ export class LibreswanDriver implements CableDriver {
    */
   async getConnections(): Promise<Connection[]> {
     if (!this.pluto || !this.settings) return [];
-    if (this.lastStatus && !this.schedule.due()) return this.lastStatus.connections;
+    if (this.lastStatus && !this.schedule.due() && !(await this.saEstablishedSincePoll())) {
+      return this.lastStatus.connections;
+    }
     const connections = await this.readConnections();
     const signature = connections.map((c) => `${c.endpoint?.cableName}|${c.status}|${c.statusMessage}`).join('\n');
     const moving = connections.some(
@@ -272,6 +274,27 @@ export class LibreswanDriver implements CableDriver {
     return connections;
   }
 
+  /**
+   * Whether pluto's log shows an SA established since the last reading (own
+   * mode): a cable that was steadily down and comes up is then reported at
+   * the next request, not when the backed-off schedule is due. Reads only
+   * the log's new lines (the reading that follows reuses them).
+   */
+  private async saEstablishedSincePoll(): Promise<boolean> {
+    const follower = this.followLog();
+    if (!follower) return false;
+    await follower.refresh().catch(() => undefined);
+    return follower.takeEstablished();
+  }
+
+  /** The follower of pluto's current log file; undefined without one (host mode). */
+  private followLog(): LogFollower | undefined {
+    const logFile = this.pluto?.logFile;
+    if (!logFile) this.logFollower = undefined;
+    else if (this.logFollower?.file !== logFile) this.logFollower = new LogFollower(logFile);
+    return this.logFollower;
+  }
+
   /** One reading of pluto: --showstates, --trafficstatus only when some Child SA is up, and the log's new lines. */
   private async readConnections(): Promise<Connection[]> {
     const whack = this.pluto!.whack;
@@ -281,10 +304,9 @@ export class LibreswanDriver implements CableDriver {
       ? await whack.trafficStatus()
       : [];
     // pluto's log, read once per refresh and only what is new (LogFollower): linear in the new lines.
-    const logFile = this.pluto!.logFile;
-    if (logFile && this.logFollower?.file !== logFile) this.logFollower = new LogFollower(logFile);
-    if (!logFile) this.logFollower = undefined;
-    const followed = this.logFollower ? await this.logFollower.refresh().catch(() => new Map()) : new Map();
+    const follower = this.followLog();
+    const followed = follower ? await follower.refresh().catch(() => new Map()) : new Map();
+    follower?.takeEstablished();
     const logLines: string[] = [];
     const logEvents = new Map<string, LogEvent[]>();
     const peers = new Map<string, string>();

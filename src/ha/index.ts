@@ -67,6 +67,7 @@ export function startHa(o: HaOptions): Ha {
         nodeName: settings.nodeName,
         gatewayNamespace: settings.namespace,
         endpointNamespace: settings.publishNamespace || o.endpointsNamespace || settings.namespace,
+        pod: settings.podName ? { name: settings.podName, namespace: settings.podNamespace } : undefined,
         view: engine,
         logger,
       })

@@ -31,7 +31,8 @@ export interface KubeWatch {
 }
 
 export interface KubeRequest {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** PATCH sends `body` as a JSON merge patch (RFC 7386). */
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path and query, e.g. /apis/coordination.k8s.io/v1/namespaces/x/leases/y */
   readonly path: string;
   readonly body?: unknown;
@@ -139,7 +140,10 @@ export class KubeRest {
       headers: {
         accept: 'application/json',
         ...(body !== undefined
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+          ? {
+              'content-type': req.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+              'content-length': Buffer.byteLength(body),
+            }
           : {}),
       },
     };

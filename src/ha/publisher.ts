@@ -7,7 +7,11 @@
  * - always, its Gateway resource `<node>` with haStatus and connections,
  *   every `intervalMs` (5 s); the active gateway deletes Gateways of its
  *   cluster not updated for `staleMs` (15 s).
- * On a clean stop its Endpoint (when active) and its Gateway are deleted.
+ * - its own pod (when it runs in one) labelled
+ *   `gateway.submariner.io/status=active|passive`, as Submariner labels its
+ *   gateway pods (services and tools select the active gateway by it).
+ * On a clean stop its Endpoint (when active) and its Gateway are deleted, and
+ * its pod is labelled passive.
  * Failures are logged and retried on the next round (sooner for the Endpoint).
  */
 import type { Endpoint } from '../generated/cabled/driver/v1/driver.js';
@@ -26,6 +30,8 @@ export interface PublisherOptions {
   gatewayNamespace: string;
   /** Namespace the Endpoint is published in. */
   endpointNamespace: string;
+  /** This gateway's pod, to label with its HA status; none outside a pod. */
+  pod?: { name: string; namespace: string };
   view: GatewayView;
   logger: Logger;
   /** @default 5000 (Submariner's GatewayUpdateInterval) */
@@ -49,6 +55,9 @@ interface Obj {
   status?: { localEndpoint?: { cluster_id?: string } };
 }
 
+/** Submariner's label of a gateway pod's HA status. */
+export const GATEWAY_STATUS_LABEL = 'gateway.submariner.io/status';
+
 const notFound = (err: unknown): boolean => (err as { statusCode?: number }).statusCode === 404;
 
 export class Publisher {
@@ -56,6 +65,8 @@ export class Publisher {
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private endpointPublished = false;
+  /** The HA status label last written to the pod ("" = not yet). */
+  private podLabel = '';
   private round: Promise<void> | undefined;
   private stopped = false;
   private lastError = '';
@@ -102,6 +113,7 @@ export class Publisher {
     await this.round;
     if (this.active || this.endpointPublished) await this.deleteEndpoint();
     this.active = false;
+    await this.attempt('label the pod passive', () => this.labelPod());
     try {
       await this.o.rest.json({
         method: 'DELETE',
@@ -136,6 +148,7 @@ export class Publisher {
       ok = (await this.attempt('delete the Endpoint', () => this.deleteEndpoint())) && ok;
     }
     ok = (await this.attempt('update the Gateway resource', () => this.updateGateway())) && ok;
+    ok = (await this.attempt('label the pod', () => this.labelPod())) && ok;
     if (active && this.active) await this.attempt('delete stale Gateways', () => this.deleteStaleGateways());
     clearTimeout(this.retry);
     if (!ok && !this.stopped) this.retry = setTimeout(() => void this.sync(), 1000);
@@ -209,6 +222,21 @@ export class Publisher {
       if (!notFound(err)) throw err;
     }
     this.endpointPublished = false;
+  }
+
+  /** Writes the pod's HA status label when it is not the one last written (a merge patch of that label only). */
+  private async labelPod(): Promise<void> {
+    const pod = this.o.pod;
+    const want = this.active ? 'active' : 'passive';
+    if (!pod || this.podLabel === want) return;
+    await this.o.rest.json({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`,
+      body: { metadata: { labels: { [GATEWAY_STATUS_LABEL]: want } } },
+      timeoutMs: this.timeout,
+    });
+    this.podLabel = want;
+    this.log.info('pod labelled', { pod: pod.name, [GATEWAY_STATUS_LABEL]: want });
   }
 
   private async updateGateway(): Promise<void> {

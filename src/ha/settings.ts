@@ -31,6 +31,14 @@ export interface HaSettings {
   publish: boolean;
   /** Namespace the Endpoint is published in; "" = the endpoints namespace, else `namespace`. */
   publishNamespace: string;
+  /**
+   * This gateway's pod, labelled gateway.submariner.io/status=active|passive
+   * as Submariner labels its gateway pods (while publishing). "" = not
+   * labelled (not in a pod). @default POD_NAME
+   */
+  podName: string;
+  /** @default POD_NAMESPACE, else `namespace` */
+  podNamespace: string;
 }
 
 export const HA_OPTIONS = {
@@ -46,6 +54,8 @@ export const HA_OPTIONS = {
   publish: { type: 'boolean' },
   'no-publish': { type: 'boolean' },
   'publish-namespace': { type: 'string' },
+  'pod-name': { type: 'string' },
+  'pod-namespace': { type: 'string' },
 } as const;
 
 export interface HaFlags {
@@ -61,6 +71,8 @@ export interface HaFlags {
   publish?: boolean;
   'no-publish'?: boolean;
   'publish-namespace'?: string;
+  'pod-name'?: string;
+  'pod-namespace'?: string;
 }
 
 export const HA_USAGE = `High availability (docs/ha.md; needs the Kubernetes API):
@@ -74,6 +86,8 @@ export const HA_USAGE = `High availability (docs/ha.md; needs the Kubernetes API
   --node-name NAME        [NODE_NAME] (default: the host name)
   --publish, --no-publish   publish the local Endpoint while active and a Gateway status resource [CABLED_PUBLISH] (default: on with --leader-election)
   --publish-namespace NS  namespace of the published Endpoint [CABLED_PUBLISH_NAMESPACE] (default: --endpoints-namespace, or the lease namespace when that is "*")
+  --pod-name NAME         this gateway's pod, labelled gateway.submariner.io/status=active|passive while publishing [POD_NAME] (default: none)
+  --pod-namespace NS      [POD_NAMESPACE] (default: the lease namespace)
 `;
 
 const first = (...xs: (string | undefined)[]): string | undefined => xs.find((x) => x !== undefined && x !== '');
@@ -152,7 +166,10 @@ export function parseHaSettings(
     nodeName,
     publish,
     publishNamespace: first(flags['publish-namespace'], env.CABLED_PUBLISH_NAMESPACE) ?? '',
+    podName: first(flags['pod-name'], env.POD_NAME) ?? '',
+    podNamespace: '',
   };
+  s.podNamespace = first(flags['pod-namespace'], env.POD_NAMESPACE) ?? s.namespace;
   validate(s, issues);
   return s;
 }
@@ -163,6 +180,8 @@ function validate(s: HaSettings, issues: ConfigIssue[]): void {
   for (const [key, ns] of [
     ['--lease-namespace', s.namespace],
     ['--publish-namespace', s.publishNamespace],
+    // It defaults to the lease namespace: said once, under that name.
+    ['--pod-namespace', s.podNamespace === s.namespace ? '' : s.podNamespace],
   ] as const) {
     if (ns && !DNS_LABEL.test(ns)) issues.push({ key, value: ns, reason: 'not a namespace name (a DNS label)' });
   }
@@ -170,6 +189,8 @@ function validate(s: HaSettings, issues: ConfigIssue[]): void {
   // "(none)") runs without one.
   if ((s.leaderElection || s.publish) && !DNS_SUBDOMAIN.test(s.nodeName.toLowerCase()))
     issues.push({ key: '--node-name', value: s.nodeName, reason: 'not a node name (DNS subdomain)' });
+  if (s.podName && !DNS_SUBDOMAIN.test(s.podName))
+    issues.push({ key: '--pod-name', value: s.podName, reason: 'not a pod name (lower-case DNS subdomain)' });
   if ((s.leaderElection || s.publish) && (!s.identity || s.identity.length > 253 || /[\s]/.test(s.identity)))
     issues.push({ key: '--identity', value: s.identity, reason: 'expected 1 to 253 characters without spaces' });
   if (!s.leaderElection) return;

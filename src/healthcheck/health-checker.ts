@@ -17,6 +17,13 @@ export interface HealthCheckerOptions {
   /** Source of the probes: the local endpoint's health-check IP, "" = routing chooses. */
   sourceIp: string;
   logger: Logger;
+  /**
+   * How often new RTT samples are passed on (a state change is passed on at
+   * once). Latency is a figure, not an event: one update per cable every few
+   * seconds keeps metrics and status current without a change event per
+   * probe. @default 5000 (Submariner refreshes its Gateway status every 5 s)
+   */
+  latencyRefreshMs?: number;
   /** Starts a prober; tests inject fakes. @default a `ping` child process */
   createPinger?: (options: PingerOptions) => Pinger;
 }
@@ -33,6 +40,9 @@ export class HealthChecker implements ConnectionHealth {
   private readonly pingers = new Map<string, { ip: string; pinger: Pinger }>();
   private readonly listeners = new Set<() => void>();
   private readonly log: Logger;
+  /** The RTT statistics last passed on, per cable (compared by identity: RttStats makes a new object per sample). */
+  private readonly passedOn = new Map<string, ProbeResult['rtt']>();
+  private latencyTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: HealthCheckerOptions) {
     this.log = options.logger.child({ component: 'healthcheck' });
@@ -60,6 +70,7 @@ export class HealthChecker implements ConnectionHealth {
       changed = true;
     }
     if (changed) this.notify();
+    this.armLatencyRefresh();
   }
 
   result(cableName: string): ProbeResult | undefined {
@@ -74,6 +85,35 @@ export class HealthChecker implements ConnectionHealth {
   stop(): void {
     for (const { pinger } of this.pingers.values()) pinger.stop();
     this.pingers.clear();
+    this.armLatencyRefresh();
+  }
+
+  /** A timer while anything is probed: passes on new RTT samples that no state change carried. */
+  private armLatencyRefresh(): void {
+    if (this.pingers.size === 0) {
+      clearInterval(this.latencyTimer);
+      this.latencyTimer = undefined;
+      this.passedOn.clear();
+      return;
+    }
+    if (this.latencyTimer) return;
+    this.latencyTimer = setInterval(() => {
+      if (this.latencySampled()) this.notify();
+    }, this.options.latencyRefreshMs ?? 5000);
+    this.latencyTimer.unref?.();
+  }
+
+  /** Whether any cable has RTT samples not passed on yet (and remembers them as passed on). */
+  private latencySampled(): boolean {
+    let sampled = false;
+    for (const [cable, { pinger }] of this.pingers) {
+      const rtt = pinger.result().rtt;
+      if (rtt === this.passedOn.get(cable)) continue;
+      this.passedOn.set(cable, rtt);
+      sampled = true;
+    }
+    for (const cable of this.passedOn.keys()) if (!this.pingers.has(cable)) this.passedOn.delete(cable);
+    return sampled;
   }
 
   private start(cable: string, ip: string): Pinger {

@@ -35,7 +35,10 @@ export interface ConnectionHealth {
   setTargets(targets: readonly ProbeTarget[]): void;
   /** The latest result for a cable, undefined when it is not probed. */
   result(cableName: string): ProbeResult | undefined;
-  /** Calls `listener` when a cable's state changes (not on every RTT sample). */
+  /**
+   * Calls `listener` when a cable's state changes, and every few seconds while
+   * new RTT samples arrived (not on every sample).
+   */
   subscribe(listener: () => void): () => void;
   /** Stops every probe. */
   stop(): void;

@@ -9,6 +9,8 @@ export class RttStats {
   private readonly samples: number[] = [];
   private next = 0;
   private last = 0;
+  /** The statistics of the current samples, made once per new sample (undefined: not made yet). */
+  private cached: LatencyRtt | undefined;
 
   /** @param windowSize how many recent samples the statistics cover. @default 1000 */
   constructor(private readonly windowSize = 1000) {
@@ -17,16 +19,22 @@ export class RttStats {
   }
 
   add(rttNs: number): void {
+    this.cached = undefined;
     this.last = rttNs;
     if (this.samples.length < this.windowSize) this.samples.push(rttNs);
     else this.samples[this.next] = rttNs;
     this.next = (this.next + 1) % this.windowSize;
   }
 
-  /** The statistics so far; undefined before the first sample. */
+  /**
+   * The statistics so far; undefined before the first sample. The same object
+   * until the next sample (readers may compare by identity, and reading many
+   * cables often costs nothing while no sample arrived).
+   */
   snapshot(): LatencyRtt | undefined {
     const n = this.samples.length;
     if (n === 0) return undefined;
+    if (this.cached) return this.cached;
     let sum = 0;
     let min = Infinity;
     let max = -Infinity;
@@ -38,12 +46,13 @@ export class RttStats {
     const mean = sum / n;
     let squares = 0;
     for (const s of this.samples) squares += (s - mean) ** 2;
-    return {
+    this.cached = {
       lastNs: this.last,
       minNs: min,
       averageNs: Math.round(mean),
       maxNs: max,
       stddevNs: Math.round(Math.sqrt(squares / n)),
     };
+    return this.cached;
   }
 }

@@ -308,7 +308,11 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
 
     it('should pass the election settings as values say (Submariner defaults 10/5/2 s), and no election when off', () => {
       const ha = (name: string) =>
-        parseEngineArgs(engineFlags(container(gatewayPod(objects(name)))), { NODE_NAME: 'node1' }).settings.ha;
+        parseEngineArgs(engineFlags(container(gatewayPod(objects(name)))), {
+          NODE_NAME: 'node1',
+          POD_NAME: 'rel-cabled-gateway-x7k2p',
+          POD_NAMESPACE: 'cabled-system',
+        }).settings.ha;
       assert.deepEqual(ha('defaults'), {
         leaderElection: true,
         leaseName: 'submariner-gateway-lock',
@@ -320,6 +324,8 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
         nodeName: 'node1',
         publish: true,
         publishNamespace: 'cabled-system',
+        podName: 'rel-cabled-gateway-x7k2p',
+        podNamespace: 'cabled-system',
       });
       const custom = ha("Submariner's code defaults for the election, Lease and Gateways in submariner-operator");
       assert.equal(custom.leaseDurationMs, 15000);
@@ -333,6 +339,14 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       // NODE_NAME from the downward API names the gateway (identity, Gateway resource).
       const env = container(gatewayPod(objects('defaults'))).env ?? [];
       assert.ok(env.some((e) => e.name === 'NODE_NAME'));
+      // POD_NAME and POD_NAMESPACE name the pod it labels gateway.submariner.io/status (parsed as the engine does).
+      const fields = new Map(
+        env.map((e) => [
+          e.name,
+          (e as { valueFrom?: { fieldRef?: { fieldPath?: string } } }).valueFrom?.fieldRef?.fieldPath,
+        ]),
+      );
+      assert.deepEqual([fields.get('POD_NAME'), fields.get('POD_NAMESPACE')], ['metadata.name', 'metadata.namespace']);
     });
 
     it("should run a preStop command cablectl accepts, on the engine's socket, within the grace period", () => {
@@ -510,7 +524,7 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       assert.equal(volume(pod, 'nfd-features')?.hostPath?.path, dir);
     });
 
-    it('should grant the labeler nodes get/patch, the gateway read-only remote Endpoints, and with HA the Lease, Gateways and its own Endpoint, nothing more', () => {
+    it("should grant the labeler nodes get/patch, the gateway read-only remote Endpoints, and with HA the Lease, Gateways, its own Endpoint and its own pod's label, nothing more", () => {
       const objs = objects('defaults');
       assert.deepEqual(rules(find(objs, 'ClusterRole', '-labeler')), [
         { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
@@ -534,7 +548,15 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
           verbs: ['get', 'list', 'create', 'update', 'delete'],
         },
       ]);
-      for (const suffix of ['-gateway', '-gateway-ha', '-gateway-publish']) {
+      // Its own pod's gateway.submariner.io/status label, in the release namespace.
+      assert.deepEqual(rules(find(objs, 'Role', '-gateway-pod-status')), [
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'patch'] },
+      ]);
+      assert.equal(
+        find(objs, 'Role', '-gateway-pod-status').metadata.namespace,
+        find(objs, 'Role', '-gateway').metadata.namespace,
+      );
+      for (const suffix of ['-gateway', '-gateway-ha', '-gateway-publish', '-gateway-pod-status']) {
         const binding = find(objs, 'RoleBinding', suffix) as unknown as {
           roleRef: { name: string };
           subjects: { name: string }[];
@@ -548,6 +570,7 @@ describe('Helm chart charts/cabled (real helm binary)', function () {
       const off = objects('no leader election, no publication');
       assert.equal(off.filter((o) => o.kind === 'Role' && o.metadata.name.endsWith('-ha')).length, 0);
       assert.equal(off.filter((o) => o.kind === 'Role' && o.metadata.name.endsWith('-publish')).length, 0);
+      assert.equal(off.filter((o) => o.kind === 'Role' && o.metadata.name.endsWith('-pod-status')).length, 0);
       const custom = objects("Submariner's code defaults for the election, Lease and Gateways in submariner-operator");
       assert.equal(find(custom, 'Role', '-gateway-ha').metadata.namespace, 'submariner-operator');
       assert.equal(find(custom, 'Role', '-gateway-publish').metadata.namespace, 'submariner-k8s-broker');

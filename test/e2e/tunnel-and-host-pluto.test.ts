@@ -58,6 +58,21 @@ describe('e2e on a stock kernel: libreswan tunnel mode, and host-pluto mode (qem
     assert.ok(r && r.mbps > 0, JSON.stringify(r));
   });
 
+  it('should replace the connection with the new ESP proposal when both ConfigMaps change it, and say how much traffic that cost', () => {
+    const r = scenario(boot, 'tunnel').espChange;
+    assert.ok(r, 'the ESP change phase ran');
+    assert.notDeepEqual(r.algorithmsBefore, r.algorithmsAfter, 'the SAs changed algorithms');
+    assert.ok(r.algorithmsAfter.includes('enc cbc(aes)'), r.algorithmsAfter.join(', '));
+    assert.ok(r.ping.received > 0, 'traffic flowed again');
+    const lost = r.ping.transmitted - r.ping.received;
+    // Reported, not a pass/fail line: libreswan replaces a connection whose proposals change (delete + add).
+    console.log(
+      `  ceIPSecEsp ${r.esp} on both sides (TCG): reconnected after ${r.reconnectedS.toFixed(1)} s; ` +
+        `${lost}/${r.ping.transmitted} pings lost at 20/s, longest gap ${r.longestGapS.toFixed(2)} s ` +
+        `(${r.algorithmsBefore.join(', ')} -> ${r.algorithmsAfter.join(', ')})`,
+    );
+  });
+
   describe("host-pluto mode: a pluto started by the test stands in for each host's, holding a connection of the host's own", () => {
     it('should connect through the host plutos and carry a ping with no clear VXLAN on the wire', () => {
       const s = scenario(boot, 'transport-host');

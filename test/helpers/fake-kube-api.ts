@@ -1,6 +1,6 @@
 /**
  * A local HTTP server that answers like the Kubernetes API server for what
- * cabled uses: nodes (GET, PATCH with a JSON merge patch) and Submariner
+ * cabled uses: nodes and pods (GET, PATCH with a JSON merge patch) and Submariner
  * Endpoints (list, per namespace or across all, and ?watch=true streams of
  * JSON lines {type, object}). It keeps a resourceVersion counter and an event
  * history, so a watch from an old resourceVersion replays what it missed;
@@ -65,6 +65,7 @@ interface OpenLeaseWatch {
   readonly name?: string;
 }
 const NODE = /^\/api\/v1\/nodes\/([^/]+)$/;
+const POD = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/;
 
 /** RFC 7386 JSON merge patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -85,6 +86,7 @@ export class FakeKubeApi {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly nodes = new Map<string, Obj>();
+  private readonly pods = new Map<string, Obj>();
   private readonly endpoints = new Map<string, Obj>();
   private readonly history: WatchEvent[] = [];
   private readonly watches = new Set<OpenWatch>();
@@ -151,6 +153,21 @@ export class FakeKubeApi {
       kind: 'Node',
       metadata: { name, labels, annotations, resourceVersion: String(++this.rv) },
     });
+  }
+
+  /** Adds a pod (the gateway's own, whose labels it patches). */
+  addPod(namespace: string, name: string, labels: Record<string, string> = {}): void {
+    this.pods.set(`${namespace}/${name}`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace, labels, resourceVersion: String(++this.rv) },
+    });
+  }
+
+  /** The pod as stored. */
+  pod(namespace: string, name: string): Obj | undefined {
+    const p = this.pods.get(`${namespace}/${name}`);
+    return p && clone(p);
   }
 
   /** The node as stored. */
@@ -286,7 +303,9 @@ export class FakeKubeApi {
         : this.list(res, ns);
     }
     const node = NODE.exec(url.pathname);
-    if (node?.[1]) return this.nodeRequest(res, node[1], record);
+    if (node?.[1]) return this.patchable(res, this.nodes, node[1], `nodes "${node[1]}"`, record);
+    const pod = POD.exec(url.pathname);
+    if (pod?.[2]) return this.patchable(res, this.pods, `${pod[1]}/${pod[2]}`, `pods "${pod[2]}"`, record);
     const lease = LEASES.exec(url.pathname);
     if (lease?.[1]) {
       if (record.method === 'GET' && !lease[2] && (record.query.watch === 'true' || record.query.watch === '1'))
@@ -332,10 +351,17 @@ export class FakeKubeApi {
     res.on('close', () => this.watches.delete(w));
   }
 
-  private nodeRequest(res: ServerResponse, name: string, req: RecordedRequest): void {
-    const node = this.nodes.get(name);
+  /** GET, and PATCH with a JSON merge patch, of a node or a pod. */
+  private patchable(
+    res: ServerResponse,
+    items: Map<string, Obj>,
+    key: string,
+    what: string,
+    req: RecordedRequest,
+  ): void {
+    const node = items.get(key);
     if (!node) {
-      this.status(res, 404, 'NotFound', `nodes "${name}" not found`);
+      this.status(res, 404, 'NotFound', `${what} not found`);
     } else if (req.method === 'GET') {
       this.json(res, 200, node);
     } else if (req.method !== 'PATCH') {
@@ -345,7 +371,7 @@ export class FakeKubeApi {
     } else {
       const next = mergePatch(node, req.body) as Obj;
       next.metadata = { ...(next.metadata as Obj), resourceVersion: String(++this.rv) };
-      this.nodes.set(name, next);
+      items.set(key, next);
       this.json(res, 200, next);
     }
   }

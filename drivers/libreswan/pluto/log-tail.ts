@@ -48,6 +48,8 @@ export class LogFollower {
   private readonly byConnection = new Map<string, FollowedConnection>();
   /** When each indexed connection was first seen not wanted (retain). */
   private readonly unwantedSince = new Map<string, number>();
+  /** Whether an SA was logged established since the last takeEstablished(). */
+  private established = false;
 
   constructor(
     readonly file: string,
@@ -109,11 +111,23 @@ export class LogFollower {
       let c = this.byConnection.get(name);
       if (!c) this.byConnection.set(name, (c = { events: [] }));
       if (e) {
+        if (e.kind === 'ike-established' || e.kind === 'child-established') this.established = true;
         c.events.push(e);
         if (c.events.length > keep * 2) c.events.splice(0, c.events.length - keep);
       }
       if (peer) c.lastPeer = peer.peer;
     }
+  }
+
+  /**
+   * Whether pluto logged an IKE or Child SA established in the lines read
+   * since the last call (a reason to read pluto's status now rather than at
+   * the next scheduled poll).
+   */
+  takeEstablished(): boolean {
+    const seen = this.established;
+    this.established = false;
+    return seen;
   }
 
   /**

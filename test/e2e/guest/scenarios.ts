@@ -21,6 +21,7 @@ import { runHaTransport } from './ha.js';
 import { startBreakdown } from './timeline.js';
 import type {
   ConnectionReading,
+  EspChangeResult,
   GuestJob,
   IperfResult,
   PingResult,
@@ -217,6 +218,69 @@ async function restartUnderPing(wait: Wait, e: EngineProcess, pluto: () => numbe
   };
 }
 
+/** The ESP algorithms of the SAs in `side`'s namespace ("enc cbc(aes)", "aead rfc4106(gcm(aes))"...), never keys. */
+async function espAlgorithms(side: Side): Promise<string[]> {
+  const state = (await inNs(side.ns, 'ip', ['xfrm', 'state'])).stdout;
+  return [
+    ...new Set([...state.matchAll(/^\s*(aead|enc|auth|auth-trunc) (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`)),
+  ].sort();
+}
+
+/** The longest run of unanswered probes of a ping at `intervalS`, from the icmp_seq of its replies. */
+function longestGapS(output: string, intervalS: number): number {
+  const seqs = [...output.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1]));
+  const sent = Number(/(\d+) packets transmitted/.exec(output)?.[1] ?? 0);
+  let longest = 0;
+  let prev = 0;
+  for (const seq of [...seqs, sent + 1]) {
+    longest = Math.max(longest, seq - prev - 1);
+    prev = seq;
+  }
+  return Math.round(longest * intervalS * 100) / 100;
+}
+
+/**
+ * Issue 12, item 1: both gateways get a new ceIPSecEsp in their ConfigMap
+ * (written as kubelet updates a volume) under a 20/s ping; how long the
+ * traffic stops while the engines reload and the connection is replaced.
+ */
+async function espChangeUnderPing(
+  wait: Wait,
+  engines: readonly EngineProcess[],
+  configDirs: readonly string[],
+  config: string,
+): Promise<EspChangeResult> {
+  const esp = 'aes256-sha2_256';
+  const algorithmsBefore = await espAlgorithms(A);
+  const pinger = startInNs(A.ns, 'ping', ['-n', '-i', '0.05', '-I', A.host, B.host]);
+  await sleep(2000);
+  const writtenAt = Date.now();
+  for (const dir of configDirs) writeKubeletVolume(dir, { ceCustomConfig: `${config}ceIPSecEsp: "${esp}"\n` });
+  await wait(
+    'both cables connected again with SAs of the new ESP proposal',
+    async () => {
+      const algs = await espAlgorithms(A);
+      if (!algs.includes('enc cbc(aes)') || !algs.includes('auth-trunc hmac(sha256)')) return false;
+      return (await Promise.all(engines.map(connected))).every(Boolean);
+    },
+    300000,
+    200,
+  );
+  const reconnectedS = (Date.now() - writtenAt) / 1000;
+  // A few seconds of traffic after the reconnect, so a late second outage would show.
+  await sleep(3000);
+  await stopChild(pinger.child);
+  const output = pinger.output();
+  return {
+    esp,
+    algorithmsBefore,
+    algorithmsAfter: await espAlgorithms(A),
+    reconnectedS,
+    ping: pingCounts(A.host, B.host, output),
+    longestGapS: longestGapS(output, 0.05),
+  };
+}
+
 const connected = async (e: EngineProcess): Promise<boolean> =>
   (await e.connections().catch(() => []))[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED;
 
@@ -251,6 +315,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
     return res;
   }
   const engines: EngineProcess[] = [];
+  const configDirs: string[] = [];
   const hostPlutos: HostPluto[] = [];
   let enginesStartedAt = 0;
   /** Where the time since the engines started went, per side (also when they never connected). */
@@ -304,6 +369,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
       const config = configFor(name, hostPlutos[i]);
       if (config) {
         const configDir = join(work, `config-${i ? 'b' : 'a'}`);
+        configDirs.push(configDir);
         writeKubeletVolume(configDir, { ceCustomConfig: config });
         extraArgs.push('--config', configDir);
       } else {
@@ -424,6 +490,13 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
         );
       }
       mark('iperf3');
+    }
+
+    if (name === 'tunnel') {
+      const config = configFor(name, undefined)!;
+      res.espChange = await espChangeUnderPing(wait, engines, configDirs, config);
+      say(`${name}: ESP proposal change: ${JSON.stringify(res.espChange)}`);
+      mark('ESP change phase');
     }
 
     if (name === 'transport' && job.restart) {

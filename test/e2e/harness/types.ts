@@ -57,6 +57,25 @@ export interface RestartResult {
 }
 
 /**
+ * The proposal-change phase (issue 12, item 1): both sides' ConfigMaps get a
+ * new ceIPSecEsp under a 20/s ping; the engines reload it and replace the
+ * connection. Lost pings are the outage.
+ */
+export interface EspChangeResult {
+  /** The ceIPSecEsp written on both sides. */
+  esp: string;
+  /** ESP algorithms of side A's SAs before and after (names only, never keys). */
+  algorithmsBefore: string[];
+  algorithmsAfter: string[];
+  /** Seconds from the write until both cables were connected again with SAs of the new algorithms. */
+  reconnectedS: number;
+  /** The 20/s ping from before the write until after the reconnect. */
+  ping: PingResult;
+  /** The longest run of unanswered pings, in seconds (from icmp_seq gaps). */
+  longestGapS: number;
+}
+
+/**
  * The peer-restart phase: gateway B's engine and pluto both SIGKILLed (B is
  * the IKE responder of the pair, the side that cannot bring the pair back by
  * initiating), B's engine started again; B's kernel state stays, as in a pod
@@ -258,6 +277,7 @@ export interface ScenarioResult {
   plutoKill?: PlutoKillResult;
   peerRestart?: PeerRestartResult;
   hostMode?: HostModeResult;
+  espChange?: EspChangeResult;
   failover?: FailoverResult;
   mtu?: MtuResult;
   iperf: IperfResult[];

@@ -120,6 +120,20 @@ describe('health checker on two namespaces with the VXLAN driver (integration, r
     assert.match(table, /cluster2\s.*\sconnected\s+\d+(\.\d+)?(ns|µs|ms)\s/, 'cablectl shows the average RTT');
   });
 
+  it('should keep the RTT current while the connection stays up (new samples reach the status without a state change)', async () => {
+    const before = (await toCluster2())?.latencyRtt;
+    assert.ok(before, 'an RTT to start from');
+    await waitFor(
+      'a newer RTT reading on the connection to cluster2',
+      async () => {
+        const now = (await toCluster2())?.latencyRtt;
+        return !!now && (now.lastNs !== before.lastNs || now.averageNs !== before.averageNs);
+      },
+      20000,
+    );
+    assert.equal((await toCluster2())?.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+  });
+
   it('should turn the connection to error on both gateways once the path is cut, and back to connected once it is restored', async () => {
     const connected = ConnectionStatus.CONNECTION_STATUS_CONNECTED;
     const error = ConnectionStatus.CONNECTION_STATUS_ERROR;

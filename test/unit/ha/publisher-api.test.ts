@@ -66,6 +66,35 @@ describe('publication of the Endpoint and the Gateway (local HTTP server standin
   const post = (plural: string, body: object) =>
     rest.json({ method: 'POST', path: `/apis/submariner.io/v1/namespaces/${NS}/${plural}`, body, timeoutMs: 2000 });
   const names = (objs: Record<string, unknown>[]) => objs.map((o) => (o.metadata as { name: string }).name).sort();
+  /** Node-a's publisher in NS, publishing every minute (the tests drive the rounds). */
+  const publisher = (haStatus: () => string, more: Partial<ConstructorParameters<typeof Publisher>[0]> = {}) =>
+    new Publisher({
+      rest,
+      local,
+      nodeName: 'node-a',
+      gatewayNamespace: NS,
+      endpointNamespace: NS,
+      view: view(haStatus),
+      logger: silentLogger(),
+      intervalMs: 60_000,
+      ...more,
+    });
+
+  it('should label its own pod gateway.submariner.io/status passive while standing by, active while active, passive after a clean stop', async () => {
+    api.addPod(NS, 'gw-a', { app: 'cabled' });
+    const p = publisher(() => 'passive', { pod: { name: 'gw-a', namespace: NS } });
+    const label = () => (api.pod(NS, 'gw-a')?.metadata as { labels: Record<string, string> } | undefined)?.labels ?? {};
+    p.start();
+    await p.deactivate();
+    assert.deepEqual(label(), { app: 'cabled', 'gateway.submariner.io/status': 'passive' });
+    await p.activate();
+    assert.deepEqual(label(), { app: 'cabled', 'gateway.submariner.io/status': 'active' });
+    const patches = api.requests.filter((r) => r.method === 'PATCH');
+    assert.equal(patches.length, 2, 'written on change only');
+    assert.ok(patches.every((r) => r.contentType === 'application/merge-patch+json'));
+    await p.stop();
+    assert.equal(label()['gateway.submariner.io/status'], 'passive');
+  });
 
   it("should publish its Endpoint when active, delete its cluster's left-over Endpoints and stale Gateways, and withdraw all on stop", async () => {
     const nowS = 1_800_000_000;
@@ -87,17 +116,7 @@ describe('publication of the Endpoint and the Gateway (local HTTP server standin
       status: { haStatus: 'passive', localEndpoint: { cluster_id: 'cluster1' } },
     });
     let ha = 'passive';
-    const p = new Publisher({
-      rest,
-      local,
-      nodeName: 'node-a',
-      gatewayNamespace: NS,
-      endpointNamespace: NS,
-      view: view(() => ha),
-      logger: silentLogger(),
-      intervalMs: 60_000,
-      now: () => nowS * 1000,
-    });
+    const p = publisher(() => ha, { now: () => nowS * 1000 });
     p.start();
     await p.deactivate();
     assert.deepEqual(names(api.endpointObjects()), ['cluster1-old', 'cluster2-gw'], 'a standby publishes no Endpoint');

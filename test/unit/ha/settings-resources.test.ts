@@ -44,6 +44,8 @@ describe('HA settings', () => {
       nodeName: 'host1',
       publish: false,
       publishNamespace: '',
+      podName: '',
+      podNamespace: 'submariner-operator',
     });
   });
 
@@ -65,6 +67,17 @@ describe('HA settings', () => {
     assert.equal(s.retryPeriodMs, 1000);
     assert.equal(s.namespace, 'submariner-operator-x');
     assert.equal(s.identity, 'worker-3-submariner-gateway');
+  });
+
+  it("should take the pod to label from the downward API's POD_NAME and POD_NAMESPACE, and reject a bad pod name", () => {
+    const { s, issues } = parse({}, { POD_NAME: 'cabled-gateway-x7k2p', POD_NAMESPACE: 'cabled' });
+    assert.deepEqual(issues, []);
+    assert.deepEqual([s.podName, s.podNamespace], ['cabled-gateway-x7k2p', 'cabled']);
+    const bad = parse({ 'pod-name': 'Not a pod' });
+    assert.deepEqual(
+      bad.issues.map((i) => [i.key, i.reason]),
+      [['--pod-name', 'not a pod name (lower-case DNS subdomain)']],
+    );
   });
 
   it('should reject a renew deadline not below the lease, a retry period too close to it, and bad names', () => {

@@ -9,18 +9,20 @@ import { makeConnection } from '../api/fake-view.js';
 class FakePinger implements Pinger {
   stopped = false;
   state: ProbeResult['state'] = 'unknown';
+  rtt: ProbeResult['rtt'];
   constructor(readonly options: PingerOptions) {}
   result(): ProbeResult {
-    return { ip: this.options.ip, state: this.state, message: '', rtt: undefined, lostInARow: 0 };
+    return { ip: this.options.ip, state: this.state, message: '', rtt: this.rtt, lostInARow: 0 };
   }
   stop(): void {
     this.stopped = true;
   }
 }
 
-function checker() {
+function checker(latencyRefreshMs?: number) {
   const started: FakePinger[] = [];
   const hc = new HealthChecker({
+    latencyRefreshMs,
     intervalMs: 1000,
     maxPacketLossCount: 5,
     sourceIp: '10.1.0.1',
@@ -95,4 +97,34 @@ describe('HealthChecker', () => {
     started[0]!.options.onChange();
     assert.equal(calls, 2);
   });
+
+  it('should pass on new RTT samples that changed no state, once per refresh interval, and nothing while none arrive', async () => {
+    const { hc, started } = checker(30);
+    let calls = 0;
+    hc.subscribe(() => calls++);
+    hc.setTargets([{ cableName: 'c2', ip: '10.2.0.1' }]);
+    const pause = async (ms: number) => new Promise((r) => setTimeout(r, ms));
+    calls = 0;
+    started[0]!.state = 'connected';
+    started[0]!.rtt = { lastNs: 900e6, minNs: 900e6, averageNs: 900e6, maxNs: 900e6, stddevNs: 0 };
+    await waitUntil(() => calls === 1);
+    assert.equal(hc.result('c2')?.rtt?.lastNs, 900e6);
+    // The same statistics (no new sample): nothing more over several intervals.
+    await pause(150);
+    assert.equal(calls, 1);
+    started[0]!.rtt = { lastNs: 40e3, minNs: 40e3, averageNs: 450e6, maxNs: 900e6, stddevNs: 450e6 };
+    await waitUntil(() => calls === 2);
+    hc.stop();
+    started[0]!.rtt = { ...started[0]!.rtt };
+    await pause(150);
+    assert.equal(calls, 2, 'nothing after stop');
+  });
 });
+
+async function waitUntil(cond: () => boolean, ceilingMs = 5000): Promise<void> {
+  const end = Date.now() + ceilingMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

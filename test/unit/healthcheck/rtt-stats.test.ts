@@ -19,6 +19,17 @@ describe('RttStats', () => {
     assert.deepEqual(s.snapshot(), { lastNs: 3, minNs: 1, averageNs: 2, maxNs: 3, stddevNs: 1 });
   });
 
+  it('should give the same statistics object until the next sample, and new figures after it', () => {
+    const s = new RttStats();
+    s.add(1000);
+    const first = s.snapshot();
+    assert.equal(s.snapshot(), first);
+    s.add(3000);
+    assert.notEqual(s.snapshot(), first);
+    assert.equal(s.snapshot()?.lastNs, 3000);
+    assert.equal(s.snapshot()?.averageNs, 2000);
+  });
+
   it('should reject a window that is not a positive integer', () => {
     assert.throws(() => new RttStats(0), /RTT window must be a positive integer, got 0/);
   });

@@ -113,4 +113,27 @@ describe('LogFollower (unit, real temp file)', () => {
     assert.equal(idx.has('dead'), false);
     assert.ok(idx.has('closed'));
   });
+
+  it('should say once that an SA was logged established since it was last asked (a steadily down cable came up)', async () => {
+    const file = join(dir, 'pluto.log');
+    const retransmit = (i: number) =>
+      `Dec  1 10:00:0${i}.000000: "dead" #1: STATE_V2_PARENT_I1: retransmission; will wait 1 seconds for response`;
+    await writeFile(file, `${retransmit(1)}\n`);
+    const f = new LogFollower(file);
+    await f.refresh();
+    assert.equal(f.takeEstablished(), false, 'retransmissions are no news');
+    await appendFile(file, `${retransmit(2)}\n`);
+    await f.refresh();
+    assert.equal(f.takeEstablished(), false);
+    await appendFile(
+      file,
+      'Dec  1 10:00:03.000000: "t1" #2: initiator established IKE SA; authenticated peer using preloaded certificate\n',
+    );
+    await f.refresh();
+    assert.equal(f.takeEstablished(), true);
+    assert.equal(f.takeEstablished(), false, 'said once');
+    await appendFile(file, 'Dec  1 10:00:04.000000: "t1" #3: IPsec SA established transport mode {ESP=>0x1234}\n');
+    await f.refresh();
+    assert.equal(f.takeEstablished(), true);
+  });
 });
