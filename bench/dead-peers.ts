@@ -6,8 +6,12 @@
  * it idles for the given time and prints engine and driver CPU (share of one
  * core), pluto's CPU, and the bytes per minute written to the engine's and
  * pluto's logs. Printed, not asserted. Run as root:
- *   node dist/bench/dead-peers.js [--count 1000] [--minutes 5] [--warmup 60]
- * (CI runs a short smoke: --count 100 --minutes 0.5 --warmup 10.)
+ *   node dist/bench/dead-peers.js [--count 1000] [--minutes 5] [--warmup 60] [--census 65]
+ * (CI runs a short smoke: --count 100 --minutes 0.5 --warmup 10 --census 0.)
+ * After the idle window, --census seconds (default 65: two 30 s resyncs) of
+ * the driver's process starts are traced (strace, execve only) and counted by
+ * whack/addconn action: what a resync costs in whack calls. The trace runs
+ * after the CPU window, so its overhead is not in the CPU figures.
  */
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
@@ -16,22 +20,39 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineProcess } from '../lab/engine-process.js';
 import { writeKubeletVolume } from '../lab/fs-helpers.js';
-import { connectVeth, createNetns, deleteNetns, waitFor } from '../lab/netns.js';
+import { connectVeth, createNetns, deleteNetns, run, waitFor } from '../lab/netns.js';
+import { loadavg } from 'node:os';
 
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '1000' },
     minutes: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '60' },
+    census: { type: 'string', default: '65' },
+    'install-timeout': { type: 'string', default: '900' },
+    'on-link': { type: 'boolean', default: false },
   },
 });
 const COUNT = Number(values.count);
 const MINUTES = Number(values.minutes);
 const WARMUP_S = Number(values.warmup);
+const CENSUS_S = Number(values.census);
+const INSTALL_TIMEOUT_S = Number(values['install-timeout']);
 const tag = process.pid % 100000;
-const NS = `cbb-${tag}-dp`;
-const PEER = `cbb-${tag}-dq`;
-const LOCAL_IP = '10.202.255.254';
+const NS = `cbb-d12b-${tag}-dp`;
+const PEER = `cbb-d12b-${tag}-dq`;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+/**
+ * Where the dead peers are. Default: behind a router (the peer namespace) that answers ARP and silently
+ * drops everything towards them (a blackhole route), as for gateways across a network. --on-link: on the
+ * gateway's own subnet with nobody answering ARP, so every IKE packet to them waits about 3 s in the
+ * kernel's neighbour queue, holding pluto's socket send buffer (see docs/reliability.md: pluto 4.10 stalls).
+ */
+const ON_LINK = values['on-link'];
+const LOCAL_IP = ON_LINK ? '10.202.255.254' : '10.201.0.2';
 const PSK = 'bench-psk-dead-peers-0123456789abcdef012345';
 const TICKS = 100; // USER_HZ
 
@@ -76,13 +97,41 @@ async function main(): Promise<void> {
     extraArgs: ['--driver', 'libreswan', '--config', configDir, '--no-health-check', '--status-interval', '2'],
   });
   try {
-    await connectVeth({ ns: NS, name: 'eth-dp', cidr: `${LOCAL_IP}/16` }, { ns: PEER, name: 'eth-dq' });
+    if (ON_LINK) {
+      await connectVeth({ ns: NS, name: 'eth-dp', cidr: `${LOCAL_IP}/16` }, { ns: PEER, name: 'eth-dq' });
+    } else {
+      await connectVeth(
+        { ns: NS, name: 'eth-dp', cidr: `${LOCAL_IP}/24` },
+        { ns: PEER, name: 'eth-dq', cidr: '10.201.0.1/24' },
+      );
+      await run('ip', ['-n', NS, 'route', 'add', '10.202.0.0/16', 'via', '10.201.0.1']);
+      await run('ip', ['netns', 'exec', PEER, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+      await run('ip', ['-n', PEER, 'route', 'add', 'blackhole', '10.202.0.0/16']);
+    }
+    console.log(`peers: ${ON_LINK ? 'on-link, ARP unanswered' : 'behind a router that drops their traffic'}`);
     engine.start();
     await waitFor('engine SERVING', () => engine.serving(), 60000, 200);
     await writeFile(`${endpointsPath}.new`, JSON.stringify(list));
     const t0 = Date.now();
+    console.log(`load average at start: ${load()}`);
     await rename(`${endpointsPath}.new`, endpointsPath);
-    await waitFor('every cable installed', async () => (await engine.connections()).length === COUNT, 900000, 500);
+    let lastReport = 0;
+    let lastCount = -1;
+    await waitFor(
+      'every cable installed',
+      async () => {
+        const conns = await engine.connections();
+        const n = conns.length;
+        if (Date.now() - lastReport > 30000 || (n !== lastCount && Date.now() - lastReport > 5000)) {
+          console.log(`  install: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${conns.length} listed, load ${load()}`);
+          lastReport = Date.now();
+          lastCount = n;
+        }
+        return conns.length === COUNT;
+      },
+      INSTALL_TIMEOUT_S * 1000,
+      1000,
+    );
     const installS = (Date.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     const st = await engine.status();
@@ -116,6 +165,7 @@ async function main(): Promise<void> {
     const byStatus = new Map<string, number>();
     for (const c of conns) byStatus.set(String(c.status), (byStatus.get(String(c.status)) ?? 0) + 1);
     const failing = conns.find((c) => c.status === 3);
+    console.log(`load average at end of window: ${load()}`);
     console.log(`dead peers: ${COUNT} endpoints (${2 * COUNT} connections), installed in ${installS.toFixed(1)} s`);
     console.log(`idle window: ${seconds.toFixed(0)} s after a ${WARMUP_S} s warm-up (resync every 30 s)`);
     console.log(`engine CPU:        ${pct(before.engine, after.engine)}`);
@@ -148,6 +198,7 @@ async function main(): Promise<void> {
     console.log(
       `engine log, by message: ${top.map(([m, b]) => `${m} ${(b / 1024).toFixed(1)} KB`).join('; ') || 'nothing'}`,
     );
+    if (CENSUS_S > 0) await census(driverPid, join(work, 'census.trace'));
   } finally {
     await engine.stop('SIGTERM');
     await engine.stopPluto();
@@ -155,6 +206,54 @@ async function main(): Promise<void> {
     await deleteNetns(PEER);
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Traces the driver's process starts for CENSUS_S seconds and prints them by action (whack's first
+ * option after --ctlsocket, or addconn), with the resyncs the engine logged meanwhile.
+ */
+async function census(driverPid: number, file: string): Promise<void> {
+  const r = await run(
+    'timeout',
+    [
+      String(CENSUS_S),
+      'strace',
+      '-f',
+      '-qq',
+      '--seccomp-bpf',
+      '-e',
+      'trace=execve',
+      '-e',
+      'signal=none',
+      '-s',
+      '64',
+      '-o',
+      file,
+      '-p',
+      String(driverPid),
+    ],
+    (CENSUS_S + 30) * 1000,
+  ).catch((err: unknown) => ({ code: -1, stdout: '', stderr: String(err) }));
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const byAction = new Map<string, number>();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const m = /execve\("([^"]+)", \[(.*?)\]/.exec(line);
+    if (!m || / = -1 /.test(line)) continue;
+    const bin = m[1]!.split('/').pop()!;
+    const args = [...m[2]!.matchAll(/"([^"]*)"/g)].map((a) => a[1]!);
+    const at = args.indexOf('--ctlsocket');
+    // A whack call is named by its action (the option after --ctlsocket's value).
+    const action = at >= 0 ? (args[at + 2] ?? '?') : '';
+    const key = `${bin} ${action}`.trim();
+    byAction.set(key, (byAction.get(key) ?? 0) + 1);
+    total++;
+  }
+  console.log(
+    `driver process starts in ${CENSUS_S} s (about ${(CENSUS_S / 30).toFixed(1)} resyncs): ${total}` +
+      (total ? ` (${[...byAction].map(([k, n]) => `${n} x ${k}`).join(', ')})` : '') +
+      (text ? '' : ` [trace failed: ${r.stderr.slice(0, 200)}]`),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -96,6 +96,8 @@ export class LibreswanDriver implements CableDriver {
   /** When pluto is read again (refresh-schedule.ts), and the last reading. */
   private readonly schedule = new RefreshSchedule();
   private lastStatus: { connections: Connection[]; signature: string } | undefined;
+  /** The reading of pluto in flight, shared by concurrent status requests. */
+  private reading: { generation: number; promise: Promise<Connection[]> } | undefined;
 
   constructor(
     private readonly context: DriverContext,
@@ -259,9 +261,29 @@ export class LibreswanDriver implements CableDriver {
    */
   async getConnections(): Promise<Connection[]> {
     if (!this.pluto || !this.settings) return [];
-    if (this.lastStatus && !this.schedule.due() && !(await this.saEstablishedSincePoll())) {
-      return this.lastStatus.connections;
+    // An SA established since the last reading (the log says so) is reported now, not when the schedule is due.
+    let established = false;
+    if (this.lastStatus && !this.schedule.due()) {
+      if (!(await this.saEstablishedSincePoll())) return this.lastStatus.connections;
+      established = true;
     }
+    // The engine's GetConnections and the watchers' refresh often come together: one reading serves both
+    // (each is a whack process and a place in pluto's 5-deep ctl socket backlog). A reading begun before
+    // the driver changed something, or before an SA came up, is not shared: it may not show the change.
+    const generation = this.schedule.generation;
+    if (established || this.reading?.generation !== generation) {
+      const reading = {
+        generation,
+        promise: this.readAndRecord(generation).finally(() => {
+          if (this.reading === reading) this.reading = undefined;
+        }),
+      };
+      this.reading = reading;
+    }
+    return this.reading.promise;
+  }
+
+  private async readAndRecord(generation: number): Promise<Connection[]> {
     const connections = await this.readConnections();
     const signature = connections.map((c) => `${c.endpoint?.cableName}|${c.status}|${c.statusMessage}`).join('\n');
     const moving = connections.some(
@@ -269,7 +291,7 @@ export class LibreswanDriver implements CableDriver {
         c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ||
         c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTING,
     );
-    this.schedule.polled(!moving && signature === this.lastStatus?.signature);
+    this.schedule.polled(!moving && signature === this.lastStatus?.signature, generation);
     this.lastStatus = { connections, signature };
     return connections;
   }

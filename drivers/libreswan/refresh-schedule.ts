@@ -22,6 +22,7 @@ export class RefreshSchedule {
   private intervalMs = 0;
   private nextAt = 0;
   private dirty = true;
+  private gen = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: RefreshScheduleOptions = {}) {
@@ -32,6 +33,12 @@ export class RefreshSchedule {
   invalidate(): void {
     this.dirty = true;
     this.intervalMs = 0;
+    this.gen++;
+  }
+
+  /** Counts invalidations: a reading started at one generation says nothing of what came after. */
+  get generation(): number {
+    return this.gen;
   }
 
   /** Whether pluto should be polled now. */
@@ -39,8 +46,13 @@ export class RefreshSchedule {
     return this.dirty || this.now() >= this.nextAt;
   }
 
-  /** A poll was made: `steady` when it found nothing moving (see the file comment). */
-  polled(steady: boolean): void {
+  /**
+   * A poll was made: `steady` when it found nothing moving (see the file comment). `startedAt` is the
+   * generation when the poll began: if something was invalidated meanwhile, the poll may predate it and
+   * the next request polls again.
+   */
+  polled(steady: boolean, startedAt = this.gen): void {
+    if (startedAt !== this.gen) return;
     this.dirty = false;
     const first = this.options.firstMs ?? 4000;
     const max = this.options.maxMs ?? 30_000;

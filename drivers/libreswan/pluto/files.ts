@@ -29,13 +29,35 @@ export function pathsUnder(dir: string): PlutoPaths {
   };
 }
 
+/** pluto's IKE socket buffers (SO_SNDBUFFORCE/SO_RCVBUFFORCE; the kernel doubles it): 4 MiB instead of 208 KiB. */
+export const IKE_SOCKET_BUFSIZE = 4 * 1024 * 1024;
+
 /**
- * `config setup` only: uniqueids=yes (a new IKE SA for the same IDs replaces
- * the old one). No conn sections: the driver adds connections with whack and
- * re-adds them after a restart.
+ * `config setup` only. No conn sections: the driver adds connections with
+ * whack and re-adds them after a restart.
+ * - uniqueids=yes: a new IKE SA for the same IDs replaces the old one.
+ * - ike-socket-errqueue=no and a larger ike-socket-bufsize: with errqueue on,
+ *   pluto (4.10 to 5.x, iface_udp.c check_msg_errqueue) waits with poll(-1)
+ *   before every IKE packet until its socket is writable, i.e. until less than
+ *   half its send buffer is queued. Packets to peers on the gateway's own
+ *   subnet that do not answer ARP stay queued about 3 s each (the neighbour
+ *   resolution): with some hundreds of such dead peers (500 in bench/dead-peers.ts
+ *   --on-link) the default 208 KiB buffer stays over half full, pluto's single event loop blocks in that poll and it
+ *   stops answering whack (issue 12: the install stalled after 500 cables).
+ *   Without errqueue a full buffer fails the send (EAGAIN) and pluto
+ *   retransmits later, like a packet lost on the wire; the buffer holds about
+ *   3,600 packets in flight. ICMP errors are then not read (cabled does not
+ *   use them).
  */
 export function renderPlutoConfig(): string {
-  return '# written by cabled; do not edit\nconfig setup\n\tuniqueids=yes\n';
+  return [
+    '# written by cabled; do not edit',
+    'config setup',
+    '\tuniqueids=yes',
+    '\tike-socket-errqueue=no',
+    `\tike-socket-bufsize=${IKE_SOCKET_BUFSIZE}`,
+    '',
+  ].join('\n');
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -50,6 +50,8 @@ export class LogFollower {
   private readonly unwantedSince = new Map<string, number>();
   /** Whether an SA was logged established since the last takeEstablished(). */
   private established = false;
+  /** Lines parsed since the follower was made (each line once: the cost is linear in what is new). */
+  private parsed = 0;
 
   constructor(
     readonly file: string,
@@ -101,7 +103,13 @@ export class LogFollower {
     }
   }
 
+  /** How many log lines this follower has parsed in all. */
+  get linesParsed(): number {
+    return this.parsed;
+  }
+
   private index(lines: readonly string[]): void {
+    this.parsed += lines.length;
     const keep = this.options.perConnection ?? 24;
     for (const line of lines) {
       const e = parseLogEvent(line);

@@ -37,4 +37,17 @@ describe('libreswan status readings while nothing moves (refresh schedule)', () 
     s.polled(true);
     assert.equal(s.currentMs, 4000, 'the backoff starts over');
   });
+
+  it('should read pluto again after a reading that an install overtook (it may predate the install)', () => {
+    let now = 0;
+    const s = new RefreshSchedule({ now: () => now });
+    s.polled(true);
+    now += 100;
+    const started = s.generation;
+    s.invalidate(); // an install while the reading was under way
+    s.polled(true, started);
+    assert.equal(s.due(), true, 'the reading began before the install: the next request reads pluto');
+    s.polled(true, s.generation);
+    assert.equal(s.due(), false);
+  });
 });

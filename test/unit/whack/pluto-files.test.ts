@@ -39,6 +39,13 @@ describe('pluto files', () => {
   });
 
   it('should write a minimal config setup with uniqueids', () => {
-    assert.match(renderPlutoConfig(), /^config setup\n\tuniqueids=yes\n$/m);
+    assert.match(renderPlutoConfig(), /^config setup\n\tuniqueids=yes\n/m);
+  });
+
+  it('should keep pluto from blocking on a full IKE socket (no errqueue poll, a 4 MiB buffer)', () => {
+    // With errqueue on, pluto polls (no timeout) for a writable socket before every IKE packet: dead peers
+    // on the local subnet fill the send buffer and pluto stops answering whack (docs/reliability.md).
+    assert.match(renderPlutoConfig(), /^\tike-socket-errqueue=no$/m);
+    assert.match(renderPlutoConfig(), /^\tike-socket-bufsize=4194304$/m);
   });
 });
