@@ -6,8 +6,9 @@
  * every cable removed, driver still initialised).
  *
  * Order of things:
- * - becoming active: engine active (cables installed) -> Endpoint published
- *   -> stale Endpoints of this cluster deleted;
+ * - becoming active: engine active (its cables going in) and, once its driver
+ *   is up (a warm standby: at once), Endpoint published -> stale Endpoints of
+ *   this cluster deleted;
  * - standing down (lost lease, deadline passed): engine standby at once,
  *   then the Endpoint withdrawn when the API answers;
  * - clean stop: elector halted -> engine standby (cables removed) -> Lease
@@ -121,9 +122,14 @@ export function startHa(o: HaOptions): Ha {
       if (!publisher) return;
       if (next === 'active')
         publish(async () => {
-          await applied;
-          // Published once its own cables are in (a warm standby: at once; a gateway just started: when its driver is).
-          await whenServing(engine, settings.leaseDurationMs);
+          // Published as soon as its driver is up (a warm standby: at once, while its cables go in), so the
+          // remote gateways install their side of the new cable meanwhile: the new gateway's first IKE
+          // attempt then finds the peer ready instead of backing off (docs/ha.md, "What bounds each figure").
+          // A gateway just started waits for its driver, then for the role's reconcile.
+          if (!driverUp(engine)) {
+            await applied;
+            await whenServing(engine, settings.leaseDurationMs);
+          }
           if (role === 'active') await publisher.activate();
         });
       else publish(() => publisher.deactivate());
@@ -144,6 +150,12 @@ export function startHa(o: HaOptions): Ha {
       await publisher?.stop();
     },
   };
+}
+
+/** Every driver of the engine is up (a warm standby's is). */
+function driverUp(engine: GatewayView): boolean {
+  const drivers = [...engine.driverHealth().values()];
+  return drivers.length > 0 && drivers.every((h) => h === 'SERVING');
 }
 
 /** Resolves when the engine reports SERVING (desired state applied), or after `timeoutMs`. */

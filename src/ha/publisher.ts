@@ -138,7 +138,10 @@ export class Publisher {
   private async syncOnce(): Promise<void> {
     if (this.stopped) return;
     let ok = true;
-    if (this.active) {
+    // The role as this round started: a round that began passive does not go on to delete stale
+    // Gateways when activate() arrives meanwhile (its own round, next, publishes the Endpoint first).
+    const active = this.active;
+    if (active) {
       ok = (await this.attempt('publish the Endpoint', () => this.ensureEndpoint())) && ok;
       ok = (await this.attempt('delete stale Endpoints', () => this.deleteOtherEndpoints())) && ok;
     } else if (this.endpointPublished) {
@@ -146,7 +149,7 @@ export class Publisher {
     }
     ok = (await this.attempt('update the Gateway resource', () => this.updateGateway())) && ok;
     ok = (await this.attempt('label the pod', () => this.labelPod())) && ok;
-    if (this.active) await this.attempt('delete stale Gateways', () => this.deleteStaleGateways());
+    if (active && this.active) await this.attempt('delete stale Gateways', () => this.deleteStaleGateways());
     clearTimeout(this.retry);
     if (!ok && !this.stopped) this.retry = setTimeout(() => void this.sync(), 1000);
   }

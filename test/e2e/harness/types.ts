@@ -234,6 +234,17 @@ export interface FailoverResult {
   statusLines: string[];
   /** `ip xfrm state` in cluster2's namespace once the ping went through the new gateway after the crash. */
   xfrmAfterCrash: string;
+  /** The cluster1 gateway elected first ('a' or 'b'; the three engines start at once): crashed, then back as standby. */
+  first: string;
+  /** Where each handover's time went, from the gateways' own logs (test/e2e/guest/handover.ts). */
+  crashSteps: HandoverStep[];
+  gracefulSteps: HandoverStep[];
+}
+
+/** One step of a handover: seconds after the crash or stop. */
+export interface HandoverStep {
+  what: string;
+  s: number;
 }
 
 /** Everything one scenario measured. */

@@ -19,7 +19,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CABLECTL_MAIN, EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { CABLECTL_MAIN, type EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
+import { HA_TTL, haGateway, type PingReply, pingReplies } from '../../../lab/ha-gateway.js';
 import { FakeKubeApi } from '../../helpers/fake-kube-api.js';
 import { linkToHost } from '../../helpers/host-link.js';
 import {
@@ -39,17 +40,13 @@ const tag = `${process.pid % 100000}`;
 const SW = `cbt-ha-${tag}-sw`;
 const NS = { a: `cbt-ha-${tag}-1a`, b: `cbt-ha-${tag}-1b`, c2: `cbt-ha-${tag}-2` } as const;
 const UNDERLAY = { a: '172.29.50.11', b: '172.29.50.12', c2: '172.29.50.21' } as const;
-const TTL = { a: 61, b: 62 } as const;
+const TTL = HA_TTL;
 const NET = 10 + (process.pid % 240); // host-side /30s, 10.253.<NET>.x, unlikely to collide
 const BROKER = 'cbt-ha-broker';
 const LEASE_NS = { cluster1: 'cbt-ha-cluster1', cluster2: 'cbt-ha-cluster2' } as const;
 const CABLE = { a: 'submariner-cable-cluster1-172-29-50-11', b: 'submariner-cable-cluster1-172-29-50-12' } as const;
 
 type Gw = 'a' | 'b';
-interface Reply {
-  at: number;
-  ttl: number;
-}
 interface FdbJson {
   mac: string;
   dst?: string;
@@ -72,7 +69,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
   let work: string;
   const engines = {} as Record<Gw | 'c2', EngineProcess>;
   let pinger: ChildProcess | undefined;
-  const replies: Reply[] = [];
+  const replies: PingReply[] = [];
   let sampler: NodeJS.Timeout | undefined;
   let bothActive = 0;
   const roles: Record<Gw, string> = { a: '', b: '' };
@@ -93,7 +90,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
 
   /** Time from `t0` to the first reply answered by gateway `g` (by its TTL) after t0. */
   const firstReplyFrom = async (g: Gw, t0: number, timeoutMs: number): Promise<number> => {
-    let found: Reply | undefined;
+    let found: PingReply | undefined;
     await waitFor(
       `a ping answered through gateway ${g}`,
       async () => {
@@ -107,29 +104,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
   };
 
   const startEngine = (g: Gw | 'c2'): EngineProcess => {
-    const cluster = g === 'c2' ? 'cluster2' : 'cluster1';
-    const e = new EngineProcess({
-      ns: NS[g],
-      clusterId: cluster,
-      privateIp: UNDERLAY[g],
-      subnets: [g === 'c2' ? '10.2.0.0/16' : '10.1.0.0/16'],
-      endpointsPath: '',
-      runDir: join(work, `run-${g}`),
-      extraArgs: [
-        '--endpoints-source',
-        'kubernetes',
-        '--endpoints-namespace',
-        BROKER,
-        '--kubeconfig',
-        join(work, `kubeconfig-${g}`),
-        '--leader-election',
-        '--lease-namespace',
-        LEASE_NS[cluster],
-        '--node-name',
-        `gw-${g}`,
-        '--no-health-check',
-      ],
-    });
+    const e = haGateway({ ns: NS, underlay: UNDERLAY, work, broker: BROKER, leaseNamespace: LEASE_NS }, g);
     engines[g] = e;
     e.start();
     return e;
@@ -242,10 +217,7 @@ describe('active/passive failover of cluster1 gateways (local HTTP server standi
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /^\[(\d+\.\d+)\].* ttl=(\d+)/.exec(line);
-        if (m) replies.push({ at: Math.round(Number(m[1]) * 1000), ttl: Number(m[2]) });
-      }
+      replies.push(...pingReplies(lines));
     });
     // Never two active gateways in cluster1: sampled all along.
     sampler = setInterval(() => {
