@@ -239,7 +239,8 @@ export class LibreswanDriver implements CableDriver {
     if (recorded && !repairOnly) this.schedule.invalidate();
     // A repair checks the kernel as it is now: the overlay's cached view (kept between install bursts)
     // would not show an FDB entry or a route deleted behind the driver's back. One read (two dumps) per call.
-    if (repairOnly && planned.size && this.overlay) await this.overlay.listRemotes();
+    // A failed read leaves no cached view: the overlay phase reads the kernel itself (and reports per cable).
+    if (repairOnly && planned.size && this.overlay) await this.overlay.listRemotes().catch(() => undefined);
     // The secrets (unchanged when every cable is installed as recorded) and what pluto holds, in one whack round.
     const [, loaded] = planned.size
       ? await Promise.all([
