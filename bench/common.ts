@@ -50,11 +50,18 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
-/** "median (min-max, n=N)" */
+/**
+ * "median (min-max, n=N)" over the samples that are numbers; a sample that is
+ * not (a window in which every call failed) is counted and named, never
+ * printed as NaN or folded into the figures.
+ */
 export function spread(xs: readonly number[], digits = 1, unit = ''): string {
   const f = (n: number) => `${n.toFixed(digits)}${unit}`;
-  if (!xs.length) return 'no samples';
-  return `${f(median(xs))} (${f(Math.min(...xs))}-${f(Math.max(...xs))}, n=${xs.length})`;
+  const ok = xs.filter(Number.isFinite);
+  const failed = xs.length - ok.length;
+  const note = failed ? `, ${failed} of ${xs.length} without an answer` : '';
+  if (!ok.length) return xs.length ? `no answers in ${xs.length} of ${xs.length}` : 'no samples';
+  return `${f(median(ok))} (${f(Math.min(...ok))}-${f(Math.max(...ok))}, n=${ok.length}${note})`;
 }
 
 /** The 1-minute load average and the number of CPUs, for the record. */

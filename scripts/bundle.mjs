@@ -47,6 +47,41 @@ const netlinkBinding = {
   },
 };
 
+/**
+ * netlink's index.js loads every family it supports; cabled uses rtnetlink, XFRM (raw netlink) and the
+ * attribute codec, never generic netlink, nl80211 or WireGuard. Their struct tables (nl80211's alone is
+ * 240 kB of code run at load) cost each process that loads netlink (the engine and every driver) ~5 MB
+ * of RSS, so the bundles get an index without them (issue 15, P4). tsc's output and the tests still load
+ * the whole package.
+ */
+const NETLINK_UNUSED = [
+  './genl/genl',
+  './nl80211/nl80211',
+  './wg/wg',
+  './genl/structs',
+  './nl80211/structs',
+  './wg/structs',
+];
+const netlinkSlimIndex = {
+  name: 'netlink-slim-index',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]netlink[\\/]dist[\\/]index\.js$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      for (const mod of NETLINK_UNUSED) {
+        const lines = text.split('\n').filter((l) => l.includes(`require("${mod}")`));
+        if (lines.length !== 1) throw new Error(`${args.path}: no single require of ${mod}; update scripts/bundle.mjs`);
+        const line = lines[0];
+        // `__exportStar(require(...), exports);` goes; `const x = __importStar(require(...));` becomes an empty namespace.
+        text = text.replace(
+          line,
+          line.startsWith('__exportStar') ? '' : line.replace(/__importStar\(require\([^)]*\)\)/, '{}'),
+        );
+      }
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
 const BANNER =
   "import { createRequire as __cabledCreateRequire } from 'node:module'; const require = __cabledCreateRequire(import.meta.url);";
 
@@ -72,7 +107,7 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   external: ['@kubernetes/client-node', '@grpc/proto-loader'],
-  plugins: [netlinkBinding],
+  plugins: [netlinkBinding, netlinkSlimIndex],
   // CommonJS packages inside an ESM bundle call require() for Node's built-ins.
   banner: { js: BANNER },
   sourcemap: 'linked',

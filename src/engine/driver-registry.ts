@@ -35,14 +35,20 @@ export function driversUsage(): string {
 /**
  * V8 flags for driver processes: a small young generation keeps a driver's
  * RSS close to its live data after a burst of work (measured: 106 -> 89 MB
- * after installing 1000 VXLAN cables, at the same speed). The VXLAN driver
- * also gets --optimize-for-size: the old generation grows less ahead of its
- * live data (~14 MB at 1000 cables; RSS 98 -> 80 MB). Not the libreswan
- * driver: its 1000-cable burst took 6.7-7.3 s with it against 4.8-5.5 s
- * without (issue 15, P1).
+ * after installing 1000 VXLAN cables, at the same speed). Not smaller for
+ * the libreswan driver, and not --optimize-for-size: its 1000-cable burst
+ * took 6.7-7.3 s with that against 4.8-5.5 s without (issue 15, P1). The
+ * VXLAN driver holds ~12 MB of live heap at 1000 cables (most of it code and
+ * module sources), so it gets the memory-lean set: --optimize-for-size (the
+ * old generation grows less ahead of its live data: 77-78 -> 69-70 MB RSS),
+ * a 1 MB young generation, and --expose-gc, with which the SDK runs one full
+ * collection once the driver is quiet after an ApplyCables (sdk/heap-trim.ts):
+ * 67.7 MB in both rounds against 69-70 MB, same speed (2026-12-01, 22:07 UTC).
  */
-const DRIVER_NODE_FLAGS = ['--max-semi-space-size=2'];
-const EXTRA_NODE_FLAGS: Record<string, string[]> = { vxlan: ['--optimize-for-size'] };
+const DRIVER_NODE_FLAGS: Record<string, string[]> = {
+  vxlan: ['--max-semi-space-size=1', '--optimize-for-size', '--expose-gc'],
+};
+const DEFAULT_DRIVER_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /** How to start the named driver as a child process of this node. */
 export function driverLaunch(name: string): DriverLaunch {
@@ -53,6 +59,6 @@ export function driverLaunch(name: string): DriverLaunch {
   return {
     kind: 'spawn',
     command: process.execPath,
-    args: [...DRIVER_NODE_FLAGS, ...(EXTRA_NODE_FLAGS[name] ?? []), distRoot + entry.main],
+    args: [...(DRIVER_NODE_FLAGS[name] ?? DEFAULT_DRIVER_NODE_FLAGS), distRoot + entry.main],
   };
 }

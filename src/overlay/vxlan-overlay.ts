@@ -8,7 +8,7 @@
 import type { Logger } from '../lib/logger.js';
 import { silentLogger } from '../lib/logger.js';
 import { FailedPreconditionError } from '../lib/errors.js';
-import { ZERO_MAC, type LinkInfo, type NetlinkAdapter } from '../lib/netlink/index.js';
+import { ZERO_MAC, type LinkInfo, type NetlinkAdapter, type NetlinkWrite } from '../lib/netlink/index.js';
 import { KernelView } from './kernel-view.js';
 import { procSysctl, type Sysctl } from '../lib/sysctl.js';
 import { resolveOverlayOptions, type ResolvedOverlayOptions, type VxlanOverlayOptions } from './options.js';
@@ -144,8 +144,9 @@ export class VxlanOverlay {
 
   /**
    * Many remotes in one burst: the removals, then the installs, each planned
-   * against one cached view of the kernel, with every write sent without
-   * waiting for the one before (the kernel still applies them in order).
+   * against one cached view of the kernel, and every write of them sent as
+   * one ordered netlink batch (NetlinkAdapter.writeBatch: few syscalls, no
+   * promise per write; the kernel applies them in order).
    * Returns one outcome per item, removals first, in order: what changed, or
    * the Error that stopped that item. Installs need the device up.
    */
@@ -166,14 +167,18 @@ export class VxlanOverlay {
           `install remotes on ${ctx.link.name}: the device is down; call setUp() first`,
         );
       }
-      const pending: Promise<RemoteChange>[] = [];
+      // Every item's writes go into one ordered batch (make before break within each item).
+      const writes: NetlinkWrite[] = [];
+      const items: ({ from: number; to: number; plan: RemotePlan; vtep: string } | Error)[] = [];
       const start = (planOf: () => { plan: RemotePlan; vtep: string }): void => {
         try {
           const { plan, vtep } = planOf();
           ctx.apply(plan);
-          pending.push(this.send(ctx.link, plan).then(() => changeOf(plan, vtep)));
+          const from = writes.length;
+          writes.push(...writesOf(ctx.link.index, plan));
+          items.push({ from, to: writes.length, plan, vtep });
         } catch (err) {
-          pending.push(Promise.reject(err));
+          items.push(asError(err));
         }
       };
       for (const r of remove) {
@@ -189,10 +194,15 @@ export class VxlanOverlay {
           return { plan: planEnsureRemote(ctx.narrow(want, prev), want, prev), vtep: want.vtep };
         });
       }
-      const outcomes = await Promise.allSettled(pending);
-      if (outcomes.some((o) => o.status === 'rejected')) this.cache = undefined;
+      const results = writes.length ? await this.nl.writeBatch(writes) : [];
+      const outcomes = items.map((it): RemoteChange | Error => {
+        if (it instanceof Error) return it;
+        for (let i = it.from; i < it.to; i++) if (results[i]) return results[i]!;
+        return changeOf(it.plan, it.vtep);
+      });
+      if (outcomes.some((o) => o instanceof Error)) this.cache = undefined;
       this.log.debug('applied overlay remotes', { removed: remove.length, ensured: ensure.length });
-      return outcomes.map((o) => (o.status === 'fulfilled' ? o.value : asError(o.reason)));
+      return outcomes;
     });
   }
 
@@ -341,21 +351,21 @@ export class VxlanOverlay {
     return changeOf(plan, vtep);
   }
 
-  /** Sends a plan's writes back to back (pipelined), in make-before-break order. */
-  private async send(link: LinkInfo, plan: RemotePlan): Promise<void> {
-    await Promise.all([
-      ...plan.addFdb.map((dst) => this.nl.appendFdb(link.index, dst, ZERO_MAC)),
-      ...plan.replaceRoutes.map((r) => this.nl.replaceRoute(r)),
-      ...plan.deleteRoutes.map((r) => this.nl.deleteRoute(r)),
-      ...plan.deleteFdb.map((dst) => this.nl.deleteFdb(link.index, dst, ZERO_MAC)),
-    ]);
-  }
-
   private serialise<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A plan's writes in make-before-break order: add FDB, replace routes, delete routes, delete FDB. */
+function writesOf(linkIndex: number, plan: RemotePlan): NetlinkWrite[] {
+  return [
+    ...plan.addFdb.map((dst): NetlinkWrite => ({ op: 'appendFdb', linkIndex, dst, mac: ZERO_MAC })),
+    ...plan.replaceRoutes.map((route): NetlinkWrite => ({ op: 'replaceRoute', route })),
+    ...plan.deleteRoutes.map((route): NetlinkWrite => ({ op: 'deleteRoute', route })),
+    ...plan.deleteFdb.map((dst): NetlinkWrite => ({ op: 'deleteFdb', linkIndex, dst, mac: ZERO_MAC })),
+  ];
 }
 
 function changeOf(plan: RemotePlan, vtep: string): RemoteChange {

@@ -1,7 +1,11 @@
 /**
  * WatchConnections for any driver built on the SDK: polls the driver's
  * getConnections() while someone watches (and right after each change the
- * SDK makes), and fans the differences out to the watchers.
+ * SDK makes), and fans the differences out to the watchers. While a batch of
+ * changes is under way (`hold()`: the engine sends a burst as ApplyCables
+ * calls of 500 cables, back to back) refreshes wait, and one runs when
+ * `settleMs` passed without another: a refresh reads and compares every
+ * cable, so one per batch made a 5000-cable burst quadratic (issue 15, P2).
  */
 import { type Connection, type ConnectionEvent, ConnectionStatus } from '../generated/cabled/driver/v1/driver.js';
 import { diffConnections } from '../lib/connection-diff.js';
@@ -16,12 +20,35 @@ export class ConnectionWatch {
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private again = false;
+  private holds = 0;
+  private settleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly fetch: () => Promise<Connection[]>,
     private readonly logger: Logger,
     private readonly intervalMs = 2000,
+    private readonly settleMs = 50,
   ) {}
+
+  /**
+   * A batch of changes starts: refreshes wait until every hold is released
+   * and `settleMs` passed without a new one, then one runs. Returns "release".
+   */
+  hold(): () => void {
+    this.holds++;
+    clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds > 0) return;
+      this.settleTimer = setTimeout(() => {
+        this.settleTimer = undefined;
+        void this.poke();
+      }, this.settleMs);
+    };
+  }
 
   /** Adds a watcher; it gets the current list first. Returns "unsubscribe". */
   async subscribe(listener: Listener): Promise<{ snapshot: Connection[]; unsubscribe: () => void }> {
@@ -40,9 +67,10 @@ export class ConnectionWatch {
     };
   }
 
-  /** Refreshes now (coalesced) when anyone is watching. */
+  /** Refreshes now (coalesced) when anyone is watching; during a hold, once it is over. */
   poke(): Promise<void> {
     if (this.listeners.size === 0) return Promise.resolve();
+    if (this.holds > 0 || this.settleTimer !== undefined) return Promise.resolve(); // the refresh after the hold covers it
     if (this.refreshing !== undefined) {
       this.again = true;
       return this.refreshing;
@@ -58,6 +86,8 @@ export class ConnectionWatch {
   }
 
   close(): void {
+    clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.listeners.clear();

@@ -19,6 +19,7 @@ import type { Logger } from '../lib/logger.js';
 import type { ConnectionWatch } from './connection-watch.js';
 import type { CableDriver } from './driver.js';
 import { PROTOCOL_VERSION } from './handshake.js';
+import { HeapTrim } from './heap-trim.js';
 import { KeyedLock } from './keyed-lock.js';
 import { currentProblems, DEGRADED_KEY } from './problems.js';
 import { mapLimited } from '../lib/concurrency.js';
@@ -27,6 +28,7 @@ type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryDa
 
 export function driverService(driver: CableDriver, watch: ConnectionWatch, logger: Logger): CableDriverServiceServer {
   const lock = new KeyedLock();
+  const trim = new HeapTrim();
   let initialised = false;
 
   const unary =
@@ -91,11 +93,16 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
       needInit();
       for (const ep of req.disconnect) cableOf(ep.cableName);
       for (const r of req.connect) cableOf(r.endpoint?.cableName);
-      const results = driver.applyCables
-        ? await lock.exclusive(() => driver.applyCables!(req.disconnect, req.connect))
-        : await applyOneByOne(driver, lock, req.disconnect, req.connect);
-      void watch.poke();
-      return { results };
+      const release = watch.hold(); // one status refresh after the burst, not one per batch
+      try {
+        const results = driver.applyCables
+          ? await lock.exclusive(() => driver.applyCables!(req.disconnect, req.connect))
+          : await applyOneByOne(driver, lock, req.disconnect, req.connect);
+        trim.afterWork();
+        return { results };
+      } finally {
+        release();
+      }
     }),
     getActiveConnections: unary('GetActiveConnections', async () => ({
       connections: await driver.getActiveConnections(),

@@ -3,8 +3,12 @@
  * run directory (tmpfs: it lives exactly as long as the kernel state it
  * describes). A restarted driver reads it back, so GetActiveConnections tells
  * the truth and the engine can remove cables that went away while it was down.
- * Writes are atomic (temp file + rename) and coalesced: many changes in a
- * burst cost a few writes, and `flush()` waits for the last one.
+ * Writes are atomic (temp file + rename) and coalesced: every change made
+ * before a write takes its snapshot goes into that write, and one made while
+ * a write is on its way costs exactly one more, so a burst of N changes costs
+ * one or two serialisations of the whole map, not one per change (issue 15:
+ * at 5000 cables the file was serialised several times per burst). The file
+ * is compact JSON. `flush()` waits for the last write.
  *
  * Degrade, don't crash (issue 12, item 5): when the directory is full or
  * read-only the write fails, its temp file is removed, the record stays in
@@ -28,7 +32,9 @@ export interface StateStoreOptions {
 export class StateStore<T> {
   private data = new Map<string, T>();
   private writing: Promise<void> | undefined;
-  private pending = false;
+  /** Changes not yet in a snapshot taken by a write. */
+  private dirty = false;
+  private writesStarted = 0;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private problemText: string | undefined;
@@ -37,6 +43,11 @@ export class StateStore<T> {
     readonly path: string,
     private readonly options: StateStoreOptions = {},
   ) {}
+
+  /** How many writes (serialisations of the whole map) were started; for tests and benchmarks. */
+  get writes(): number {
+    return this.writesStarted;
+  }
 
   /** The standing write problem (what is wrong and what to do), or undefined. */
   get problem(): string | undefined {
@@ -98,25 +109,22 @@ export class StateStore<T> {
   }
 
   private schedule(): void {
-    if (this.writing !== undefined) {
-      this.pending = true;
-      return;
-    }
+    this.dirty = true;
+    if (this.writing !== undefined) return; // the write on its way, or the one after it, takes this change
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.writing = this.write().finally(() => {
       this.writing = undefined;
-      if (this.pending) {
-        this.pending = false;
-        this.schedule();
-      }
+      if (this.dirty) this.schedule();
     });
   }
 
   /** One write; a failure is recorded and retried later, never thrown. */
   private async write(): Promise<void> {
     await new Promise((r) => setImmediate(r));
-    const text = JSON.stringify(Object.fromEntries(this.data), null, 1);
+    this.dirty = false;
+    this.writesStarted++;
+    const text = JSON.stringify(Object.fromEntries(this.data));
     try {
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       await writeFile(this.tmpPath, text, { mode: 0o600 });

@@ -4,6 +4,7 @@
  * (links, addresses, fdb, routes, rules); this file only wires them together.
  */
 import * as addresses from './addresses.js';
+import { writeBatch } from './batch.js';
 import * as fdb from './fdb.js';
 import * as links from './links.js';
 import * as routes from './routes.js';
@@ -37,6 +38,7 @@ class RtNetlinkAdapter implements NetlinkAdapter {
   deleteRoute = (match: Parameters<NetlinkAdapter['deleteRoute']>[0]) => routes.deleteRoute(this.s, match);
   routeTo = (ip: string) => routes.routeTo(this.s, ip);
   getDefaultRoute = () => routes.getDefaultRoute(this.s);
+  writeBatch = (writes: Parameters<NetlinkAdapter['writeBatch']>[0]) => writeBatch(this.s, writes);
 
   listRules = () => rules.listRules(this.s);
   ensureRule = (rule: Parameters<NetlinkAdapter['ensureRule']>[0]) => rules.ensureRule(this.s, rule);

@@ -4,10 +4,12 @@
  * `bridge fdb append 00:00:00:00:00:00 dev vxlan-tunnel dst <ip> self permanent`.
  * Several dsts can share the zero MAC (head-end replication), hence APPEND.
  */
+import netlink from 'netlink';
+import type { rt } from 'netlink';
 import { InvalidArgumentError } from '../errors.js';
 import { isErrno } from './errors.js';
 import { assertIpv4, bufferToIpv4, bufferToMac, ipv4ToBuffer, macToBuffer, ZERO_MAC } from './ip.js';
-import { AF_BRIDGE, NLM_F, type NetlinkSession } from './session.js';
+import { AF_BRIDGE, type EncodedWrite, NLM_F, type NetlinkSession } from './session.js';
 import type { FdbEntry } from './types.js';
 
 /** FDB entries of one device (the dump is filtered here: the kernel returns every port's). */
@@ -44,6 +46,40 @@ function assertFdbDst(dst: string): void {
     );
 }
 
+/** The RTM_NEWNEIGH (append) or RTM_DELNEIGH header and attributes for (mac, dst) on the device. */
+function fdbMessage(
+  linkIndex: number,
+  dst: string,
+  mac: string,
+  add: boolean,
+): { data: rt.NeighborMessage['data']; attrs: rt.NeighborAttrs } {
+  assertFdbDst(dst);
+  const attrs = { lladdr: macToBuffer(mac), dst: ipv4ToBuffer(dst) };
+  return add
+    ? {
+        data: {
+          family: AF_BRIDGE,
+          ifindex: linkIndex,
+          state: { permanent: true, noarp: true },
+          flags: { self: true },
+        },
+        attrs,
+      }
+    : { data: { family: AF_BRIDGE, ifindex: linkIndex, flags: { self: true } }, attrs };
+}
+
+/** appendFdb / deleteFdb encoded for a batch (NetlinkSession.writeBatch); throws on invalid input. */
+export function encodeFdb(linkIndex: number, dst: string, mac: string, add: boolean): EncodedWrite {
+  const { data, attrs } = fdbMessage(linkIndex, dst, mac, add);
+  const out = new netlink.AttrStream();
+  netlink.rt.formatNeighborMessage({ kind: 'neighbor', data, attrs }, out);
+  return {
+    type: add ? netlink.rt.MessageType.NEWNEIGH : netlink.rt.MessageType.DELNEIGH,
+    flags: add ? NLM_F.CREATE | NLM_F.APPEND : 0,
+    payload: out.bufs,
+  };
+}
+
 /**
  * Appends (mac, dst) to the device's FDB with NLM_F_CREATE|NLM_F_APPEND,
  * state PERMANENT|NOARP, flag SELF. Appending an existing pair is a no-op.
@@ -54,16 +90,10 @@ export async function appendFdb(
   dst: string,
   mac: string = ZERO_MAC,
 ): Promise<void> {
-  assertFdbDst(dst);
-  const lladdr = macToBuffer(mac);
+  const { data, attrs } = fdbMessage(linkIndex, dst, mac, true);
   await s.run(
     async () => `add FDB entry ${mac} dst ${dst} on ${await s.linkLabel(linkIndex)}`,
-    () =>
-      s.sock.newNeighbor(
-        { family: AF_BRIDGE, ifindex: linkIndex, state: { permanent: true, noarp: true }, flags: { self: true } },
-        { lladdr, dst: ipv4ToBuffer(dst) },
-        s.opts(NLM_F.CREATE | NLM_F.APPEND),
-      ),
+    () => s.sock.newNeighbor(data, attrs, s.opts(NLM_F.CREATE | NLM_F.APPEND)),
     'pipelined',
   );
 }
@@ -78,17 +108,11 @@ export async function deleteFdb(
   dst: string,
   mac: string = ZERO_MAC,
 ): Promise<void> {
-  assertFdbDst(dst);
-  const lladdr = macToBuffer(mac);
+  const { data, attrs } = fdbMessage(linkIndex, dst, mac, false);
   try {
     await s.run(
       async () => `delete FDB entry ${mac} dst ${dst} on ${await s.linkLabel(linkIndex)}`,
-      () =>
-        s.sock.delNeighbor(
-          { family: AF_BRIDGE, ifindex: linkIndex, flags: { self: true } },
-          { lladdr, dst: ipv4ToBuffer(dst) },
-          s.opts(),
-        ),
+      () => s.sock.delNeighbor(data, attrs, s.opts()),
       'pipelined',
     );
   } catch (err) {

@@ -20,6 +20,7 @@ export type {
   FdbEntry,
   LinkInfo,
   NetlinkAdapter,
+  NetlinkWrite,
   RouteInfo,
   RouteLookup,
   RouteMatch,

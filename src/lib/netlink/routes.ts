@@ -9,7 +9,7 @@ import type { rt } from 'netlink';
 import { InvalidArgumentError } from '../errors.js';
 import { isErrno } from './errors.js';
 import { assertIpv4, bufferToIpv4, ipv4ToBuffer, parseCidr } from './ip.js';
-import { AF_INET, NLM_F, type NetlinkSession } from './session.js';
+import { AF_INET, type EncodedWrite, NLM_F, type NetlinkSession } from './session.js';
 import type { RouteInfo, RouteLookup, RouteMatch, RouteSpec } from './types.js';
 
 const RT_TABLE_MAIN = 254;
@@ -76,8 +76,10 @@ export async function listRoutes(s: NetlinkSession, table: number): Promise<Rout
     .filter((r) => r.table === table);
 }
 
-/** `ip route replace`: NLM_F_CREATE|NLM_F_REPLACE, protocol static. */
-export async function replaceRoute(s: NetlinkSession, spec: RouteSpec): Promise<void> {
+type RouteParts = { data: rt.RouteMessage['data']; attrs: rt.RouteAttrs };
+
+/** The RTM_NEWROUTE message of `ip route replace`; throws on invalid input. */
+function replaceRouteMessage(spec: RouteSpec): RouteParts {
   const { address, prefixLength } = parseCidr(spec.dst, 'route destination', { network: true });
   checkTable(spec.table);
   if (spec.gateway !== undefined) assertIpv4(spec.gateway, 'route gateway');
@@ -86,27 +88,19 @@ export async function replaceRoute(s: NetlinkSession, spec: RouteSpec): Promise<
   if (spec.gateway) attrs.gateway = ipv4ToBuffer(spec.gateway);
   if (spec.src) attrs.prefsrc = ipv4ToBuffer(spec.src);
   if (spec.priority !== undefined) attrs.priority = spec.priority;
-  await s.run(
-    async () => `replace route ${describeRoute(spec, await s.linkLabel(spec.oif))}`,
-    () =>
-      s.sock.newRoute(
-        {
-          family: AF_INET,
-          dstLen: prefixLength,
-          table: headerTable(spec.table),
-          protocol: RTPROT_STATIC,
-          scope: spec.gateway ? 0 : RT_SCOPE_LINK,
-          type: 'UNICAST',
-        },
-        attrs,
-        s.opts(NLM_F.CREATE | NLM_F.REPLACE),
-      ),
-    'pipelined',
-  );
+  const data: rt.RouteMessage['data'] = {
+    family: AF_INET,
+    dstLen: prefixLength,
+    table: headerTable(spec.table),
+    protocol: RTPROT_STATIC,
+    scope: spec.gateway ? 0 : RT_SCOPE_LINK,
+    type: 'UNICAST',
+  };
+  return { data, attrs };
 }
 
-/** Deletes the first route matching; fields left out match any. An absent route is fine. */
-export async function deleteRoute(s: NetlinkSession, match: RouteMatch): Promise<void> {
+/** The RTM_DELROUTE message for a match; throws on invalid input. */
+function deleteRouteMessage(match: RouteMatch): RouteParts {
   const { address, prefixLength } = parseCidr(match.dst, 'route destination', { network: true });
   checkTable(match.table);
   if (match.gateway !== undefined) assertIpv4(match.gateway, 'route gateway');
@@ -114,17 +108,51 @@ export async function deleteRoute(s: NetlinkSession, match: RouteMatch): Promise
   if (match.gateway) attrs.gateway = ipv4ToBuffer(match.gateway);
   if (match.oif !== undefined) attrs.oif = match.oif;
   if (match.priority !== undefined) attrs.priority = match.priority;
+  // scope NOWHERE and type/protocol 0 = "any", as `ip route del` sends.
+  const data: rt.RouteMessage['data'] = {
+    family: AF_INET,
+    dstLen: prefixLength,
+    table: headerTable(match.table),
+    scope: RT_SCOPE_NOWHERE,
+  };
+  return { data, attrs };
+}
+
+/** replaceRoute / deleteRoute encoded for a batch (NetlinkSession.writeBatch); throws on invalid input. */
+export function encodeRoute(route: RouteSpec | RouteMatch, replace: boolean): EncodedWrite {
+  const parts = replace ? replaceRouteMessage(route as RouteSpec) : deleteRouteMessage(route);
+  const out = new netlink.AttrStream();
+  netlink.rt.formatRouteMessage({ kind: 'route', ...parts }, out);
+  return {
+    type: replace ? netlink.rt.MessageType.NEWROUTE : netlink.rt.MessageType.DELROUTE,
+    flags: replace ? NLM_F.CREATE | NLM_F.REPLACE : 0,
+    payload: out.bufs,
+  };
+}
+
+/** How a route write is named in errors: "10.2.0.0/16 via 241.0.0.2 dev vxlan-tunnel metric 100 table 100". */
+export async function describeRouteWrite(s: NetlinkSession, r: RouteSpec | RouteMatch): Promise<string> {
+  return describeRoute(r, r.oif !== undefined ? await s.linkLabel(r.oif) : undefined);
+}
+
+/** `ip route replace`: NLM_F_CREATE|NLM_F_REPLACE, protocol static. */
+export async function replaceRoute(s: NetlinkSession, spec: RouteSpec): Promise<void> {
+  const { data, attrs } = replaceRouteMessage(spec);
+  await s.run(
+    async () => `replace route ${describeRoute(spec, await s.linkLabel(spec.oif))}`,
+    () => s.sock.newRoute(data, attrs, s.opts(NLM_F.CREATE | NLM_F.REPLACE)),
+    'pipelined',
+  );
+}
+
+/** Deletes the first route matching; fields left out match any. An absent route is fine. */
+export async function deleteRoute(s: NetlinkSession, match: RouteMatch): Promise<void> {
+  const { data, attrs } = deleteRouteMessage(match);
   try {
     await s.run(
       async () =>
         `delete route ${describeRoute(match, match.oif !== undefined ? await s.linkLabel(match.oif) : undefined)}`,
-      // scope NOWHERE and type/protocol 0 = "any", as `ip route del` sends.
-      () =>
-        s.sock.delRoute(
-          { family: AF_INET, dstLen: prefixLength, table: headerTable(match.table), scope: RT_SCOPE_NOWHERE },
-          attrs,
-          s.opts(),
-        ),
+      () => s.sock.delRoute(data, attrs, s.opts()),
       'pipelined',
     );
   } catch (err) {

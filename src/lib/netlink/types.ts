@@ -132,6 +132,13 @@ export interface TableRule {
   table: number;
 }
 
+/** One FDB or route write of a batch (see `NetlinkAdapter.writeBatch`). */
+export type NetlinkWrite =
+  | { op: 'appendFdb'; linkIndex: number; dst: string; mac?: string }
+  | { op: 'deleteFdb'; linkIndex: number; dst: string; mac?: string }
+  | { op: 'replaceRoute'; route: RouteSpec }
+  | { op: 'deleteRoute'; route: RouteMatch };
+
 /**
  * The only way cabled talks to rtnetlink. Every request has a timeout. Getters
  * return undefined for absent objects; `delete*` treat "already absent" as done;
@@ -165,6 +172,13 @@ export interface NetlinkAdapter {
   /** `ip route replace`: creates or replaces the route with the same (dst, table, metric). */
   replaceRoute(spec: RouteSpec): Promise<void>;
   deleteRoute(match: RouteMatch): Promise<void>;
+  /**
+   * Many FDB / route writes, in order, packed into few kernel requests (one
+   * syscall per 128 writes, no promise or timer per write). Resolves with one
+   * outcome per write: undefined when done (a delete of something absent is
+   * done), else the Error (invalid input, the kernel's refusal, no answer).
+   */
+  writeBatch(writes: readonly NetlinkWrite[]): Promise<(Error | undefined)[]>;
   /** `ip route get <ip>`: how the kernel would reach it; undefined when unreachable. Sends no packet. */
   routeTo(ip: string): Promise<RouteLookup | undefined>;
   /** The main table's default route with the lowest metric, or undefined. */

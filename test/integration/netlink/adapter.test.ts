@@ -137,6 +137,55 @@ describe('netlink adapter (real namespace)', function () {
     assert.deepEqual(await routesOf(ns, 100), []);
   });
 
+  it('should send a batch of 700 FDB and route writes in order, with one outcome per write', async () => {
+    const [link] = await inNetns(ns, [nl('getLink', 'vx0')]);
+    const dsts = Array.from({ length: 300 }, (_, i) => `10.78.${i >> 7}.${(i & 127) + 1}`);
+    const subnets = Array.from({ length: 300 }, (_, i) => `10.${120 + (i >> 8)}.${i & 255}.0/24`);
+    const route = (dst: string, gateway: string) => ({ dst, gateway, oif: link.index, table: 100, priority: 100 });
+    const writes = [
+      ...dsts.map((dst) => ({ op: 'appendFdb', linkIndex: link.index, dst })),
+      // The same route twice, 300 writes apart (across the 128-message chunks): the later one wins.
+      { op: 'replaceRoute', route: route('10.9.0.0/16', '241.77.0.5') },
+      ...subnets.map((dst) => ({ op: 'replaceRoute', route: route(dst, '241.77.0.9') })),
+      { op: 'replaceRoute', route: route('10.9.0.0/16', '241.77.0.6') },
+      { op: 'deleteFdb', linkIndex: link.index, dst: '10.79.0.1' }, // absent: done
+      { op: 'deleteRoute', route: { dst: '10.8.0.0/16', table: 100 } }, // absent: done
+      { op: 'appendFdb', linkIndex: 9999, dst: '10.0.0.2' }, // refused by the kernel
+      { op: 'replaceRoute', route: route('10.2.0.1/16', '241.77.0.2') }, // refused before the kernel
+      ...Array.from({ length: 94 }, (_, i) => ({ op: 'deleteFdb', linkIndex: link.index, dst: dsts[i] })),
+    ];
+    const [outcomes] = await inNetns(ns, [nl('writeBatch', writes)]);
+    assert.equal(outcomes.length, 700);
+    const failed = (outcomes as ({ error: string; errno?: string } | null)[])
+      .map((o, i) => [i, o] as const)
+      .filter(([, o]) => o);
+    assert.deepEqual(failed, [
+      [
+        604,
+        {
+          error: 'add FDB entry 00:00:00:00:00:00 dst 10.0.0.2 on ifindex 9999: ENODEV (no such device)',
+          errno: 'ENODEV',
+        },
+      ],
+      [605, { error: 'invalid route destination "10.2.0.1/16": host bits are set; the network is 10.2.0.0/16' }],
+    ]);
+    const fdb = await fdbOf(ns, 'vx0');
+    assert.equal(fdb.length, 1 + 300 - 94); // 10.77.0.3 from the test before, 300 added, 94 deleted
+    assert.ok(fdb.includes(`00:00:00:00:00:00 dst ${dsts[94]}`) && !fdb.includes(`00:00:00:00:00:00 dst ${dsts[93]}`));
+    const routes = await routesOf(ns, 100);
+    assert.equal(routes.length, 301);
+    assert.ok(routes.includes('10.9.0.0/16 via 241.77.0.6 dev vx0 metric 100'), routes.slice(0, 3).join('; '));
+    const [cleanup] = await inNetns(ns, [
+      nl('writeBatch', [
+        ...dsts.map((dst) => ({ op: 'deleteFdb', linkIndex: link.index, dst })),
+        ...[...subnets, '10.9.0.0/16'].map((dst) => ({ op: 'deleteRoute', route: { dst, table: 100 } })),
+      ]),
+    ]);
+    assert.ok((cleanup as unknown[]).every((o) => o === null));
+    assert.deepEqual(await routesOf(ns, 100), []);
+    assert.deepEqual(await fdbOf(ns, 'vx0'), ['00:00:00:00:00:00 dst 10.77.0.3']);
+  });
+
   it('should reject a route destination with host bits set before asking the kernel', async () => {
     const out = await tryInNetns(ns, [nl('replaceRoute', { dst: '10.2.0.1/16', oif: 1, table: 100 })]);
     assert.equal(out.error?.name, 'InvalidArgumentError');

@@ -70,7 +70,13 @@ async function main(): Promise<RunnerOutput> {
 }
 
 main().then(
-  (out) => process.stdout.write(`${JSON.stringify(out)}\n`),
+  // Errors inside results (writeBatch's outcomes) go out as { error, errno }.
+  (out) =>
+    process.stdout.write(
+      `${JSON.stringify(out, (_k, v: unknown) =>
+        v instanceof Error ? { error: v.message, errno: v instanceof NetlinkError ? v.errno : undefined } : v,
+      )}\n`,
+    ),
   (err: unknown) => {
     process.stderr.write(`${String(err)}\n`);
     process.exitCode = 1;

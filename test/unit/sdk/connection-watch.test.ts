@@ -1,0 +1,75 @@
+/** WatchConnections' refreshes: one after a burst of batches, not one per batch (issue 15, P2). */
+import assert from 'node:assert/strict';
+import { type Connection, ConnectionStatus } from '../../../src/generated/cabled/driver/v1/driver.js';
+import { silentLogger } from '../../../src/lib/logger.js';
+import { ConnectionWatch } from '../../../src/sdk/connection-watch.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function connection(name: string): Connection {
+  return {
+    endpoint: { cableName: name } as Connection['endpoint'],
+    status: ConnectionStatus.CONNECTION_STATUS_CONNECTED,
+    statusMessage: 'installed',
+    usingIp: '10.0.0.2',
+    usingNat: false,
+    establishedUnixMs: 1,
+    latencyRttNs: 0,
+    sas: [],
+    rxBytes: 0,
+    txBytes: 0,
+  } as Connection;
+}
+
+describe('connection watch (no driver, a counted fetch)', () => {
+  it('should refresh once after a burst of held batches, and report what the burst changed', async () => {
+    let fetches = 0;
+    let installed: Connection[] = [];
+    const watch = new ConnectionWatch(
+      async () => {
+        fetches++;
+        return installed;
+      },
+      silentLogger(),
+      60000,
+      30,
+    );
+    const seen: string[] = [];
+    await watch.subscribe((events) => {
+      for (const e of events) seen.push(e.connection?.endpoint?.cableName ?? '?');
+    });
+    assert.equal(fetches, 1); // the snapshot
+    for (let batch = 0; batch < 10; batch++) {
+      const release = watch.hold();
+      installed = [...installed, connection(`cable-${batch}`)];
+      await sleep(1);
+      void watch.poke(); // what the interval or another call would do meanwhile
+      release();
+      await sleep(5); // the next batch comes before the watch settles
+    }
+    assert.equal(fetches, 1);
+    for (let i = 0; i < 200 && fetches < 2; i++) await sleep(5);
+    assert.equal(fetches, 2);
+    assert.equal(seen.length, 10);
+    await sleep(60);
+    assert.equal(fetches, 2);
+    watch.close();
+  });
+
+  it('should refresh right away when nothing is held', async () => {
+    let fetches = 0;
+    const watch = new ConnectionWatch(
+      async () => {
+        fetches++;
+        return [];
+      },
+      silentLogger(),
+      60000,
+      30,
+    );
+    await watch.subscribe(() => undefined);
+    await watch.poke();
+    assert.equal(fetches, 2);
+    watch.close();
+  });
+});
