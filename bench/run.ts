@@ -19,17 +19,54 @@ import { runP1 } from './p1-libreswan.js';
 import { runP2 } from './p2-vxlan.js';
 import { runP3 } from './p3-api.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    only: { type: 'string', default: 'P1,P2,P3,P4' },
-    smoke: { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-    'no-write': { type: 'boolean', default: false },
-    dist: { type: 'string' },
-    profile: { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run bench [-- --runs N] [--only P1,P2,P3,P4] [--keep] [--smoke] [--no-write]
+                 [--dist DIR] [--profile DIR]
+  --runs N       rounds per benchmark, each against its baseline, interleaved (default 5)
+  --only LIST    which benchmarks (default P1,P2,P3,P4; P4 is measured in P2's rounds)
+  --keep         keep each run's folders and logs
+  --smoke        tiny sizes, one round, nothing written (CI: fails only when a benchmark cannot run)
+  --no-write     print the table without writing it into docs/benchmarks.md
+  --dist DIR     run another build's engine (e.g. main's dist) for a before/after
+  --profile DIR  CPU profiles of the timed windows into DIR
+Run as root (network namespaces, pluto).`;
+
+function parseBenchArgs() {
+  try {
+    return parseArgs({
+      options: {
+        runs: { type: 'string', default: '5' },
+        only: { type: 'string', default: 'P1,P2,P3,P4' },
+        smoke: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        'no-write': { type: 'boolean', default: false },
+        dist: { type: 'string' },
+        profile: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const { values } = parseBenchArgs();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!/^[1-9]\d{0,2}$/.test(values.runs ?? '')) {
+  console.error(`bench: --runs must be a whole number from 1 to 999, got ${JSON.stringify(values.runs)}\n${USAGE}`);
+  process.exit(2);
+}
+const unknown = (values.only ?? '')
+  .split(',')
+  .map((s) => s.trim().toUpperCase())
+  .filter((s) => !['P1', 'P2', 'P3', 'P4'].includes(s));
+if (unknown.length) {
+  console.error(`bench: --only takes P1, P2, P3 and P4, not ${unknown.join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
 
 const smoke = values.smoke ?? false;
 const opts: BenchOptions = {
