@@ -42,6 +42,7 @@ describe('kubelet stand-in for the image tests: the rendered gateway pod as podm
     const env = resolveEnv(pod.containers[0]!, ctx);
     assert.equal(env.get('POD_IP'), '172.31.9.1');
     assert.equal(env.get('NODE_NAME'), 'node1');
+    assert.deepEqual([env.get('POD_NAME'), env.get('POD_NAMESPACE')], ['cbt-kubelet-args', 'cabled-system']);
     const args = podmanRunArgs(pod, ctx, 'img:1');
     const at = args.indexOf('img:1');
     const after = args.slice(at + 1);

@@ -2,7 +2,7 @@
  * Runs a pod spec rendered by `helm template` the way kubelet and a CRI
  * runtime would, with podman: the container's command as the entrypoint and
  * its args (with $(VAR) references expanded from its env), env with fieldRefs
- * resolved (status.podIP, spec.nodeName, metadata.namespace), the security
+ * resolved (status.podIP, spec.nodeName, metadata.namespace, metadata.name), the security
  * context (privileged, or the runtime's default capabilities plus the added
  * ones; seccomp unconfined, kubelet's default), hostNetwork as the node's
  * network namespace, hostPID, and the volumes: hostPath as bind mounts (under
@@ -112,6 +112,8 @@ export function resolveEnv(c: ContainerSpec, ctx: PodContext): Map<string, strin
     'status.podIP': ctx.podIP,
     'spec.nodeName': ctx.nodeName,
     'metadata.namespace': ctx.namespace,
+    // The pod's name: the container name stands in for it (unique per test, as a pod's name is).
+    'metadata.name': ctx.name,
   };
   const env = new Map<string, string>();
   for (const e of c.env ?? []) {
