@@ -32,7 +32,6 @@ import type { GatewayView, Health } from './gateway-view.js';
 import { applyPlan } from './reconcile-apply.js';
 import { planReconcile, type ReconcileAction } from './reconcile-plan.js';
 import { StatusCadence } from './status-cadence.js';
-import { HeapTrim } from '../lib/heap-trim.js';
 import { RepairBackoff } from './repair-backoff.js';
 
 export interface DriverSettings {
@@ -110,8 +109,6 @@ export class Engine implements GatewayView {
   private timers: NodeJS.Timeout[] = [];
   /** Status readings: every statusIntervalMs while status moves, backing off while it does not (status-cadence.ts). */
   private readonly statusCadence: StatusCadence;
-  /** One full collection once quiet after a reconcile that changed cables (with --expose-gc; lib/heap-trim.ts). */
-  private readonly heapTrim = new HeapTrim();
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly listeners = new Set<(events: ConnectionEvent[]) => void>();
@@ -276,7 +273,6 @@ export class Engine implements GatewayView {
     const seq = this.applyingSeq;
     // A full resync that changed nothing already read the driver's status: publish that, not a second reading.
     let observed: Connection[] | undefined;
-    let didWork = false;
     try {
       // A re-Init (new config) may have replaced what the cables stand on (the overlay device, the
       // connections' proposals): read refreshed status in the same reconcile, so anything the driver
@@ -308,7 +304,6 @@ export class Engine implements GatewayView {
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
       const result = await applyPlan(client, plan, this.log, { batch });
-      didWork = plan.length > 0;
       this.inSync = result.failures.length === 0;
       this.lastFailure = result.failures.map((f) => `${f.action} ${f.cable}: ${f.error}`).join('; ');
       if (full && plan.length === 0) observed = active;
@@ -332,7 +327,6 @@ export class Engine implements GatewayView {
       this.publishConnections();
     } else await this.refreshConnections();
     this.healthChanged();
-    if (didWork) this.heapTrim.afterWork();
   }
 
   /**

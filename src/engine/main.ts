@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * The cabled gateway process. Wires the sources (config, endpoints file), the
  * driver supervisor, the engine and its API together, and handles signals.

@@ -19,7 +19,7 @@ import type { Logger } from '../lib/logger.js';
 import type { ConnectionWatch } from './connection-watch.js';
 import type { CableDriver } from './driver.js';
 import { PROTOCOL_VERSION } from './handshake.js';
-import { HeapTrim } from '../lib/heap-trim.js';
+import { HeapTrim } from './heap-trim.js';
 import { KeyedLock } from './keyed-lock.js';
 import { currentProblems, DEGRADED_KEY } from './problems.js';
 import { mapLimited } from '../lib/concurrency.js';

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const MODULE = new URL('../../../src/lib/heap-trim.js', import.meta.url).href;
+const MODULE = new URL('../../../src/sdk/heap-trim.js', import.meta.url).href;
 
 /** A burst that leaves most of what it allocated behind as garbage, then the trim; heap sizes before and after, MB. */
 const SCRIPT = `

@@ -1,11 +1,11 @@
 /**
  * Gives memory back after a burst (issue 15, P4). Installing 1000 cables
- * makes V8 grow a process's old generation well ahead of what stays live
- * (a driver: ~22 MB of heap for ~12-16 MB live), and it keeps that size while
- * the process sits idle. One full collection once the process has been quiet
- * for a moment lets V8 shrink the heap to what is live. Only when the process
- * was started with --expose-gc (the engine's command line, and the drivers
- * the engine starts); otherwise nothing happens.
+ * makes V8 grow a driver's old generation well ahead of what stays live
+ * (~22 MB of heap for ~12-16 MB live), and it keeps that size while the
+ * driver sits idle. One full collection once the driver has been quiet for a
+ * moment lets V8 shrink the heap to what is live. Only when the process was
+ * started with --expose-gc (the engine starts its drivers so); otherwise
+ * nothing happens.
  */
 const gc = (globalThis as { gc?: () => void }).gc;
 
