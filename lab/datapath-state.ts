@@ -6,7 +6,7 @@
  * so a test can say "0 leaked, 0 missing" exactly.
  */
 import { WHACK_PATH } from '../src/lib/whack/index.js';
-import { run } from './netns.js';
+import { run, waitFor } from './netns.js';
 
 export interface DesiredRemote {
   cableName: string;
@@ -135,4 +135,30 @@ export function countDiff(diff: readonly string[]): { leaked: number; missing: n
     leaked: diff.filter((d) => d.startsWith('leaked')).length,
     missing: diff.filter((d) => d.startsWith('missing')).length,
   };
+}
+
+/**
+ * Polls until namespace `ns` (and pluto at `plutoCtl`) hold exactly `desired`;
+ * on timeout the error lists the last differences, one per line.
+ */
+export async function waitForExactState(
+  what: string,
+  ns: string,
+  plutoCtl: string | undefined,
+  desired: Set<string>,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<void> {
+  let diff: string[] = [];
+  await waitFor(
+    `${what}: the datapath and pluto exactly as desired`,
+    async () => {
+      diff = diffStates(desired, await observeState(ns, plutoCtl));
+      return diff.length === 0;
+    },
+    timeoutMs,
+    intervalMs,
+  ).catch((err: unknown) => {
+    throw new Error(`${String(err)}\n  differences: ${diff.join('\n  ')}`);
+  });
 }

@@ -14,7 +14,7 @@ import { mkdtemp, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { desiredTransportState, diffStates, observeState } from '../../../lab/datapath-state.js';
+import { desiredTransportState, diffStates, observeState, waitForExactState } from '../../../lab/datapath-state.js';
 import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
 import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { canUseNetns, connectVeth, createNetns, run, waitFor } from '../../../lab/netns.js';
@@ -53,25 +53,19 @@ describe('dead peers: a repair rewrites nothing, yet puts back a missing part (i
   const repairRounds = async () => (await engine.log()).split('\n').filter((l) => l.includes('"reconciling"')).length;
   const added = async () =>
     (await engine.log()).split('\n').filter((l) => l.includes('IPsec connections added')).length;
-  const expectExact = async (what: string, timeoutMs: number) => {
-    const want = desiredTransportState({
-      localIp: LOCAL,
-      vxlanPort: 4789,
-      remotes: DEAD.map((r) => ({ cableName: cableOf(r), ip: r.private_ip, subnets: r.subnets })),
-    });
-    let diff: string[] = [];
-    await waitFor(
-      `${what}: the datapath and pluto exactly as desired`,
-      async () => {
-        diff = diffStates(want, await observeState(NS, ctl()));
-        return diff.length === 0;
-      },
+  const expectExact = (what: string, timeoutMs: number) =>
+    waitForExactState(
+      what,
+      NS,
+      ctl(),
+      desiredTransportState({
+        localIp: LOCAL,
+        vxlanPort: 4789,
+        remotes: DEAD.map((r) => ({ cableName: cableOf(r), ip: r.private_ip, subnets: r.subnets })),
+      }),
       timeoutMs,
       500,
-    ).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n  differences: ${diff.join('\n  ')}`);
-    });
-  };
+    );
 
   before(async function () {
     if (!canUseNetns()) throw new Error('integration tests need root (network namespaces)');

@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
 import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
 import { canUseNetns, connectVeth, createNetns, run, waitFor } from '../../../lab/netns.js';
-import { observeState, desiredTransportState, diffStates } from '../../../lab/datapath-state.js';
+import { desiredTransportState, waitForExactState } from '../../../lab/datapath-state.js';
 
 const tag = `${process.pid % 100000}`;
 const NS = `cbt-reload-${tag}-rb`;
@@ -57,25 +57,19 @@ describe('failed installs roll back: libreswan transport mode, own pluto (integr
     );
     await rename(`${path}.new`, path);
   };
-  const expectExact = async (what: string, list: Remote[]) => {
-    const want = desiredTransportState({
-      localIp: LOCAL,
-      vxlanPort: 4789,
-      remotes: list.map((r) => ({ cableName: cableOf(r), ip: r.private_ip, subnets: r.subnets })),
-    });
-    let diff: string[] = [];
-    await waitFor(
-      `${what}: the datapath and pluto exactly as desired`,
-      async () => {
-        diff = diffStates(want, await observeState(NS, ctl()));
-        return diff.length === 0;
-      },
+  const expectExact = (what: string, list: Remote[]) =>
+    waitForExactState(
+      what,
+      NS,
+      ctl(),
+      desiredTransportState({
+        localIp: LOCAL,
+        vxlanPort: 4789,
+        remotes: list.map((r) => ({ cableName: cableOf(r), ip: r.private_ip, subnets: r.subnets })),
+      }),
       30000,
       250,
-    ).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n  differences: ${diff.join('\n  ')}`);
-    });
-  };
+    );
 
   before(async function () {
     if (!canUseNetns()) throw new Error('integration tests need root (network namespaces)');
