@@ -19,8 +19,7 @@ import { connectVeth, createNetns, deleteNetns, run, waitFor } from '../lab/netn
 import { planConnections } from '../drivers/libreswan/connection-plan.js';
 import { readSettings } from '../drivers/libreswan/settings.js';
 import { addConnectionArgs, flagsFor, parseVersion, WHACK_PATH } from '../src/lib/whack/index.js';
-import type { Endpoint } from '../src/generated/cabled/driver/v1/driver.js';
-import { LOCAL_IP, PSK, remote } from './libreswan-remotes.js';
+import { LOCAL_IP, localEndpoint, PSK, remote } from './libreswan-remotes.js';
 
 const COUNT = Number(process.argv[2] ?? 200);
 const tag = process.pid % 100000;
@@ -32,14 +31,7 @@ async function main(): Promise<void> {
   await createNetns(NS);
   await createNetns(PEER);
   const remotes = Array.from({ length: COUNT }, (_, i) => remote(i));
-  // "a-local" sorts before "c0001": this gateway initiates every pair.
-  const local: Endpoint = {
-    ...remotes[0]!,
-    clusterId: 'a-local',
-    cableName: `submariner-cable-a-local-${LOCAL_IP.replaceAll('.', '-')}`,
-    privateIp: LOCAL_IP,
-    subnets: ['10.99.0.0/24'],
-  };
+  const local = localEndpoint();
   const endpointsPath = join(work, 'endpoints.json');
   const configDir = join(work, 'config');
   writeKubeletVolume(configDir, {

@@ -1,7 +1,7 @@
 /**
  * The remote gateways the libreswan benchmarks install (bench/p1-libreswan.ts,
  * bench/libreswan-200.ts): the i-th remote endpoint, and the local side's
- * address and PSK, so every libreswan bench loads the same work.
+ * endpoint, address and PSK, so every libreswan bench loads the same work.
  */
 import type { Endpoint } from '../src/generated/cabled/driver/v1/driver.js';
 
@@ -23,5 +23,16 @@ export function remote(i: number): Endpoint {
     backend: 'libreswan',
     backendConfig: {},
     healthCheckIp: '',
+  };
+}
+
+/** This gateway: cluster "a-local", which sorts before "c0001", so it initiates every pair. */
+export function localEndpoint(): Endpoint {
+  return {
+    ...remote(0),
+    clusterId: 'a-local',
+    cableName: `submariner-cable-a-local-${LOCAL_IP.replaceAll('.', '-')}`,
+    privateIp: LOCAL_IP,
+    subnets: ['10.99.0.0/24'],
   };
 }

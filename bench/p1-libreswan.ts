@@ -21,8 +21,7 @@ import { planConnections } from '../drivers/libreswan/connection-plan.js';
 import { readSettings } from '../drivers/libreswan/settings.js';
 import { addConnectionArgs, flagsFor, parseVersion, WHACK_PATH } from '../src/lib/whack/index.js';
 import { sentInitRequest } from '../src/lib/whack/log-events.js';
-import type { Endpoint } from '../src/generated/cabled/driver/v1/driver.js';
-import { LOCAL_IP, PSK, remote } from './libreswan-remotes.js';
+import { LOCAL_IP, localEndpoint, PSK, remote } from './libreswan-remotes.js';
 import { type BenchOptions, median, type Row, spread } from './common.js';
 import { nowUs, profileEnv, summariseProfiles } from './profile-summary.js';
 
@@ -70,14 +69,7 @@ export async function runP1(opts: BenchOptions): Promise<Row[]> {
   const PEER = `cbb-${opts.tag}-lp`;
   const work = await mkdtemp(join(tmpdir(), `cbb-${opts.tag}-p1-`));
   const remotes = Array.from({ length: count }, (_, i) => remote(i));
-  // "a-local" sorts before "c0001": this gateway initiates every pair.
-  const local: Endpoint = {
-    ...remotes[0]!,
-    clusterId: 'a-local',
-    cableName: `submariner-cable-a-local-${LOCAL_IP.replaceAll('.', '-')}`,
-    privateIp: LOCAL_IP,
-    subnets: ['10.99.0.0/24'],
-  };
+  const local = localEndpoint();
   const configDir = join(work, 'config');
   writeKubeletVolume(configDir, {
     ceCustomConfig: `ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecPSK: "${PSK}"\n`,
