@@ -164,6 +164,8 @@ export class LibreswanDriver implements CableDriver {
       this.log.info('VXLAN device for transport mode ready', { ...device, port: settings.vxlanPort });
     } else {
       this.overlay = undefined;
+      // Tunnel mode writes XFRM only for the guards of connections being replaced (install.ts, tunnelGuard).
+      this.xf ??= this.deps.xfrm();
     }
     await this.cables.load();
     // One whack round instead of two (each is a process start: slow on a slow CPU): the secrets and what pluto holds.
@@ -560,6 +562,14 @@ export class LibreswanDriver implements CableDriver {
           records.filter((c) => c.mode === 'transport').map((c) => remoteSpecOf(c.endpoint, c.usingIp)),
         );
         removed.push(...r.fdb.map((d) => `fdb ${d}`), ...r.routes.map((d) => `route ${d}`));
+      }
+      if (this.xf && this.settings?.mode === 'tunnel') {
+        // Guards live only while an install burst replaces connections: any found now was left by a crash.
+        for (const p of await this.xf.listPolicies()) {
+          if (!p.owned || p.action !== 'block' || p.dir !== 'out' || p.proto !== undefined) continue;
+          await this.xf.deletePolicy({ src: p.src, dst: p.dst, dir: 'out' });
+          removed.push(`guard policy ${p.src} -> ${p.dst}`);
+        }
       }
       if (this.xf && this.settings?.mode === 'transport') {
         const ips = new Set(records.filter((c) => c.mode === 'transport').map((c) => `${c.usingIp}/32`));

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import type { NatEndpointInfo } from '../../src/generated/cabled/driver/v1/driver.js';
 import { errorMessage } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
-import { VXLAN_BLOCK_PRIORITY, type XfrmAdapter, type XfrmPolicyKey } from '../../src/lib/netlink/index.js';
+import {
+  VXLAN_BLOCK_PRIORITY,
+  type XfrmAdapter,
+  type XfrmBlockPolicySpec,
+  type XfrmPolicyKey,
+} from '../../src/lib/netlink/index.js';
 import { loadWithAddconn, type LoadedConnection } from '../../src/lib/whack/index.js';
 import { remoteSpecOf, type VxlanOverlay } from '../../src/overlay/index.js';
 import type { CableRecord } from '../../src/sdk/cable-record.js';
@@ -39,6 +44,21 @@ interface CableWork {
   fresh: PlannedConnection[];
   /** Connections to route: the fresh routed ones, and any whose trap policies were removed behind our back. */
   toRoute: PlannedConnection[];
+  /** Fresh connections pluto already holds under the same name (with another spec): replaced by delete + add. */
+  replaced: PlannedConnection[];
+}
+
+/**
+ * The guard of a tunnel-mode connection about to be replaced: cabled's block policy on its selectors
+ * (outbound, local subnet -> remote subnet), below pluto's. libreswan 4.10 deletes a connection's kernel
+ * policies with it, and the replacement's trap policy exists only once it is routed: without the guard,
+ * the subnets' traffic leaves in the clear in between (seen in the stock-kernel guest: clear ICMP while
+ * both gateways changed ceIPSecEsp). Transport mode has its per-remote VXLAN block for that.
+ */
+export function tunnelGuard(p: PlannedConnection): XfrmBlockPolicySpec | undefined {
+  const { left, right } = p.spec;
+  if (p.spec.mode !== 'tunnel' || !left.client || !right.client) return undefined;
+  return { src: left.client, dst: right.client, dir: 'out', priority: VXLAN_BLOCK_PRIORITY };
 }
 
 /** What a burst works with: the driver's pluto, kernel adapters and records. */
@@ -71,6 +91,8 @@ export class CableInstall {
   private groupInitiate: string | undefined;
   /** Whether any phase wrote anything (a policy, a connection, a route, an overlay entry, an initiation). */
   private wrote = false;
+  /** Guard policies in place (tunnel mode, while connections are replaced). */
+  private readonly guards: XfrmBlockPolicySpec[] = [];
 
   constructor(
     private readonly ctx: InstallContext,
@@ -85,7 +107,8 @@ export class CableInstall {
       const toRoute = i.conns.filter(
         (p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'),
       );
-      return { ...i, previous, fresh, toRoute };
+      const replaced = fresh.filter((p) => loaded.has(p.spec.name));
+      return { ...i, previous, fresh, toRoute, replaced };
     });
     this.byName = new Map(this.work.flatMap((w) => w.conns.map((p) => [p.spec.name, w.remote] as const)));
   }
@@ -93,9 +116,14 @@ export class CableInstall {
   /** Runs every phase in the fail-closed order; returns the error of each cable that failed one. */
   async run(): Promise<Map<NatEndpointInfo, string>> {
     await this.blockPolicies();
-    await this.dropStaleConnections();
-    await this.addConnections();
-    await this.routeConnections();
+    try {
+      await this.guardReplacements();
+      await this.dropStaleConnections();
+      await this.addConnections();
+      await this.routeConnections();
+    } finally {
+      await this.dropGuards();
+    }
     await this.overlay();
     await this.initiate();
     await this.takeOver();
@@ -143,6 +171,42 @@ export class CableInstall {
         }
       }),
     );
+  }
+
+  /**
+   * Guards (tunnel mode, see tunnelGuard): before a connection is replaced (delete + add), its selectors
+   * are blocked by cabled, until the replacement is routed (pluto's trap policy, which beats the block,
+   * holds the traffic while IKE runs). A cable whose guard cannot be written is not replaced now.
+   */
+  private async guardReplacements(): Promise<void> {
+    const { xfrm } = this.ctx;
+    if (this.ctx.settings.mode !== 'tunnel' || !xfrm) return;
+    for (const w of this.live()) {
+      const olds = w.replaced.map((p) => w.previous?.connections.find((q) => q.spec.name === p.spec.name) ?? p);
+      for (const g of [...w.replaced, ...olds].map(tunnelGuard)) {
+        if (!g || this.guards.some((x) => x.src === g.src && x.dst === g.dst)) continue;
+        try {
+          await xfrm.ensureBlockPolicy(g);
+          this.guards.push(g);
+          this.wrote = true;
+        } catch (err) {
+          this.fail(w.remote, err);
+        }
+      }
+    }
+    if (this.guards.length)
+      this.ctx.log.info('replacing tunnel connections behind guard policies', { guards: this.guards.length });
+  }
+
+  /** Removes the guards (a failure is logged; the next Init's sweep removes what is left). */
+  private async dropGuards(): Promise<void> {
+    for (const g of this.guards.splice(0)) {
+      await this.ctx
+        .xfrm!.deletePolicy(g)
+        .catch((err: unknown) =>
+          this.ctx.log.warn('removing a guard policy failed', { src: g.src, dst: g.dst, error: errorMessage(err) }),
+        );
+    }
   }
 
   /** Stale connections: those of a cable's previous version that it no longer wants (they carry nothing new). */

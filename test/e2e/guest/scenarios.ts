@@ -249,9 +249,15 @@ async function espChangeUnderPing(
   engines: readonly EngineProcess[],
   configDirs: readonly string[],
   config: string,
+  work: string,
 ): Promise<EspChangeResult> {
   const esp = 'aes256-sha2_256';
   const algorithmsBefore = await espAlgorithms(A);
+  // The wire during the change: a replacement must never let the subnets' traffic out in the clear.
+  const captures = [
+    await startCapture(A.ns, A.dev, join(work, 'wire-esp-change-a.pcap')),
+    await startCapture(B.ns, B.dev, join(work, 'wire-esp-change-b.pcap')),
+  ];
   const pinger = startInNs(A.ns, 'ping', ['-n', '-i', '0.05', '-I', A.host, B.host]);
   await sleep(2000);
   const writtenAt = Date.now();
@@ -271,7 +277,10 @@ async function espChangeUnderPing(
   await sleep(3000);
   await stopChild(pinger.child);
   const output = pinger.output();
+  await stopCaptures(captures);
+  const wire = sumCounts([await countPcap(captures[0]!.file), await countPcap(captures[1]!.file)]);
   return {
+    wire,
     esp,
     algorithmsBefore,
     algorithmsAfter: await espAlgorithms(A),
@@ -494,7 +503,7 @@ export async function runScenario(name: ScenarioName, job: GuestJob, outDir: str
 
     if (name === 'tunnel') {
       const config = configFor(name, undefined)!;
-      res.espChange = await espChangeUnderPing(wait, engines, configDirs, config);
+      res.espChange = await espChangeUnderPing(wait, engines, configDirs, config, work);
       say(`${name}: ESP proposal change: ${JSON.stringify(res.espChange)}`);
       mark('ESP change phase');
     }

@@ -73,6 +73,8 @@ export interface EspChangeResult {
   ping: PingResult;
   /** The longest run of unanswered pings, in seconds (from icmp_seq gaps). */
   longestGapS: number;
+  /** The wire during the change (egress captures on both veth ends): clear ICMP between the subnets means fail-open. */
+  wire?: WireCounts;
 }
 
 /**
