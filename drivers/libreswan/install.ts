@@ -176,7 +176,7 @@ export class CableInstall {
   /**
    * Guards (tunnel mode, see tunnelGuard): before a connection is replaced (delete + add), its selectors
    * are blocked by cabled, until the replacement is routed (pluto's trap policy, which beats the block,
-   * holds the traffic while IKE runs). A cable whose guard cannot be written is not replaced now.
+   * holds the traffic while IKE runs). A guard that cannot be written is logged; the replacement goes on.
    */
   private async guardReplacements(): Promise<void> {
     const { xfrm } = this.ctx;
@@ -190,7 +190,12 @@ export class CableInstall {
           this.guards.push(g);
           this.wrote = true;
         } catch (err) {
-          this.fail(w.remote, err);
+          // Not a reason to fail the cable: its rollback would delete the connection, unguarded.
+          this.ctx.log.warn('a guard policy could not be written; the connection is replaced without it', {
+            src: g.src,
+            dst: g.dst,
+            error: errorMessage(err),
+          });
         }
       }
     }

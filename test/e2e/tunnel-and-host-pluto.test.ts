@@ -69,6 +69,13 @@ describe('e2e on a stock kernel: libreswan tunnel mode, and host-pluto mode (qem
     assert.notDeepEqual(r.algorithmsBefore, r.algorithmsAfter, 'the SAs changed algorithms');
     assert.ok(r.algorithmsAfter.includes('enc cbc(aes)'), r.algorithmsAfter.join(', '));
     assert.ok(r.ping.received > 0, 'traffic flowed again');
+    // Fail-closed throughout: the replaced connection's selectors are guarded (before: 86 clear ICMP on the wire).
+    assert.ok(r.wire, 'the wire was captured during the change');
+    assert.equal(
+      r.wire.clearIcmpSubnets,
+      0,
+      `clear ICMP between the subnets during the change: ${JSON.stringify(r.wire)}`,
+    );
     const lost = r.ping.transmitted - r.ping.received;
     // Reported, not a pass/fail line: libreswan replaces a connection whose proposals change (delete + add).
     console.log(
