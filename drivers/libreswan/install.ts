@@ -256,6 +256,10 @@ export class CableInstall {
       }
       this.groupInitiate = alias;
     } else {
+      // A replaced connection is deleted first: adding over its name would fail ("attempt to redefine"),
+      // then delete and add again, one more whack call (about a second on a slow CPU) without a connection.
+      const replaced = this.live().flatMap((w) => w.replaced.map((p) => p.spec.name));
+      if (replaced.length) this.settle(replaced, await pluto.whack.deleteAll(replaced, { concurrency: 16 }));
       const names = add.map((p) => p.spec.name);
       this.settle(
         names,

@@ -72,6 +72,7 @@ async function burst(
   const whack = {
     addConnections: async (specs: { name: string }[], ifExists: string) =>
       specs.map((s) => (calls.push(`add(${ifExists}) ${s.name}`), { ok: true })),
+    deleteAll: async (names: string[]) => names.map((n) => (calls.push(`delete ${n}`), { ok: true })),
     routeAll: async (names: string[]) => names.map((n) => (calls.push(`route ${n}`), { ok: true })),
     initiateAll: async (names: string[]) => names.map((n) => (calls.push(`initiate ${n}`), { ok: true })),
   };
@@ -127,6 +128,7 @@ describe('libreswan: replacing tunnel-mode connections behind guard policies', (
     assert.deepEqual(calls, [
       'guard+ 10.1.0.0/16 -> 10.2.0.0/16 @2000000',
       'guard+ 10.1.0.0/16 -> 10.3.0.0/16 @2000000',
+      ...names.map((n) => `delete ${n}`),
       ...names.map((n) => `add(replace) ${n}`),
       ...names.map((n) => `route ${n}`),
       'guard- 10.1.0.0/16 -> 10.2.0.0/16',
