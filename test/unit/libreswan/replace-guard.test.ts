@@ -69,12 +69,18 @@ async function burst(
     },
     deletePolicy: async (k: { src: string; dst: string }) => void calls.push(`guard- ${k.src} -> ${k.dst}`),
   } as unknown as XfrmAdapter;
+  /** Records `what name` for each name and settles every one as done. */
+  const record = (what: string) => async (names: string[]) =>
+    names.map((n) => {
+      calls.push(`${what} ${n}`);
+      return { ok: true };
+    });
   const whack = {
     addConnections: async (specs: { name: string }[], ifExists: string) =>
-      specs.map((s) => (calls.push(`add(${ifExists}) ${s.name}`), { ok: true })),
-    deleteAll: async (names: string[]) => names.map((n) => (calls.push(`delete ${n}`), { ok: true })),
-    routeAll: async (names: string[]) => names.map((n) => (calls.push(`route ${n}`), { ok: true })),
-    initiateAll: async (names: string[]) => names.map((n) => (calls.push(`initiate ${n}`), { ok: true })),
+      record(`add(${ifExists})`)(specs.map((s) => s.name)),
+    deleteAll: record('delete'),
+    routeAll: record('route'),
+    initiateAll: record('initiate'),
   };
   const ctx: InstallContext = {
     settings: settings(),
