@@ -514,9 +514,13 @@ export class LibreswanDriver implements CableDriver {
    * overlay device: every recorded cable is installed again now, in this Init,
    * not at the engine's next resync. Connections whose spec changed are
    * replaced with whack's delete + add: libreswan cannot swap a connection's
-   * proposals under live SAs, so this is break-before-make for that cable
-   * (about one IKE exchange), and traffic only flows again once both sides
-   * hold the new config. Block policies of the old VXLAN port are removed.
+   * proposals under live SAs, nor hold a second connection on the same
+   * selectors without losing the shared kernel policy when the first is
+   * deleted (test/integration/libreswan/same-selectors.test.ts), so this is
+   * break-before-make for that cable, and traffic only flows again once both
+   * sides hold the new config. Fail-closed meanwhile: transport mode keeps
+   * its VXLAN block policy, tunnel mode puts a guard on the selectors
+   * (install.ts, tunnelGuard). Block policies of the old VXLAN port are removed.
    */
   private async applyNewSettings(
     previous: LibreswanSettings | undefined,
