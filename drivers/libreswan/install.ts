@@ -15,7 +15,7 @@ import {
   type XfrmBlockPolicySpec,
   type XfrmPolicyKey,
 } from '../../src/lib/netlink/index.js';
-import { loadWithAddconn, type LoadedConnection } from '../../src/lib/whack/index.js';
+import { loadWithAddconn, mapBounded, type LoadedConnection } from '../../src/lib/whack/index.js';
 import { remoteSpecOf, type VxlanOverlay } from '../../src/overlay/index.js';
 import type { CableRecord } from '../../src/sdk/cable-record.js';
 import type { PlannedConnection } from './connection-plan.js';
@@ -256,15 +256,30 @@ export class CableInstall {
       }
       this.groupInitiate = alias;
     } else {
-      // A replaced connection is deleted first: adding over its name would fail ("attempt to redefine"),
-      // then delete and add again, one more whack call (about a second on a slow CPU) without a connection.
-      const replaced = this.live().flatMap((w) => w.replaced.map((p) => p.spec.name));
-      if (replaced.length) this.settle(replaced, await pluto.whack.deleteAll(replaced, { concurrency: 16 }));
-      const names = add.map((p) => p.spec.name);
+      // A replaced connection: delete, add and route in one whack call where the version takes it
+      // (4.x), else deleted first (adding over its name would fail, "attempt to redefine", then delete
+      // and add again: one more process start without a connection).
+      const replaced = this.live().flatMap((w) => w.replaced);
+      const done = new Set<string>();
+      const oneCall = await mapBounded(replaced, 16, (p) => pluto.whack.replaceConnection(p.spec, p.route));
+      oneCall.forEach((r, k) => {
+        const p = replaced[k]!;
+        if (!r.ok) this.fail(this.byName.get(p.spec.name)!, r.error);
+        else if (r.value) {
+          done.add(p.spec.name);
+          if (p.route) this.routed.add(p.spec.name);
+        }
+      });
+      const stepwise = replaced.filter(
+        (p) => !done.has(p.spec.name) && !this.errors.has(this.byName.get(p.spec.name)!),
+      );
+      const gone = stepwise.map((p) => p.spec.name);
+      if (gone.length) this.settle(gone, await pluto.whack.deleteAll(gone, { concurrency: 16 }));
+      const rest = add.filter((p) => !done.has(p.spec.name) && !this.errors.has(this.byName.get(p.spec.name)!));
       this.settle(
-        names,
+        rest.map((p) => p.spec.name),
         await pluto.whack.addConnections(
-          add.map((p) => p.spec),
+          rest.map((p) => p.spec),
           'replace',
           { concurrency: 16 },
         ),

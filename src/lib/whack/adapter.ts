@@ -193,6 +193,23 @@ export class WhackAdapter {
     return outcome;
   }
 
+  /**
+   * Replaces a connection in one whack call on 4.x: `--delete`, its new definition and, with `route`,
+   * `--route`. pluto handles them in that order within one message (verified on 4.10), so no process
+   * start (seconds on a slow CPU) falls between the old connection's delete and the new one's trap
+   * policy. Returns false on other versions: the caller deletes, adds and routes in steps.
+   */
+  async replaceConnection(spec: ConnectionSpec, route: boolean): Promise<boolean> {
+    const flags = await this.flags();
+    if (flags.version.major !== 4) return false;
+    const built = addConnectionArgs(flags, spec);
+    for (const w of built.warnings) this.logger?.warn(w);
+    const result = await this.call(['--delete', ...built.args, ...(route ? ['--route'] : [])]);
+    if (result.lines.some((l) => /\badded unoriented\b/.test(l.text)))
+      throw new FailedPreconditionError(`connection ${spec.name}: ${UNORIENTED_REASON}`);
+    return true;
+  }
+
   /** `--route`: installs the trap policy (runs the updown script unless updown is %disabled). */
   async route(name: string): Promise<void> {
     await this.call(routeArgs(name));

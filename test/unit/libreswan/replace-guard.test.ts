@@ -59,6 +59,7 @@ async function burst(
   now: PlannedConnection[],
   loaded: string[],
   failGuard = false,
+  oneCall = false,
 ) {
   const calls: string[] = [];
   const xfrm = {
@@ -79,6 +80,10 @@ async function burst(
     addConnections: async (specs: { name: string }[], ifExists: string) =>
       record(`add(${ifExists})`)(specs.map((s) => s.name)),
     deleteAll: record('delete'),
+    replaceConnection: async (spec: { name: string }, route: boolean) => {
+      if (oneCall) calls.push(`delete+add${route ? '+route' : ''} ${spec.name}`);
+      return oneCall;
+    },
     routeAll: record('route'),
     initiateAll: record('initiate'),
   };
@@ -164,5 +169,25 @@ describe('libreswan: replacing tunnel-mode connections behind guard policies', (
     assert.equal(errors.size, 0);
     assert.ok(calls.includes(`route ${changed[0]!.spec.name}`), calls.join('\n'));
     assert.ok(!calls.some((c) => c.startsWith('guard-')), 'no guard to remove');
+  });
+
+  it('should delete, add and route a replaced connection in one whack call where libreswan takes it (4.x), behind its guard', async () => {
+    const { calls, errors } = await burst(
+      old,
+      changed,
+      old.map((p) => p.spec.name),
+      false,
+      true,
+    );
+    assert.equal(errors.size, 0);
+    const names = changed.map((p) => p.spec.name);
+    assert.deepEqual(calls, [
+      'guard+ 10.1.0.0/16 -> 10.2.0.0/16 @2000000',
+      'guard+ 10.1.0.0/16 -> 10.3.0.0/16 @2000000',
+      ...names.map((n) => `delete+add+route ${n}`),
+      'guard- 10.1.0.0/16 -> 10.2.0.0/16',
+      'guard- 10.1.0.0/16 -> 10.3.0.0/16',
+      ...names.map((n) => `initiate ${n}`),
+    ]);
   });
 });
