@@ -102,11 +102,16 @@ describe('libreswan: two connections on the same selectors (integration, root, r
     const afterDelete = await policies();
     const again = await route('new');
     const afterReroute = await policies();
+    const why = (await readFile(pluto.logFile, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((l) => /"new".*(cannot|conflict|in use|could not)/.test(l))
+      .map((l) => l.replace(/^.*?"new"/, '"new"'))
+      .slice(0, 3);
     process.stdout.write(
       `      libreswan ${major}.x, same selectors: second route without overlapip: ${plain === 'routed' ? 'routed' : 'refused'}` +
         `${refused ? ' ("cannot install eroute -- it is in use for")' : ''}; with overlapip: ${overlap}, ` +
         `${sharedAfterRoute} kernel policy; after deleting the first: ${afterDelete} (second still routed); ` +
-        `after routing the second again: ${afterReroute}\n`,
+        `after routing the second again: ${afterReroute}; pluto: ${why.join(' | ')}\n`,
     );
     if (major !== 4) return;
     assert.notEqual(plain, 'routed', 'pluto 4.x refuses a second route on the same selectors');
