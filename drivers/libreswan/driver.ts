@@ -62,7 +62,7 @@ import {
 } from './pluto/index.js';
 import { ResponderTakeOver } from './take-over.js';
 import { StuckChildRecovery } from './stuck-recovery.js';
-import { CableInstall, type LibreswanCable } from './install.js';
+import { CableInstall, type LibreswanCable, tunnelGuard } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus, indexStates } from './status.js';
 import { RefreshSchedule } from './refresh-schedule.js';
@@ -568,9 +568,14 @@ export class LibreswanDriver implements CableDriver {
         removed.push(...r.fdb.map((d) => `fdb ${d}`), ...r.routes.map((d) => `route ${d}`));
       }
       if (this.xf && this.settings?.mode === 'tunnel') {
-        // Guards live only while an install burst replaces connections: any found now was left by a crash.
+        // Guards live while an install burst replaces connections, and for a cable whose install failed:
+        // one no recorded cable needs was left by a crash or a removal.
+        const needed = new Set(
+          records.flatMap((c) => c.connections.map(tunnelGuard).flatMap((g) => (g ? [`${g.src} ${g.dst}`] : []))),
+        );
         for (const p of await this.xf.listPolicies()) {
           if (!p.owned || p.action !== 'block' || p.dir !== 'out' || p.proto !== undefined) continue;
+          if (needed.has(`${p.src} ${p.dst}`)) continue;
           await this.xf.deletePolicy({ src: p.src, dst: p.dst, dir: 'out' });
           removed.push(`guard policy ${p.src} -> ${p.dst}`);
         }
@@ -740,6 +745,9 @@ export class LibreswanDriver implements CableDriver {
     }
     for (const p of record.connections) await this.dropConnection(p.spec.name);
     if (record.mode === 'transport' && this.xf) await this.xf.deletePolicy(this.blockKey(record.usingIp));
+    // A guard kept from a failed replacement (install.ts) goes with its cable.
+    if (record.mode === 'tunnel' && this.xf)
+      for (const g of record.connections.map(tunnelGuard)) if (g) await this.xf.deletePolicy(g);
     this.cables.delete(cable);
     for (const p of record.connections) this.counters.delete(p.spec.name);
     if (options.secrets !== false) await this.writeSecrets([]);

@@ -203,9 +203,21 @@ export class CableInstall {
       this.ctx.log.info('replacing tunnel connections behind guard policies', { guards: this.guards.length });
   }
 
-  /** Removes the guards (a failure is logged; the next Init's sweep removes what is left). */
+  /**
+   * Removes the guards of the cables that went through (a failure is logged; the next Init's sweep removes
+   * what no recorded cable needs). A cable that failed keeps its guard: its rollback deletes its
+   * connections, and the guard keeps the subnets' traffic from leaving in the clear (seen in the guest when
+   * a replacement's whack call timed out) until the cable is installed again or removed.
+   */
   private async dropGuards(): Promise<void> {
+    const failed = new Set(
+      this.work
+        .filter((w) => this.errors.has(w.remote))
+        .flatMap((w) => [...w.conns, ...(w.previous?.connections ?? [])]),
+    );
+    const keep = new Set([...failed].map(tunnelGuard).map((g) => g && `${g.src} ${g.dst}`));
     for (const g of this.guards.splice(0)) {
+      if (keep.has(`${g.src} ${g.dst}`)) continue;
       await this.ctx
         .xfrm!.deletePolicy(g)
         .catch((err: unknown) =>

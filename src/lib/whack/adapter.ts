@@ -204,7 +204,11 @@ export class WhackAdapter {
     if (flags.version.major !== 4) return false;
     const built = addConnectionArgs(flags, spec);
     for (const w of built.warnings) this.logger?.warn(w);
-    const result = await this.call(['--delete', ...built.args, ...(route ? ['--route'] : [])]);
+    // pluto deletes, adds and routes (running the updown script) in this one call: seen taking over 10 s
+    // under emulation with the host busy, so a longer timeout than a single operation's.
+    const result = await this.call(['--delete', ...built.args, ...(route ? ['--route'] : [])], {
+      timeoutMs: Math.max(this.timeoutMs, 60_000),
+    });
     if (result.lines.some((l) => /\badded unoriented\b/.test(l.text)))
       throw new FailedPreconditionError(`connection ${spec.name}: ${UNORIENTED_REASON}`);
     return true;

@@ -60,6 +60,7 @@ async function burst(
   loaded: string[],
   failGuard = false,
   oneCall = false,
+  failRoute = false,
 ) {
   const calls: string[] = [];
   const xfrm = {
@@ -84,7 +85,8 @@ async function burst(
       if (oneCall) calls.push(`delete+add${route ? '+route' : ''} ${spec.name}`);
       return oneCall;
     },
-    routeAll: record('route'),
+    routeAll: async (names: string[]) =>
+      failRoute ? names.map(() => ({ ok: false, error: new Error('whack timed out') })) : record('route')(names),
     initiateAll: record('initiate'),
   };
   const ctx: InstallContext = {
@@ -189,5 +191,19 @@ describe('libreswan: replacing tunnel-mode connections behind guard policies', (
       'guard- 10.1.0.0/16 -> 10.3.0.0/16',
       ...names.map((n) => `initiate ${n}`),
     ]);
+  });
+
+  it('should keep the guard of a cable whose replacement failed (its rollback deletes the connections), and report the cable', async () => {
+    const { calls, errors } = await burst(
+      old,
+      changed,
+      old.map((p) => p.spec.name),
+      false,
+      false,
+      true,
+    );
+    assert.match(errors.get(REMOTE) ?? '', /timed out/);
+    assert.ok(calls.includes('guard+ 10.1.0.0/16 -> 10.2.0.0/16 @2000000'));
+    assert.ok(!calls.some((c) => c.startsWith('guard-')), calls.join('\n'));
   });
 });
