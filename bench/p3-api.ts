@@ -6,50 +6,47 @@
  * same run; latency measured by the client, p50/p99/max per window. Then
  * ListConnections (every cable, full status) called back to back.
  */
-import { spawn } from 'node:child_process';
-import { Metadata } from '@grpc/grpc-js';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { call } from '../src/lib/grpc/call.js';
-import { createHealthClient, type HealthClient } from '../src/lib/grpc/health-client.js';
 import { waitFor } from '../lab/netns.js';
 import { type BenchOptions, median, quantile, type Row, sleep, spread } from './common.js';
+import type { LoadRequest, LoadWindow } from './health-load.js';
+import { nowUs, profileEnv, summariseLoop, summariseProfiles } from './profile-summary.js';
 import { remotes, startVxlanEngine, untilInKernel } from './vxlan-lab.js';
 
-interface Window {
-  p50: number;
-  p99: number;
-  max: number;
-  errors: number;
-}
+/** The load generator (health-load.ts), a process of its own. */
+class LoadProcess {
+  private readonly child: ChildProcess;
+  private readonly answers: ((w: LoadWindow) => void)[] = [];
+  readonly ready: Promise<void>;
 
-/** Sends Check at `rps` for `seconds`; client-side latency of each answer. */
-async function loadWindow(client: HealthClient, rps: number, seconds: number): Promise<Window> {
-  const lat: number[] = [];
-  let errors = 0;
-  let sent = 0;
-  const total = Math.round(rps * seconds);
-  const t0 = performance.now();
-  const pending = new Set<Promise<void>>();
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rps));
-    for (; sent < due; sent++) {
-      const start = performance.now();
-      const p = new Promise<void>((resolve) => {
-        client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 5000 }, (err) => {
-          if (err) errors++;
-          else lat.push(performance.now() - start);
-          resolve();
-        });
+  constructor() {
+    this.child = spawn(process.execPath, [fileURLToPath(new URL('./health-load.js', import.meta.url))], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.ready = new Promise((resolve, reject) => {
+      createInterface({ input: this.child.stdout! }).on('line', (l) => {
+        if (l === 'ready') resolve();
+        else this.answers.shift()?.(JSON.parse(l) as LoadWindow);
       });
-      pending.add(p);
-      void p.then(() => pending.delete(p));
-    }
-    await new Promise((r) => setImmediate(r));
+      this.child.once('exit', (code) => reject(new Error(`the load generator exited (${String(code)})`)));
+    });
   }
-  await Promise.all(pending);
-  return { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: Math.max(...lat), errors };
+
+  window(req: LoadRequest): Promise<LoadWindow> {
+    return new Promise((resolve) => {
+      this.answers.push(resolve);
+      this.child.stdin!.write(`${JSON.stringify(req)}\n`);
+    });
+  }
+
+  stop(): void {
+    this.child.stdin!.end();
+    this.child.kill('SIGTERM');
+  }
 }
 
 export async function runP3(opts: BenchOptions): Promise<Row[]> {
@@ -58,14 +55,20 @@ export async function runP3(opts: BenchOptions): Promise<Row[]> {
   const seconds = opts.smoke ? 1 : 6;
   const lists = opts.smoke ? 10 : 100;
   const list = remotes(count);
-  const lab = await startVxlanEngine(`${opts.tag}-p3`, opts);
+  const profDir = opts.profile ? join(opts.profile, `p3-${Date.now()}`) : undefined;
+  const lab = await startVxlanEngine(`${opts.tag}-p3`, {
+    ...opts,
+    engineEnv: profDir ? profileEnv(profDir) : opts.engineEnv,
+  });
   const bareSock = join(lab.work, 'bare.sock');
   const bare = spawn(process.execPath, [fileURLToPath(new URL('./bare-health-server.js', import.meta.url)), bareSock], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const engineHealth = createHealthClient(`unix://${lab.engine.socket}`);
-  const bareHealth = createHealthClient(`unix://${bareSock}`);
+  const load = new LoadProcess();
+  const engineSock = lab.engine.socket;
+  let window: [number, number] = [0, 0];
   try {
+    await load.ready;
     await new Promise<void>((resolve, reject) => {
       createInterface({ input: bare.stdout! }).on('line', (l) => l === 'ready' && resolve());
       bare.once('exit', (code) => reject(new Error(`bare health server exited (${String(code)})`)));
@@ -79,22 +82,24 @@ export async function runP3(opts: BenchOptions): Promise<Row[]> {
       200,
     );
     // Warm both connections and both servers.
-    await loadWindow(engineHealth, rps, 0.5);
-    await loadWindow(bareHealth, rps, 0.5);
-    const eng: Window[] = [];
-    const base: Window[] = [];
+    await load.window({ socket: engineSock, rps, seconds: 0.5 });
+    await load.window({ socket: bareSock, rps, seconds: 0.5 });
+    const eng: LoadWindow[] = [];
+    const base: LoadWindow[] = [];
+    const from = nowUs();
     for (let round = 0; round < opts.runs; round++) {
       const order = round % 2 === 0 ? ['bare', 'engine'] : ['engine', 'bare'];
       for (const which of order) {
-        const w = await loadWindow(which === 'bare' ? bareHealth : engineHealth, rps, seconds);
+        const w = await load.window({ socket: which === 'bare' ? bareSock : engineSock, rps, seconds });
         (which === 'bare' ? base : eng).push(w);
       }
       const e = eng.at(-1)!;
       const b = base.at(-1)!;
       opts.say(
-        `  P3 round ${round + 1}/${opts.runs}: Check at ${rps}/s for ${seconds} s: engine p50 ${e.p50.toFixed(2)} p99 ${e.p99.toFixed(2)} max ${e.max.toFixed(1)} ms; bare p50 ${b.p50.toFixed(2)} p99 ${b.p99.toFixed(2)} max ${b.max.toFixed(1)} ms`,
+        `  P3 round ${round + 1}/${opts.runs}: Check at ${rps}/s for ${seconds} s: engine p50 ${e.p50.toFixed(2)} p99 ${e.p99.toFixed(2)} max ${e.max.toFixed(1)} ms; bare p50 ${b.p50.toFixed(2)} p99 ${b.p99.toFixed(2)} max ${b.max.toFixed(1)} ms; client loop delay p99 ${e.clientLoopP99.toFixed(1)} / ${b.clientLoopP99.toFixed(1)} ms`,
       );
     }
+    window = [from, nowUs()];
     const listMs: number[] = [];
     const gateway = lab.engine.gatewayClient();
     for (let i = 0; i < lists; i++) {
@@ -157,6 +162,18 @@ export async function runP3(opts: BenchOptions): Promise<Row[]> {
       },
       {
         id: 'P3',
+        what: 'load generator (a process of its own) event-loop delay p99 per window: the client side of a latency',
+        target: '-',
+        measured: spread(
+          [...eng, ...base].map((w) => w.clientLoopP99),
+          1,
+          ' ms',
+        ),
+        met: undefined,
+        command: cmd,
+      },
+      {
+        id: 'P3',
         what: `ListConnections(${count}) p99, client side, ${lists} calls`,
         target: '< 20 ms',
         measured: `p99 ${quantile(listMs, 0.99).toFixed(1)} ms, p50 ${quantile(listMs, 0.5).toFixed(1)} ms`,
@@ -165,10 +182,14 @@ export async function runP3(opts: BenchOptions): Promise<Row[]> {
       },
     ];
   } finally {
-    engineHealth.close();
-    bareHealth.close();
+    load.stop();
     bare.kill('SIGTERM');
     await lab.stop(opts.keep);
     if (opts.keep) opts.say(`  kept: ${lab.work}`);
+    if (profDir) {
+      opts.say(`  CPU profile and event loop, the Check windows (${((window[1] - window[0]) / 1000).toFixed(0)} ms):`);
+      for (const line of summariseProfiles(profDir, window[0], window[1], 15)) opts.say(`  ${line}`);
+      for (const line of summariseLoop(profDir, window[0], window[1])) opts.say(`  ${line}`);
+    }
   }
 }

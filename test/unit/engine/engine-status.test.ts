@@ -103,6 +103,51 @@ describe('engine status reporting', () => {
     }
   });
 
+  it('should pass on exactly the cables a watch event changed, and nothing for an event that changes nothing', async () => {
+    const driver = new WatchingDriver();
+    const engine = watchingEngine(driver);
+    engine.setEndpoints({
+      endpoints: [
+        { spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' },
+        { spec: ep('cluster3', '172.30.0.3'), createdAt: 1, source: 'test' },
+      ],
+      rejected: [],
+      warnings: [],
+    });
+    engine.start();
+    const seen: ConnectionEvent[][] = [];
+    const unsubscribe = engine.subscribe((events) => seen.push(events));
+    try {
+      await until(
+        () =>
+          engine.connections().filter((c) => c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED).length === 2,
+      );
+      await until(() => driver.push !== undefined);
+      const before = engine.connections();
+      seen.length = 0;
+      const [a, b] = driver.installed;
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: { ...a! } });
+      const changed = { ...b!, status: ConnectionStatus.CONNECTION_STATUS_ERROR, statusMessage: 'peer gone' };
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: changed });
+      await until(() => seen.length > 0);
+      assert.deepEqual(
+        seen.flat().map((e) => [e.kind, e.connection?.endpoint?.cableName, e.connection?.status]),
+        [[ConnectionEvent_Kind.KIND_UPDATED, b!.endpoint!.cableName, ConnectionStatus.CONNECTION_STATUS_ERROR]],
+      );
+      const after = engine.connections();
+      assert.notEqual(after, before, 'a changed list is a new list (ListConnections encodes it anew)');
+      assert.equal(after.length, 2);
+      seen.length = 0;
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: { ...changed } });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(seen, []);
+      assert.equal(engine.connections(), after, 'nothing changed: the same list object');
+    } finally {
+      unsubscribe();
+      await engine.stop();
+    }
+  });
+
   it('should not take a silent watch stream for "nothing changed" once the driver stops answering', async () => {
     const driver = new WatchingDriver();
     const engine = watchingEngine(driver);
