@@ -7,6 +7,7 @@
  * ListConnections (every cable, full status) called back to back.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,29 @@ class LoadProcess {
   }
 }
 
+/**
+ * The priority P3's processes run at (the bench process's, inherited by the
+ * engine, its driver, the bare server and the load generator: all alike).
+ * This machine is shared; work outside the bench lock (builds, unit tests)
+ * otherwise decides a p99 of a few ms by when the scheduler runs a server.
+ */
+export const P3_NICE = -10;
+
 export async function runP3(opts: BenchOptions): Promise<Row[]> {
+  const niceBefore = getPriority();
+  try {
+    setPriority(P3_NICE);
+  } catch (err) {
+    opts.say(`  P3: could not raise the priority (${String(err)}); measuring at nice ${niceBefore}`);
+  }
+  try {
+    return await measureP3(opts);
+  } finally {
+    setPriority(niceBefore);
+  }
+}
+
+async function measureP3(opts: BenchOptions): Promise<Row[]> {
   const count = opts.smoke ? 50 : 1000;
   const rps = opts.smoke ? 500 : 2000;
   const seconds = opts.smoke ? 1 : 6;
@@ -118,7 +141,7 @@ export async function runP3(opts: BenchOptions): Promise<Row[]> {
     return [
       {
         id: 'P3',
-        what: `Health Check p99 at ${rps}/s, engine holding ${count} endpoints / bare grpc-js server${errors ? ` (${errors} failed calls)` : ''}`,
+        what: `Health Check p99 at ${rps}/s (load generator in a process of its own, all at nice ${P3_NICE}), engine holding ${count} endpoints / bare grpc-js server${errors ? ` (${errors} failed calls)` : ''}`,
         target: '<= 1.2x',
         measured: `${spread(ratio, 2, 'x')}; engine ${spread(
           eng.map((w) => w.p99),
