@@ -31,7 +31,8 @@ class LoadProcess {
     this.ready = new Promise((resolve, reject) => {
       createInterface({ input: this.child.stdout! }).on('line', (l) => {
         if (l === 'ready') resolve();
-        else this.answers.shift()?.(JSON.parse(l) as LoadWindow);
+        // JSON has no NaN (a window without an answer): null comes back as NaN.
+        else this.answers.shift()?.(JSON.parse(l, (_k, v: unknown) => (v === null ? Number.NaN : v)) as LoadWindow);
       });
       this.child.once('exit', (code) => reject(new Error(`the load generator exited (${String(code)})`)));
     });
@@ -119,7 +120,7 @@ async function measureP3(opts: BenchOptions): Promise<Row[]> {
       const e = eng.at(-1)!;
       const b = base.at(-1)!;
       opts.say(
-        `  P3 round ${round + 1}/${opts.runs}: Check at ${rps}/s for ${seconds} s: engine p50 ${e.p50.toFixed(2)} p99 ${e.p99.toFixed(2)} max ${e.max.toFixed(1)} ms; bare p50 ${b.p50.toFixed(2)} p99 ${b.p99.toFixed(2)} max ${b.max.toFixed(1)} ms; client loop delay p99 ${e.clientLoopP99.toFixed(1)} / ${b.clientLoopP99.toFixed(1)} ms`,
+        `  P3 round ${round + 1}/${opts.runs}: Check at ${rps}/s for ${seconds} s: engine p50 ${e.p50.toFixed(2)} p99 ${e.p99.toFixed(2)} max ${e.max.toFixed(1)} ms; bare p50 ${b.p50.toFixed(2)} p99 ${b.p99.toFixed(2)} max ${b.max.toFixed(1)} ms; client loop delay p99 ${e.clientLoopP99.toFixed(1)} / ${b.clientLoopP99.toFixed(1)} ms, client CPU ${e.clientCpu.toFixed(0)} / ${b.clientCpu.toFixed(0)} %`,
       );
     }
     window = [from, nowUs()];
