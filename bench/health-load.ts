@@ -21,6 +21,22 @@ export interface LoadRequest {
   seconds: number;
 }
 
+/** `calls` unary calls of `path` (an empty request), one after the other, `gapMs` apart. */
+export interface SerialRequest {
+  socket: string;
+  path: string;
+  calls: number;
+  gapMs: number;
+}
+
+export interface SerialResult {
+  /** Client-side latency of each call until its last byte and trailers arrived (not decoded), ms. */
+  latencies: number[];
+  errors: number;
+  /** Bytes of the last answer. */
+  bytes: number;
+}
+
 export interface LoadWindow {
   p50: number;
   p99: number;
@@ -47,12 +63,7 @@ function quantile(sorted: readonly number[], q: number): number {
  * metadata, a deadline timer per call); on two cores that cost is in the
  * figures of both servers.
  */
-const CHECK_HEADERS = {
-  [constants.HTTP2_HEADER_METHOD]: 'POST',
-  [constants.HTTP2_HEADER_PATH]: '/grpc.health.v1.Health/Check',
-  [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-  te: 'trailers',
-};
+const CHECK = '/grpc.health.v1.Health/Check';
 const EMPTY_REQUEST = Buffer.from([0, 0, 0, 0, 0]);
 const sessions = new Map<string, ClientHttp2Session>();
 
@@ -66,9 +77,15 @@ function session(socket: string): ClientHttp2Session {
   return s;
 }
 
-function check(socket: string, done: (ok: boolean) => void): void {
+function check(socket: string, done: (ok: boolean, bytes: number) => void, path = CHECK): void {
   let status: string | undefined;
-  const req = session(socket).request(CHECK_HEADERS);
+  let bytes = 0;
+  const req = session(socket).request({
+    [constants.HTTP2_HEADER_METHOD]: 'POST',
+    [constants.HTTP2_HEADER_PATH]: path,
+    [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+    te: 'trailers',
+  });
   req.on('response', (headers) => {
     const s = headers['grpc-status'];
     if (typeof s === 'string') status = s; // trailers-only answer
@@ -78,8 +95,10 @@ function check(socket: string, done: (ok: boolean) => void): void {
     if (typeof s === 'string') status = s;
   });
   req.on('error', () => undefined);
-  req.on('close', () => done(status === '0'));
-  req.resume();
+  req.on('close', () => done(status === '0', bytes));
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
   req.end(EMPTY_REQUEST);
 }
 
@@ -139,12 +158,36 @@ function loadWindow(req: LoadRequest): Promise<LoadWindow> {
   });
 }
 
+async function serial(req: SerialRequest): Promise<SerialResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let bytes = 0;
+  for (let i = 0; i < req.calls; i++) {
+    const start = performance.now();
+    await new Promise<void>((resolve) =>
+      check(
+        req.socket,
+        (ok, n) => {
+          if (ok) latencies.push(performance.now() - start);
+          else errors++;
+          bytes = n;
+          resolve();
+        },
+        req.path,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, req.gapMs));
+  }
+  return { latencies, errors, bytes };
+}
+
 const lines = createInterface({ input: process.stdin });
 let queue = Promise.resolve();
 lines.on('line', (line) => {
-  const req = JSON.parse(line) as LoadRequest;
+  const req = JSON.parse(line) as LoadRequest | SerialRequest;
   queue = queue.then(async () => {
-    process.stdout.write(`${JSON.stringify(await loadWindow(req))}\n`);
+    const answer = 'path' in req ? await serial(req) : await loadWindow(req);
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
   });
 });
 lines.on('close', () => {
