@@ -7,6 +7,7 @@
  * ListConnections (every cable, full status) called back to back.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +18,15 @@ import { type BenchOptions, median, quantile, type Row, spread } from './common.
 import type { LoadRequest, LoadWindow, SerialRequest, SerialResult } from './health-load.js';
 import { nowUs, profileEnv, summariseLoop, summariseProfiles } from './profile-summary.js';
 import { remotes, startVxlanEngine, untilInKernel } from './vxlan-lab.js';
+
+/** Run-queue wait of a process's main thread so far (ms): ready to run, no CPU free (/proc/PID/schedstat). */
+function runQueueWait(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** The load generator (health-load.ts), a process of its own. */
 class LoadProcess {
@@ -88,13 +98,16 @@ async function measureP3(opts: BenchOptions): Promise<Row[]> {
   const lists = opts.smoke ? 10 : 100;
   const list = remotes(count);
   const profDir = opts.profile ? join(opts.profile, `p3-${Date.now()}`) : undefined;
+  const profiling = profDir ? profileEnv(profDir) : undefined;
   const lab = await startVxlanEngine(`${opts.tag}-p3`, {
     ...opts,
-    engineEnv: profDir ? profileEnv(profDir) : opts.engineEnv,
+    engineEnv: profiling ?? opts.engineEnv,
   });
   const bareSock = join(lab.work, 'bare.sock');
   const bare = spawn(process.execPath, [fileURLToPath(new URL('./bare-health-server.js', import.meta.url)), bareSock], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    // Profiled like the engine (its garbage collection and stalls are the baseline's).
+    env: { ...process.env, ...profiling },
   });
   const load = new LoadProcess();
   const engineSock = lab.engine.socket;
@@ -118,17 +131,23 @@ async function measureP3(opts: BenchOptions): Promise<Row[]> {
     await load.window({ socket: bareSock, rps, seconds: 0.5 });
     const eng: LoadWindow[] = [];
     const base: LoadWindow[] = [];
+    // How long each server's main thread was ready to run but waiting for a CPU, per window (ms).
+    const engWait: number[] = [];
+    const baseWait: number[] = [];
     const from = nowUs();
     for (let round = 0; round < opts.runs; round++) {
       const order = round % 2 === 0 ? ['bare', 'engine'] : ['engine', 'bare'];
       for (const which of order) {
+        const pid = which === 'bare' ? (bare.pid ?? 0) : lab.engine.pid;
+        const waited = runQueueWait(pid);
         const w = await load.window({ socket: which === 'bare' ? bareSock : engineSock, rps, seconds });
         (which === 'bare' ? base : eng).push(w);
+        (which === 'bare' ? baseWait : engWait).push(runQueueWait(pid) - waited);
       }
       const e = eng.at(-1)!;
       const b = base.at(-1)!;
       opts.say(
-        `  P3 round ${round + 1}/${opts.runs}: Check at ${rps}/s for ${seconds} s: engine p50 ${e.p50.toFixed(2)} p99 ${e.p99.toFixed(2)} max ${e.max.toFixed(1)} ms; bare p50 ${b.p50.toFixed(2)} p99 ${b.p99.toFixed(2)} max ${b.max.toFixed(1)} ms; client loop delay p99 ${e.clientLoopP99.toFixed(1)} / ${b.clientLoopP99.toFixed(1)} ms, client CPU ${e.clientCpu.toFixed(0)} / ${b.clientCpu.toFixed(0)} %`,
+        `  P3 round ${round + 1}/${opts.runs}: Check at ${rps}/s for ${seconds} s: engine p50 ${e.p50.toFixed(2)} p99 ${e.p99.toFixed(2)} max ${e.max.toFixed(1)} ms; bare p50 ${b.p50.toFixed(2)} p99 ${b.p99.toFixed(2)} max ${b.max.toFixed(1)} ms; client loop delay p99 ${e.clientLoopP99.toFixed(1)} / ${b.clientLoopP99.toFixed(1)} ms, client CPU ${e.clientCpu.toFixed(0)} / ${b.clientCpu.toFixed(0)} %; server main thread waiting for a CPU ${engWait.at(-1)!.toFixed(0)} / ${baseWait.at(-1)!.toFixed(0)} ms`,
       );
     }
     window = [from, nowUs()];
@@ -193,6 +212,14 @@ async function measureP3(opts: BenchOptions): Promise<Row[]> {
           1,
           ' ms',
         )}`,
+        met: undefined,
+        command: cmd,
+      },
+      {
+        id: 'P3',
+        what: `server's main thread ready but waiting for a CPU, per ${seconds} s window (engine / bare; /proc/PID/schedstat): the machine's part of a latency`,
+        target: '-',
+        measured: `engine ${spread(engWait, 0, ' ms')}, bare ${spread(baseWait, 0, ' ms')}`,
         met: undefined,
         command: cmd,
       },
