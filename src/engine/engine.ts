@@ -299,7 +299,16 @@ export class Engine implements GatewayView {
       // A periodic resync reads refreshed status, so cables in error get repaired.
       const full = this.fullResync || reinitialised;
       this.fullResync = false;
-      const active = full ? await client.connections() : await client.activeConnections();
+      // While the driver's watch stream is live, its connections are at most one driver refresh old: a
+      // periodic resync plans from them instead of reading (and decoding) every connection again, which
+      // stalled the engine's event loop ~15-30 ms every 30 s at 1000 cables (issue 15, P3). After a
+      // re-Init, or without a live watch, the driver is asked.
+      const watched = !reinitialised && this.driverWatch?.client === client && this.driverConns.size > 0;
+      const active = full
+        ? watched
+          ? [...this.driverConns.values()]
+          : await client.connections()
+        : await client.activeConnections();
       const want = this.role === 'active' ? this.desired : new Map();
       const planned = full ? this.limitRepairs(planReconcile(want, active), active) : planReconcile(want, active);
       const plan =

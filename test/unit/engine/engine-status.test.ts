@@ -60,7 +60,7 @@ class WatchingDriver extends FakeDriver {
   }
 }
 
-function watchingEngine(driver: WatchingDriver): Engine {
+function watchingEngine(driver: WatchingDriver, resyncIntervalMs = 60000): Engine {
   const local = ep('cluster1', '172.30.0.1');
   const supervisor = fakeSupervisor(driver);
   supervisor.driverInfo!.capabilities.push(Capability.CAPABILITY_WATCH_CONNECTIONS);
@@ -71,7 +71,7 @@ function watchingEngine(driver: WatchingDriver): Engine {
     logger: silentLogger(),
     version: 'test',
     statusIntervalMs: 20,
-    resyncIntervalMs: 60000,
+    resyncIntervalMs,
   });
   engine.setSettings({ config: {}, secrets: {} });
   engine.setEndpoints({
@@ -144,6 +144,41 @@ describe('engine status reporting', () => {
       assert.equal(engine.connections(), after, 'nothing changed: the same list object');
     } finally {
       unsubscribe();
+      await engine.stop();
+    }
+  });
+
+  it('should repair a cable the watch reports in error at the periodic resync, without reading every connection again', async () => {
+    const driver = new WatchingDriver();
+    let applied = 0;
+    const apply = driver.applyCables.bind(driver);
+    driver.applyCables = async (d, connect) => {
+      applied += connect.length;
+      driver.installed = driver.installed.filter(
+        (c) => !connect.some((r) => r.endpoint?.cableName === c.endpoint?.cableName),
+      );
+      return apply(d, connect);
+    };
+    const engine = watchingEngine(driver, 100);
+    engine.start();
+    try {
+      await until(() => engine.connections()[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+      await until(() => driver.push !== undefined);
+      const polls = driver.polls;
+      const before = applied;
+      const broken = {
+        ...driver.installed[0]!,
+        status: ConnectionStatus.CONNECTION_STATUS_ERROR,
+        statusMessage: 'route gone',
+      };
+      driver.installed[0] = broken;
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: broken });
+      await until(() => applied > before, 3000);
+      assert.equal(applied, before + 1, 'the broken cable, and only it, connected again');
+      // Reconciles after changes re-read the driver (their own refresh); the resync itself planned from the watch.
+      await new Promise((r) => setTimeout(r, 350)); // three more resyncs with nothing to repair
+      assert.ok(driver.polls - polls <= 2, `${driver.polls - polls} full readings for ~4 resyncs`);
+    } finally {
       await engine.stop();
     }
   });
