@@ -31,7 +31,12 @@ import {
 import { mapLimited } from '../../src/lib/concurrency.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
-import type { NetlinkAdapter, XfrmAdapter, XfrmPolicyKey } from '../../src/lib/netlink/index.js';
+import {
+  VXLAN_BLOCK_PRIORITY,
+  type NetlinkAdapter,
+  type XfrmAdapter,
+  type XfrmPolicyKey,
+} from '../../src/lib/netlink/index.js';
 import {
   MonotonicCounter,
   counterWrap,
@@ -42,7 +47,7 @@ import {
   type ShowStates,
   type TrafficRecord,
 } from '../../src/lib/whack/index.js';
-import { VxlanOverlay, remoteSpecOf } from '../../src/overlay/index.js';
+import { VxlanOverlay, remoteSpecOf, resolveRemote } from '../../src/overlay/index.js';
 import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
 import type { DriverContext } from '../../src/sdk/serve.js';
 import { cableConnection } from '../../src/sdk/cable-record.js';
@@ -65,6 +70,7 @@ import { StuckChildRecovery } from './stuck-recovery.js';
 import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus, indexStates } from './status.js';
+import { KernelPartsAudit, plutoHoldsAll } from './parts-audit.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
@@ -98,6 +104,8 @@ export class LibreswanDriver implements CableDriver {
   private lastStatus: { connections: Connection[]; signature: string } | undefined;
   /** The reading of pluto in flight, shared by concurrent status requests. */
   private reading: { generation: number; promise: Promise<Connection[]> } | undefined;
+  /** Which cables have their kernel parts in place (parts-audit.ts): a dead cable with all of them is not repaired. */
+  private readonly audit = new KernelPartsAudit((cables) => this.kernelPartsInPlace(cables));
 
   constructor(
     private readonly context: DriverContext,
@@ -322,7 +330,9 @@ export class LibreswanDriver implements CableDriver {
 
   private async readAndRecord(generation: number): Promise<Connection[]> {
     const connections = await this.readConnections();
-    const signature = connections.map((c) => `${c.endpoint?.cableName}|${c.status}|${c.statusMessage}`).join('\n');
+    const signature = connections
+      .map((c) => `${c.endpoint?.cableName}|${c.status}|${c.partsInPlace ?? ''}|${c.statusMessage}`)
+      .join('\n');
     const moving = connections.some(
       (c) =>
         c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ||
@@ -378,17 +388,65 @@ export class LibreswanDriver implements CableDriver {
     const statesIndex = indexStates(states);
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
-    return this.cables.values().map((c) => {
-      if (c.failed) return this.connection(c, ConnectionStatus.CONNECTION_STATUS_ERROR, FAILED_INSTALL, [], 0, 0);
+    const records = this.cables.values();
+    const classified = records.map((c) => {
+      if (c.failed) return undefined;
       const kind = c.mode === 'transport' ? 'esp-transport' : 'esp-tunnel';
-      const st = cableStatus(
+      return cableStatus(
         c.connections.map((p) => ({ name: p.spec.name, kind, carries: p.carries })),
         { states, traffic, logLines, logEvents, peers, trafficByConnection: byName, statesIndex },
         (name, records) => this.bytes(name, records),
         c.usingIp,
       );
-      return this.connection(c, st.status, st.message, st.sas, st.rxBytes, st.txBytes);
     });
+    // A cable in error with every part in place (pluto holds each of its connections, the kernel audit
+    // found its policy, FDB entry and routes) is not repaired by the engine: its peer does not answer.
+    const plutoHolds = records.map(
+      (c, k) =>
+        classified[k]?.status === ConnectionStatus.CONNECTION_STATUS_ERROR &&
+        plutoHoldsAll(
+          c.connections.map((p) => p.spec.name),
+          statesIndex,
+        ),
+    );
+    await this.audit.refresh(records.filter((_, k) => plutoHolds[k]).map((c) => c.endpoint.cableName));
+    return records.map((c, k) => {
+      const st = classified[k];
+      if (!st) return this.connection(c, ConnectionStatus.CONNECTION_STATUS_ERROR, FAILED_INSTALL, [], 0, 0);
+      const conn = this.connection(c, st.status, st.message, st.sas, st.rxBytes, st.txBytes);
+      if (st.status === ConnectionStatus.CONNECTION_STATUS_ERROR)
+        conn.partsInPlace = plutoHolds[k]! && this.audit.inPlace(c.endpoint.cableName);
+      return conn;
+    });
+  }
+
+  /**
+   * Which of `cables` have every kernel part in place (transport mode: the block policy, the FDB entry,
+   * the routes of every subnet; tunnel mode has none of its own). Reads only: one overlay listing and one
+   * policy GET per cable.
+   */
+  private async kernelPartsInPlace(cables: readonly string[]): Promise<ReadonlySet<string>> {
+    const records = cables.flatMap((name) => {
+      const c = this.cables.get(name);
+      return c ? [c] : [];
+    });
+    const transport = records.filter((c) => c.mode === 'transport');
+    if (!transport.length || !this.overlay || !this.xf) return new Set(records.map((c) => c.endpoint.cableName));
+    const overlay = this.overlay;
+    const xf = this.xf;
+    const state = await overlay.listRemotes();
+    const fdb = new Set(state.fdbDsts);
+    const routes = new Map(state.routes.map((r) => [r.vtep, new Set(r.subnets)]));
+    const ok = new Set(records.filter((c) => c.mode !== 'transport').map((c) => c.endpoint.cableName));
+    await mapLimited(transport, 16, async (c) => {
+      if (!fdb.has(c.usingIp)) return;
+      const vtep = resolveRemote(remoteSpecOf(c.endpoint, c.usingIp), overlay.options.vtepPrefix).vtep;
+      const have = routes.get(vtep);
+      if (!c.endpoint.subnets.every((s) => have?.has(s))) return;
+      if (await xf.hasBlockPolicy({ ...this.blockKey(c.usingIp), priority: VXLAN_BLOCK_PRIORITY }))
+        ok.add(c.endpoint.cableName);
+    });
+    return ok;
   }
 
   async cleanup(): Promise<void> {
@@ -627,6 +685,7 @@ export class LibreswanDriver implements CableDriver {
     // One log line per batch, not per cable (1000 cables made 1000 lines): counts and the first few names.
     const added: string[] = [];
     const changed = burst.changedAnything();
+    this.audit.installed(burst.installed().map((w) => w.remote.endpoint!.cableName));
     for (const w of burst.installed()) {
       const ep = w.remote.endpoint!;
       // A cable installed again exactly as recorded, with nothing rewritten, keeps its record (no state file write).
@@ -665,6 +724,7 @@ export class LibreswanDriver implements CableDriver {
   ): Promise<void> {
     const ep = w.remote.endpoint!;
     const prev = w.previous;
+    this.audit.forget(ep.cableName);
     const names = [...new Set([...(prev?.connections ?? []), ...w.conns].map((p) => p.spec.name))];
     const left: string[] = [];
     const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
@@ -727,6 +787,7 @@ export class LibreswanDriver implements CableDriver {
     for (const p of record.connections) await this.dropConnection(p.spec.name);
     if (record.mode === 'transport' && this.xf) await this.xf.deletePolicy(this.blockKey(record.usingIp));
     this.cables.delete(cable);
+    this.audit.forget(cable);
     for (const p of record.connections) this.counters.delete(p.spec.name);
     if (options.secrets !== false) await this.writeSecrets([]);
   }
