@@ -384,7 +384,11 @@ export class LibreswanDriver implements CableDriver {
       logEvents.set(name, f.events);
       if (f.lastPeer) peers.set(name, f.lastPeer);
     }
-    this.recoverStuck(states, [...logEvents.values()].flat());
+    // Only the events stuckChildStates looks at (not a copy of every connection's recent events at each reading).
+    const refusals: LogEvent[] = [];
+    for (const events of logEvents.values())
+      for (const e of events) if (e.kind === 'child-payloads-missing') refusals.push(e);
+    this.recoverStuck(states, refusals);
     const statesIndex = indexStates(states);
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
