@@ -31,12 +31,7 @@ import {
 import { mapLimited } from '../../src/lib/concurrency.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
-import {
-  VXLAN_BLOCK_PRIORITY,
-  type NetlinkAdapter,
-  type XfrmAdapter,
-  type XfrmPolicyKey,
-} from '../../src/lib/netlink/index.js';
+import type { NetlinkAdapter, XfrmAdapter, XfrmPolicyKey } from '../../src/lib/netlink/index.js';
 import {
   MonotonicCounter,
   counterWrap,
@@ -70,7 +65,7 @@ import { StuckChildRecovery } from './stuck-recovery.js';
 import { CableInstall, type LibreswanCable } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus, indexStates } from './status.js';
-import { KernelPartsAudit, plutoHoldsAll } from './parts-audit.js';
+import { KernelPartsAudit, plutoNegotiates, transportPartsInPlace } from './parts-audit.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
@@ -403,12 +398,13 @@ export class LibreswanDriver implements CableDriver {
         c.usingIp,
       );
     });
-    // A cable in error with every part in place (pluto holds each of its connections, the kernel audit
-    // found its policy, FDB entry and routes) is not repaired by the engine: its peer does not answer.
+    // A cable in error with every part in place (pluto is negotiating for it; the audit found its
+    // connections routed, its block policy, FDB entry and routes) is not repaired: its peer does not answer.
     const plutoHolds = records.map(
       (c, k) =>
         classified[k]?.status === ConnectionStatus.CONNECTION_STATUS_ERROR &&
-        plutoHoldsAll(
+        plutoNegotiates(
+          c.mode,
           c.connections.map((p) => p.spec.name),
           statesIndex,
         ),
@@ -425,31 +421,25 @@ export class LibreswanDriver implements CableDriver {
   }
 
   /**
-   * Which of `cables` have every kernel part in place (transport mode: the block policy, the FDB entry,
-   * the routes of every subnet; tunnel mode has none of its own). Reads only: one overlay listing and one
-   * policy GET per cable.
+   * Which of `cables` have every part the audit reads in place (transport mode: pluto's trap policies
+   * of its routed connections, its block policy, FDB entry and the routes of every subnet; tunnel mode:
+   * nothing beyond --showstates). Reads only: one overlay listing (two dumps) and one XFRM policy dump.
    */
   private async kernelPartsInPlace(cables: readonly string[]): Promise<ReadonlySet<string>> {
     const records = cables.flatMap((name) => {
       const c = this.cables.get(name);
       return c ? [c] : [];
     });
-    const transport = records.filter((c) => c.mode === 'transport');
-    if (!transport.length || !this.overlay || !this.xf) return new Set(records.map((c) => c.endpoint.cableName));
-    const overlay = this.overlay;
-    const xf = this.xf;
-    const state = await overlay.listRemotes();
-    const fdb = new Set(state.fdbDsts);
-    const routes = new Map(state.routes.map((r) => [r.vtep, new Set(r.subnets)]));
     const ok = new Set(records.filter((c) => c.mode !== 'transport').map((c) => c.endpoint.cableName));
-    await mapLimited(transport, 16, async (c) => {
-      if (!fdb.has(c.usingIp)) return;
-      const vtep = resolveRemote(remoteSpecOf(c.endpoint, c.usingIp), overlay.options.vtepPrefix).vtep;
-      const have = routes.get(vtep);
-      if (!c.endpoint.subnets.every((s) => have?.has(s))) return;
-      if (await xf.hasBlockPolicy({ ...this.blockKey(c.usingIp), priority: VXLAN_BLOCK_PRIORITY }))
-        ok.add(c.endpoint.cableName);
-    });
+    const transport = records.filter((c) => c.mode === 'transport');
+    if (!transport.length) return ok;
+    if (!this.overlay || !this.xf || !this.settings) return ok;
+    const overlay = this.overlay;
+    const [state, policies] = await Promise.all([overlay.listRemotes(), this.xf.listPolicies()]);
+    const vtep = (c: LibreswanCable) =>
+      resolveRemote(remoteSpecOf(c.endpoint, c.usingIp), overlay.options.vtepPrefix).vtep;
+    for (const c of transportPartsInPlace(transport, { state, policies, vxlanPort: this.settings.vxlanPort, vtep }))
+      ok.add(c);
     return ok;
   }
 

@@ -9,19 +9,25 @@
  *
  * A part can still go missing behind the driver's back; it must then be
  * noticed and the cable reported for repair:
- *   - pluto's connections: at every status reading, from `--showstates`,
- *     which the reading has anyway. A connection pluto keeps trying to reach
- *     a dead peer with always has a state or a pending Child SA there; one
- *     that has neither (deleted, or between two attempts on libreswan 5.x,
- *     which waits before reviving) is not counted in place: the engine
- *     repairs the cable, and a repair that finds nothing missing writes
- *     nothing.
- *   - the kernel's (block policy, FDB entry, routes): this audit, at most
- *     every `everyMs` (one overlay listing: two netlink dumps, and one policy
- *     GET per cable in question), for the cables in error only. An install
- *     or repair of a cable counts as a check: it put every part in place.
+ *   - at every status reading, from the `--showstates` the reading runs
+ *     anyway: pluto must be negotiating for the cable. 4.10 lists one IKE
+ *     state and one pending Child SA per dead cable, named after one of its
+ *     two connections (the other half's Child SA is not listed), so in
+ *     transport mode one of them listed counts; in tunnel mode (no audit of
+ *     its own, below) every connection must be listed, which a dead peer's
+ *     cable rarely shows: it keeps the engine's backed-off repair.
+ *   - the audit, at most every `everyMs`, for the cables in error only
+ *     (transport mode): one XFRM policy dump (pluto's trap policy of every
+ *     routed connection: a connection deleted or unrouted in pluto loses
+ *     it; cabled's block policy) and one overlay listing (two dumps: the FDB
+ *     entry, the route of every subnet). Read-only. An install or repair of
+ *     a cable counts as an audit: it put every part in place.
  * Pure bookkeeping; the driver gives it the kernel check.
  */
+
+import type { XfrmPolicy } from '../../src/lib/netlink/index.js';
+import type { OverlayState } from '../../src/overlay/index.js';
+import type { LibreswanCable } from './install.js';
 
 export interface KernelPartsAuditOptions {
   /** How often the kernel parts of the cables in error are read again. @default 60000 */
@@ -79,11 +85,60 @@ export class KernelPartsAudit {
   }
 }
 
-/** Whether pluto has a state or a pending Child SA for every one of `names` (see the file comment). */
-export function plutoHoldsAll(
+/**
+ * Whether pluto is negotiating for a cable with connections `names`: a state
+ * or a pending Child SA for one of them (transport mode), for every one of
+ * them (tunnel mode). See the file comment.
+ */
+export function plutoNegotiates(
+  mode: 'transport' | 'tunnel',
   names: readonly string[],
   index: { byConnection: ReadonlyMap<string, unknown>; pendingByConnection: ReadonlyMap<string, unknown> },
 ): boolean {
-  for (const n of names) if (!index.byConnection.has(n) && !index.pendingByConnection.has(n)) return false;
-  return true;
+  const listed = (n: string) => index.byConnection.has(n) || index.pendingByConnection.has(n);
+  return mode === 'transport' ? names.some(listed) : names.every(listed);
+}
+
+/** What the transport-mode audit reads: the overlay's listing and the XFRM policies. */
+export interface TransportAuditInput {
+  state: OverlayState;
+  policies: readonly XfrmPolicy[];
+  vxlanPort: number;
+  /** The remote VTEP of a cable (its overlay routes go via it). */
+  vtep: (c: LibreswanCable) => string;
+}
+
+/**
+ * The transport cables (of `cables`) with every part the audit reads in
+ * place: pluto's trap policy (out, with a template) of each routed
+ * connection, selected by its two hosts and its VXLAN port side; cabled's
+ * block policy towards the gateway; the FDB entry; a route of every subnet
+ * via the remote VTEP.
+ */
+export function transportPartsInPlace(cables: readonly LibreswanCable[], input: TransportAuditInput): string[] {
+  const traps = new Set<string>();
+  const blocks = new Set<string>();
+  for (const p of input.policies) {
+    if (p.dir !== 'out' || p.proto !== 'udp') continue;
+    if (p.owned && p.action === 'block' && !p.hasTemplates) blocks.add(`${p.dst}|${p.dport ?? ''}`);
+    else if (!p.owned && p.hasTemplates) traps.add(`${p.src}|${p.dst}|${p.sport ?? ''}|${p.dport ?? ''}`);
+  }
+  const fdb = new Set(input.state.fdbDsts);
+  const routes = new Map(input.state.routes.map((r) => [r.vtep, new Set(r.subnets)]));
+  const port = (protoPort: string | undefined) => /^udp\/(\d+)$/.exec(protoPort ?? '')?.[1] ?? '';
+  return cables
+    .filter((c) => {
+      if (c.mode !== 'transport') return false;
+      if (!blocks.has(`${c.usingIp}/32|${input.vxlanPort}`) || !fdb.has(c.usingIp)) return false;
+      const have = routes.get(input.vtep(c));
+      if (!c.endpoint.subnets.every((s) => have?.has(s))) return false;
+      return c.connections.every(
+        (p) =>
+          !p.route ||
+          traps.has(
+            `${p.spec.left.host}/32|${p.spec.right.host}/32|${port(p.spec.left.protoPort)}|${port(p.spec.right.protoPort)}`,
+          ),
+      );
+    })
+    .map((c) => c.endpoint.cableName);
 }

@@ -288,8 +288,6 @@ export interface XfrmAdapter {
   listPolicies(): Promise<XfrmPolicy[]>;
   /** Every SA of this network namespace (IPv4 and IPv6), larval ACQUIRE states (SPI 0) included. */
   listStates(): Promise<XfrmState[]>;
-  /** Whether cabled's BLOCK policy for this selector and direction is in place as `spec` says (one GET; writes nothing). */
-  hasBlockPolicy(spec: XfrmBlockPolicySpec): Promise<boolean>;
   /** Creates or updates cabled's BLOCK policy for this selector and direction. */
   ensureBlockPolicy(spec: XfrmBlockPolicySpec): Promise<boolean>;
   /** Deletes cabled's policy for this selector and direction; absent is fine. */

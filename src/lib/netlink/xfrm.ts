@@ -125,11 +125,6 @@ class XfrmNetlinkAdapter implements XfrmAdapter {
     }
   }
 
-  async hasBlockPolicy(spec: XfrmBlockPolicySpec): Promise<boolean> {
-    const current = await this.getOwned(spec);
-    return current?.action === 'block' && current.priority === spec.priority && !current.hasTemplates;
-  }
-
   async ensureBlockPolicy(spec: XfrmBlockPolicySpec): Promise<boolean> {
     const { priority } = spec;
     if (!Number.isInteger(priority) || priority < 0 || priority > 0xffffffff) {
