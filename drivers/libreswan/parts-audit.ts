@@ -16,12 +16,14 @@
  *     transport mode one of them listed counts; in tunnel mode (no audit of
  *     its own, below) every connection must be listed, which a dead peer's
  *     cable rarely shows: it keeps the engine's backed-off repair.
- *   - the audit, at most every `everyMs`, for the cables in error only
- *     (transport mode): one XFRM policy dump (pluto's trap policy of every
- *     routed connection: a connection deleted or unrouted in pluto loses
- *     it; cabled's block policy) and one overlay listing (two dumps: the FDB
- *     entry, the route of every subnet). Read-only. An install or repair of
- *     a cable counts as an audit: it put every part in place.
+ *   - the audit, for the cables in error only (transport mode), 1 min after
+ *     the last install, then doubling up to 10 min while it finds every part
+ *     in place (the same bound as the engine's repair backoff it replaces):
+ *     one XFRM policy dump (pluto's trap policy of every routed connection:
+ *     a connection deleted or unrouted in pluto loses it; cabled's block
+ *     policy) and one overlay listing (two dumps: the FDB entry, the route of
+ *     every subnet). Read-only. An install or repair counts as an audit of
+ *     the cables it installed: it put every part in place.
  * Pure bookkeeping; the driver gives it the kernel check.
  */
 
@@ -30,8 +32,10 @@ import type { OverlayState } from '../../src/overlay/index.js';
 import type { LibreswanCable } from './install.js';
 
 export interface KernelPartsAuditOptions {
-  /** How often the kernel parts of the cables in error are read again. @default 60000 */
-  readonly everyMs?: number;
+  /** The first interval between two audits. @default 60000 */
+  readonly firstMs?: number;
+  /** Cap of the interval, which doubles after each audit that found every part in place. @default 600000 */
+  readonly maxMs?: number;
   readonly now?: () => number;
 }
 
@@ -39,6 +43,7 @@ export class KernelPartsAudit {
   /** Cables whose kernel parts were in place at their last check (or install). */
   private readonly inPlaceSet = new Set<string>();
   private lastAt = Number.NEGATIVE_INFINITY;
+  private intervalMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -47,11 +52,19 @@ export class KernelPartsAudit {
     private readonly options: KernelPartsAuditOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.intervalMs = options.firstMs ?? 60_000;
   }
 
-  /** An install or repair put every part of these cables in place. */
+  /** An install or repair put every part of these cables in place. The next audits come sooner again. */
   installed(cables: Iterable<string>): void {
-    for (const c of cables) this.inPlaceSet.add(c);
+    let any = false;
+    for (const c of cables) {
+      this.inPlaceSet.add(c);
+      any = true;
+    }
+    if (!any) return;
+    this.intervalMs = this.options.firstMs ?? 60_000;
+    this.lastAt = this.now();
   }
 
   /** The cable is gone, or failed to install: nothing is known of its parts. */
@@ -59,29 +72,41 @@ export class KernelPartsAudit {
     this.inPlaceSet.delete(cable);
   }
 
+  /** The interval until the next audit (for tests and the docs' figures). */
+  get currentMs(): number {
+    return this.intervalMs;
+  }
+
   /** Whether every kernel part of `cable` was in place at its last check. */
   inPlace(cable: string): boolean {
     return this.inPlaceSet.has(cable);
   }
 
-  /** Whether a check is due (the last one was `everyMs` ago or more). */
+  /** Whether an audit is due (the last one was the current interval ago or more). */
   due(): boolean {
-    return this.now() - this.lastAt >= (this.options.everyMs ?? 60_000);
+    return this.now() - this.lastAt >= this.intervalMs;
   }
 
   /**
-   * Reads the kernel parts of `cables` again when due. A failed read counts
-   * none of them in place (fail-safe: they are repaired), and is tried again
-   * at the next due time.
+   * Reads the parts of `cables` again when due. A failed read counts none of
+   * them in place (fail-safe: they are repaired). An audit that found every
+   * part in place doubles the interval (capped); one that did not, or an
+   * install (installed()), brings it back to the first.
    */
   async refresh(cables: readonly string[]): Promise<void> {
     if (!cables.length || !this.due()) return;
     this.lastAt = this.now();
     const ok = await this.check(cables).catch(() => new Set<string>());
+    let all = true;
     for (const c of cables) {
       if (ok.has(c)) this.inPlaceSet.add(c);
-      else this.inPlaceSet.delete(c);
+      else {
+        this.inPlaceSet.delete(c);
+        all = false;
+      }
     }
+    const first = this.options.firstMs ?? 60_000;
+    this.intervalMs = all ? Math.min(this.intervalMs * 2, this.options.maxMs ?? 600_000) : first;
   }
 }
 

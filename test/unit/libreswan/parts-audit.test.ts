@@ -7,46 +7,46 @@ import { indexStates } from '../../../drivers/libreswan/status.js';
 import { parseShowStates } from '../../../src/lib/whack/index.js';
 
 describe('KernelPartsAudit (unit, fake clock)', () => {
-  it('should count installed cables in place, read the kernel again at most every minute, and fail safe', async () => {
+  it('should count installed cables in place, audit 1 min after an install, doubling to the cap, and fail safe', async () => {
     let now = 0;
     let kernel = new Set(['a', 'b']);
-    let reads = 0;
+    const reads: number[] = [];
     let broken = false;
     const audit = new KernelPartsAudit(
       async (cables) => {
-        reads++;
+        reads.push(now);
         if (broken) throw new Error('netlink timeout');
         return new Set(cables.filter((c) => kernel.has(c)));
       },
-      { everyMs: 60000, now: () => now },
+      { firstMs: 60000, maxMs: 240000, now: () => now },
     );
-    assert.equal(audit.inPlace('a'), false, 'nothing known before an install or a check');
+    assert.equal(audit.inPlace('a'), false, 'nothing known before an install or an audit');
     audit.installed(['a', 'b']);
-    assert.equal(audit.inPlace('a'), true);
-    await audit.refresh(['a', 'b']);
-    assert.equal(reads, 1, 'the first check runs at once');
+    assert.equal(audit.inPlace('a'), true, 'an install counts as an audit');
+    for (now = 0; now <= 600000; now += 10000) await audit.refresh(['a', 'b']);
+    assert.deepEqual(reads, [60000, 180000, 420000], '1 min after the install, then 2, 4 (the cap) min apart');
     kernel = new Set(['a']); // b's route deleted behind the driver's back
-    now = 30000;
+    for (; now < 660000; now += 10000) await audit.refresh(['a', 'b']);
+    assert.equal(audit.inPlace('b'), true, 'not noticed before the next audit');
+    now = 660000;
     await audit.refresh(['a', 'b']);
-    assert.equal(reads, 1, 'not again within the minute');
-    assert.equal(audit.inPlace('b'), true);
-    now = 60000;
-    await audit.refresh(['a', 'b']);
-    assert.equal(reads, 2);
+    assert.equal(reads.at(-1), 660000);
     assert.equal(audit.inPlace('b'), false, 'the missing part is noticed');
     assert.equal(audit.inPlace('a'), true);
+    assert.equal(audit.currentMs, 60000, 'something missing: back to the first interval');
     audit.installed(['b']); // repaired
     assert.equal(audit.inPlace('b'), true);
     broken = true;
-    now = 120000;
+    now += 60000;
     await audit.refresh(['a']);
     assert.equal(audit.inPlace('a'), false, 'a failed read counts nothing in place');
-    assert.equal(audit.inPlace('b'), true, 'cables not checked keep what was known');
+    assert.equal(audit.inPlace('b'), true, 'cables not audited keep what was known');
     audit.forget('b');
     assert.equal(audit.inPlace('b'), false);
-    now = 1e6;
+    const n = reads.length;
+    now += 1e6;
     await audit.refresh([]);
-    assert.equal(reads, 3, 'no read without cables in question');
+    assert.equal(reads.length, n, 'no read without cables in question');
   });
 });
 
