@@ -70,6 +70,10 @@ import { RefreshSchedule } from './refresh-schedule.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
 
+/** The longest interval between two readings of pluto while nothing moves: with its log followed, without. */
+const READING_CAP_FOLLOWED_MS = 120_000;
+const READING_CAP_MS = 30_000;
+
 const FAILED_INSTALL = 'install failed and could not be fully rolled back; it is removed or installed again';
 
 export interface LibreswanDeps {
@@ -136,6 +140,9 @@ export class LibreswanDriver implements CableDriver {
     const settings = readSettings(req.config, req.secrets);
     const previous = this.settings;
     await this.ensurePluto(settings);
+    // Following pluto's log (own mode), anything in it that may change a status prompts a reading at
+    // once (saEstablishedSincePoll), so steady readings can be rare; without it (host mode), every 30 s.
+    this.schedule.setMaxMs(this.pluto?.logFile ? READING_CAP_FOLLOWED_MS : READING_CAP_MS);
     this.settings = settings;
     this.local = local;
     this.version = await this.pluto!.whack.version();
@@ -297,7 +304,8 @@ export class LibreswanDriver implements CableDriver {
   /**
    * The status of every cable. Answered from the last reading of pluto while
    * nothing moves (refresh-schedule.ts): a gateway whose cables are steadily
-   * down polls pluto only every 30 s at most, not at every request.
+   * down polls pluto only every 2 min (30 s in host mode), not at every
+   * request; news in pluto's log (saEstablishedSincePoll) prompts a reading.
    */
   async getConnections(): Promise<Connection[]> {
     if (!this.pluto || !this.settings) return [];
@@ -339,7 +347,8 @@ export class LibreswanDriver implements CableDriver {
   }
 
   /**
-   * Whether pluto's log shows an SA established since the last reading (own
+   * Whether pluto's log shows an SA established, or anything else that may
+   * change a status (LogFollower.takeNews), since the last reading (own
    * mode): a cable that was steadily down and comes up is then reported at
    * the next request, not when the backed-off schedule is due. Reads only
    * the log's new lines (the reading that follows reuses them).
@@ -348,7 +357,9 @@ export class LibreswanDriver implements CableDriver {
     const follower = this.followLog();
     if (!follower) return false;
     await follower.refresh().catch(() => undefined);
-    return follower.takeEstablished();
+    // Both flags are taken (reset): news without an SA established also prompts a reading.
+    const established = follower.takeEstablished();
+    return follower.takeNews() || established;
   }
 
   /** The follower of pluto's current log file; undefined without one (host mode). */
@@ -371,6 +382,7 @@ export class LibreswanDriver implements CableDriver {
     const follower = this.followLog();
     const followed = follower ? await follower.refresh().catch(() => new Map()) : new Map();
     follower?.takeEstablished();
+    follower?.takeNews();
     const logLines: string[] = [];
     const logEvents = new Map<string, LogEvent[]>();
     const peers = new Map<string, string>();
