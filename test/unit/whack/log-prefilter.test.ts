@@ -8,8 +8,8 @@ describe('pluto log prefilter (unit, every captured log line)', () => {
   it('should recognise exactly what the full rules recognise', async () => {
     const root = join(process.cwd(), 'test/fixtures/whack');
     const files: string[] = [];
-    for (const e of await readdir(root, { recursive: true, withFileTypes: true }))
-      if (e.isFile() && /\.(log|txt)$/.test(e.name)) files.push(join(e.parentPath, e.name));
+    for (const rel of await readdir(root, { recursive: true }))
+      if (/\.(log|txt)$/.test(rel)) files.push(join(root, rel));
     let lines = 0;
     let events = 0;
     for (const f of files) {
