@@ -281,7 +281,7 @@ export class Engine implements GatewayView {
     }
     const seq = this.applyingSeq;
     // A full resync that changed nothing already read the driver's status: publish that, not a second reading.
-    let observed: Connection[] | undefined;
+    let observed: Connection[] | 'published' | undefined;
     try {
       // A re-Init (new config) may have replaced what the cables stand on (the overlay device, the
       // connections' proposals): read refreshed status in the same reconcile, so anything the driver
@@ -296,19 +296,18 @@ export class Engine implements GatewayView {
         this.healthChanged();
         return;
       }
-      // A periodic resync reads refreshed status, so cables in error get repaired.
+      // A periodic resync reads refreshed status, so cables in error get repaired. While the driver's
+      // watch stream keeps the connections current (the driver reads its datapath on its own schedule
+      // and pushes every change), that is what the engine holds already: no full GetConnections (1000s
+      // of connections encoded, sent and decoded to find nothing new). After a re-Init it reads afresh.
       const full = this.fullResync || reinitialised;
       this.fullResync = false;
-      // While the driver's watch stream is live, its connections are at most one driver refresh old: a
-      // periodic resync plans from them instead of reading (and decoding) every connection again, which
-      // stalled the engine's event loop ~15-30 ms every 30 s at 1000 cables (issue 15, P3). After a
-      // re-Init, or without a live watch, the driver is asked.
-      const watched = !reinitialised && this.driverWatch?.client === client && this.driverConns.size > 0;
-      const active = full
-        ? watched
-          ? [...this.driverConns.values()]
-          : await client.connections()
-        : await client.activeConnections();
+      const watched = full && !reinitialised && this.watching(client);
+      const active = watched
+        ? [...this.driverConns.values()]
+        : full
+          ? await client.connections()
+          : await client.activeConnections();
       const want = this.role === 'active' ? this.desired : new Map();
       const planned = full ? this.limitRepairs(planReconcile(want, active), active) : planReconcile(want, active);
       const plan =
@@ -324,7 +323,8 @@ export class Engine implements GatewayView {
       const result = await applyPlan(client, plan, this.log, { batch });
       this.inSync = result.failures.length === 0;
       this.lastFailure = result.failures.map((f) => `${f.action} ${f.cable}: ${f.error}`).join('; ');
-      if (full && plan.length === 0) observed = active;
+      // Nothing applied: what was read is current (from the watch stream: already published).
+      if (full && plan.length === 0) observed = watched ? 'published' : active;
     } catch (err) {
       this.inSync = false;
       this.lastFailure = errorMessage(err);
@@ -340,29 +340,46 @@ export class Engine implements GatewayView {
         this.options.retryIntervalMs ?? 5000,
       );
     }
-    if (observed) {
+    // (Read from the watch stream: published as they arrived, nothing to do.)
+    if (Array.isArray(observed)) {
       this.driverConns = new Map(observed.map((c) => [connectionKey(c), c]));
       this.publishConnections();
-    } else await this.refreshConnections();
+    } else if (observed === undefined) await this.refreshConnections();
     this.healthChanged();
+  }
+
+  /** Whether `client`'s watch stream is live (it keeps driverConns current). */
+  private watching(client: DriverClient): boolean {
+    return this.driverWatch?.client === client && this.driverConns.size > 0;
   }
 
   /**
    * Repairs of cables in error, rate-limited per cable (repair-backoff.ts): one
    * still failing after a repair (a peer that does not answer) is repaired
-   * again only after a doubling delay, so a resync costs nothing for it.
+   * again only after a doubling delay, so a resync costs nothing for it. A
+   * cable the driver reports with every part in place (partsInPlace: the peer
+   * does not answer) is not repaired at all: installing it again cannot help.
+   * Should a part go missing, the driver says so and the repair runs then.
    */
   private limitRepairs(plan: ReconcileAction[], observed: readonly Connection[]): ReconcileAction[] {
-    const failing = new Set(
-      observed
-        .filter((c) => c.status === ConnectionStatus.CONNECTION_STATUS_ERROR)
-        .map((c) => c.endpoint?.cableName ?? ''),
-    );
+    const failing = new Set<string>();
+    const inPlace = new Set<string>();
+    for (const c of observed) {
+      if (c.status !== ConnectionStatus.CONNECTION_STATUS_ERROR) continue;
+      const cable = c.endpoint?.cableName ?? '';
+      failing.add(cable);
+      if (c.partsInPlace) inPlace.add(cable);
+    }
     this.repairs.healthy(failing);
     const out = plan.filter((a) => {
       if (a.kind !== 'connect' || !a.reason.startsWith('repair: ')) return true;
       const cable = a.remote.endpoint?.cableName ?? '';
-      if (!this.repairs.allow(cable, a.reason.slice('repair: '.length))) return false;
+      const reason = a.reason.slice('repair: '.length);
+      if (inPlace.has(cable)) {
+        this.repairs.note(cable, reason);
+        return false;
+      }
+      if (!this.repairs.allow(cable, reason)) return false;
       this.repairs.attempted(cable);
       return true;
     });
