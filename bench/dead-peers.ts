@@ -185,8 +185,14 @@ async function main(): Promise<void> {
     console.log(`pluto log:         ${perMin(before.plutoLog, after.plutoLog)}`);
     console.log(`connection status: ${[...byStatus].map(([s, n]) => `${n} x status ${s}`).join(', ')}`);
     if (failing) console.log(`a failing cable says: ${failing.statusMessage.slice(0, 200)}`);
+    const inError = conns.filter((c) => c.status === 3);
+    console.log(
+      `parts in place:    ${inError.filter((c) => c.partsInPlace).length} of the ${inError.length} cables in error (not repaired)`,
+    );
     // What the engine log's bytes in the window were spent on.
     const text = (await readFile(engine.logPath, 'utf8')).slice(before.engineLog, after.engineLog);
+    const rounds = text.split('\n').filter((l) => l.includes('"reconciling"')).length;
+    console.log(`repair rounds:     ${rounds} in the window (engine "reconciling" lines)`);
     const byMessage = new Map<string, number>();
     const samples = new Map<string, string>();
     for (const line of text.split('\n')) {

@@ -42,7 +42,7 @@ import {
   type ShowStates,
   type TrafficRecord,
 } from '../../src/lib/whack/index.js';
-import { VxlanOverlay, remoteSpecOf } from '../../src/overlay/index.js';
+import { VxlanOverlay, remoteSpecOf, resolveRemote } from '../../src/overlay/index.js';
 import type { CableDriver, DriverInfo } from '../../src/sdk/driver.js';
 import type { DriverContext } from '../../src/sdk/serve.js';
 import { cableConnection } from '../../src/sdk/cable-record.js';
@@ -65,9 +65,14 @@ import { StuckChildRecovery } from './stuck-recovery.js';
 import { CableInstall, type LibreswanCable, tunnelGuard } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus, indexStates } from './status.js';
+import { KernelPartsAudit, plutoNegotiates, transportPartsInPlace } from './parts-audit.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
+
+/** The longest interval between two readings of pluto while nothing moves: with its log followed, without. */
+const READING_CAP_FOLLOWED_MS = 120_000;
+const READING_CAP_MS = 30_000;
 
 const FAILED_INSTALL = 'install failed and could not be fully rolled back; it is removed or installed again';
 
@@ -98,6 +103,8 @@ export class LibreswanDriver implements CableDriver {
   private lastStatus: { connections: Connection[]; signature: string } | undefined;
   /** The reading of pluto in flight, shared by concurrent status requests. */
   private reading: { generation: number; promise: Promise<Connection[]> } | undefined;
+  /** Which cables have their kernel parts in place (parts-audit.ts): a dead cable with all of them is not repaired. */
+  private readonly audit = new KernelPartsAudit((cables) => this.kernelPartsInPlace(cables));
 
   constructor(
     private readonly context: DriverContext,
@@ -133,6 +140,9 @@ export class LibreswanDriver implements CableDriver {
     const settings = readSettings(req.config, req.secrets);
     const previous = this.settings;
     await this.ensurePluto(settings);
+    // Following pluto's log (own mode), anything in it that may change a status prompts a reading at
+    // once (saEstablishedSincePoll), so steady readings can be rare; without it (host mode), every 30 s.
+    this.schedule.setMaxMs(this.pluto?.logFile ? READING_CAP_FOLLOWED_MS : READING_CAP_MS);
     this.settings = settings;
     this.local = local;
     this.version = await this.pluto!.whack.version();
@@ -296,7 +306,8 @@ export class LibreswanDriver implements CableDriver {
   /**
    * The status of every cable. Answered from the last reading of pluto while
    * nothing moves (refresh-schedule.ts): a gateway whose cables are steadily
-   * down polls pluto only every 30 s at most, not at every request.
+   * down polls pluto only every 2 min (30 s in host mode), not at every
+   * request; news in pluto's log (saEstablishedSincePoll) prompts a reading.
    */
   async getConnections(): Promise<Connection[]> {
     if (!this.pluto || !this.settings) return [];
@@ -324,7 +335,9 @@ export class LibreswanDriver implements CableDriver {
 
   private async readAndRecord(generation: number): Promise<Connection[]> {
     const connections = await this.readConnections();
-    const signature = connections.map((c) => `${c.endpoint?.cableName}|${c.status}|${c.statusMessage}`).join('\n');
+    const signature = connections
+      .map((c) => `${c.endpoint?.cableName}|${c.status}|${c.partsInPlace ?? ''}|${c.statusMessage}`)
+      .join('\n');
     const moving = connections.some(
       (c) =>
         c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ||
@@ -336,7 +349,8 @@ export class LibreswanDriver implements CableDriver {
   }
 
   /**
-   * Whether pluto's log shows an SA established since the last reading (own
+   * Whether pluto's log shows an SA established, or anything else that may
+   * change a status (LogFollower.takeNews), since the last reading (own
    * mode): a cable that was steadily down and comes up is then reported at
    * the next request, not when the backed-off schedule is due. Reads only
    * the log's new lines (the reading that follows reuses them).
@@ -345,7 +359,9 @@ export class LibreswanDriver implements CableDriver {
     const follower = this.followLog();
     if (!follower) return false;
     await follower.refresh().catch(() => undefined);
-    return follower.takeEstablished();
+    // Both flags are taken (reset): news without an SA established also prompts a reading.
+    const established = follower.takeEstablished();
+    return follower.takeNews() || established;
   }
 
   /** The follower of pluto's current log file; undefined without one (host mode). */
@@ -368,6 +384,7 @@ export class LibreswanDriver implements CableDriver {
     const follower = this.followLog();
     const followed = follower ? await follower.refresh().catch(() => new Map()) : new Map();
     follower?.takeEstablished();
+    follower?.takeNews();
     const logLines: string[] = [];
     const logEvents = new Map<string, LogEvent[]>();
     const peers = new Map<string, string>();
@@ -376,21 +393,68 @@ export class LibreswanDriver implements CableDriver {
       logEvents.set(name, f.events);
       if (f.lastPeer) peers.set(name, f.lastPeer);
     }
-    this.recoverStuck(states, [...logEvents.values()].flat());
+    // Only the events stuckChildStates looks at (not a copy of every connection's recent events at each reading).
+    const refusals: LogEvent[] = [];
+    for (const events of logEvents.values())
+      for (const e of events) if (e.kind === 'child-payloads-missing') refusals.push(e);
+    this.recoverStuck(states, refusals);
     const statesIndex = indexStates(states);
     const byName = new Map<string, TrafficRecord[]>();
     for (const t of traffic) (byName.get(t.connection) ?? byName.set(t.connection, []).get(t.connection)!).push(t);
-    return this.cables.values().map((c) => {
-      if (c.failed) return this.connection(c, ConnectionStatus.CONNECTION_STATUS_ERROR, FAILED_INSTALL, [], 0, 0);
+    const records = this.cables.values();
+    const classified = records.map((c) => {
+      if (c.failed) return undefined;
       const kind = c.mode === 'transport' ? 'esp-transport' : 'esp-tunnel';
-      const st = cableStatus(
+      return cableStatus(
         c.connections.map((p) => ({ name: p.spec.name, kind, carries: p.carries })),
         { states, traffic, logLines, logEvents, peers, trafficByConnection: byName, statesIndex },
         (name, records) => this.bytes(name, records),
         c.usingIp,
       );
-      return this.connection(c, st.status, st.message, st.sas, st.rxBytes, st.txBytes);
     });
+    // A cable in error with every part in place (pluto is negotiating for it; the audit found its
+    // connections routed, its block policy, FDB entry and routes) is not repaired: its peer does not answer.
+    const plutoHolds = records.map(
+      (c, k) =>
+        classified[k]?.status === ConnectionStatus.CONNECTION_STATUS_ERROR &&
+        plutoNegotiates(
+          c.mode,
+          c.connections.map((p) => p.spec.name),
+          statesIndex,
+        ),
+    );
+    await this.audit.refresh(records.filter((_, k) => plutoHolds[k]).map((c) => c.endpoint.cableName));
+    return records.map((c, k) => {
+      const st = classified[k];
+      if (!st) return this.connection(c, ConnectionStatus.CONNECTION_STATUS_ERROR, FAILED_INSTALL, [], 0, 0);
+      const conn = this.connection(c, st.status, st.message, st.sas, st.rxBytes, st.txBytes);
+      if (st.status === ConnectionStatus.CONNECTION_STATUS_ERROR)
+        conn.partsInPlace = plutoHolds[k]! && this.audit.inPlace(c.endpoint.cableName);
+      return conn;
+    });
+  }
+
+  /**
+   * Which of `cables` have every part the audit reads in place (transport mode: pluto's trap policies
+   * of its routed connections, its block policy, FDB entry and the routes of every subnet; tunnel mode:
+   * nothing beyond --showstates). Reads only: one overlay listing (two dumps) and one XFRM policy dump.
+   */
+  private async kernelPartsInPlace(cables: readonly string[]): Promise<ReadonlySet<string>> {
+    const records = cables.flatMap((name) => {
+      const c = this.cables.get(name);
+      return c ? [c] : [];
+    });
+    const ok = new Set(records.filter((c) => c.mode !== 'transport').map((c) => c.endpoint.cableName));
+    const transport = records.filter((c) => c.mode === 'transport');
+    if (!transport.length) return ok;
+    if (!this.overlay || !this.xf || !this.settings) return ok;
+    const overlay = this.overlay;
+    const [state, policies] = await Promise.all([overlay.listRemotes(), this.xf.listPolicies()]);
+    const vtep = (c: LibreswanCable) =>
+      resolveRemote(remoteSpecOf(c.endpoint, c.usingIp), overlay.options.vtepPrefix).vtep;
+    for (const c of transportPartsInPlace(transport, { state, policies, vxlanPort: this.settings.vxlanPort, vtep }))
+      ok.add(c);
+    return ok;
   }
 
   async cleanup(): Promise<void> {
@@ -646,6 +710,7 @@ export class LibreswanDriver implements CableDriver {
     // One log line per batch, not per cable (1000 cables made 1000 lines): counts and the first few names.
     const added: string[] = [];
     const changed = burst.changedAnything();
+    this.audit.installed(burst.installed().map((w) => w.remote.endpoint!.cableName));
     for (const w of burst.installed()) {
       const ep = w.remote.endpoint!;
       // A cable installed again exactly as recorded, with nothing rewritten, keeps its record (no state file write).
@@ -684,6 +749,7 @@ export class LibreswanDriver implements CableDriver {
   ): Promise<void> {
     const ep = w.remote.endpoint!;
     const prev = w.previous;
+    this.audit.forget(ep.cableName);
     const names = [...new Set([...(prev?.connections ?? []), ...w.conns].map((p) => p.spec.name))];
     const left: string[] = [];
     const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
@@ -749,6 +815,7 @@ export class LibreswanDriver implements CableDriver {
     if (record.mode === 'tunnel' && this.xf)
       for (const g of record.connections.map(tunnelGuard)) if (g) await this.xf.deletePolicy(g);
     this.cables.delete(cable);
+    this.audit.forget(cable);
     for (const p of record.connections) this.counters.delete(p.spec.name);
     if (options.secrets !== false) await this.writeSecrets([]);
   }

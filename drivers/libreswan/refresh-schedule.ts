@@ -25,8 +25,16 @@ export class RefreshSchedule {
   private gen = 0;
   private readonly now: () => number;
 
+  private maxMs: number;
+
   constructor(private readonly options: RefreshScheduleOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.maxMs = options.maxMs ?? 30_000;
+  }
+
+  /** A new cap (the libreswan driver's depends on whether it follows pluto's log). */
+  setMaxMs(ms: number): void {
+    this.maxMs = ms;
   }
 
   /** Something the status must show soon happened (an install, a removal, an Init, a pluto restart). */
@@ -55,7 +63,7 @@ export class RefreshSchedule {
     if (startedAt !== this.gen) return;
     this.dirty = false;
     const first = this.options.firstMs ?? 4000;
-    const max = this.options.maxMs ?? 30_000;
+    const max = this.maxMs;
     this.intervalMs = steady ? Math.min(max, this.intervalMs ? this.intervalMs * 2 : first) : 0;
     this.nextAt = this.now() + this.intervalMs;
   }

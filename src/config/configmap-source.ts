@@ -44,8 +44,7 @@ export async function configMapLayer(path: string): Promise<Layer> {
     });
     return layer;
   }
-  await loadYaml();
-  const parsed = isDir ? parseCustomConfig(text) : parseConfigFile(text);
+  const parsed = await parseOnce(isDir, text);
   if (!parsed.ok) {
     const layer = emptyLayer(label);
     layer.issues.push({ key: CUSTOM_CONFIG_KEY, value: file, reason: parsed.reason });
@@ -54,4 +53,19 @@ export async function configMapLayer(path: string): Promise<Layer> {
   const layer = layerFromValues(label, `configmap:${file}`, parsed.values, isDir ? '' : CONFIG_FILE_FORMS);
   layer.warnings.push(...(parsed.warnings ?? []));
   return layer;
+}
+
+/**
+ * The last text parsed and its result: the config watcher reads the file
+ * every few seconds, and it rarely changes, so the same bytes are not parsed
+ * again (YAML parsing was most of an idle engine's config cost). The result
+ * is only read by callers.
+ */
+let lastParse: { isDir: boolean; text: string; parsed: ReturnType<typeof parseCustomConfig> } | undefined;
+async function parseOnce(isDir: boolean, text: string): Promise<ReturnType<typeof parseCustomConfig>> {
+  if (lastParse?.isDir === isDir && lastParse.text === text) return lastParse.parsed;
+  await loadYaml();
+  const parsed = isDir ? parseCustomConfig(text) : parseConfigFile(text);
+  lastParse = { isDir, text, parsed };
+  return parsed;
 }

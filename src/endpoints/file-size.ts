@@ -17,9 +17,16 @@ export async function readFileBounded(path: string, maxBytes: number, limitName:
     };
     const { size } = await handle.stat();
     if (size > maxBytes) tooBig(size);
-    const buffer = Buffer.allocUnsafe(maxBytes + 1);
+    // Sized to the file (it is read every few seconds: a buffer of the whole limit, 4 MiB, each time
+    // was most of an idle engine's garbage), grown while a file that is being written grows.
+    let buffer = Buffer.allocUnsafe(Math.min(maxBytes, size + 4096) + 1);
     let length = 0;
     for (;;) {
+      if (length === buffer.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;

@@ -21,7 +21,7 @@ import type { GatewayStatus, HaInfo } from '../generated/cabled/engine/v1/engine
 import { mergeProbe } from '../healthcheck/merge.js';
 import type { ConnectionHealth } from '../healthcheck/probe-result.js';
 import { probeTargets } from '../healthcheck/health-checker.js';
-import { connectionKey, diffConnections } from '../lib/connection-diff.js';
+import { connectionKey, sameConnection } from '../lib/connection-diff.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { EndpointsSnapshot } from '../endpoints/index.js';
@@ -74,7 +74,16 @@ export class Engine implements GatewayView {
   private desired = new Map<string, DesiredCable>();
   private superseded: readonly string[] = [];
   private conflicts: readonly string[] = [];
-  private conns: Connection[] = [];
+  /**
+   * The connections as published (probe results and notes merged in), by
+   * cable. Kept from one publish to the next: a batch of the driver's watch
+   * events compares and replaces only the cables it names.
+   */
+  private readonly published = new Map<string, Connection>();
+  /** `published` as a list, built when first asked for after a change (api/list-cache.ts keys on the object). */
+  private conns: Connection[] | undefined = [];
+  /** Cables the driver's watch stream changed since they were last published. */
+  private watchChanged = new Set<string>();
   /** The connections as the driver last reported them (by cable), before probe results are merged in. */
   private driverConns = new Map<string, Connection>();
   /**
@@ -272,7 +281,7 @@ export class Engine implements GatewayView {
     }
     const seq = this.applyingSeq;
     // A full resync that changed nothing already read the driver's status: publish that, not a second reading.
-    let observed: Connection[] | undefined;
+    let observed: Connection[] | 'published' | undefined;
     try {
       // A re-Init (new config) may have replaced what the cables stand on (the overlay device, the
       // connections' proposals): read refreshed status in the same reconcile, so anything the driver
@@ -287,10 +296,18 @@ export class Engine implements GatewayView {
         this.healthChanged();
         return;
       }
-      // A periodic resync reads refreshed status, so cables in error get repaired.
+      // A periodic resync reads refreshed status, so cables in error get repaired. While the driver's
+      // watch stream keeps the connections current (the driver reads its datapath on its own schedule
+      // and pushes every change), that is what the engine holds already: no full GetConnections (1000s
+      // of connections encoded, sent and decoded to find nothing new). After a re-Init it reads afresh.
       const full = this.fullResync || reinitialised;
       this.fullResync = false;
-      const active = full ? await client.connections() : await client.activeConnections();
+      const watched = full && !reinitialised && this.watching(client);
+      const active = watched
+        ? [...this.driverConns.values()]
+        : full
+          ? await client.connections()
+          : await client.activeConnections();
       const want = this.role === 'active' ? this.desired : new Map();
       const planned = full ? this.limitRepairs(planReconcile(want, active), active) : planReconcile(want, active);
       const plan =
@@ -306,7 +323,8 @@ export class Engine implements GatewayView {
       const result = await applyPlan(client, plan, this.log, { batch });
       this.inSync = result.failures.length === 0;
       this.lastFailure = result.failures.map((f) => `${f.action} ${f.cable}: ${f.error}`).join('; ');
-      if (full && plan.length === 0) observed = active;
+      // Nothing applied: what was read is current (from the watch stream: already published).
+      if (full && plan.length === 0) observed = watched ? 'published' : active;
     } catch (err) {
       this.inSync = false;
       this.lastFailure = errorMessage(err);
@@ -322,29 +340,46 @@ export class Engine implements GatewayView {
         this.options.retryIntervalMs ?? 5000,
       );
     }
-    if (observed) {
+    // (Read from the watch stream: published as they arrived, nothing to do.)
+    if (Array.isArray(observed)) {
       this.driverConns = new Map(observed.map((c) => [connectionKey(c), c]));
       this.publishConnections();
-    } else await this.refreshConnections();
+    } else if (observed === undefined) await this.refreshConnections();
     this.healthChanged();
+  }
+
+  /** Whether `client`'s watch stream is live (it keeps driverConns current). */
+  private watching(client: DriverClient): boolean {
+    return this.driverWatch?.client === client && this.driverConns.size > 0;
   }
 
   /**
    * Repairs of cables in error, rate-limited per cable (repair-backoff.ts): one
    * still failing after a repair (a peer that does not answer) is repaired
-   * again only after a doubling delay, so a resync costs nothing for it.
+   * again only after a doubling delay, so a resync costs nothing for it. A
+   * cable the driver reports with every part in place (partsInPlace: the peer
+   * does not answer) is not repaired at all: installing it again cannot help.
+   * Should a part go missing, the driver says so and the repair runs then.
    */
   private limitRepairs(plan: ReconcileAction[], observed: readonly Connection[]): ReconcileAction[] {
-    const failing = new Set(
-      observed
-        .filter((c) => c.status === ConnectionStatus.CONNECTION_STATUS_ERROR)
-        .map((c) => c.endpoint?.cableName ?? ''),
-    );
+    const failing = new Set<string>();
+    const inPlace = new Set<string>();
+    for (const c of observed) {
+      if (c.status !== ConnectionStatus.CONNECTION_STATUS_ERROR) continue;
+      const cable = c.endpoint?.cableName ?? '';
+      failing.add(cable);
+      if (c.partsInPlace) inPlace.add(cable);
+    }
     this.repairs.healthy(failing);
     const out = plan.filter((a) => {
       if (a.kind !== 'connect' || !a.reason.startsWith('repair: ')) return true;
       const cable = a.remote.endpoint?.cableName ?? '';
-      if (!this.repairs.allow(cable, a.reason.slice('repair: '.length))) return false;
+      const reason = a.reason.slice('repair: '.length);
+      if (inPlace.has(cable)) {
+        this.repairs.note(cable, reason);
+        return false;
+      }
+      if (!this.repairs.allow(cable, reason)) return false;
       this.repairs.attempted(cable);
       return true;
     });
@@ -474,12 +509,15 @@ export class Engine implements GatewayView {
         const key = connectionKey(event.connection);
         if (event.kind === ConnectionEvent_Kind.KIND_REMOVED) this.driverConns.delete(key);
         else this.driverConns.set(key, event.connection);
-        // A burst of events (a snapshot, a batch of changes) is published once.
+        this.watchChanged.add(key);
+        // A burst of events (a snapshot, a batch of changes) is published once, comparing only the cables it names.
         if (this.publishPending) return;
         this.publishPending = true;
         setImmediate(() => {
           this.publishPending = false;
-          if (!this.stopped) this.publishConnections();
+          const changed = this.watchChanged;
+          this.watchChanged = new Set();
+          if (!this.stopped) this.publishConnections(changed);
         });
       },
       (err) => {
@@ -491,17 +529,39 @@ export class Engine implements GatewayView {
     );
   }
 
-  /** The driver's connections with the probe results merged in; listeners get the changes. */
-  private publishConnections(): number {
+  /**
+   * The driver's connections with the probe results merged in; listeners get
+   * the changes. `only`: the cables that may have changed (the driver's watch
+   * events), so a batch of N events costs O(N), not O(every cable); without
+   * it every cable is compared (a full reading, new probe results, a new
+   * desired state).
+   */
+  private publishConnections(only?: Iterable<string>): number {
     const health = this.options.health;
-    const probed = health
-      ? [...this.driverConns.values()].map((c) => mergeProbe(c, health.result(connectionKey(c))))
-      : [...this.driverConns.values()];
-    const now = probed.map((c) => this.withheldNote(c));
-    const events = diffConnections(this.conns, now);
+    const events: ConnectionEvent[] = [];
+    const one = (key: string): void => {
+      const c = this.driverConns.get(key);
+      const prev = this.published.get(key);
+      if (!c) {
+        if (!prev) return;
+        this.published.delete(key);
+        events.push({ kind: ConnectionEvent_Kind.KIND_REMOVED, connection: prev });
+        return;
+      }
+      const now = this.withheldNote(health ? mergeProbe(c, health.result(key)) : c);
+      if (!prev) events.push({ kind: ConnectionEvent_Kind.KIND_ADDED, connection: now });
+      else if (!sameConnection(prev, now)) events.push({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: now });
+      else return;
+      this.published.set(key, now);
+    };
+    if (only) for (const key of only) one(key);
+    else {
+      for (const key of this.driverConns.keys()) one(key);
+      for (const key of [...this.published.keys()]) if (!this.driverConns.has(key)) one(key);
+    }
     // The same list object while nothing changed: ListConnections reuses its encoding (api/list-cache.ts).
     if (!events.length) return 0;
-    this.conns = now;
+    this.conns = undefined;
     this.statusCadence.changed();
     for (const l of this.listeners) l(events);
     return events.length;
@@ -557,6 +617,7 @@ export class Engine implements GatewayView {
   }
 
   connections(): Connection[] {
+    this.conns ??= [...this.published.values()];
     return this.conns;
   }
 

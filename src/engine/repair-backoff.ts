@@ -39,14 +39,26 @@ export class RepairBackoff {
 
   /** Whether a repair of `cable` (in error for `reason`) may run now. Logs the reason when it is new or changed. */
   allow(cable: string, reason: string): boolean {
+    const e = this.note(cable, reason);
+    return this.now() >= e.nextAt;
+  }
+
+  /**
+   * `cable` is in error for `reason` but needs no repair (the driver observed
+   * every part of it in place: the peer does not answer). Logged like a repair
+   * candidate when the reason is new or changed; no repair is scheduled, so
+   * should a part go missing later, the first repair runs at once.
+   */
+  note(cable: string, reason: string): { nextAt: number } {
     const e = this.entries.get(cable);
-    const key = reasonKey(reason);
+    const key = cachedReasonKey(reason);
     if (!e || e.reason !== key) {
       this.log.warn('cable failing', { cable, reason });
-      this.entries.set(cable, { reason: key, attempts: 0, nextAt: 0 });
-      return true;
+      const fresh = { reason: key, attempts: 0, nextAt: 0 };
+      this.entries.set(cable, fresh);
+      return fresh;
     }
-    return this.now() >= e.nextAt;
+    return e;
   }
 
   /** A repair of `cable` was attempted: the next one waits longer. */
@@ -89,6 +101,24 @@ export class RepairBackoff {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/**
+ * reasonKey, remembered per reason string: a resync looks at the reason of
+ * every cable in error (1000s with dead peers), and a steadily failing cable
+ * keeps the same reason, so each distinct reason is normalised once. Bounded:
+ * cleared when it holds too many.
+ */
+const keyCache = new Map<string, string>();
+const KEY_CACHE_MAX = 8192;
+export function cachedReasonKey(reason: string): string {
+  let key = keyCache.get(reason);
+  if (key === undefined) {
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    key = reasonKey(reason);
+    keyCache.set(reason, key);
+  }
+  return key;
 }
 
 /**

@@ -51,6 +51,7 @@ export function sameConnection(a: Connection, b: Connection): boolean {
     a.rxBytes === b.rxBytes &&
     a.txBytes === b.txBytes &&
     a.establishedUnixMs === b.establishedUnixMs &&
+    a.partsInPlace === b.partsInPlace &&
     sameEndpoint(a.endpoint, b.endpoint) &&
     sameLatency(a.latencyRtt, b.latencyRtt) &&
     sameList(a.sas, b.sas, sameSa)

@@ -96,6 +96,8 @@ export class ConnectionWatch {
   private async refresh(): Promise<void> {
     try {
       const now = await this.fetch();
+      // The same list object: a driver answering from its last reading (nothing read since), so nothing changed.
+      if (now === this.last) return;
       const events = diffConnections(this.last, now);
       this.last = now;
       if (events.length) for (const l of this.listeners) l(events);

@@ -50,6 +50,8 @@ export class LogFollower {
   private readonly unwantedSince = new Map<string, number>();
   /** Whether an SA was logged established since the last takeEstablished(). */
   private established = false;
+  /** Whether anything but a dead peer's routine (retransmissions, timeouts) was logged since takeNews(). */
+  private news = false;
   /** Lines parsed since the follower was made (each line once: the cost is linear in what is new). */
   private parsed = 0;
 
@@ -120,6 +122,7 @@ export class LogFollower {
       if (!c) this.byConnection.set(name, (c = { events: [] }));
       if (e) {
         if (e.kind === 'ike-established' || e.kind === 'child-established') this.established = true;
+        if (!ROUTINE.has(e.kind)) this.news = true;
         c.events.push(e);
         if (c.events.length > keep * 2) c.events.splice(0, c.events.length - keep);
       }
@@ -135,6 +138,19 @@ export class LogFollower {
   takeEstablished(): boolean {
     const seen = this.established;
     this.established = false;
+    return seen;
+  }
+
+  /**
+   * Whether pluto logged anything since the last call that may change a
+   * cable's status (an SA established, a refusal, an authentication or
+   * proposal failure, a kernel error), as opposed to what a peer that does
+   * not answer keeps logging (retransmissions, timeouts): a reason to read
+   * pluto's status now rather than at the next scheduled poll.
+   */
+  takeNews(): boolean {
+    const seen = this.news;
+    this.news = false;
     return seen;
   }
 
@@ -164,3 +180,5 @@ export class LogFollower {
 }
 
 const SKIP_FIRST = '\u0000skip-first-partial-line';
+/** What a peer that does not answer logs over and over: no news for the status (takeNews). */
+const ROUTINE: ReadonlySet<string> = new Set(['retransmit', 'no-answer', 'network-error']);

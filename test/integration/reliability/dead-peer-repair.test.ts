@@ -1,13 +1,14 @@
 /**
  * A dead peer costs (almost) nothing (issue 12, item 4), with the real engine,
  * the real libreswan driver in transport mode and its own real pluto: cables
- * to peers nobody answers are in error, and the engine's periodic resync
- * repairs them (backing off). A repair of a cable whose every part is in
- * place rewrites nothing (no secrets file, no state file, no "connections
- * added"); a part deleted behind the driver's back (a block policy, an
- * overlay route, a connection in pluto) is still put back by the next repair,
- * checked by an exact comparison of pluto and the datapath with the desired
- * state. Runs as root.
+ * to peers nobody answers are in error, but the driver observes every part of
+ * them in place (Connection.parts_in_place) and the engine's periodic resyncs
+ * do not install them again: no repair round, no secrets file, no state file,
+ * no "connections added". A part deleted behind the driver's back (a block
+ * policy, an overlay route, a connection in pluto) is still noticed (the
+ * driver's audit of the parts of dead cables, 1 min after the install, then
+ * doubling) and put back by the repair that follows, checked by an exact
+ * comparison of pluto and the datapath with the desired state. Runs as root.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rename, stat, writeFile } from 'node:fs/promises';
@@ -42,7 +43,7 @@ const DEAD = [remote(2), remote(3), remote(4)];
 const cableOf = (r: Remote) => `submariner-cable-${r.cluster_id}-${r.private_ip.replaceAll('.', '-')}`;
 
 describe('dead peers: a repair rewrites nothing, yet puts back a missing part (integration, root, real pluto, transport mode)', function () {
-  this.timeout(240000);
+  this.timeout(420000);
   let work: string;
   let engine: EngineProcess;
   const runDir = () => join(work, 'run');
@@ -119,18 +120,25 @@ describe('dead peers: a repair rewrites nothing, yet puts back a missing part (i
     });
   });
 
-  it('should repair cables whose every part is in place without rewriting the secrets, the state file or pluto', async () => {
-    // The first repair round comes at once; the next one after the 30 s backoff.
-    await waitFor('a first repair round', async () => (await repairRounds()) >= 1, 60000, 500);
-    await new Promise((r) => setTimeout(r, 1000));
+  it('should not install again cables whose every part is in place: no repair round, no rewrite of the secrets, the state file or pluto', async () => {
+    await waitFor(
+      'every cable reported in error with every part in place',
+      async () => {
+        const conns = await engine.connections().catch(() => []);
+        return conns.length === DEAD.length && conns.every((c) => c.status === 3 && c.partsInPlace === true);
+      },
+      90000,
+      500,
+    );
     const before = {
       rounds: await repairRounds(),
       added: await added(),
       state: await mtime(stateFile()),
       secrets: await mtime(secretsFile()),
     };
-    await waitFor('another repair round', async () => (await repairRounds()) > before.rounds, 90000, 500);
-    await new Promise((r) => setTimeout(r, 2000));
+    // 25 s: about 8 resyncs (every 3 s), and the driver's status readings in between.
+    await new Promise((r) => setTimeout(r, 25000));
+    assert.equal(await repairRounds(), before.rounds, 'no repair round');
     assert.equal(await added(), before.added, 'no connection added again');
     assert.equal(await mtime(secretsFile()), before.secrets, 'the secrets file was not rewritten');
     assert.equal(await mtime(stateFile()), before.state, 'the state file was not rewritten');
@@ -161,7 +169,10 @@ describe('dead peers: a repair rewrites nothing, yet puts back a missing part (i
       await observeState(NS, ctl()),
     );
     assert.ok(diff.length >= 3, `the three parts are missing: ${diff.join('; ')}`);
-    // Repairs back off (30 s, then 60 s): the next one puts them back.
-    await expectExact('after the next repair round', 150000);
+    // Noticed at the driver's next audit (1 min after the install, then 2 min after the first audit: the
+    // deletions fall in the first or second interval), then repaired by the engine's next resync.
+    await expectExact('after the repair that follows', 330000);
+    const conns = await engine.connections();
+    assert.ok(conns.length === DEAD.length && conns.every((c) => c.status === 3), 'still in error (dead peers)');
   });
 });

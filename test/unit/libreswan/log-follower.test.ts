@@ -143,4 +143,27 @@ describe('LogFollower (unit, real temp file)', () => {
     await f.refresh();
     assert.equal(f.takeEstablished(), true);
   });
+
+  it("should say once that pluto logged news (not a dead peer's retransmissions and timeouts)", async () => {
+    const file = join(dir, 'pluto.log');
+    await writeFile(
+      file,
+      [
+        'Dec  1 10:00:01.000000: "dead" #1: STATE_V2_PARENT_I1: retransmission; will wait 1 seconds for response',
+        'Dec  1 10:00:02.000000: "dead" #1: STATE_V2_PARENT_I1: 60 second timeout exceeded after 7 retransmits.  No response (or no acceptable response) to our first IKEv2 message',
+        'Dec  1 10:00:03.000000: "dead" #2: initiating IKEv2 connection',
+        '',
+      ].join('\n'),
+    );
+    const f = new LogFollower(file);
+    await f.refresh();
+    assert.equal(f.takeNews(), false, 'a dead peer is no news');
+    await appendFile(
+      file,
+      'Dec  1 10:00:04.000000: "t1" #1: IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED\n',
+    );
+    await f.refresh();
+    assert.equal(f.takeNews(), true, 'an authentication failure is');
+    assert.equal(f.takeNews(), false, 'said once');
+  });
 });

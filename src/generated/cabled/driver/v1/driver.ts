@@ -471,6 +471,14 @@ export interface Connection {
   txBytes: number;
   /** When the cable was last seen to become connected (unix ms), 0 if never. */
   establishedUnixMs: number;
+  /**
+   * Set by a driver that checked: every part of this cable on this host (its
+   * connections, policies, routes, FDB entries) was observed in place, so a
+   * cable in ERROR fails on the remote side (a peer that does not answer) and
+   * installing it again cannot help; the engine does not repair it. Unset or
+   * false: the engine repairs a cable in ERROR (backing off).
+   */
+  partsInPlace?: boolean | undefined;
 }
 
 export interface ConnectionEvent {
@@ -3271,6 +3279,7 @@ function createBaseConnection(): Connection {
     rxBytes: 0,
     txBytes: 0,
     establishedUnixMs: 0,
+    partsInPlace: undefined,
   };
 }
 
@@ -3305,6 +3314,9 @@ export const Connection: MessageFns<Connection> = {
     }
     if (message.establishedUnixMs !== 0) {
       writer.uint32(80).int64(message.establishedUnixMs);
+    }
+    if (message.partsInPlace !== undefined) {
+      writer.uint32(88).bool(message.partsInPlace);
     }
     return writer;
   },
@@ -3402,6 +3414,14 @@ export const Connection: MessageFns<Connection> = {
             message.establishedUnixMs = longToNumber(reader.int64());
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.partsInPlace = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3456,6 +3476,11 @@ export const Connection: MessageFns<Connection> = {
         : isSet(object.established_unix_ms)
         ? globalThis.Number(object.established_unix_ms)
         : 0,
+      partsInPlace: isSet(object.partsInPlace)
+        ? globalThis.Boolean(object.partsInPlace)
+        : isSet(object.parts_in_place)
+        ? globalThis.Boolean(object.parts_in_place)
+        : undefined,
     };
   },
 
@@ -3491,6 +3516,9 @@ export const Connection: MessageFns<Connection> = {
     if (message.establishedUnixMs !== 0) {
       obj.establishedUnixMs = Math.round(message.establishedUnixMs);
     }
+    if (message.partsInPlace !== undefined) {
+      obj.partsInPlace = message.partsInPlace;
+    }
     return obj;
   },
 
@@ -3513,6 +3541,7 @@ export const Connection: MessageFns<Connection> = {
     message.rxBytes = object.rxBytes ?? 0;
     message.txBytes = object.txBytes ?? 0;
     message.establishedUnixMs = object.establishedUnixMs ?? 0;
+    message.partsInPlace = object.partsInPlace ?? undefined;
     return message;
   },
 };
