@@ -13,4 +13,6 @@ if (!path) throw new Error('usage: bare-health-server.js <socket path>');
 const server = new Server();
 serveHealth(server, { '': 'SERVING' });
 await bindServer(server, `unix://${path}`);
+// Exit (not die) on SIGTERM: a profiling preload writes its files at exit.
+process.once('SIGTERM', () => process.exit(0));
 console.log('ready');

@@ -44,9 +44,15 @@ export function driversUsage(): string {
  * a 1 MB young generation, and --expose-gc, with which the SDK runs one full
  * collection once the driver is quiet after an ApplyCables (sdk/heap-trim.ts):
  * 67.7 MB in both rounds against 69-70 MB, same speed (2026-12-01, 22:07 UTC).
+ * And --lite-mode (V8 without its optimising compilers, no WebAssembly): the
+ * node binary's compiler code is never paged in and no optimised code is
+ * kept, 66-72 -> 57-58.5 MB at 1000 cables (five rounds each, interleaved,
+ * 2026-12-02 00:57-01:11 UTC); the time to install 1000 or 5000 cables did
+ * not change beyond the machine's noise (it is garbage collection, the
+ * kernel and gRPC, not optimised JavaScript). --no-opt alone: 58.7-60.6 MB.
  */
 const DRIVER_NODE_FLAGS: Record<string, string[]> = {
-  vxlan: ['--max-semi-space-size=1', '--optimize-for-size', '--expose-gc'],
+  vxlan: ['--max-semi-space-size=1', '--optimize-for-size', '--expose-gc', '--lite-mode'],
 };
 const DEFAULT_DRIVER_NODE_FLAGS = ['--max-semi-space-size=2'];
 

@@ -21,7 +21,7 @@ import type { GatewayStatus, HaInfo } from '../generated/cabled/engine/v1/engine
 import { mergeProbe } from '../healthcheck/merge.js';
 import type { ConnectionHealth } from '../healthcheck/probe-result.js';
 import { probeTargets } from '../healthcheck/health-checker.js';
-import { connectionKey, diffConnections } from '../lib/connection-diff.js';
+import { connectionKey, sameConnection } from '../lib/connection-diff.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { EndpointsSnapshot } from '../endpoints/index.js';
@@ -74,7 +74,16 @@ export class Engine implements GatewayView {
   private desired = new Map<string, DesiredCable>();
   private superseded: readonly string[] = [];
   private conflicts: readonly string[] = [];
-  private conns: Connection[] = [];
+  /**
+   * The connections as published (probe results and notes merged in), by
+   * cable. Kept from one publish to the next: a batch of the driver's watch
+   * events compares and replaces only the cables it names.
+   */
+  private readonly published = new Map<string, Connection>();
+  /** `published` as a list, built when first asked for after a change (api/list-cache.ts keys on the object). */
+  private conns: Connection[] | undefined = [];
+  /** Cables the driver's watch stream changed since they were last published. */
+  private watchChanged = new Set<string>();
   /** The connections as the driver last reported them (by cable), before probe results are merged in. */
   private driverConns = new Map<string, Connection>();
   /**
@@ -500,12 +509,15 @@ export class Engine implements GatewayView {
         const key = connectionKey(event.connection);
         if (event.kind === ConnectionEvent_Kind.KIND_REMOVED) this.driverConns.delete(key);
         else this.driverConns.set(key, event.connection);
-        // A burst of events (a snapshot, a batch of changes) is published once.
+        this.watchChanged.add(key);
+        // A burst of events (a snapshot, a batch of changes) is published once, comparing only the cables it names.
         if (this.publishPending) return;
         this.publishPending = true;
         setImmediate(() => {
           this.publishPending = false;
-          if (!this.stopped) this.publishConnections();
+          const changed = this.watchChanged;
+          this.watchChanged = new Set();
+          if (!this.stopped) this.publishConnections(changed);
         });
       },
       (err) => {
@@ -517,17 +529,39 @@ export class Engine implements GatewayView {
     );
   }
 
-  /** The driver's connections with the probe results merged in; listeners get the changes. */
-  private publishConnections(): number {
+  /**
+   * The driver's connections with the probe results merged in; listeners get
+   * the changes. `only`: the cables that may have changed (the driver's watch
+   * events), so a batch of N events costs O(N), not O(every cable); without
+   * it every cable is compared (a full reading, new probe results, a new
+   * desired state).
+   */
+  private publishConnections(only?: Iterable<string>): number {
     const health = this.options.health;
-    const probed = health
-      ? [...this.driverConns.values()].map((c) => mergeProbe(c, health.result(connectionKey(c))))
-      : [...this.driverConns.values()];
-    const now = probed.map((c) => this.withheldNote(c));
-    const events = diffConnections(this.conns, now);
+    const events: ConnectionEvent[] = [];
+    const one = (key: string): void => {
+      const c = this.driverConns.get(key);
+      const prev = this.published.get(key);
+      if (!c) {
+        if (!prev) return;
+        this.published.delete(key);
+        events.push({ kind: ConnectionEvent_Kind.KIND_REMOVED, connection: prev });
+        return;
+      }
+      const now = this.withheldNote(health ? mergeProbe(c, health.result(key)) : c);
+      if (!prev) events.push({ kind: ConnectionEvent_Kind.KIND_ADDED, connection: now });
+      else if (!sameConnection(prev, now)) events.push({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: now });
+      else return;
+      this.published.set(key, now);
+    };
+    if (only) for (const key of only) one(key);
+    else {
+      for (const key of this.driverConns.keys()) one(key);
+      for (const key of [...this.published.keys()]) if (!this.driverConns.has(key)) one(key);
+    }
     // The same list object while nothing changed: ListConnections reuses its encoding (api/list-cache.ts).
     if (!events.length) return 0;
-    this.conns = now;
+    this.conns = undefined;
     this.statusCadence.changed();
     for (const l of this.listeners) l(events);
     return events.length;
@@ -583,6 +617,7 @@ export class Engine implements GatewayView {
   }
 
   connections(): Connection[] {
+    this.conns ??= [...this.published.values()];
     return this.conns;
   }
 

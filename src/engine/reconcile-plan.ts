@@ -8,7 +8,7 @@
  */
 import {
   ConnectionStatus,
-  Endpoint,
+  type Endpoint,
   type Connection,
   type NatEndpointInfo,
 } from '../generated/cabled/driver/v1/driver.js';
@@ -58,12 +58,41 @@ function difference(have: Connection, want: NatEndpointInfo): string {
     return `repair: ${have.statusMessage || 'driver reports an error'}`;
   if (have.usingIp !== want.useIp) return `remote IP changed from ${have.usingIp} to ${want.useIp}`;
   if (have.usingNat !== want.useNat) return `NAT changed to ${want.useNat}`;
-  const a = JSON.stringify(Endpoint.toJSON(normalise(have.endpoint!)));
-  const b = JSON.stringify(Endpoint.toJSON(normalise(want.endpoint!)));
-  return a === b ? '' : 'endpoint spec changed';
+  return sameSpec(have.endpoint!, want.endpoint!) ? '' : 'endpoint spec changed';
 }
 
-function normalise(ep: Endpoint): Endpoint {
-  const backendConfig = Object.fromEntries(Object.entries(ep.backendConfig).sort(([x], [y]) => x.localeCompare(y)));
-  return { ...ep, subnets: [...ep.subnets].sort(), backendConfig };
+/**
+ * The same endpoint spec: every field equal, subnets in any order, the
+ * backend config as a map. Field by field, without serialising: a periodic
+ * resync compares every installed cable (1000s) on the engine's event loop.
+ */
+export function sameSpec(a: Endpoint, b: Endpoint): boolean {
+  return (
+    (a.clusterId ?? '') === (b.clusterId ?? '') &&
+    (a.cableName ?? '') === (b.cableName ?? '') &&
+    (a.hostname ?? '') === (b.hostname ?? '') &&
+    (a.privateIp ?? '') === (b.privateIp ?? '') &&
+    (a.publicIp ?? '') === (b.publicIp ?? '') &&
+    Boolean(a.natEnabled) === Boolean(b.natEnabled) &&
+    (a.backend ?? '') === (b.backend ?? '') &&
+    (a.healthCheckIp ?? '') === (b.healthCheckIp ?? '') &&
+    sameSubnets(a.subnets ?? [], b.subnets ?? []) &&
+    sameConfig(a.backendConfig ?? {}, b.backendConfig ?? {})
+  );
+}
+
+function sameSubnets(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  let inOrder = true;
+  for (let i = 0; i < a.length && inOrder; i++) inOrder = a[i] === b[i];
+  if (inOrder) return true;
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.every((s, i) => s === y[i]);
+}
+
+function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }

@@ -60,7 +60,7 @@ class WatchingDriver extends FakeDriver {
   }
 }
 
-function watchingEngine(driver: WatchingDriver): Engine {
+function watchingEngine(driver: WatchingDriver, resyncIntervalMs = 60000): Engine {
   const local = ep('cluster1', '172.30.0.1');
   const supervisor = fakeSupervisor(driver);
   supervisor.driverInfo!.capabilities.push(Capability.CAPABILITY_WATCH_CONNECTIONS);
@@ -71,7 +71,7 @@ function watchingEngine(driver: WatchingDriver): Engine {
     logger: silentLogger(),
     version: 'test',
     statusIntervalMs: 20,
-    resyncIntervalMs: 60000,
+    resyncIntervalMs,
   });
   engine.setSettings({ config: {}, secrets: {} });
   engine.setEndpoints({
@@ -98,6 +98,86 @@ describe('engine status reporting', () => {
       assert.equal(driver.polls, polls);
       driver.push!({ kind: ConnectionEvent_Kind.KIND_REMOVED, connection: changed });
       await until(() => engine.connections().length === 0);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('should pass on exactly the cables a watch event changed, and nothing for an event that changes nothing', async () => {
+    const driver = new WatchingDriver();
+    const engine = watchingEngine(driver);
+    engine.setEndpoints({
+      endpoints: [
+        { spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' },
+        { spec: ep('cluster3', '172.30.0.3'), createdAt: 1, source: 'test' },
+      ],
+      rejected: [],
+      warnings: [],
+    });
+    engine.start();
+    const seen: ConnectionEvent[][] = [];
+    const unsubscribe = engine.subscribe((events) => seen.push(events));
+    try {
+      await until(
+        () =>
+          engine.connections().filter((c) => c.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED).length === 2,
+      );
+      await until(() => driver.push !== undefined);
+      const before = engine.connections();
+      seen.length = 0;
+      const [a, b] = driver.installed;
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: { ...a! } });
+      const changed = { ...b!, status: ConnectionStatus.CONNECTION_STATUS_ERROR, statusMessage: 'peer gone' };
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: changed });
+      await until(() => seen.length > 0);
+      assert.deepEqual(
+        seen.flat().map((e) => [e.kind, e.connection?.endpoint?.cableName, e.connection?.status]),
+        [[ConnectionEvent_Kind.KIND_UPDATED, b!.endpoint!.cableName, ConnectionStatus.CONNECTION_STATUS_ERROR]],
+      );
+      const after = engine.connections();
+      assert.notEqual(after, before, 'a changed list is a new list (ListConnections encodes it anew)');
+      assert.equal(after.length, 2);
+      seen.length = 0;
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: { ...changed } });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(seen, []);
+      assert.equal(engine.connections(), after, 'nothing changed: the same list object');
+    } finally {
+      unsubscribe();
+      await engine.stop();
+    }
+  });
+
+  it('should repair a cable the watch reports in error at the periodic resync, without reading every connection again', async () => {
+    const driver = new WatchingDriver();
+    let applied = 0;
+    const apply = driver.applyCables.bind(driver);
+    driver.applyCables = async (d, connect) => {
+      applied += connect.length;
+      driver.installed = driver.installed.filter(
+        (c) => !connect.some((r) => r.endpoint?.cableName === c.endpoint?.cableName),
+      );
+      return apply(d, connect);
+    };
+    const engine = watchingEngine(driver, 100);
+    engine.start();
+    try {
+      await until(() => engine.connections()[0]?.status === ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+      await until(() => driver.push !== undefined);
+      const polls = driver.polls;
+      const before = applied;
+      const broken = {
+        ...driver.installed[0]!,
+        status: ConnectionStatus.CONNECTION_STATUS_ERROR,
+        statusMessage: 'route gone',
+      };
+      driver.installed[0] = broken;
+      driver.push!({ kind: ConnectionEvent_Kind.KIND_UPDATED, connection: broken });
+      await until(() => applied > before, 3000);
+      assert.equal(applied, before + 1, 'the broken cable, and only it, connected again');
+      // Reconciles after changes re-read the driver (their own refresh); the resync itself planned from the watch.
+      await new Promise((r) => setTimeout(r, 350)); // three more resyncs with nothing to repair
+      assert.ok(driver.polls - polls <= 2, `${driver.polls - polls} full readings for ~4 resyncs`);
     } finally {
       await engine.stop();
     }

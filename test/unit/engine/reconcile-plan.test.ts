@@ -147,5 +147,31 @@ describe('reconcile plan', () => {
         [['connect', 'endpoint spec changed']],
       );
     });
+
+    it('should see a change in any field: hostname, health-check IP, a backend config value or key, a swapped subnet', () => {
+      const before = endpoint('cluster2', '172.30.0.2', {
+        subnets: ['10.2.0.0/16', '10.3.0.0/16'],
+        backendConfig: { 'udp-port': '4500' },
+      });
+      const have = installed(desiredCables(local, [sourced(before, 1)]).values());
+      const changes: Partial<Endpoint>[] = [
+        { hostname: 'gw-other' },
+        { healthCheckIp: '10.2.0.1' },
+        { backendConfig: { 'udp-port': '4501' } },
+        { backendConfig: { 'udp-prt': '4500' } },
+        { backendConfig: { 'udp-port': '4500', 'natt-discovery-port': '4490' } },
+        { subnets: ['10.2.0.0/16', '10.4.0.0/16'] },
+        { subnets: ['10.3.0.0/16', '10.2.0.0/16', '10.4.0.0/16'] },
+      ];
+      for (const extra of changes) {
+        const after = { ...before, ...extra };
+        const plan = planReconcile(desiredCables(local, [sourced(after, 1)]), have);
+        assert.deepEqual(
+          plan.map((a) => [a.kind, a.reason]),
+          [['connect', 'endpoint spec changed']],
+          JSON.stringify(extra),
+        );
+      }
+    });
   });
 });
