@@ -11,10 +11,17 @@
  *   delete/recreate and in-place writes all show, and so does a `..data` swap
  *   when the file is a key of a mounted ConfigMap;
  * - anything inotify misses (a symlinked file elsewhere, a directory that was
- *   replaced, a watch that failed): a slow poll calls back anyway and re-arms
- *   the watch.
+ *   replaced, a watch that failed): a slow poll re-arms the watch and calls
+ *   back anyway, or, with `pollSigned`, only when what it watches looks
+ *   different from when the last callback began (a stat signature: device,
+ *   inode, size, modification and change times of the path, and in a
+ *   directory of each entry, symlinks followed). An idle gateway's poll of
+ *   its endpoints file is then a stat, not two reads and a compare. Not for
+ *   a watcher whose callback also reads files outside `path` (the config's
+ *   PSK file): the poll is what notices those.
  */
 import { watch, statSync, type FSWatcher } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../lib/logger.js';
 
@@ -28,6 +35,8 @@ export interface WatchPathOptions {
   readonly debounceMs?: number;
   /** Safety-net poll interval; 0 turns it off. @default 5000 */
   readonly pollMs?: number;
+  /** The poll calls back only when `path`'s stat signature changed (see the module comment). @default false */
+  readonly pollSigned?: boolean;
   readonly logger?: Logger;
 }
 
@@ -45,6 +54,38 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/** A directory with more entries than this is not signed: the poll always calls back. */
+const MAX_SIGNED_ENTRIES = 64;
+
+async function statSignature(path: string): Promise<string> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch (err) {
+    return `error:${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+  }
+}
+
+/**
+ * What the poll compares: the path's stat, and for a directory each entry's
+ * (an in-place write to a file in it changes no directory time). Undefined
+ * when it cannot tell (too many entries): call back anyway.
+ */
+export async function pathSignature(path: string, dirMode: boolean): Promise<string | undefined> {
+  const own = await statSignature(path);
+  if (!dirMode) return own;
+  let names: string[];
+  try {
+    names = await readdir(path);
+  } catch (err) {
+    return `${own}|readdir:${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+  }
+  if (names.length > MAX_SIGNED_ENTRIES) return undefined;
+  names.sort();
+  const parts = await Promise.all(names.map(async (n) => `${n}=${await statSignature(`${path}/${n}`)}`));
+  return `${own}|${parts.join('|')}`;
+}
+
 /** Starts watching `path` (see the module comment for what is caught). */
 export function watchPath(options: WatchPathOptions): PathWatch {
   const { path, onEvent, logger } = options;
@@ -60,6 +101,8 @@ export function watchPath(options: WatchPathOptions): PathWatch {
   let debounce: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
+  /** The signature taken as the last callback began (before it read anything). */
+  let seen: string | undefined;
 
   const run = async (): Promise<void> => {
     if (closed) return;
@@ -69,6 +112,7 @@ export function watchPath(options: WatchPathOptions): PathWatch {
     }
     running = true;
     try {
+      if (options.pollSigned) seen = await pathSignature(path, dirMode);
       await onEvent();
     } catch (err) {
       logger?.error('watch callback failed', { path, error: err instanceof Error ? err.message : String(err) });
@@ -116,7 +160,11 @@ export function watchPath(options: WatchPathOptions): PathWatch {
     pollMs > 0
       ? setInterval(() => {
           arm();
-          schedule();
+          if (!options.pollSigned) schedule();
+          else
+            void pathSignature(path, dirMode).then((now) => {
+              if (now === undefined || now !== seen) schedule();
+            });
         }, pollMs)
       : undefined;
   poll?.unref();

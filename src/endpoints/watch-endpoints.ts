@@ -161,6 +161,8 @@ export async function watchEndpointsFile(options: WatchEndpointsOptions): Promis
     onEvent: serial,
     debounceMs: options.debounceMs,
     pollMs: options.pollMs,
+    // The callback reads only this file: a poll that finds its stat unchanged reads nothing.
+    pollSigned: true,
     logger: log,
   });
   return {

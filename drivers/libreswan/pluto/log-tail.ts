@@ -3,7 +3,7 @@
  * classifier and for error messages when pluto fails to start.
  */
 import { open } from 'node:fs/promises';
-import { type LogEvent, parseLogEvent, sentInitRequest } from '../../../src/lib/whack/index.js';
+import { type LogEvent, mayBeLogEvent, parseLogEvent, sentInitRequest } from '../../../src/lib/whack/index.js';
 
 /** The last `maxBytes` of `file` as complete lines (oldest first); [] when the file is missing. */
 export async function readLogTail(file: string, maxBytes = 256 * 1024): Promise<string[]> {
@@ -113,7 +113,11 @@ export class LogFollower {
   private index(lines: readonly string[]): void {
     this.parsed += lines.length;
     const keep = this.options.perConnection ?? 24;
-    for (const line of lines) {
+    for (const raw of lines) {
+      if (!mayBeLogEvent(raw)) continue;
+      // Each line is a slice of this read's whole text: what an event or a peer keeps of it (as long as the
+      // connection's events are kept) must be a copy, or it keeps the whole read alive.
+      const line = detach(raw);
       const e = parseLogEvent(line);
       const peer = sentInitRequest(line);
       const name = e?.connection ?? peer?.connection;
@@ -122,8 +126,13 @@ export class LogFollower {
       if (!c) this.byConnection.set(name, (c = { events: [] }));
       if (e) {
         if (e.kind === 'ike-established' || e.kind === 'child-established') this.established = true;
-        if (!ROUTINE.has(e.kind)) this.news = true;
-        c.events.push(e);
+        const routine = ROUTINE.has(e.kind);
+        if (!routine) this.news = true;
+        const last = c.events.length - 1;
+        // A dead peer repeats the same routine event for ever: the latest of a run stands for the run, so
+        // the kept events are not churned (and promoted, then collected) at the rate pluto retransmits.
+        if (routine && c.events[last]?.kind === e.kind) c.events[last] = e;
+        else c.events.push(e);
         if (c.events.length > keep * 2) c.events.splice(0, c.events.length - keep);
       }
       if (peer) c.lastPeer = peer.peer;
@@ -181,4 +190,9 @@ export class LogFollower {
 
 const SKIP_FIRST = '\u0000skip-first-partial-line';
 /** What a peer that does not answer logs over and over: no news for the status (takeNews). */
+/** A copy of `line` that does not share the memory of the text it was split from. */
+function detach(line: string): string {
+  return Buffer.from(line, 'utf8').toString('utf8');
+}
+
 const ROUTINE: ReadonlySet<string> = new Set(['retransmit', 'no-answer', 'network-error']);

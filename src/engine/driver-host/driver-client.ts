@@ -25,9 +25,16 @@ export interface CallTimeouts {
   longMs: number;
 }
 
+/** How often the driver connection is pinged while a call is open. */
+const KEEPALIVE_MS = 2000;
+
 export class DriverClient {
   private readonly client: CableDriverServiceClient;
   private readonly health: HealthClient;
+  /** Watch streams open now. */
+  private openWatches = 0;
+  /** Called when a watch stream ends with an error (the driver went away or stopped answering pings). */
+  watchLost: (() => void) | undefined;
 
   constructor(
     readonly socketPath: string,
@@ -37,6 +44,11 @@ export class DriverClient {
     // The driver is a local, trusted process; its GetConnections answer grows with the cables.
     this.client = new CableDriverServiceClient(target, credentials.createInsecure(), {
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      // An HTTP/2 PING every 2 s while a call (the watch stream) is open: a driver whose event loop hangs
+      // does not answer it, the connection drops and the watch ends (watchLost), which costs a frame where a
+      // health check costs a call.
+      'grpc.keepalive_time_ms': KEEPALIVE_MS,
+      'grpc.keepalive_timeout_ms': this.timeouts.shortMs,
     });
     this.health = createHealthClient(target);
   }
@@ -95,10 +107,24 @@ export class DriverClient {
   /** Streams connection events until cancelled or the stream ends. */
   watch(onEvent: (event: ConnectionEvent) => void, onEnd: (err?: Error) => void): () => void {
     const stream = this.client.watchConnections({});
+    this.openWatches++;
+    let open = true;
+    const ended = (err?: Error): void => {
+      if (!open) return;
+      open = false;
+      this.openWatches--;
+      onEnd(err);
+      if (err) this.watchLost?.();
+    };
     stream.on('data', (msg: WatchConnectionsResponse) => msg.event && onEvent(msg.event));
-    stream.on('error', (err: ServiceError) => onEnd(err.code === 1 /* CANCELLED */ ? undefined : err));
-    stream.on('end', () => onEnd());
+    stream.on('error', (err: ServiceError) => ended(err.code === 1 /* CANCELLED */ ? undefined : err));
+    stream.on('end', () => ended());
     return () => stream.cancel();
+  }
+
+  /** Whether a watch stream is open (its connection is kept alive by pings). */
+  get watching(): boolean {
+    return this.openWatches > 0;
   }
 
   close(): void {

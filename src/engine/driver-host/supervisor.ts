@@ -46,6 +46,13 @@ export interface SupervisorOptions {
   /** Health check period. @default 2000 */
   healthIntervalMs?: number;
   /**
+   * Health check period while the driver's watch stream is open and the
+   * last checks passed: the stream's HTTP/2 keepalive pings (every 2 s, see
+   * driver-client.ts) notice a driver that stops answering, end the watch,
+   * and bring the checks back to healthIntervalMs at once. @default 10000
+   */
+  watchedHealthIntervalMs?: number;
+  /**
    * How often a healthy driver's GetDriverInfo is read again (it only says
    * whether the driver is degraded): not at every health check, which for an
    * idle gateway doubled the calls between engine and driver. @default 10000
@@ -73,6 +80,8 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
   private checking = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private failedChecks = 0;
+  /** Health checks passed in a row. */
+  private passedChecks = 0;
   private stopped = false;
   private readonly backoff: Backoff;
   /** Starts in a row that ran out of time (see startTimeoutMs). */
@@ -115,7 +124,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
   /** Stops supervising; a child driver is stopped (its datapath stays). */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.healthTimer);
+    clearTimeout(this.healthTimer);
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.client?.close();
@@ -150,7 +159,13 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
       this.slowStarts = 0;
       this.setState('running');
       this.backoff.healthy();
-      this.healthTimer = setInterval(() => void this.check(), this.options.healthIntervalMs ?? 2000).unref();
+      client.watchLost = () => {
+        if (client !== this.client || this.state !== 'running') return;
+        // The watch stream broke (the driver exited, or stopped answering pings): check now, then often.
+        this.passedChecks = 0;
+        this.scheduleCheck(0);
+      };
+      this.scheduleCheck();
       this.options.logger.info('driver ready', {
         driver: info.name,
         version: info.version,
@@ -252,6 +267,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
       if (client !== this.client || this.state !== 'running') return;
       if (healthy) {
         this.failedChecks = 0;
+        this.passedChecks++;
         this.backoff.healthy();
         if (Date.now() - this.infoReadAt >= (this.options.infoIntervalMs ?? 10000)) {
           this.infoReadAt = Date.now();
@@ -260,6 +276,7 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
         return;
       }
       this.failedChecks++;
+      this.passedChecks = 0;
       if (this.failedChecks >= (this.options.unhealthyThreshold ?? 3))
         this.fail(`driver failed ${this.failedChecks} health checks in a row`);
     } finally {
@@ -267,11 +284,29 @@ export class DriverSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
+  /**
+   * The next health check after `delayMs`, or after the period that fits: healthIntervalMs, or
+   * watchedHealthIntervalMs once three checks passed in a row while the watch stream is open.
+   */
+  private scheduleCheck(delayMs?: number): void {
+    clearTimeout(this.healthTimer);
+    if (this.stopped || this.state !== 'running') return;
+    const steady = this.passedChecks >= 3 && this.client?.watching === true;
+    const period = steady ? (this.options.watchedHealthIntervalMs ?? 10000) : (this.options.healthIntervalMs ?? 2000);
+    this.healthTimer = setTimeout(() => {
+      const client = this.client;
+      void this.check().finally(() => {
+        if (client === this.client) this.scheduleCheck();
+      });
+    }, delayMs ?? period);
+    this.healthTimer.unref();
+  }
+
   private fail(reason: string): void {
     // One restart at a time: a failure reported while a restart is already scheduled changes nothing
     // (two restarts would start two drivers fighting over one socket).
     if (this.stopped || this.retryTimer !== undefined) return;
-    clearInterval(this.healthTimer);
+    clearTimeout(this.healthTimer);
     this.client?.close();
     this.client = undefined;
     this.lastError = reason;

@@ -144,6 +144,24 @@ describe('reliability: fault table, VXLAN, 20/s ping (integration, root)', funct
     assert.equal(r.ping.lost, 0, 'the datapath does not depend on the driver process');
   });
 
+  it("a hung driver (SIGSTOP): noticed by the watch stream's pings and the health checks, and replaced", async () => {
+    const r = await measure('hung driver (SIGSTOP)', async () => {
+      const pid = (await e1.status()).driver?.pid ?? 0;
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await waitFor('the hung driver replaced', async () => (await e1.status()).driver?.pid !== pid, 90000, 200);
+      } finally {
+        // The supervisor SIGKILLs it; were it still there, let it go on rather than stay stopped.
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          /* gone */
+        }
+      }
+    });
+    assert.equal(r.ping.lost, 0, 'the datapath does not depend on the driver process');
+  });
+
   it('kill -9 of the engine, restarted', async () => {
     const r = await measure('kill -9 engine (restarted)', async () => {
       await e1.stop('SIGKILL');

@@ -149,6 +149,10 @@ describe('watchConfig', () => {
         writeFileSync(join(secretDir, 'psk'), 'b'.repeat(40));
         await waitFor(() => changes.length === 1, 4000, 'the rotated PSK');
         assert.equal(watch.current().psk, Buffer.from('b'.repeat(40)).toString('base64'));
+        // Again, long after the first poll: the config file itself never changes, the poll must still read.
+        writeFileSync(join(secretDir, 'psk'), 'c'.repeat(40));
+        await waitFor(() => changes.length === 2, 4000, 'the PSK rotated a second time');
+        assert.equal(watch.current().psk, Buffer.from('c'.repeat(40)).toString('base64'));
       } finally {
         removeDir(secretDir);
       }

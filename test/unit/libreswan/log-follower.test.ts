@@ -166,4 +166,36 @@ describe('LogFollower (unit, real temp file)', () => {
     assert.equal(f.takeNews(), true, 'an authentication failure is');
     assert.equal(f.takeNews(), false, 'said once');
   });
+
+  it("should keep a dead peer's endless retransmissions as one event per run, and the events around them", async () => {
+    const file = join(dir, 'pluto.log');
+    const at = (n: number): string => `Dec  1 10:00:${String(n).padStart(2, '0')}.000000`;
+    const lines = [`${at(0)}: "dead" #1: sent IKE_SA_INIT request to 10.202.1.1:500`];
+    for (let round = 0; round < 30; round++) {
+      for (let k = 1; k <= 7; k++)
+        lines.push(
+          `${at(k)}: "dead" #${round + 1}: IKE_SA_INIT_I: retransmission; will wait ${k} seconds for response`,
+        );
+      lines.push(
+        `${at(8)}: "dead" #${round + 1}: STATE_V2_PARENT_I1: 60 second timeout exceeded after 7 retransmits.  No response (or no acceptable response) to our first IKEv2 message`,
+      );
+    }
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const f = new LogFollower(file);
+    const events = (await f.refresh()).get('dead')?.events ?? [];
+    // 240 events logged; a run of the same routine event is kept as its latest: retransmit, no-answer, ...
+    assert.ok(
+      events.every((e, k) => k === 0 || e.kind !== events[k - 1]?.kind),
+      `two events of a run kept: ${events.map((e) => e.kind).join(' ')}`,
+    );
+    assert.deepEqual(
+      events.slice(-3).map((e) => e.kind),
+      ['no-answer', 'retransmit', 'no-answer'],
+    );
+    assert.match(events.at(-2)?.line ?? '', /#30: IKE_SA_INIT_I: retransmission; will wait 7 seconds/);
+    assert.equal(
+      classifySa({ connection: 'dead', logEvents: events, lastPeer: (await f.refresh()).get('dead')?.lastPeer }).reason,
+      classifySa({ connection: 'dead', logLines: lines }).reason,
+    );
+  });
 });
