@@ -17,7 +17,7 @@ import {
 } from '../../../src/generated/cabled/driver/v1/driver.js';
 import { Engine, localCluster } from '../../../src/engine/engine.js';
 import { silentLogger } from '../../../src/lib/logger.js';
-import { endpoint, fakeSupervisor, until as untilEvery } from './in-memory-driver.js';
+import { endpoint, fakeSupervisor, reportedConnection, snapshotOf, until as untilEvery } from './in-memory-driver.js';
 
 const until = (check: () => boolean, ms = 3000) => untilEvery(check, ms, 5);
 const ep = (cluster: string, ip: string): Endpoint => endpoint(cluster, ip, `10.${ip.split('.')[3]}.0.0/16`);
@@ -66,17 +66,14 @@ class DeadPeersDriver {
       const name = r.endpoint!.cableName;
       this.connects.set(name, (this.connects.get(name) ?? 0) + 1);
       this.missing.delete(name);
-      this.installed.set(name, {
-        status: ConnectionStatus.CONNECTION_STATUS_ERROR,
-        statusMessage: `0 of 2 SAs established; ${name}-0: no answer from peer ${r.useIp}`,
-        endpoint: r.endpoint,
-        usingIp: r.useIp,
-        usingNat: r.useNat,
-        sas: [],
-        rxBytes: 0,
-        txBytes: 0,
-        establishedUnixMs: 0,
-      });
+      this.installed.set(
+        name,
+        reportedConnection(
+          r,
+          ConnectionStatus.CONNECTION_STATUS_ERROR,
+          `0 of 2 SAs established; ${name}-0: no answer from peer ${r.useIp}`,
+        ),
+      );
     }
     return connect.map((r) => ({ cableName: r.endpoint!.cableName, usingIp: r.useIp, error: '' }));
   }
@@ -97,14 +94,7 @@ function start(driver: DeadPeersDriver, watch: boolean): Engine {
     retryIntervalMs: 600000,
   });
   engine.setSettings({ config: {}, secrets: {} });
-  engine.setEndpoints({
-    endpoints: [
-      { spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' },
-      { spec: ep('cluster3', '172.30.0.3'), createdAt: 1, source: 'test' },
-    ],
-    rejected: [],
-    warnings: [],
-  });
+  engine.setEndpoints(snapshotOf(ep('cluster2', '172.30.0.2'), ep('cluster3', '172.30.0.3')));
   engine.start();
   return engine;
 }

@@ -15,7 +15,7 @@ import {
 import { Engine, localCluster } from '../../../src/engine/engine.js';
 import type { ConnectionHealth, ProbeResult, ProbeTarget } from '../../../src/healthcheck/probe-result.js';
 import { silentLogger } from '../../../src/lib/logger.js';
-import { connectedConnection, endpoint, fakeSupervisor, until } from './in-memory-driver.js';
+import { connectedConnection, endpoint, fakeSupervisor, snapshotOf, until } from './in-memory-driver.js';
 
 const ep = (cluster: string, ip: string): Endpoint => endpoint(cluster, ip, `10.${ip.split('.')[3]}.0.0/16`);
 
@@ -74,11 +74,7 @@ function watchingEngine(driver: WatchingDriver, resyncIntervalMs = 60000): Engin
     resyncIntervalMs,
   });
   engine.setSettings({ config: {}, secrets: {} });
-  engine.setEndpoints({
-    endpoints: [{ spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' }],
-    rejected: [],
-    warnings: [],
-  });
+  engine.setEndpoints(snapshotOf(ep('cluster2', '172.30.0.2')));
   return engine;
 }
 
@@ -106,14 +102,7 @@ describe('engine status reporting', () => {
   it('should pass on exactly the cables a watch event changed, and nothing for an event that changes nothing', async () => {
     const driver = new WatchingDriver();
     const engine = watchingEngine(driver);
-    engine.setEndpoints({
-      endpoints: [
-        { spec: ep('cluster2', '172.30.0.2'), createdAt: 1, source: 'test' },
-        { spec: ep('cluster3', '172.30.0.3'), createdAt: 1, source: 'test' },
-      ],
-      rejected: [],
-      warnings: [],
-    });
+    engine.setEndpoints(snapshotOf(ep('cluster2', '172.30.0.2'), ep('cluster3', '172.30.0.3')));
     engine.start();
     const seen: ConnectionEvent[][] = [];
     const unsubscribe = engine.subscribe((events) => seen.push(events));

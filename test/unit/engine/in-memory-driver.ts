@@ -29,19 +29,33 @@ export function endpoint(cluster: string, ip: string, subnet: string): Endpoint 
   };
 }
 
-/** The connection a driver reports for a cable it installed and saw come up. */
-export function connectedConnection(r: Pick<NatEndpointInfo, 'endpoint' | 'useIp' | 'useNat'>): Connection {
+/** The connection a driver reports for a cable it installed, in `status` saying `statusMessage`. */
+export function reportedConnection(
+  r: Pick<NatEndpointInfo, 'endpoint' | 'useIp' | 'useNat'>,
+  status: ConnectionStatus,
+  statusMessage: string,
+): Connection {
   return {
-    status: ConnectionStatus.CONNECTION_STATUS_CONNECTED,
-    statusMessage: 'up',
+    status,
+    statusMessage,
     endpoint: r.endpoint,
     usingIp: r.useIp,
     usingNat: r.useNat,
     sas: [],
     rxBytes: 0,
     txBytes: 0,
-    establishedUnixMs: 1,
+    establishedUnixMs: status === ConnectionStatus.CONNECTION_STATUS_CONNECTED ? 1 : 0,
   };
+}
+
+/** The connection a driver reports for a cable it installed and saw come up. */
+export function connectedConnection(r: Pick<NatEndpointInfo, 'endpoint' | 'useIp' | 'useNat'>): Connection {
+  return reportedConnection(r, ConnectionStatus.CONNECTION_STATUS_CONNECTED, 'up');
+}
+
+/** An endpoints snapshot (Engine.setEndpoints) of `specs`, all created at 1 by the source "test". */
+export function snapshotOf(...specs: Endpoint[]) {
+  return { endpoints: specs.map((spec) => ({ spec, createdAt: 1, source: 'test' })), rejected: [], warnings: [] };
 }
 
 /** A supervisor whose driver (`driver`, standing in for the DriverClient) is running and ready at start(). */
