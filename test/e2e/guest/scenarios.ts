@@ -194,7 +194,9 @@ function pingCounts(from: string, to: string, output: string): PingResult {
 async function restartUnderPing(wait: Wait, e: EngineProcess, pluto: () => number): Promise<RestartResult> {
   const spisBefore = await espSpis(A);
   const plutoPidBefore = pluto();
-  const pinger = startInNs(A.ns, 'ping', ['-n', '-i', '0.05', '-w', '15', '-I', A.host, B.host]);
+  // 300 probes at 20/s (15 s), then up to 60 s for their replies: with a deadline alone (-w 15) ping exits
+  // even while the last probe's reply is still on its way, and counts that probe lost.
+  const pinger = startInNs(A.ns, 'ping', ['-n', '-i', '0.05', '-c', '300', '-w', '60', '-I', A.host, B.host]);
   await sleep(2000);
   await e.stop('SIGKILL');
   e.start();
