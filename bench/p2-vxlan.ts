@@ -7,6 +7,7 @@
  * entry, route and the rule is in the kernel.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,8 @@ async function engineRound(opts: BenchOptions, count: number, memory: boolean, f
     await lab.stop(opts.keep);
     if (opts.keep) opts.say(`  kept: ${lab.work}`);
     if (profDir) {
+      // The window, for other tools reading the profiles later (CLOCK_MONOTONIC microseconds).
+      writeFileSync(join(profDir, 'window.json'), JSON.stringify({ fromUs: window[0], toUs: window[1] }));
       opts.say(
         `  CPU profile, ${count} endpoints, file -> kernel window (${((window[1] - window[0]) / 1000).toFixed(0)} ms):`,
       );

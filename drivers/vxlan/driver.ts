@@ -109,14 +109,19 @@ export class VxlanDriver implements CableDriver {
     const overlay = this.ready();
     const results: CableResult[] = [];
     const removing = disconnect.map((ep) => ({ ep, record: this.cables.get(ep.cableName) }));
-    const connecting: { ep: Endpoint; remote: NatEndpointInfo; usingIp: string; previous?: CableRecord }[] = [];
+    type Connecting = { ep: Endpoint; remote: NatEndpointInfo; usingIp: string; previous?: CableRecord };
+    const connecting: Connecting[] = [];
+    const connectingOf = new Map<NatEndpointInfo, Connecting>();
     const refused = new Map<NatEndpointInfo, string>();
     for (const remote of connect) {
       const ep = remote.endpoint!;
-      if (ep.clusterId === this.local?.clusterId)
+      if (ep.clusterId === this.local?.clusterId) {
         refused.set(remote, `endpoint ${ep.cableName} is in the local cluster`);
-      else
-        connecting.push({ ep, remote, usingIp: remote.useIp || ep.privateIp, previous: this.cables.get(ep.cableName) });
+        continue;
+      }
+      const c = { ep, remote, usingIp: remote.useIp || ep.privateIp, previous: this.cables.get(ep.cableName) };
+      connecting.push(c);
+      connectingOf.set(remote, c);
     }
     const known = removing.filter((r) => r.record);
     const outcomes = await overlay.applyRemotes(
@@ -162,7 +167,7 @@ export class VxlanDriver implements CableDriver {
     }
     for (const remote of connect) {
       const ep = remote.endpoint!;
-      const c = connecting.find((x) => x.remote === remote);
+      const c = connectingOf.get(remote);
       const outcome = c && outcomeOf.get(c);
       if (!c || outcome instanceof Error) {
         results.push({

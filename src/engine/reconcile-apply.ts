@@ -120,6 +120,11 @@ async function applyBatch(
     for (const a of actions) result.failures.push({ cable: cableOf(a), action: a.kind, error });
     return;
   }
+  // A large batch is summarised in one line per kind and reason (the lines of 500 cables cost the engine
+  // more than building their request; issue 15, P2); each cable's own line is then at debug. Failures
+  // are always logged cable by cable.
+  const summarise = results.length > SUMMARY_OVER;
+  const summary = new Map<string, { kind: ReconcileAction['kind']; reason: string; cables: string[] }>();
   results.forEach((r, i) => {
     const action = actions[i];
     if (!action) return;
@@ -129,14 +134,37 @@ async function applyBatch(
         error: r.error,
       });
       result.failures.push({ cable: r.cableName, action: action.kind, error: r.error });
-    } else {
-      result.applied++;
-      const fields = { cable: r.cableName, usingIp: r.usingIp || undefined, reason: action.reason };
-      if (action.kind === 'connect') logInstalled(logger, action.reason, fields);
-      else logger.info('cable removed', fields);
+      return;
     }
+    result.applied++;
+    const fields = { cable: r.cableName, usingIp: r.usingIp || undefined, reason: action.reason };
+    if (summarise) {
+      const key = `${action.kind} ${action.reason}`;
+      const entry = summary.get(key) ?? { kind: action.kind, reason: action.reason, cables: [] };
+      entry.cables.push(r.cableName);
+      summary.set(key, entry);
+      logger.debug(action.kind === 'connect' ? 'cable installed' : 'cable removed', fields);
+    } else if (action.kind === 'connect') logInstalled(logger, action.reason, fields);
+    else logger.info('cable removed', fields);
   });
+  for (const { kind, reason, cables } of summary.values()) {
+    const fields = {
+      count: cables.length,
+      reason,
+      cables: cables.length > SUMMARY_NAMES ? [...cables.slice(0, SUMMARY_NAMES), '...'] : cables,
+      last: cables.length > SUMMARY_NAMES ? cables[cables.length - 1] : undefined,
+    };
+    if (kind === 'connect') {
+      if (reason.startsWith('repair: ')) logger.debug('cables installed', fields);
+      else logger.info('cables installed', fields);
+    } else logger.info('cables removed', fields);
+  }
 }
+
+/** Batches of more results than this are logged as one summary line per kind and reason. */
+export const SUMMARY_OVER = 32;
+/** Cable names a summary line lists (then "...", and the last one). */
+const SUMMARY_NAMES = 5;
 
 function cableOf(a: ReconcileAction): string {
   return a.kind === 'connect' ? (a.remote.endpoint?.cableName ?? '') : a.endpoint.cableName;

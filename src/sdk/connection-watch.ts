@@ -5,7 +5,8 @@
  * changes is under way (`hold()`: the engine sends a burst as ApplyCables
  * calls of 500 cables, back to back) refreshes wait, and one runs when
  * `settleMs` passed without another: a refresh reads and compares every
- * cable, so one per batch made a 5000-cable burst quadratic (issue 15, P2).
+ * cable, so one per batch made a 5000-cable burst quadratic (issue 15, P2);
+ * the wait grows with what the last refresh cost (see SETTLE_FACTOR).
  */
 import { type Connection, type ConnectionEvent, ConnectionStatus } from '../generated/cabled/driver/v1/driver.js';
 import { diffConnections } from '../lib/connection-diff.js';
@@ -13,6 +14,17 @@ import type { Logger } from '../lib/logger.js';
 import { errorMessage } from '../lib/errors.js';
 
 type Listener = (events: ConnectionEvent[]) => void;
+
+/**
+ * After a hold, the refresh waits `settleMs`, or this many times as long as
+ * the last refresh took if that is longer (at most MAX_SETTLE_MS): the gap
+ * between two ApplyCables calls of one burst can exceed 50 ms on a busy
+ * machine, and a refresh between them (every cable read back from the
+ * kernel, in the overlay's queue ahead of the next batch) cost 5000 cables'
+ * burst ~1.5 s of the driver's time (issue 15, P2).
+ */
+const SETTLE_FACTOR = 2;
+const MAX_SETTLE_MS = 2000;
 
 export class ConnectionWatch {
   private last: Connection[] = [];
@@ -22,6 +34,8 @@ export class ConnectionWatch {
   private again = false;
   private holds = 0;
   private settleTimer: NodeJS.Timeout | undefined;
+  /** How long the last refresh took, ms. */
+  private lastRefreshMs = 0;
 
   constructor(
     private readonly fetch: () => Promise<Connection[]>,
@@ -43,10 +57,13 @@ export class ConnectionWatch {
       if (released) return;
       released = true;
       if (--this.holds > 0) return;
-      this.settleTimer = setTimeout(() => {
-        this.settleTimer = undefined;
-        void this.poke();
-      }, this.settleMs);
+      this.settleTimer = setTimeout(
+        () => {
+          this.settleTimer = undefined;
+          void this.poke();
+        },
+        Math.max(this.settleMs, Math.min(this.lastRefreshMs * SETTLE_FACTOR, MAX_SETTLE_MS)),
+      );
     };
   }
 
@@ -94,6 +111,15 @@ export class ConnectionWatch {
   }
 
   private async refresh(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.read();
+    } finally {
+      this.lastRefreshMs = performance.now() - started;
+    }
+  }
+
+  private async read(): Promise<void> {
     try {
       const now = await this.fetch();
       // The same list object: a driver answering from its last reading (nothing read since), so nothing changed.

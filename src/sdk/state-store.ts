@@ -29,6 +29,10 @@ export interface StateStoreOptions {
   readonly onProblem?: (problem: string | undefined) => void;
 }
 
+/** A write waits this many times as long as the last one took (at most MAX_WRITE_GAP_MS). */
+const WRITE_GAP_FACTOR = 3;
+const MAX_WRITE_GAP_MS = 1000;
+
 export class StateStore<T> {
   private data = new Map<string, T>();
   private writing: Promise<void> | undefined;
@@ -38,6 +42,8 @@ export class StateStore<T> {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private problemText: string | undefined;
+  /** How long the last write took (serialisation and file), ms. */
+  private lastWriteMs = 0;
 
   constructor(
     readonly path: string,
@@ -119,11 +125,20 @@ export class StateStore<T> {
     });
   }
 
-  /** One write; a failure is recorded and retried later, never thrown. */
+  /**
+   * One write; a failure is recorded and retried later, never thrown. It
+   * starts a while after the last one: as long as the last one took, times
+   * WRITE_GAP_FACTOR (nothing for a small map). A burst arriving as many
+   * calls (ApplyCables batches of 500, back to back) then costs a few
+   * serialisations of the whole map, not one per call, whose total grew with
+   * the square of the cables (issue 15, P2: ~0.4 s of 5000 cables' burst).
+   */
   private async write(): Promise<void> {
-    await new Promise((r) => setImmediate(r));
+    const gap = Math.min(this.lastWriteMs * WRITE_GAP_FACTOR, MAX_WRITE_GAP_MS);
+    await new Promise((r) => (gap >= 1 ? setTimeout(r, gap) : setImmediate(r)));
     this.dirty = false;
     this.writesStarted++;
+    const started = performance.now();
     const text = JSON.stringify(Object.fromEntries(this.data));
     try {
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
@@ -133,6 +148,8 @@ export class StateStore<T> {
       await unlink(this.tmpPath).catch(() => undefined);
       this.failed(err as NodeJS.ErrnoException);
       return;
+    } finally {
+      this.lastWriteMs = performance.now() - started;
     }
     if (this.problemText !== undefined) this.setProblem(undefined);
     this.failures = 0;

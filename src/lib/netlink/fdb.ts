@@ -8,7 +8,8 @@ import netlink from 'netlink';
 import type { rt } from 'netlink';
 import { InvalidArgumentError } from '../errors.js';
 import { isErrno } from './errors.js';
-import { assertIpv4, bufferToIpv4, bufferToMac, ipv4ToBuffer, macToBuffer, ZERO_MAC } from './ip.js';
+import { assertIpv4, bufferToIpv4, bufferToMac, ipv4ToBuffer, ipv4Value, macToBuffer, ZERO_MAC } from './ip.js';
+import { attrSpace, putAttrHeader, putIpv4Attr, putS32, putU16, zeroed } from './wire.js';
 import { AF_BRIDGE, type EncodedWrite, NLM_F, type NetlinkSession } from './session.js';
 import type { FdbEntry } from './types.js';
 
@@ -68,15 +69,33 @@ function fdbMessage(
     : { data: { family: AF_BRIDGE, ifindex: linkIndex, flags: { self: true } }, attrs };
 }
 
-/** appendFdb / deleteFdb encoded for a batch (NetlinkSession.writeBatch); throws on invalid input. */
+const NDA_DST = 1;
+const NDA_LLADDR = 2;
+const NUD_NOARP = 0x40;
+const NUD_PERMANENT = 0x80;
+const NTF_SELF = 0x02;
+/** struct ndmsg, then NDA_LLADDR (6 bytes, padded to 8) and NDA_DST (4 bytes). */
+const FDB_BODY = 12 + attrSpace(6) + attrSpace(4);
+
+/**
+ * appendFdb / deleteFdb encoded for a batch (NetlinkSession.writeBatch), the
+ * bytes fdbMessage's request holds, written straight into one buffer (wire.ts);
+ * throws on invalid input, as the single requests do.
+ */
 export function encodeFdb(linkIndex: number, dst: string, mac: string, add: boolean): EncodedWrite {
-  const { data, attrs } = fdbMessage(linkIndex, dst, mac, add);
-  const out = new netlink.AttrStream();
-  netlink.rt.formatNeighborMessage({ kind: 'neighbor', data, attrs }, out);
+  assertFdbDst(dst);
+  const lladdr = macToBuffer(mac);
+  const body = zeroed(FDB_BODY);
+  body[0] = AF_BRIDGE;
+  putS32(body, linkIndex, 4);
+  if (add) putU16(body, NUD_PERMANENT | NUD_NOARP, 8);
+  body[10] = NTF_SELF;
+  lladdr.copy(body, putAttrHeader(body, NDA_LLADDR, 6, 12));
+  putIpv4Attr(body, NDA_DST, ipv4Value(dst), 12 + attrSpace(6));
   return {
     type: add ? netlink.rt.MessageType.NEWNEIGH : netlink.rt.MessageType.DELNEIGH,
     flags: add ? NLM_F.CREATE | NLM_F.APPEND : 0,
-    payload: out.bufs,
+    body,
   };
 }
 

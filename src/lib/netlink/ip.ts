@@ -58,7 +58,8 @@ export function ipv4Octets(ip: string): [number, number, number, number] {
 }
 
 /** The address as an unsigned 32-bit number; throws InvalidArgumentError unless it is one. */
-function ipv4Value(ip: string): number {
+/** The address as a 32-bit number (10.0.0.1 -> 0x0a000001); throws on an invalid one. */
+export function ipv4Value(ip: string): number {
   const v = typeof ip === 'string' ? parseIpv4(ip) : undefined;
   if (v === undefined) assertIpv4(ip, 'IPv4 address');
   return v as number;

@@ -8,7 +8,8 @@ import netlink from 'netlink';
 import type { rt } from 'netlink';
 import { InvalidArgumentError } from '../errors.js';
 import { isErrno } from './errors.js';
-import { assertIpv4, bufferToIpv4, ipv4ToBuffer, parseCidr } from './ip.js';
+import { assertIpv4, bufferToIpv4, ipv4ToBuffer, ipv4Value, parseCidr } from './ip.js';
+import { putIpv4Attr, putU32Attr, zeroed } from './wire.js';
 import { AF_INET, type EncodedWrite, NLM_F, type NetlinkSession } from './session.js';
 import type { RouteInfo, RouteLookup, RouteMatch, RouteSpec } from './types.js';
 
@@ -118,15 +119,63 @@ function deleteRouteMessage(match: RouteMatch): RouteParts {
   return { data, attrs };
 }
 
-/** replaceRoute / deleteRoute encoded for a batch (NetlinkSession.writeBatch); throws on invalid input. */
+const RTA_DST = 1;
+const RTA_OIF = 4;
+const RTA_GATEWAY = 5;
+const RTA_PRIORITY = 6;
+const RTA_PREFSRC = 7;
+const RTA_TABLE = 15;
+const RTN_UNICAST = 1;
+
+/**
+ * replaceRoute / deleteRoute encoded for a batch (NetlinkSession.writeBatch):
+ * the bytes replaceRouteMessage's / deleteRouteMessage's request holds, same
+ * checks, same attributes in the same order, written straight into one buffer
+ * (wire.ts); throws on invalid input.
+ */
 export function encodeRoute(route: RouteSpec | RouteMatch, replace: boolean): EncodedWrite {
-  const parts = replace ? replaceRouteMessage(route as RouteSpec) : deleteRouteMessage(route);
-  const out = new netlink.AttrStream();
-  netlink.rt.formatRouteMessage({ kind: 'route', ...parts }, out);
+  const { address, prefixLength } = parseCidr(route.dst, 'route destination', { network: true });
+  checkTable(route.table);
+  if (route.gateway !== undefined) assertIpv4(route.gateway, 'route gateway');
+  const src = replace ? (route as RouteSpec).src : undefined;
+  if (replace && src !== undefined) assertIpv4(src, 'route source');
+  const gateway = route.gateway ? ipv4Value(route.gateway) : undefined;
+  const prefsrc = src ? ipv4Value(src) : undefined;
+  const { oif, priority } = route;
+  const attrs =
+    1 + // dst
+    1 + // table
+    (oif !== undefined ? 1 : 0) +
+    (gateway !== undefined ? 1 : 0) +
+    (prefsrc !== undefined ? 1 : 0) +
+    (priority !== undefined ? 1 : 0);
+  const body = zeroed(12 + attrs * 8);
+  body[0] = AF_INET;
+  body[1] = prefixLength;
+  body[4] = headerTable(route.table);
+  if (replace) {
+    body[5] = RTPROT_STATIC;
+    body[6] = route.gateway ? 0 : RT_SCOPE_LINK;
+    body[7] = RTN_UNICAST;
+  } else body[6] = RT_SCOPE_NOWHERE;
+  let at = putIpv4Attr(body, RTA_DST, ipv4Value(address), 12);
+  if (replace) {
+    // replaceRouteMessage's order: dst, oif, table, gateway, prefsrc, priority.
+    if (oif !== undefined) at = putU32Attr(body, RTA_OIF, oif, at);
+    at = putU32Attr(body, RTA_TABLE, route.table, at);
+    if (gateway !== undefined) at = putIpv4Attr(body, RTA_GATEWAY, gateway, at);
+    if (prefsrc !== undefined) at = putIpv4Attr(body, RTA_PREFSRC, prefsrc, at);
+  } else {
+    // deleteRouteMessage's order: dst, table, gateway, oif, priority.
+    at = putU32Attr(body, RTA_TABLE, route.table, at);
+    if (gateway !== undefined) at = putIpv4Attr(body, RTA_GATEWAY, gateway, at);
+    if (oif !== undefined) at = putU32Attr(body, RTA_OIF, oif, at);
+  }
+  if (priority !== undefined) putU32Attr(body, RTA_PRIORITY, priority, at);
   return {
     type: replace ? netlink.rt.MessageType.NEWROUTE : netlink.rt.MessageType.DELROUTE,
     flags: replace ? NLM_F.CREATE | NLM_F.REPLACE : 0,
-    payload: out.bufs,
+    body,
   };
 }
 

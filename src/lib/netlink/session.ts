@@ -12,6 +12,7 @@ import { getSystemErrorName } from 'node:util';
 import netlink from 'netlink';
 import type { NetlinkMessage, NetlinkSocket, RtNetlinkSocket } from 'netlink';
 import { toNetlinkError } from './errors.js';
+import { NLMSG_HDRLEN, putHeader, zeroed } from './wire.js';
 
 /** NLM_F_* modifiers for new/set requests (linux/netlink.h). */
 export const NLM_F = {
@@ -25,11 +26,11 @@ export const NLM_F = {
 export const AF_INET = 2;
 export const AF_BRIDGE = 7;
 
-/** One encoded write of a batch: message type, NLM_F_* modifiers (REQUEST|ACK are added), payload. */
+/** One encoded write of a batch: message type, NLM_F_* modifiers (REQUEST|ACK are added), the message after its header. */
 export interface EncodedWrite {
   type: number;
   flags: number;
-  payload: Uint8Array[];
+  body: Buffer;
 }
 
 /** How one write of a batch ended: acked (undefined), refused (`{ errno: "EEXIST" }`), or no answer. */
@@ -172,25 +173,25 @@ export class NetlinkSession {
           resolve(outcomes);
         }
       };
-      const parts: Uint8Array[] = [];
+      // Every message of the chunk written straight into one buffer (wire.ts), each starting 4-aligned.
+      let total = 0;
+      for (const w of chunk) total += align4(NLMSG_HDRLEN + w.body.length);
+      const buf = zeroed(total);
+      let at = 0;
       chunk.forEach((w, i) => {
         const seq = nl.generateSeq();
         refs.makeRef(seq, (err, msgs) => settle(seq, err ? { sendError: err.message } : ackOutcome(msgs?.[0])));
         waiting.set(seq, i);
-        for (const p of netlink.formatMessage({
-          type: w.type,
-          flags: w.flags | REQUEST_ACK,
-          seq,
-          port,
-          data: w.payload,
-        }))
-          parts.push(p);
+        const length = NLMSG_HDRLEN + w.body.length;
+        putHeader(buf, at, length, w.type, w.flags | REQUEST_ACK, seq, port);
+        w.body.copy(buf, at + NLMSG_HDRLEN);
+        at += align4(length);
       });
       if (waiting.size === 0) return resolve(outcomes);
       timer = setTimeout(() => {
         for (const seq of [...waiting.keys()]) settle(seq, { timedOut: true });
       }, this.timeoutMs);
-      nl.socket.send(Buffer.concat(parts), {}, (error) => {
+      nl.socket.send(buf, {}, (error) => {
         if (error) for (const seq of [...waiting.keys()]) settle(seq, { sendError: errorText(error) });
       });
     });
@@ -225,6 +226,10 @@ function ackOutcome(msg: NetlinkMessage | undefined): WriteOutcome {
     name = getSystemErrorName(errno);
   } catch {}
   return { errno: name };
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
 }
 
 function errorText(err: unknown): string {
