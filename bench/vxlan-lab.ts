@@ -38,20 +38,21 @@ export function endpointsJson(list: readonly Remote[]): string {
   );
 }
 
+function countOf(text: string, marker: string): number {
+  let n = 0;
+  for (let i = text.indexOf(marker); i >= 0; i = text.indexOf(marker, i + 1)) n++;
+  return n;
+}
+
 export async function kernelCounts(ns: string): Promise<{ fdb: number; routes: number; rule: boolean }> {
   const [fdb, routes, rules] = await Promise.all([
     run('bridge', ['-n', ns, 'fdb', 'show', 'dev', 'vxlan-tunnel']),
     run('ip', ['-n', ns, 'route', 'show', 'table', '100']),
     run('ip', ['-n', ns, 'rule', 'show']),
   ]);
-  const count = (text: string, marker: string) => {
-    let n = 0;
-    for (let i = text.indexOf(marker); i >= 0; i = text.indexOf(marker, i + 1)) n++;
-    return n;
-  };
   return {
-    fdb: count(fdb.stdout, '00:00:00:00:00:00 dst 10.200.'),
-    routes: count(routes.stdout, ' via 241.200.'),
+    fdb: countOf(fdb.stdout, '00:00:00:00:00:00 dst 10.200.'),
+    routes: countOf(routes.stdout, ' via 241.200.'),
     rule: /^100:\s+from all lookup 100/m.test(rules.stdout),
   };
 }
@@ -121,11 +122,19 @@ export async function startVxlanEngine(
   };
 }
 
-/** Waits until every FDB entry, route and the rule of `list` is in namespace `ns`'s kernel (polled every 10 ms). */
+/**
+ * Waits until every FDB entry, route and the rule of `list` is in namespace
+ * `ns`'s kernel (polled every 10 ms). Each poll reads the overlay table's
+ * routes only (one `ip` process), and all three (FDB, routes, rule) once the
+ * routes are complete: three processes every 10 ms, each dumping thousands of
+ * entries, took a good share of the 2 CPUs the engine and driver were timed on.
+ */
 export async function untilInKernel(ns: string, list: readonly Remote[], timeoutMs = 300000): Promise<void> {
   await waitFor(
     `${list.length} FDB entries and routes in the kernel`,
     async () => {
+      const routes = await run('ip', ['-n', ns, 'route', 'show', 'table', '100']);
+      if (countOf(routes.stdout, ' via 241.200.') !== list.length) return false;
       const c = await kernelCounts(ns);
       return c.fdb === list.length && c.routes === list.length && c.rule;
     },
