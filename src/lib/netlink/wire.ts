@@ -14,19 +14,43 @@ const LE = endianness() === 'LE';
 /** Bytes of struct nlmsghdr. */
 export const NLMSG_HDRLEN = 16;
 
-export function putU16(buf: Buffer, value: number, offset: number): void {
-  if (LE) buf.writeUInt16LE(value, offset);
-  else buf.writeUInt16BE(value, offset);
+// Plain byte stores rather than Buffer's write methods: the VXLAN driver runs with --lite-mode (no
+// optimising compiler), where each of those is several interpreted calls (argument and bounds checks).
+// Every caller writes inside a buffer it sized itself.
+
+export function putU16(buf: Uint8Array, value: number, offset: number): void {
+  if (LE) {
+    buf[offset] = value & 0xff;
+    buf[offset + 1] = (value >>> 8) & 0xff;
+  } else {
+    buf[offset] = (value >>> 8) & 0xff;
+    buf[offset + 1] = value & 0xff;
+  }
 }
 
-export function putU32(buf: Buffer, value: number, offset: number): void {
-  if (LE) buf.writeUInt32LE(value, offset);
-  else buf.writeUInt32BE(value, offset);
+export function putU32(buf: Uint8Array, value: number, offset: number): void {
+  if (LE) putU32LE(buf, value, offset);
+  else putU32BE(buf, value, offset);
 }
 
-export function putS32(buf: Buffer, value: number, offset: number): void {
-  if (LE) buf.writeInt32LE(value, offset);
-  else buf.writeInt32BE(value, offset);
+/** A signed 32-bit number (two's complement) in host order. */
+export function putS32(buf: Uint8Array, value: number, offset: number): void {
+  putU32(buf, value >>> 0, offset);
+}
+
+/** Network byte order (addresses). */
+export function putU32BE(buf: Uint8Array, value: number, offset: number): void {
+  buf[offset] = (value >>> 24) & 0xff;
+  buf[offset + 1] = (value >>> 16) & 0xff;
+  buf[offset + 2] = (value >>> 8) & 0xff;
+  buf[offset + 3] = value & 0xff;
+}
+
+function putU32LE(buf: Uint8Array, value: number, offset: number): void {
+  buf[offset] = value & 0xff;
+  buf[offset + 1] = (value >>> 8) & 0xff;
+  buf[offset + 2] = (value >>> 16) & 0xff;
+  buf[offset + 3] = (value >>> 24) & 0xff;
 }
 
 /** Bytes an attribute with `length` bytes of data takes, padding to the next one included. */
@@ -49,7 +73,7 @@ export function putU32Attr(buf: Buffer, type: number, value: number, offset: num
 
 /** An attribute holding an IPv4 address (network order) given as a number; returns the offset after it. */
 export function putIpv4Attr(buf: Buffer, type: number, value: number, offset: number): number {
-  buf.writeUInt32BE(value, putAttrHeader(buf, type, 4, offset));
+  putU32BE(buf, value, putAttrHeader(buf, type, 4, offset));
   return offset + 8;
 }
 
