@@ -56,6 +56,29 @@ describe('connection watch (no driver, a counted fetch)', () => {
     watch.close();
   });
 
+  it('should wait after a burst at least twice as long as the last refresh took, when that is longer', async () => {
+    let fetches = 0;
+    const watch = new ConnectionWatch(
+      async () => {
+        fetches++;
+        await sleep(80); // a refresh that reads many cables
+        return [];
+      },
+      silentLogger(),
+      60000,
+      10,
+    );
+    await watch.subscribe(() => undefined); // the first refresh: >= 80 ms
+    assert.equal(fetches, 1);
+    const released = performance.now();
+    watch.hold()();
+    for (let i = 0; i < 400 && fetches < 2; i++) await sleep(5);
+    assert.equal(fetches, 2);
+    // Not after the 10 ms settle time: after 2 x the last refresh's >= 80 ms (a slow machine only adds).
+    assert.ok(performance.now() - released >= 150, `refreshed ${(performance.now() - released).toFixed(0)} ms after`);
+    watch.close();
+  });
+
   it('should refresh right away when nothing is held', async () => {
     let fetches = 0;
     const watch = new ConnectionWatch(
