@@ -344,10 +344,7 @@ export class Engine implements GatewayView {
     if (Array.isArray(observed)) {
       this.driverConns = new Map(observed.map((c) => [connectionKey(c), c]));
       this.publishConnections();
-    } else if (observed === undefined && !this.watching(client)) await this.refreshConnections();
-    // (Watching: the driver pushes what the changes did once its burst settles; a full GetConnections on
-    // top of that was the driver's every cable read back, encoded and sent twice after each burst, right
-    // when the kernel was being checked (issue 15, P2).)
+    } else if (observed === undefined) await this.refreshConnections();
     this.healthChanged();
   }
 
