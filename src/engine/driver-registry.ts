@@ -50,9 +50,15 @@ export function driversUsage(): string {
  * 2026-12-02 00:57-01:11 UTC); the time to install 1000 or 5000 cables did
  * not change beyond the machine's noise (it is garbage collection, the
  * kernel and gRPC, not optimised JavaScript). --no-opt alone: 58.7-60.6 MB.
+ * The young generation may grow to 4 MB (semi-space) during a burst: V8
+ * starts it small and grows it only while much survives, and the heap trim
+ * after the burst shrinks it again. 1000 cables installed in 498 ms
+ * (410-632) against 663 ms (556-876) with 1 MB, RSS holding them 57.6 MB
+ * (56.8-59.5) against 56.7 MB (56.7-57.9); five interleaved rounds each,
+ * 2026-12-02 04:38-04:42 UTC (issue 15, P2; docs/benchmarks.md).
  */
 const DRIVER_NODE_FLAGS: Record<string, string[]> = {
-  vxlan: ['--max-semi-space-size=1', '--optimize-for-size', '--expose-gc', '--lite-mode'],
+  vxlan: ['--max-semi-space-size=4', '--optimize-for-size', '--expose-gc', '--lite-mode'],
 };
 const DEFAULT_DRIVER_NODE_FLAGS = ['--max-semi-space-size=2'];
 
