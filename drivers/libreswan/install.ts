@@ -42,7 +42,10 @@ interface CableWork {
   previous: LibreswanCable | undefined;
   /** Connections pluto does not hold, or holds with another spec. */
   fresh: PlannedConnection[];
-  /** Connections to route: the fresh routed ones, and any whose trap policies were removed behind our back. */
+  /**
+   * Connections to route: the fresh routed ones, and any whose trap policies were removed behind our back
+   * (unrouted in pluto, or routed in pluto with the trap policy gone from the kernel).
+   */
   toRoute: PlannedConnection[];
   /** Fresh connections pluto already holds under the same name (with another spec): replaced by delete + add. */
   replaced: PlannedConnection[];
@@ -98,6 +101,8 @@ export class CableInstall {
     private readonly ctx: InstallContext,
     items: { remote: NatEndpointInfo; conns: PlannedConnection[] }[],
     loaded: Map<string, LoadedConnection>,
+    /** Routed connections whose trap policy is not in the kernel (pluto may still call them routed). */
+    missingTraps: ReadonlySet<string> = new Set(),
   ) {
     this.work = items.map((i) => {
       const previous = ctx.installed(i.remote.endpoint!.cableName);
@@ -105,7 +110,9 @@ export class CableInstall {
         JSON.stringify(previous?.connections.find((q) => q.spec.name === p.spec.name)?.spec) === JSON.stringify(p.spec);
       const fresh = i.conns.filter((p) => !loaded.has(p.spec.name) || !same(p));
       const toRoute = i.conns.filter(
-        (p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'),
+        (p) =>
+          p.route &&
+          (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted' || missingTraps.has(p.spec.name)),
       );
       const replaced = fresh.filter((p) => loaded.has(p.spec.name));
       return { ...i, previous, fresh, toRoute, replaced };
