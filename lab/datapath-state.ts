@@ -108,7 +108,8 @@ export function desiredTunnelState(opts: {
 
 /**
  * What a tunnel-mode gateway namespace holds: pluto's connections, its
- * outbound policies with a template (`trap src -> dst`), any block policy
+ * outbound policies with a template (`trap src -> dst`; 4.10 installs them
+ * with action allow, 5.x turns them to block while it negotiates), any other block policy
  * (cabled's guards), and anything in the overlay's table 100 or pluto's
  * table 220 and the FDB (there should be none). Pluto's catch-all policies
  * (IPv6 neighbour discovery, per-socket bypasses) are left out.
@@ -123,9 +124,11 @@ export async function observeTunnelState(ns: string, plutoCtl: string): Promise<
     for (const r of routes) out.add(`route ${r.dst} via ${r.gateway ?? '-'} table ${table}`);
   }
   for (const p of parseXfrmPolicies(await text('ip', ['-n', ns, 'xfrm', 'policy', 'show']))) {
-    if (p.action === 'block') out.add(`block ${p.src} -> ${p.dst} ${p.proto ?? 'any'}/${p.dport ?? 'any'}`);
+    // pluto's policy on a routed connection's selectors keeps its template: "allow" while it waits for
+    // traffic, "block" (5.x) while it negotiates. cabled's own block policies (guards) have none.
+    if (p.dir === 'out' && p.template) out.add(`trap ${p.src} -> ${p.dst}`);
+    else if (p.action === 'block') out.add(`block ${p.src} -> ${p.dst} ${p.proto ?? 'any'}/${p.dport ?? 'any'}`);
     else if (p.src === '::/0' || p.src === '0.0.0.0/0') continue;
-    else if (p.dir === 'out' && p.template) out.add(`trap ${p.src} -> ${p.dst}`);
     else out.add(`policy ${p.dir} ${p.src} -> ${p.dst}`);
   }
   const status = await text(WHACK_PATH, ['--ctlsocket', plutoCtl, '--status']);
