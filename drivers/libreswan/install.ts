@@ -64,6 +64,17 @@ export function tunnelGuard(p: PlannedConnection): XfrmBlockPolicySpec | undefin
   return { src: left.client, dst: right.client, dir: 'out', priority: VXLAN_BLOCK_PRIORITY };
 }
 
+/**
+ * The timeout of one bulk addconn call: 60 s, plus 250 ms for each connection it routes with the updown
+ * script (tunnel mode: pluto runs `_updown` once per route, one at a time, ~0.1 s each in a namespace on
+ * this machine). Without it, 300 tunnel-mode cables (600 connections) timed out at 60 s every round, on
+ * main too (bench/dead-peers.ts --mode tunnel --count 300). Transport mode disables updown: unchanged.
+ */
+export function addconnTimeoutMs(conns: readonly PlannedConnection[], auto: 'route' | 'add'): number {
+  if (auto !== 'route') return 60_000;
+  return 60_000 + 250 * conns.filter((p) => p.spec.updown !== '%disabled').length;
+}
+
 /** What a burst works with: the driver's pluto, kernel adapters and records. */
 export interface InstallContext {
   settings: LibreswanSettings;
@@ -265,6 +276,7 @@ export class CableInstall {
           file: join(this.ctx.stateDir, `batch-${auto}.conf`),
           auto,
           logger: this.ctx.log,
+          timeoutMs: addconnTimeoutMs(part, auto),
         });
         for (const name of r.failed)
           this.fail(

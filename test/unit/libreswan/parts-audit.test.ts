@@ -1,6 +1,7 @@
 /** A dead peer costs nothing (issue 12, item 4), the driver side: which dead cables have every part in place. */
 import assert from 'node:assert/strict';
-import type { LibreswanCable } from '../../../drivers/libreswan/install.js';
+import type { PlannedConnection } from '../../../drivers/libreswan/connection-plan.js';
+import { addconnTimeoutMs, type LibreswanCable } from '../../../drivers/libreswan/install.js';
 import {
   KernelPartsAudit,
   plutoNegotiates,
@@ -243,5 +244,22 @@ describe('tunnelPartsInPlace and tunnelTrapsMissing (unit, the policies and conn
     assert.deepEqual(tunnelPartsInPlace(server, { policies: [], loaded: loadedOf(server, 'unrouted') }), ['cable5']);
     assert.deepEqual(tunnelPartsInPlace(server, { policies: [], loaded: new Map() }), []);
     assert.deepEqual(tunnelTrapsMissing(server, []), new Set());
+  });
+});
+
+describe('addconnTimeoutMs (unit)', () => {
+  const conn = (updown?: string) => ({ spec: { updown } }) as unknown as PlannedConnection;
+  it('should give a bulk route of tunnel connections (updown runs per route) 250 ms each beyond 60 s, and nothing else more', () => {
+    const tunnel = Array.from({ length: 600 }, () => conn());
+    assert.equal(addconnTimeoutMs(tunnel, 'route'), 60000 + 150000);
+    assert.equal(addconnTimeoutMs(tunnel, 'add'), 60000, 'auto=add runs no updown');
+    assert.equal(
+      addconnTimeoutMs(
+        Array.from({ length: 2000 }, () => conn('%disabled')),
+        'route',
+      ),
+      60000,
+      'transport',
+    );
   });
 });
