@@ -3,6 +3,7 @@
  * classifier and for error messages when pluto fails to start.
  */
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { type LogEvent, mayBeLogEvent, parseLogEvent, sentInitRequest } from '../../../src/lib/whack/index.js';
 
 /** The last `maxBytes` of `file` as complete lines (oldest first); [] when the file is missing. */
@@ -45,6 +46,8 @@ export interface FollowedConnection {
 export class LogFollower {
   private offset = -1;
   private partial = '';
+  private readBuf: Buffer | undefined;
+  private readonly decoder = new StringDecoder('utf8');
   private readonly byConnection = new Map<string, FollowedConnection>();
   /** When each indexed connection was first seen not wanted (retain). */
   private readonly unwantedSince = new Map<string, number>();
@@ -81,6 +84,7 @@ export class LogFollower {
         this.byConnection.clear();
         this.unwantedSince.clear();
         this.partial = '';
+        this.decoder.end();
         this.offset = Math.max(0, size - (this.options.initialBytes ?? 256 * 1024));
         if (this.offset > 0) this.partial = SKIP_FIRST;
       }
@@ -89,16 +93,17 @@ export class LogFollower {
       if (size - this.offset > max) {
         this.offset = size - max;
         this.partial = SKIP_FIRST;
+        this.decoder.end();
       }
-      if (size === this.offset) return this.byConnection;
-      const buf = Buffer.alloc(size - this.offset);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
-      this.offset += bytesRead;
-      const text = buf.toString('utf8', 0, bytesRead);
-      const lines = (this.partial === SKIP_FIRST ? text : this.partial + text).split('\n');
-      if (this.partial === SKIP_FIRST) lines.shift();
-      this.partial = lines.pop() ?? '';
-      this.index(lines);
+      // Read in chunks through one buffer kept for the follower's life: a buffer per refresh (about 70 KB
+      // every 2 s with 1000 dead peers) was allocated, zeroed and collected at that rate.
+      while (this.offset < size) {
+        const buf = (this.readBuf ??= Buffer.allocUnsafeSlow(READ_CHUNK));
+        const { bytesRead } = await fh.read(buf, 0, Math.min(READ_CHUNK, size - this.offset), this.offset);
+        if (bytesRead === 0) break;
+        this.offset += bytesRead;
+        this.take(this.decoder.write(buf.subarray(0, bytesRead)));
+      }
       return this.byConnection;
     } finally {
       await fh.close();
@@ -110,33 +115,73 @@ export class LogFollower {
     return this.parsed;
   }
 
+  /** Indexes the complete lines of `text` (what was read next); keeps the incomplete last one for the next read. */
+  private take(text: string): void {
+    if (this.partial === SKIP_FIRST) {
+      // The read began inside a line: drop up to its end (which may be in a later read).
+      const nl = text.indexOf('\n');
+      if (nl < 0) return;
+      text = text.slice(nl + 1);
+      this.partial = '';
+    }
+    const lines = (this.partial + text).split('\n');
+    // Kept as a copy: a slice would keep this whole read alive until the next one.
+    this.partial = detach(lines.pop() ?? '');
+    this.index(lines);
+  }
+
+  /**
+   * Each line is a slice of a whole read's text: whatever is kept of it (a
+   * connection's name, event, peer) must be a copy, or it keeps the read
+   * alive. Most lines are a dead peer's routine (a retransmission, a
+   * timeout): they are parsed in place and, when the connection's latest
+   * run of routine events already holds one like it, only counted
+   * (repeats), so they keep nothing and allocate nothing that lives.
+   */
   private index(lines: readonly string[]): void {
     this.parsed += lines.length;
-    const keep = this.options.perConnection ?? 24;
-    for (const raw of lines) {
-      if (!mayBeLogEvent(raw)) continue;
-      // Each line is a slice of this read's whole text: what an event or a peer keeps of it (as long as the
-      // connection's events are kept) must be a copy, or it keeps the whole read alive.
-      const line = detach(raw);
+    for (const line of lines) {
+      if (!mayBeLogEvent(line)) continue;
       const e = parseLogEvent(line);
       const peer = sentInitRequest(line);
       const name = e?.connection ?? peer?.connection;
       if (!name) continue;
       let c = this.byConnection.get(name);
-      if (!c) this.byConnection.set(name, (c = { events: [] }));
-      if (e) {
-        if (e.kind === 'ike-established' || e.kind === 'child-established') this.established = true;
-        const routine = ROUTINE.has(e.kind);
-        if (!routine) this.news = true;
-        const last = c.events.length - 1;
-        // A dead peer repeats the same routine event for ever: the latest of a run stands for the run, so
-        // the kept events are not churned (and promoted, then collected) at the rate pluto retransmits.
-        if (routine && c.events[last]?.kind === e.kind) c.events[last] = e;
-        else c.events.push(e);
-        if (c.events.length > keep * 2) c.events.splice(0, c.events.length - keep);
-      }
-      if (peer) c.lastPeer = peer.peer;
+      if (!c) this.byConnection.set(detach(name), (c = { events: [] }));
+      if (e) this.record(c, e, line);
+      if (peer && peer.peer !== c.lastPeer) c.lastPeer = detach(peer.peer);
     }
+  }
+
+  /**
+   * Adds event `e` (parsed from `line`, sharing its memory) to a
+   * connection's events. A dead peer repeats the same few routine events
+   * for ever (retransmit, no-answer, network-error): the run of routine
+   * events after the last other one keeps one event of each kind (and
+   * detail), the first of the run with its count, in the order of their
+   * latest occurrence. What the classifier reads of a run (which routine
+   * events, the last network error's detail, their order against every
+   * other event) is the same, and the kept events are not churned at the
+   * rate pluto retransmits.
+   */
+  private record(c: FollowedConnection, e: LogEvent, line: string): void {
+    if (e.kind === 'ike-established' || e.kind === 'child-established') this.established = true;
+    const events = c.events;
+    if (ROUTINE.has(e.kind)) {
+      for (let i = events.length - 1; i >= 0 && ROUTINE.has(events[i]!.kind); i--) {
+        const kept = events[i]!;
+        if (kept.kind !== e.kind || kept.detail !== e.detail || kept.errno !== e.errno) continue;
+        kept.repeats = (kept.repeats ?? 1) + 1;
+        if (e.serial !== undefined) kept.serial = e.serial;
+        if (i !== events.length - 1) events.push(...events.splice(i, 1));
+        return;
+      }
+    } else this.news = true;
+    const own = parseLogEvent(detach(line));
+    if (!own) return;
+    events.push(own);
+    const keep = this.options.perConnection ?? 24;
+    if (events.length > keep * 2) events.splice(0, events.length - keep);
   }
 
   /**
@@ -189,10 +234,12 @@ export class LogFollower {
 }
 
 const SKIP_FIRST = '\u0000skip-first-partial-line';
-/** What a peer that does not answer logs over and over: no news for the status (takeNews). */
+/** How much one read takes at most (the follower's buffer). */
+const READ_CHUNK = 64 * 1024;
 /** A copy of `line` that does not share the memory of the text it was split from. */
 function detach(line: string): string {
   return Buffer.from(line, 'utf8').toString('utf8');
 }
 
+/** What a peer that does not answer logs over and over: no news for the status (takeNews). */
 const ROUTINE: ReadonlySet<string> = new Set(['retransmit', 'no-answer', 'network-error']);

@@ -45,6 +45,11 @@ export interface LogEvent {
   detail?: string;
   /** Peer address, when the line names it. */
   peer?: string;
+  /**
+   * How many times the event was logged in a row, when a follower of the
+   * log keeps a run of it as one event (its first line and latest serial).
+   */
+  repeats?: number;
 }
 
 const PREFIXES = /^(?:\d{3} )?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?:? )?(?:\S+ pluto\[\d+\]: )?/;

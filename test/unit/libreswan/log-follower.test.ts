@@ -167,7 +167,7 @@ describe('LogFollower (unit, real temp file)', () => {
     assert.equal(f.takeNews(), false, 'said once');
   });
 
-  it("should keep a dead peer's endless retransmissions as one event per run, and the events around them", async () => {
+  it("should keep a dead peer's endless retransmissions and timeouts as one event per kind, and the events around them", async () => {
     const file = join(dir, 'pluto.log');
     const at = (n: number): string => `Dec  1 10:00:${String(n).padStart(2, '0')}.000000`;
     const lines = [`${at(0)}: "dead" #1: sent IKE_SA_INIT request to 10.202.1.1:500`];
@@ -183,19 +183,60 @@ describe('LogFollower (unit, real temp file)', () => {
     await writeFile(file, `${lines.join('\n')}\n`);
     const f = new LogFollower(file);
     const events = (await f.refresh()).get('dead')?.events ?? [];
-    // 240 events logged; a run of the same routine event is kept as its latest: retransmit, no-answer, ...
-    assert.ok(
-      events.every((e, k) => k === 0 || e.kind !== events[k - 1]?.kind),
-      `two events of a run kept: ${events.map((e) => e.kind).join(' ')}`,
-    );
+    // 240 routine events logged: the run keeps one of each kind, the first with its count, latest last.
     assert.deepEqual(
-      events.slice(-3).map((e) => e.kind),
-      ['no-answer', 'retransmit', 'no-answer'],
+      events.map((e) => [e.kind, e.repeats]),
+      [
+        ['retransmit', 210],
+        ['no-answer', 30],
+      ],
     );
-    assert.match(events.at(-2)?.line ?? '', /#30: IKE_SA_INIT_I: retransmission; will wait 7 seconds/);
+    assert.equal(events.at(-1)?.serial, 30, 'the latest serial');
     assert.equal(
       classifySa({ connection: 'dead', logEvents: events, lastPeer: (await f.refresh()).get('dead')?.lastPeer }).reason,
       classifySa({ connection: 'dead', logLines: lines }).reason,
     );
+    // Another event ends the run; the routine events after it form a new one, ordered by their latest line.
+    const more = [
+      `${at(40)}: "dead" #31: IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED`,
+      `${at(41)}: "dead" #32: IKE_SA_INIT_I: retransmission; will wait 1 seconds for response`,
+      `${at(42)}: "dead" #32: ERROR: asynchronous network error report on eth0 (10.0.0.1:500), complainant 10.202.1.1: No route to host [errno 113, origin ICMP type 3 code 1 (not authenticated)]`,
+      `${at(43)}: "dead" #32: ERROR: asynchronous network error report on eth0 (10.0.0.1:500), complainant 10.202.1.1: Connection refused [errno 111, origin ICMP type 3 code 3]`,
+      `${at(44)}: "dead" #32: IKE_SA_INIT_I: retransmission; will wait 2 seconds for response`,
+    ];
+    await appendFile(file, `${more.join('\n')}\n`);
+    const after = (await f.refresh()).get('dead')?.events ?? [];
+    assert.deepEqual(
+      after.map((e) => [e.kind, e.repeats ?? 1, e.detail]),
+      [
+        ['retransmit', 210, undefined],
+        ['no-answer', 30, undefined],
+        ['auth-failed', 1, undefined],
+        ['network-error', 1, 'No route to host'],
+        ['network-error', 1, 'Connection refused'],
+        ['retransmit', 2, undefined],
+      ],
+    );
+    const all = [...lines, ...more];
+    assert.equal(
+      classifySa({ connection: 'dead', logEvents: after, lastPeer: 'x' }).reason,
+      classifySa({ connection: 'dead', logLines: all, lastPeer: 'x' }).reason,
+    );
+  });
+
+  it('should read a log in chunks without splitting a line or a character at their borders', async () => {
+    const file = join(dir, 'pluto.log');
+    const line = (n: number) =>
+      `Dec  1 10:00:00.000000: "c\u00e9-${n}" #${n}: STATE_V2_PARENT_I1: 3 second timeout exceeded after 4 retransmits.  No response (or no acceptable response) to our first IKEv2 message`;
+    const lines = Array.from({ length: 2000 }, (_, n) => line(n)); // about 330 KB: several 64 KiB reads
+    // A first line long enough that the next line's two-byte \u00e9 starts at byte 65535, the last of the first read.
+    const head = 'Dec  1 10:00:00.000000: "filler": added IKEv2 connection ';
+    const filler = head + 'x'.repeat(65535 - Buffer.byteLength('Dec  1 10:00:00.000000: "c') - 1 - head.length);
+    await writeFile(file, `${[filler, ...lines].join('\n')}\n`);
+    const f = new LogFollower(file, { initialBytes: 1 << 20 });
+    const idx = await f.refresh();
+    assert.equal(f.linesParsed, 2001);
+    assert.equal(idx.size, 2000);
+    for (let n = 0; n < 2000; n++) assert.equal(idx.get(`c\u00e9-${n}`)?.events[0]?.kind, 'no-answer', `c\u00e9-${n}`);
   });
 });
