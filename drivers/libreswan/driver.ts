@@ -465,14 +465,14 @@ export class LibreswanDriver implements CableDriver {
     const transport = records.filter((c) => c.mode === 'transport');
     const tunnel = records.filter((c) => c.mode === 'tunnel');
     if (!this.xf || !this.settings || !this.pluto) return ok;
-    const policies = await this.xf.listPolicies();
-    if (tunnel.length) {
-      const loaded = await this.pluto.whack.connections();
-      for (const c of tunnelPartsInPlace(tunnel, { policies, loaded })) ok.add(c);
-    }
-    if (transport.length && this.overlay) {
-      const overlay = this.overlay;
-      const state = await overlay.listRemotes();
+    const overlay = transport.length ? this.overlay : undefined;
+    const [policies, state, loaded] = await Promise.all([
+      this.xf.listPolicies(),
+      overlay?.listRemotes(),
+      tunnel.length ? this.pluto.whack.connections() : undefined,
+    ]);
+    if (loaded) for (const c of tunnelPartsInPlace(tunnel, { policies, loaded })) ok.add(c);
+    if (overlay && state) {
       const vtep = (c: LibreswanCable) =>
         resolveRemote(remoteSpecOf(c.endpoint, c.usingIp), overlay.options.vtepPrefix).vtep;
       for (const c of transportPartsInPlace(transport, { state, policies, vxlanPort: this.settings.vxlanPort, vtep }))
