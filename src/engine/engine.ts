@@ -30,7 +30,7 @@ import type { DriverClient } from './driver-host/driver-client.js';
 import type { DriverSupervisor } from './driver-host/supervisor.js';
 import type { GatewayView, Health } from './gateway-view.js';
 import { applyPlan } from './reconcile-apply.js';
-import { planReconcile, type ReconcileAction } from './reconcile-plan.js';
+import { planReconcile, REPAIR_PREFIX, type ReconcileAction, repairReason } from './reconcile-plan.js';
 import { StatusCadence } from './status-cadence.js';
 import { RepairBackoff } from './repair-backoff.js';
 
@@ -316,7 +316,7 @@ export class Engine implements GatewayView {
           : planned.map((a) => ({ ...a, reason: 'this gateway stands by (not elected)' }));
       // A repair of cables in error (a peer that does not answer) changes no status by itself: what it
       // does change shows in the reading after it, which brings the cadence back (publishConnections).
-      if (plan.some((a) => !(a.kind === 'connect' && a.reason.startsWith('repair: ')))) this.statusCadence.changed();
+      if (plan.some((a) => !(a.kind === 'connect' && a.reason.startsWith(REPAIR_PREFIX)))) this.statusCadence.changed();
       if (plan.length)
         this.log.info('reconciling', { connect: count(plan, 'connect'), disconnect: count(plan, 'disconnect') });
       const batch = this.options.supervisor.driverInfo?.capabilities.includes(Capability.CAPABILITY_BATCH) ?? false;
@@ -362,19 +362,21 @@ export class Engine implements GatewayView {
    * Should a part go missing, the driver says so and the repair runs then.
    */
   private limitRepairs(plan: ReconcileAction[], observed: readonly Connection[]): ReconcileAction[] {
-    const failing = new Set<string>();
+    // Each failing cable's reason is its status message, the same string from one resync to the next while
+    // the driver reports nothing new (what RepairBackoff.note compares first).
+    const failing = new Map<string, string>();
     const inPlace = new Set<string>();
     for (const c of observed) {
       if (c.status !== ConnectionStatus.CONNECTION_STATUS_ERROR) continue;
       const cable = c.endpoint?.cableName ?? '';
-      failing.add(cable);
+      failing.set(cable, repairReason(c));
       if (c.partsInPlace) inPlace.add(cable);
     }
     this.repairs.healthy(failing);
     const out = plan.filter((a) => {
-      if (a.kind !== 'connect' || !a.reason.startsWith('repair: ')) return true;
+      if (a.kind !== 'connect' || !a.reason.startsWith(REPAIR_PREFIX)) return true;
       const cable = a.remote.endpoint?.cableName ?? '';
-      const reason = a.reason.slice('repair: '.length);
+      const reason = failing.get(cable) ?? a.reason.slice(REPAIR_PREFIX.length);
       if (inPlace.has(cable)) {
         this.repairs.note(cable, reason);
         return false;

@@ -10,7 +10,7 @@
 import { Endpoint, NatEndpointInfo } from '../generated/cabled/driver/v1/driver.js';
 import { mapLimited } from '../lib/concurrency.js';
 import type { DriverClient } from './driver-host/driver-client.js';
-import type { ReconcileAction } from './reconcile-plan.js';
+import { REPAIR_PREFIX, type ReconcileAction } from './reconcile-plan.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -144,6 +144,6 @@ function cableOf(a: ReconcileAction): string {
 
 /** A repair (of a cable in error, whose reason the repair backoff logs when it changes) is logged at debug only. */
 function logInstalled(logger: Logger, reason: string, fields: Record<string, unknown>): void {
-  if (reason.startsWith('repair: ')) logger.debug('cable installed', fields);
+  if (reason.startsWith(REPAIR_PREFIX)) logger.debug('cable installed', fields);
   else logger.info('cable installed', fields);
 }

@@ -52,10 +52,17 @@ export function planReconcile(
   return [...disconnects, ...connects];
 }
 
+/** How a repair's reason begins: the rest is repairReason(). */
+export const REPAIR_PREFIX = 'repair: ';
+
+/** Why a cable the driver reports in error is repaired: its status message. */
+export function repairReason(have: Connection): string {
+  return have.statusMessage || 'driver reports an error';
+}
+
 /** What differs between an installed cable and the wanted one, or '' when nothing does. */
 function difference(have: Connection, want: NatEndpointInfo): string {
-  if (have.status === ConnectionStatus.CONNECTION_STATUS_ERROR)
-    return `repair: ${have.statusMessage || 'driver reports an error'}`;
+  if (have.status === ConnectionStatus.CONNECTION_STATUS_ERROR) return REPAIR_PREFIX + repairReason(have);
   if (have.usingIp !== want.useIp) return `remote IP changed from ${have.usingIp} to ${want.useIp}`;
   if (have.usingNat !== want.useNat) return `NAT changed to ${want.useNat}`;
   return sameSpec(have.endpoint!, want.endpoint!) ? '' : 'endpoint spec changed';

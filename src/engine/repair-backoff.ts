@@ -19,6 +19,9 @@ export interface RepairBackoffOptions {
 }
 
 interface Entry {
+  /** The reason as last given (compared first: a steadily failing cable gives the same string). */
+  given: string;
+  /** Its key (reasonKey): two reasons with the same key are the same failure. */
   reason: string;
   attempts: number;
   nextAt: number;
@@ -51,13 +54,15 @@ export class RepairBackoff {
    */
   note(cable: string, reason: string): { nextAt: number } {
     const e = this.entries.get(cable);
+    if (e?.given === reason) return e;
     const key = cachedReasonKey(reason);
     if (!e || e.reason !== key) {
       this.log.warn('cable failing', { cable, reason });
-      const fresh = { reason: key, attempts: 0, nextAt: 0 };
+      const fresh = { given: reason, reason: key, attempts: 0, nextAt: 0 };
       this.entries.set(cable, fresh);
       return fresh;
     }
+    e.given = reason;
     return e;
   }
 
@@ -72,7 +77,7 @@ export class RepairBackoff {
   }
 
   /** The cables observed not in error (or gone): forgotten, and logged as recovered. */
-  healthy(failing: ReadonlySet<string>): void {
+  healthy(failing: { has(cable: string): boolean }): void {
     for (const cable of [...this.entries.keys()]) {
       if (failing.has(cable)) continue;
       this.entries.delete(cable);

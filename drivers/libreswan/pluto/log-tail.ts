@@ -124,7 +124,10 @@ export class LogFollower {
       text = text.slice(nl + 1);
       this.partial = '';
     }
-    const lines = (this.partial + text).split('\n');
+    // The line the last read ended in is completed here, not by prepending it to the whole text (which
+    // would copy each 64 KiB read once more to split it).
+    const lines = text.split('\n');
+    if (this.partial) lines[0] = this.partial + lines[0];
     // Kept as a copy: a slice would keep this whole read alive until the next one.
     this.partial = detach(lines.pop() ?? '');
     this.index(lines);
