@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { type LogEvent, mayBeLogEvent, parseLogEvent, sentInitRequest } from '../../../src/lib/whack/index.js';
+import { type LogEvent, parseLogEvent, sentInitRequest } from '../../../src/lib/whack/index.js';
 
 /** The last `maxBytes` of `file` as complete lines (oldest first); [] when the file is missing. */
 export async function readLogTail(file: string, maxBytes = 256 * 1024): Promise<string[]> {
@@ -144,7 +144,7 @@ export class LogFollower {
   private index(lines: readonly string[]): void {
     this.parsed += lines.length;
     for (const line of lines) {
-      if (!mayBeLogEvent(line)) continue;
+      // Each begins with a one-scan prefilter: most lines cost that scan and no more.
       const e = parseLogEvent(line);
       const peer = sentInitRequest(line);
       const name = e?.connection ?? peer?.connection;

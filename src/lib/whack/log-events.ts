@@ -127,14 +127,6 @@ const ANY_RULE_BUT_RETRANSMIT =
   /netlink response|Add SA|XFRM_MSG_NEWSA|established|Traffic Selectors|TS_UNACCEPTABLE|TEMPORARY_FAILURE|IKE_AUTH response missing|authentication|NO_PROPOSAL_CHOSEN|no acceptable proposal|no local|timeout exceeded|No response|asynchronous network error/i;
 const RETRANSMIT_RULE = RULES.find((r) => r.kind === 'retransmit')!;
 
-/**
- * Whether `line` may be an event or a sent IKE_SA_INIT (parseLogEvent or sentInitRequest may find
- * something); false means neither will. One scan.
- */
-export function mayBeLogEvent(line: string): boolean {
-  return ANY_RULE.test(line) || line.includes('sent IKE_SA_INIT request to');
-}
-
 /** Recognizes one line; undefined when it says nothing useful or names no connection. */
 export function parseLogEvent(line: string): LogEvent | undefined {
   if (!ANY_RULE.test(line)) return undefined;
