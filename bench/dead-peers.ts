@@ -1,12 +1,13 @@
 /**
  * Benchmark (issue 12, item 4): what N remote endpoints whose gateways never
  * answer cost while idle. One engine with the libreswan driver (transport
- * mode, own pluto) in a namespace; the remote addresses are not there at all
+ * mode, or with --mode tunnel tunnel mode with two remote subnets per
+ * endpoint: two connections per cable either way; own pluto) in a namespace; the remote addresses are not there at all
  * (no ARP answer, no IKE answer). After every cable is installed and a warm-up,
  * it idles for the given time and prints engine and driver CPU (share of one
  * core), pluto's CPU, and the bytes per minute written to the engine's and
  * pluto's logs. Printed, not asserted. Run as root:
- *   node dist/bench/dead-peers.js [--count 1000] [--minutes 5] [--warmup 60] [--census 65]
+ *   node dist/bench/dead-peers.js [--count 1000] [--minutes 5] [--warmup 60] [--census 65] [--mode tunnel]
  * (CI runs a short smoke: --count 100 --minutes 0.5 --warmup 10 --census 0.)
  * After the idle window, --census seconds (default 65: two 30 s resyncs) of
  * the driver's process starts are traced (strace, execve only) and counted by
@@ -33,8 +34,11 @@ const { values } = parseArgs({
     'install-timeout': { type: 'string', default: '900' },
     'on-link': { type: 'boolean', default: false },
     profile: { type: 'string' },
+    mode: { type: 'string', default: 'transport' },
   },
 });
+if (values.mode !== 'transport' && values.mode !== 'tunnel') throw new Error('--mode: transport or tunnel');
+const MODE = values.mode;
 const COUNT = Number(values.count);
 const MINUTES = Number(values.minutes);
 const WARMUP_S = Number(values.warmup);
@@ -80,13 +84,20 @@ async function main(): Promise<void> {
   const endpointsPath = join(work, 'endpoints.json');
   const configDir = join(work, 'config');
   writeKubeletVolume(configDir, {
-    ceCustomConfig: `ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecPSK: "${PSK}"\n`,
+    ceCustomConfig:
+      MODE === 'transport'
+        ? `ceIPSecMode: transport\nceIPSecOverlay: vxlan\nceIPSecPSK: "${PSK}"\n`
+        : `ceIPSecPSK: "${PSK}"\n`,
   });
   const list = Array.from({ length: COUNT }, (_, i) => ({
     // "c..." sorts after "a-local": this side initiates every pair.
     cluster_id: `c${String(i).padStart(4, '0')}`,
     private_ip: `10.202.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`,
-    subnets: [`10.${100 + (i >> 8)}.${i & 255}.0/24`],
+    // Tunnel mode: two subnets, so two connections per cable (one per subnet pair), as in transport mode.
+    subnets: [
+      `10.${100 + (i >> 8)}.${i & 255}.0/24`,
+      ...(MODE === 'tunnel' ? [`10.${140 + (i >> 8)}.${i & 255}.0/24`] : []),
+    ],
     backend: 'libreswan',
   }));
   await writeFile(endpointsPath, '[]');
@@ -174,7 +185,9 @@ async function main(): Promise<void> {
     for (const c of conns) byStatus.set(String(c.status), (byStatus.get(String(c.status)) ?? 0) + 1);
     const failing = conns.find((c) => c.status === 3);
     console.log(`load average at end of window: ${load()}`);
-    console.log(`dead peers: ${COUNT} endpoints (${2 * COUNT} connections), installed in ${installS.toFixed(1)} s`);
+    console.log(
+      `dead peers: ${COUNT} endpoints (${2 * COUNT} connections, ${MODE} mode), installed in ${installS.toFixed(1)} s`,
+    );
     console.log(`idle window: ${seconds.toFixed(0)} s after a ${WARMUP_S} s warm-up (resync every 30 s)`);
     console.log(`engine CPU:        ${pct(before.engine, after.engine)}`);
     console.log(`driver CPU:        ${pct(before.driver, after.driver)}`);

@@ -84,6 +84,88 @@ export async function observeState(ns: string, plutoCtl?: string): Promise<Set<s
   return out;
 }
 
+/**
+ * Tunnel mode: per remote, one connection per local x remote subnet pair
+ * (`<cable>-<l>-<r>`), and on the routing side pluto's trap policy on each
+ * pair's selector (`trap <local subnet> -> <remote subnet>`). Nothing else:
+ * no overlay, no block or guard policy.
+ */
+export function desiredTunnelState(opts: {
+  localSubnets: readonly string[];
+  remotes: readonly DesiredRemote[];
+  routed: boolean;
+}): Set<string> {
+  const out = new Set<string>();
+  for (const r of opts.remotes)
+    opts.localSubnets.forEach((l, li) => {
+      r.subnets.forEach((rs, ri) => {
+        out.add(`conn ${r.cableName}-${li}-${ri}`);
+        if (opts.routed) out.add(`trap ${l} -> ${rs}`);
+      });
+    });
+  return out;
+}
+
+/**
+ * What a tunnel-mode gateway namespace holds: pluto's connections, its
+ * outbound policies with a template (`trap src -> dst`; 4.10 installs them
+ * with action allow, 5.x turns them to block while it negotiates), any other block policy
+ * (cabled's guards), and anything in the overlay's table 100 or pluto's
+ * table 220 and the FDB (there should be none). Pluto's catch-all policies
+ * (IPv6 neighbour discovery, per-socket bypasses) are left out.
+ */
+export async function observeTunnelState(ns: string, plutoCtl: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  const text = async (cmd: string, args: string[]) => (await run(cmd, args, 15000)).stdout;
+  for (const table of ['100', '220']) {
+    const routes = JSON.parse(
+      (await text('ip', ['-j', '-n', ns, 'route', 'show', 'table', table]).catch(() => '[]')) || '[]',
+    ) as { dst: string; gateway?: string }[];
+    for (const r of routes) out.add(`route ${r.dst} via ${r.gateway ?? '-'} table ${table}`);
+  }
+  for (const p of parseXfrmPolicies(await text('ip', ['-n', ns, 'xfrm', 'policy', 'show']))) {
+    // pluto's policy on a routed connection's selectors keeps its template: "allow" while it waits for
+    // traffic, "block" (5.x) while it negotiates. cabled's own block policies (guards) have none.
+    if (p.dir === 'out' && p.template) out.add(`trap ${p.src} -> ${p.dst}`);
+    else if (p.action === 'block') out.add(`block ${p.src} -> ${p.dst} ${p.proto ?? 'any'}/${p.dport ?? 'any'}`);
+    else if (p.src === '::/0' || p.src === '0.0.0.0/0') continue;
+    else out.add(`policy ${p.dir} ${p.src} -> ${p.dst}`);
+  }
+  const status = await text(WHACK_PATH, ['--ctlsocket', plutoCtl, '--status']);
+  for (const line of status.split('\n')) {
+    const m = /^(?:000 )?"([^"]+)"(?:\[\d+\])?:/.exec(line);
+    if (m) out.add(`conn ${m[1]}`);
+  }
+  return out;
+}
+
+/** Polls until the tunnel-mode namespace `ns` and its pluto hold exactly `desired` (plain set difference). */
+export async function waitForExactTunnelState(
+  what: string,
+  ns: string,
+  plutoCtl: string,
+  desired: Set<string>,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<void> {
+  let diff: string[] = [];
+  await waitFor(
+    `${what}: the policies and pluto exactly as desired`,
+    async () => {
+      const observed = await observeTunnelState(ns, plutoCtl);
+      diff = [
+        ...[...observed].filter((l) => !desired.has(l)).map((l) => `leaked: ${l}`),
+        ...[...desired].filter((l) => !observed.has(l)).map((l) => `missing: ${l}`),
+      ].sort();
+      return diff.length === 0;
+    },
+    timeoutMs,
+    intervalMs,
+  ).catch((err: unknown) => {
+    throw new Error(`${String(err)}\n  differences: ${diff.join('\n  ')}`);
+  });
+}
+
 interface PolicyText {
   src: string;
   dst: string;
@@ -91,6 +173,8 @@ interface PolicyText {
   dport?: string;
   dir?: string;
   action?: string;
+  /** Whether the policy has a template (`tmpl` line). */
+  template?: boolean;
 }
 
 export function parseXfrmPolicies(text: string): PolicyText[] {
@@ -108,6 +192,7 @@ export function parseXfrmPolicies(text: string): PolicyText[] {
     if (dir) cur.dir = dir[1];
     const action = /\baction (\w+)/.exec(line);
     if (action) cur.action = action[1];
+    if (/^\s+tmpl /.test(line)) cur.template = true;
   }
   return out;
 }

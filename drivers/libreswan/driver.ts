@@ -65,7 +65,13 @@ import { StuckChildRecovery } from './stuck-recovery.js';
 import { CableInstall, type LibreswanCable, tunnelGuard } from './install.js';
 import { readSettings, type LibreswanSettings } from './settings.js';
 import { cableStatus, indexStates } from './status.js';
-import { KernelPartsAudit, plutoNegotiates, transportPartsInPlace } from './parts-audit.js';
+import {
+  KernelPartsAudit,
+  plutoNegotiates,
+  transportPartsInPlace,
+  tunnelPartsInPlace,
+  tunnelTrapsMissing,
+} from './parts-audit.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 
 export const LIBRESWAN_DRIVER_VERSION = '0.1.0';
@@ -253,6 +259,15 @@ export class LibreswanDriver implements CableDriver {
     // would not show an FDB entry or a route deleted behind the driver's back. One read (two dumps) per call.
     // A failed read leaves no cached view: the overlay phase reads the kernel itself (and reports per cable).
     if (repairOnly && planned.size && this.overlay) await this.overlay.listRemotes().catch(() => undefined);
+    // Tunnel mode: a trap policy deleted behind the driver's back leaves pluto calling its connection routed;
+    // the repair routes such connections again (one policy dump per call; a failed read routes nothing more).
+    const missingTraps =
+      repairOnly && planned.size && s.mode === 'tunnel' && this.xf
+        ? tunnelTrapsMissing(
+            [...planned.keys()].flatMap((r) => this.cables.get(r.endpoint!.cableName) ?? []),
+            (await this.xf.listPolicies().catch(() => undefined)) ?? [],
+          )
+        : new Set<string>();
     // The secrets (unchanged when every cable is installed as recorded) and what pluto holds, in one whack round.
     const [, loaded] = planned.size
       ? await Promise.all([
@@ -263,6 +278,7 @@ export class LibreswanDriver implements CableDriver {
     const { errors, changed } = await this.installAll(
       [...planned].map(([remote, conns]) => ({ remote, conns })),
       loaded,
+      missingTraps,
     );
 
     for (const remote of connect) {
@@ -413,12 +429,12 @@ export class LibreswanDriver implements CableDriver {
       );
     });
     // A cable in error with every part in place (pluto is negotiating for it; the audit found its
-    // connections routed, its block policy, FDB entry and routes) is not repaired: its peer does not answer.
+    // connections routed, its block policy, FDB entry and routes in transport mode, its connections
+    // loaded and routed with their trap policies in tunnel mode) is not repaired: its peer does not answer.
     const plutoHolds = records.map(
       (c, k) =>
         classified[k]?.status === ConnectionStatus.CONNECTION_STATUS_ERROR &&
         plutoNegotiates(
-          c.mode,
           c.connections.map((p) => p.spec.name),
           statesIndex,
         ),
@@ -435,25 +451,33 @@ export class LibreswanDriver implements CableDriver {
   }
 
   /**
-   * Which of `cables` have every part the audit reads in place (transport mode: pluto's trap policies
-   * of its routed connections, its block policy, FDB entry and the routes of every subnet; tunnel mode:
-   * nothing beyond --showstates). Reads only: one overlay listing (two dumps) and one XFRM policy dump.
+   * Which of `cables` have every part the audit reads in place (parts-audit.ts). Transport mode: pluto's
+   * trap policies of its routed connections, its block policy, FDB entry and the routes of every subnet;
+   * reads one overlay listing (two dumps) and one XFRM policy dump. Tunnel mode: every connection loaded
+   * (and routed, with its trap policy); reads one XFRM policy dump and pluto's connection list.
    */
   private async kernelPartsInPlace(cables: readonly string[]): Promise<ReadonlySet<string>> {
     const records = cables.flatMap((name) => {
       const c = this.cables.get(name);
       return c ? [c] : [];
     });
-    const ok = new Set(records.filter((c) => c.mode !== 'transport').map((c) => c.endpoint.cableName));
+    const ok = new Set<string>();
     const transport = records.filter((c) => c.mode === 'transport');
-    if (!transport.length) return ok;
-    if (!this.overlay || !this.xf || !this.settings) return ok;
-    const overlay = this.overlay;
-    const [state, policies] = await Promise.all([overlay.listRemotes(), this.xf.listPolicies()]);
-    const vtep = (c: LibreswanCable) =>
-      resolveRemote(remoteSpecOf(c.endpoint, c.usingIp), overlay.options.vtepPrefix).vtep;
-    for (const c of transportPartsInPlace(transport, { state, policies, vxlanPort: this.settings.vxlanPort, vtep }))
-      ok.add(c);
+    const tunnel = records.filter((c) => c.mode === 'tunnel');
+    if (!this.xf || !this.settings || !this.pluto) return ok;
+    const overlay = transport.length ? this.overlay : undefined;
+    const [policies, state, loaded] = await Promise.all([
+      this.xf.listPolicies(),
+      overlay?.listRemotes(),
+      tunnel.length ? this.pluto.whack.connections() : undefined,
+    ]);
+    if (loaded) for (const c of tunnelPartsInPlace(tunnel, { policies, loaded })) ok.add(c);
+    if (overlay && state) {
+      const vtep = (c: LibreswanCable) =>
+        resolveRemote(remoteSpecOf(c.endpoint, c.usingIp), overlay.options.vtepPrefix).vtep;
+      for (const c of transportPartsInPlace(transport, { state, policies, vxlanPort: this.settings.vxlanPort, vtep }))
+        ok.add(c);
+    }
     return ok;
   }
 
@@ -685,6 +709,7 @@ export class LibreswanDriver implements CableDriver {
   private async installAll(
     items: { remote: NatEndpointInfo; conns: PlannedConnection[] }[],
     loaded: Map<string, LoadedConnection>,
+    missingTraps: ReadonlySet<string> = new Set(),
   ): Promise<{ errors: Map<NatEndpointInfo, string>; changed: boolean }> {
     const s = this.settings!;
     const burst = new CableInstall(
@@ -703,6 +728,7 @@ export class LibreswanDriver implements CableDriver {
       },
       items,
       loaded,
+      missingTraps,
     );
     const errors = await burst.run();
     // A cable that failed any phase is rolled back: nothing of it stays in pluto, XFRM or the overlay.

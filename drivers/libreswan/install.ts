@@ -42,7 +42,10 @@ interface CableWork {
   previous: LibreswanCable | undefined;
   /** Connections pluto does not hold, or holds with another spec. */
   fresh: PlannedConnection[];
-  /** Connections to route: the fresh routed ones, and any whose trap policies were removed behind our back. */
+  /**
+   * Connections to route: the fresh routed ones, and any whose trap policies were removed behind our back
+   * (unrouted in pluto, or routed in pluto with the trap policy gone from the kernel).
+   */
   toRoute: PlannedConnection[];
   /** Fresh connections pluto already holds under the same name (with another spec): replaced by delete + add. */
   replaced: PlannedConnection[];
@@ -59,6 +62,17 @@ export function tunnelGuard(p: PlannedConnection): XfrmBlockPolicySpec | undefin
   const { left, right } = p.spec;
   if (p.spec.mode !== 'tunnel' || !left.client || !right.client) return undefined;
   return { src: left.client, dst: right.client, dir: 'out', priority: VXLAN_BLOCK_PRIORITY };
+}
+
+/**
+ * The timeout of one bulk addconn call: 60 s, plus 250 ms for each connection it routes with the updown
+ * script (tunnel mode: pluto runs `_updown` once per route, one at a time, ~0.1 s each in a namespace on
+ * this machine). Without it, 300 tunnel-mode cables (600 connections) timed out at 60 s every round, on
+ * main too (bench/dead-peers.ts --mode tunnel --count 300). Transport mode disables updown: unchanged.
+ */
+export function addconnTimeoutMs(conns: readonly PlannedConnection[], auto: 'route' | 'add'): number {
+  if (auto !== 'route') return 60_000;
+  return 60_000 + 250 * conns.filter((p) => p.spec.updown !== '%disabled').length;
 }
 
 /** What a burst works with: the driver's pluto, kernel adapters and records. */
@@ -98,6 +112,8 @@ export class CableInstall {
     private readonly ctx: InstallContext,
     items: { remote: NatEndpointInfo; conns: PlannedConnection[] }[],
     loaded: Map<string, LoadedConnection>,
+    /** Routed connections whose trap policy is not in the kernel (pluto may still call them routed). */
+    missingTraps: ReadonlySet<string> = new Set(),
   ) {
     this.work = items.map((i) => {
       const previous = ctx.installed(i.remote.endpoint!.cableName);
@@ -105,7 +121,9 @@ export class CableInstall {
         JSON.stringify(previous?.connections.find((q) => q.spec.name === p.spec.name)?.spec) === JSON.stringify(p.spec);
       const fresh = i.conns.filter((p) => !loaded.has(p.spec.name) || !same(p));
       const toRoute = i.conns.filter(
-        (p) => p.route && (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted'),
+        (p) =>
+          p.route &&
+          (fresh.includes(p) || loaded.get(p.spec.name)?.routing === 'unrouted' || missingTraps.has(p.spec.name)),
       );
       const replaced = fresh.filter((p) => loaded.has(p.spec.name));
       return { ...i, previous, fresh, toRoute, replaced };
@@ -258,6 +276,7 @@ export class CableInstall {
           file: join(this.ctx.stateDir, `batch-${auto}.conf`),
           auto,
           logger: this.ctx.log,
+          timeoutMs: addconnTimeoutMs(part, auto),
         });
         for (const name of r.failed)
           this.fail(

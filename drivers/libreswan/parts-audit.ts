@@ -10,24 +10,36 @@
  * A part can still go missing behind the driver's back; it must then be
  * noticed and the cable reported for repair:
  *   - at every status reading, from the `--showstates` the reading runs
- *     anyway: pluto must be negotiating for the cable. 4.10 lists one IKE
- *     state and one pending Child SA per dead cable, named after one of its
- *     two connections (the other half's Child SA is not listed), so in
- *     transport mode one of them listed counts; in tunnel mode (no audit of
- *     its own, below) every connection must be listed, which a dead peer's
- *     cable rarely shows: it keeps the engine's backed-off repair.
- *   - the audit, for the cables in error only (transport mode), 1 min after
- *     the last install, then doubling up to 10 min while it finds every part
- *     in place (the same bound as the engine's repair backoff it replaces):
- *     one XFRM policy dump (pluto's trap policy of every routed connection:
- *     a connection deleted or unrouted in pluto loses it; cabled's block
- *     policy) and one overlay listing (two dumps: the FDB entry, the route of
- *     every subnet). Read-only. An install or repair counts as an audit of
- *     the cables it installed: it put every part in place.
- * Pure bookkeeping; the driver gives it the kernel check.
+ *     anyway: pluto must be negotiating for the cable, i.e. a state or a
+ *     pending Child SA named after one of its connections. 4.10 lists one
+ *     IKE state and its pending Child SAs per dead cable, all named after
+ *     the connection that started the IKE SA (transport mode: one of the
+ *     two halves; tunnel mode: the first subnet pair, the other pairs'
+ *     Child SAs are listed under its name too), so one listed counts in
+ *     both modes.
+ *   - the audit, for the cables in error only, 1 min after the last install,
+ *     then doubling up to 10 min while it finds every part in place (the
+ *     same bound as the engine's repair backoff it replaces). Read-only.
+ *     Transport mode: one XFRM policy dump (pluto's trap policy of every
+ *     routed connection: a connection deleted or unrouted in pluto loses it;
+ *     cabled's block policy) and one overlay listing (two dumps: the FDB
+ *     entry, the route of every subnet). Tunnel mode: one XFRM policy dump
+ *     (pluto's trap policy, out with a template, on the selector local
+ *     subnet -> remote subnet of every routed connection) and one connection
+ *     list of pluto (`whack --status`: every connection of the cable loaded,
+ *     oriented, and routed where it routes). Tunnel mode installs no route,
+ *     FDB entry or block policy (a guard policy only lives while a connection
+ *     is replaced, or for a cable whose install failed, which is never in
+ *     place). An install or repair counts as an audit of the cables it
+ *     installed: it put every part in place.
+ * A routed connection whose trap policy alone was deleted (pluto still calls
+ * it routed) is routed again by the repair (tunnelTrapsMissing): `whack
+ * --route` puts the policy back (checked on 4.10).
+ * Pure bookkeeping; the driver gives it the kernel and pluto reads.
  */
 
 import type { XfrmPolicy } from '../../src/lib/netlink/index.js';
+import type { LoadedConnection } from '../../src/lib/whack/index.js';
 import type { OverlayState } from '../../src/overlay/index.js';
 import type { LibreswanCable } from './install.js';
 
@@ -112,16 +124,14 @@ export class KernelPartsAudit {
 
 /**
  * Whether pluto is negotiating for a cable with connections `names`: a state
- * or a pending Child SA for one of them (transport mode), for every one of
- * them (tunnel mode). See the file comment.
+ * or a pending Child SA named after one of them (both modes; see the file
+ * comment for why one is enough, and which audit checks the rest).
  */
 export function plutoNegotiates(
-  mode: 'transport' | 'tunnel',
   names: readonly string[],
   index: { byConnection: ReadonlyMap<string, unknown>; pendingByConnection: ReadonlyMap<string, unknown> },
 ): boolean {
-  const listed = (n: string) => index.byConnection.has(n) || index.pendingByConnection.has(n);
-  return mode === 'transport' ? names.some(listed) : names.every(listed);
+  return names.some((n) => index.byConnection.has(n) || index.pendingByConnection.has(n));
 }
 
 /** What the transport-mode audit reads: the overlay's listing and the XFRM policies. */
@@ -166,4 +176,70 @@ export function transportPartsInPlace(cables: readonly LibreswanCable[], input: 
       );
     })
     .map((c) => c.endpoint.cableName);
+}
+
+/** The selector key of a tunnel-mode trap policy: local subnet -> remote subnet. */
+const tunnelKey = (src: string, dst: string) => `${src}|${dst}`;
+
+/** pluto's trap policies in `policies` (outbound, with a template, not cabled's, any protocol), by selector. */
+function tunnelTraps(policies: readonly XfrmPolicy[]): Set<string> {
+  const traps = new Set<string>();
+  for (const p of policies)
+    if (p.dir === 'out' && !p.owned && p.hasTemplates && p.proto === undefined) traps.add(tunnelKey(p.src, p.dst));
+  return traps;
+}
+
+/** The selector a routed tunnel-mode connection's trap policy has (undefined: it has none to check). */
+function trapSelector(p: LibreswanCable['connections'][number]): string | undefined {
+  const { left, right } = p.spec;
+  return p.route && left.client && right.client ? tunnelKey(left.client, right.client) : undefined;
+}
+
+/** What the tunnel-mode audit reads: the XFRM policies and pluto's connection list. */
+export interface TunnelAuditInput {
+  policies: readonly XfrmPolicy[];
+  /** pluto's loaded connections (`whack --status`), by name. */
+  loaded: ReadonlyMap<string, LoadedConnection>;
+}
+
+/**
+ * The tunnel cables (of `cables`) with every part in place: each connection
+ * loaded in pluto and oriented; each routed one routed in pluto (not
+ * "unrouted") with its trap policy in the kernel on local subnet -> remote
+ * subnet.
+ */
+export function tunnelPartsInPlace(cables: readonly LibreswanCable[], input: TunnelAuditInput): string[] {
+  const traps = tunnelTraps(input.policies);
+  return cables
+    .filter(
+      (c) =>
+        c.mode === 'tunnel' &&
+        c.connections.length > 0 &&
+        c.connections.every((p) => {
+          const l = input.loaded.get(p.spec.name);
+          if (!l?.oriented) return false;
+          if (!p.route) return true;
+          const sel = trapSelector(p);
+          return l.routing !== 'unrouted' && sel !== undefined && traps.has(sel);
+        }),
+    )
+    .map((c) => c.endpoint.cableName);
+}
+
+/**
+ * The routed tunnel-mode connections (of `cables`) whose trap policy is not
+ * in `policies`: a repair routes them again (pluto may still call them
+ * routed, so it would not otherwise).
+ */
+export function tunnelTrapsMissing(cables: readonly LibreswanCable[], policies: readonly XfrmPolicy[]): Set<string> {
+  const traps = tunnelTraps(policies);
+  const out = new Set<string>();
+  for (const c of cables) {
+    if (c.mode !== 'tunnel') continue;
+    for (const p of c.connections) {
+      const sel = trapSelector(p);
+      if (sel && !traps.has(sel)) out.add(p.spec.name);
+    }
+  }
+  return out;
 }

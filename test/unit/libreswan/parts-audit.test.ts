@@ -1,10 +1,17 @@
 /** A dead peer costs nothing (issue 12, item 4), the driver side: which dead cables have every part in place. */
 import assert from 'node:assert/strict';
-import type { LibreswanCable } from '../../../drivers/libreswan/install.js';
-import { KernelPartsAudit, plutoNegotiates, transportPartsInPlace } from '../../../drivers/libreswan/parts-audit.js';
+import type { PlannedConnection } from '../../../drivers/libreswan/connection-plan.js';
+import { addconnTimeoutMs, type LibreswanCable } from '../../../drivers/libreswan/install.js';
+import {
+  KernelPartsAudit,
+  plutoNegotiates,
+  transportPartsInPlace,
+  tunnelPartsInPlace,
+  tunnelTrapsMissing,
+} from '../../../drivers/libreswan/parts-audit.js';
 import type { XfrmPolicy } from '../../../src/lib/netlink/index.js';
 import { indexStates } from '../../../drivers/libreswan/status.js';
-import { parseShowStates } from '../../../src/lib/whack/index.js';
+import { type LoadedConnection, parseShowStates } from '../../../src/lib/whack/index.js';
 
 describe('KernelPartsAudit (unit, fake clock)', () => {
   it('should count installed cables in place, audit 1 min after an install, doubling to the cap, and fail safe', async () => {
@@ -51,7 +58,7 @@ describe('KernelPartsAudit (unit, fake clock)', () => {
 });
 
 describe('plutoNegotiates (unit, live 4.10 --showstates)', () => {
-  it('should see a dead cable pluto negotiates for (4.10 lists one of its two connections), and miss one it does not', () => {
+  it('should see a dead cable pluto negotiates for (4.10 lists one of its connections), and miss one it does not', () => {
     const index = indexStates(
       parseShowStates(
         [
@@ -64,10 +71,11 @@ describe('plutoNegotiates (unit, live 4.10 --showstates)', () => {
         ].join('\n'),
       ),
     );
-    assert.equal(plutoNegotiates('transport', ['c1-0', 'c1-1'], index), true);
-    assert.equal(plutoNegotiates('transport', ['c2-0', 'c2-1'], index), false, 'nothing for c2: not in place');
-    assert.equal(plutoNegotiates('tunnel', ['t1-a', 't1-b'], index), true);
-    assert.equal(plutoNegotiates('tunnel', ['t2-a', 't2-b'], index), false, 'tunnel mode needs every connection');
+    assert.equal(plutoNegotiates(['c1-0', 'c1-1'], index), true);
+    assert.equal(plutoNegotiates(['c2-0', 'c2-1'], index), false, 'nothing for c2: not in place');
+    assert.equal(plutoNegotiates(['t1-a', 't1-b'], index), true);
+    assert.equal(plutoNegotiates(['t2-a', 't2-b'], index), true, 'one listed counts (the audit checks the rest)');
+    assert.equal(plutoNegotiates(['t3-a', 't3-b'], index), false, 'nothing for t3: not in place');
   });
 });
 
@@ -153,5 +161,105 @@ describe('transportPartsInPlace (unit, the policies 4.10 and cabled install)', (
     const noRoute = input(all);
     noRoute.state.routes = noRoute.state.routes.filter((r) => r.vtep !== '241.202.1.3');
     assert.deepEqual(transportPartsInPlace(cables, noRoute), ['cable1', 'cable2']);
+  });
+});
+
+describe('tunnelPartsInPlace and tunnelTrapsMissing (unit, the policies and connection list 4.10 shows)', () => {
+  const LOCAL_SUBNET = '10.1.0.0/16';
+  // Cable n: remote subnets 10.n.0.0/16 and 10.(n+100).0.0/16, one connection per pair, routed (initiating side).
+  const remoteSubnets = (n: number) => [`10.${n}.0.0/16`, `10.${n + 100}.0.0/16`];
+  const cable = (n: number, route = true): LibreswanCable =>
+    ({
+      endpoint: { cableName: `cable${n}`, subnets: remoteSubnets(n) },
+      usingIp: `172.30.65.${n}`,
+      usingNat: false,
+      establishedUnixMs: 0,
+      mode: 'tunnel',
+      connections: remoteSubnets(n).map((sub, r) => ({
+        spec: {
+          name: `cable${n}-0-${r}`,
+          mode: 'tunnel' as const,
+          left: { host: '172.30.65.1', client: LOCAL_SUBNET },
+          right: { host: route ? `172.30.65.${n}` : '%any', client: sub },
+        },
+        route,
+        initiate: route,
+        carries: '',
+      })),
+    }) as unknown as LibreswanCable;
+  // 4.10's trap policy of a routed ("prospective erouted") tunnel connection: out, a template, no protocol.
+  const trap = (dst: string, extra: Partial<XfrmPolicy> = {}): XfrmPolicy => ({
+    family: 'ipv4',
+    dir: 'out',
+    action: 'allow',
+    priority: 1761505,
+    index: 0,
+    src: LOCAL_SUBNET,
+    dst,
+    hasTemplates: true,
+    templates: [{ proto: 'esp', mode: 'transport', reqid: 0 }],
+    owned: false,
+    ...extra,
+  });
+  const loadedOf = (cables: LibreswanCable[], routing = 'prospective erouted') =>
+    new Map<string, LoadedConnection>(
+      cables.flatMap((c) => c.connections.map((p) => [p.spec.name, { name: p.spec.name, routing, oriented: true }])),
+    );
+  const cables = [cable(2), cable(3), cable(4)];
+  const allTraps = [2, 3, 4].flatMap((n) => remoteSubnets(n).map((s) => trap(s)));
+
+  it('should find every part of each cable in place: every connection loaded, routed, with its trap policy', () => {
+    assert.deepEqual(tunnelPartsInPlace(cables, { policies: allTraps, loaded: loadedOf(cables) }), [
+      'cable2',
+      'cable3',
+      'cable4',
+    ]);
+    assert.deepEqual(tunnelTrapsMissing(cables, allTraps), new Set());
+  });
+
+  it('should miss a cable whose trap policy, connection, or routing is gone, and never count what it did not see', () => {
+    const noTrap = allTraps.filter((p) => p.dst !== '10.102.0.0/16');
+    const loaded = loadedOf(cables);
+    loaded.delete('cable3-0-1'); // deleted in pluto
+    loaded.set('cable4-0-0', { name: 'cable4-0-0', routing: 'unrouted', oriented: true });
+    assert.deepEqual(tunnelPartsInPlace(cables, { policies: noTrap, loaded }), []);
+    assert.deepEqual(tunnelTrapsMissing(cables, noTrap), new Set(['cable2-0-1']));
+    // Not pluto's: a guard (cabled's own block policy) on the same selector is no trap policy.
+    const guard = trap('10.102.0.0/16', { action: 'block', hasTemplates: false, templates: [], owned: true });
+    assert.deepEqual(tunnelPartsInPlace([cable(2)], { policies: [...noTrap, guard], loaded: loadedOf(cables) }), []);
+    // An inbound policy, or one with a protocol, on the selector is not the trap policy either.
+    const notTrap = [trap('10.102.0.0/16', { dir: 'in' }), trap('10.102.0.0/16', { proto: 'udp' })];
+    assert.deepEqual(
+      tunnelPartsInPlace([cable(2)], { policies: [...noTrap, ...notTrap], loaded: loadedOf(cables) }),
+      [],
+    );
+    // Unoriented (5.4), or nothing read at all.
+    const unoriented = new Map([...loadedOf(cables)].map(([k, v]) => [k, { ...v, oriented: false }]));
+    assert.deepEqual(tunnelPartsInPlace(cables, { policies: allTraps, loaded: unoriented }), []);
+    assert.deepEqual(tunnelPartsInPlace(cables, { policies: [], loaded: new Map() }), []);
+  });
+
+  it('should ask only that the responder side (not routed) has its connections loaded: it has no trap policy', () => {
+    const server = [cable(5, false)];
+    assert.deepEqual(tunnelPartsInPlace(server, { policies: [], loaded: loadedOf(server, 'unrouted') }), ['cable5']);
+    assert.deepEqual(tunnelPartsInPlace(server, { policies: [], loaded: new Map() }), []);
+    assert.deepEqual(tunnelTrapsMissing(server, []), new Set());
+  });
+});
+
+describe('addconnTimeoutMs (unit)', () => {
+  const conn = (updown?: string) => ({ spec: { updown } }) as unknown as PlannedConnection;
+  it('should give a bulk route of tunnel connections (updown runs per route) 250 ms each beyond 60 s, and nothing else more', () => {
+    const tunnel = Array.from({ length: 600 }, () => conn());
+    assert.equal(addconnTimeoutMs(tunnel, 'route'), 60000 + 150000);
+    assert.equal(addconnTimeoutMs(tunnel, 'add'), 60000, 'auto=add runs no updown');
+    assert.equal(
+      addconnTimeoutMs(
+        Array.from({ length: 2000 }, () => conn('%disabled')),
+        'route',
+      ),
+      60000,
+      'transport',
+    );
   });
 });
