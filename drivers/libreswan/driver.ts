@@ -70,7 +70,7 @@ import {
   plutoNegotiates,
   transportPartsInPlace,
   tunnelPartsInPlace,
-  tunnelTrapsMissing,
+  trapsMissing,
 } from './parts-audit.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 
@@ -259,11 +259,11 @@ export class LibreswanDriver implements CableDriver {
     // would not show an FDB entry or a route deleted behind the driver's back. One read (two dumps) per call.
     // A failed read leaves no cached view: the overlay phase reads the kernel itself (and reports per cable).
     if (repairOnly && planned.size && this.overlay) await this.overlay.listRemotes().catch(() => undefined);
-    // Tunnel mode: a trap policy deleted behind the driver's back leaves pluto calling its connection routed;
-    // the repair routes such connections again (one policy dump per call; a failed read routes nothing more).
+    // A trap policy deleted behind the driver's back leaves pluto calling its connection routed; the repair
+    // routes such connections again (one policy dump per call; a failed read routes nothing more).
     const missingTraps =
-      repairOnly && planned.size && s.mode === 'tunnel' && this.xf
-        ? tunnelTrapsMissing(
+      repairOnly && planned.size && this.xf
+        ? trapsMissing(
             [...planned.keys()].flatMap((r) => this.cables.get(r.endpoint!.cableName) ?? []),
             (await this.xf.listPolicies().catch(() => undefined)) ?? [],
           )

@@ -33,7 +33,7 @@
  *     place). An install or repair counts as an audit of the cables it
  *     installed: it put every part in place.
  * A routed connection whose trap policy alone was deleted (pluto still calls
- * it routed) is routed again by the repair (tunnelTrapsMissing): `whack
+ * it routed) is routed again by the repair (trapsMissing): `whack
  * --route` puts the policy back (checked on 4.10).
  * Pure bookkeeping; the driver gives it the kernel and pluto reads.
  */
@@ -151,31 +151,38 @@ export interface TransportAuditInput {
  * via the remote VTEP.
  */
 export function transportPartsInPlace(cables: readonly LibreswanCable[], input: TransportAuditInput): string[] {
-  const traps = new Set<string>();
+  const traps = transportTraps(input.policies);
   const blocks = new Set<string>();
-  for (const p of input.policies) {
-    if (p.dir !== 'out' || p.proto !== 'udp') continue;
-    if (p.owned && p.action === 'block' && !p.hasTemplates) blocks.add(`${p.dst}|${p.dport ?? ''}`);
-    else if (!p.owned && p.hasTemplates) traps.add(`${p.src}|${p.dst}|${p.sport ?? ''}|${p.dport ?? ''}`);
-  }
+  for (const p of input.policies)
+    if (p.dir === 'out' && p.proto === 'udp' && p.owned && p.action === 'block' && !p.hasTemplates)
+      blocks.add(`${p.dst}|${p.dport ?? ''}`);
   const fdb = new Set(input.state.fdbDsts);
   const routes = new Map(input.state.routes.map((r) => [r.vtep, new Set(r.subnets)]));
-  const port = (protoPort: string | undefined) => /^udp\/(\d+)$/.exec(protoPort ?? '')?.[1] ?? '';
   return cables
     .filter((c) => {
       if (c.mode !== 'transport') return false;
       if (!blocks.has(`${c.usingIp}/32|${input.vxlanPort}`) || !fdb.has(c.usingIp)) return false;
       const have = routes.get(input.vtep(c));
       if (!c.endpoint.subnets.every((s) => have?.has(s))) return false;
-      return c.connections.every(
-        (p) =>
-          !p.route ||
-          traps.has(
-            `${p.spec.left.host}/32|${p.spec.right.host}/32|${port(p.spec.left.protoPort)}|${port(p.spec.right.protoPort)}`,
-          ),
-      );
+      return c.connections.every((p) => !p.route || traps.has(transportTrapKey(p)));
     })
     .map((c) => c.endpoint.cableName);
+}
+
+/** pluto's trap policies of transport connections in `policies` (outbound UDP, with a template, not cabled's). */
+function transportTraps(policies: readonly XfrmPolicy[]): Set<string> {
+  const traps = new Set<string>();
+  for (const p of policies)
+    if (p.dir === 'out' && p.proto === 'udp' && !p.owned && p.hasTemplates)
+      traps.add(`${p.src}|${p.dst}|${p.sport ?? ''}|${p.dport ?? ''}`);
+  return traps;
+}
+
+/** The selector key of a transport connection's trap policy: its two hosts and its VXLAN port side. */
+function transportTrapKey(p: LibreswanCable['connections'][number]): string {
+  const port = (protoPort: string | undefined) => /^udp\/(\d+)$/.exec(protoPort ?? '')?.[1] ?? '';
+  const { left, right } = p.spec;
+  return `${left.host}/32|${right.host}/32|${port(left.protoPort)}|${port(right.protoPort)}`;
 }
 
 /** The selector key of a tunnel-mode trap policy: local subnet -> remote subnet. */
@@ -227,18 +234,23 @@ export function tunnelPartsInPlace(cables: readonly LibreswanCable[], input: Tun
 }
 
 /**
- * The routed tunnel-mode connections (of `cables`) whose trap policy is not
+ * The routed connections (of `cables`, either mode) whose trap policy is not
  * in `policies`: a repair routes them again (pluto may still call them
  * routed, so it would not otherwise).
  */
-export function tunnelTrapsMissing(cables: readonly LibreswanCable[], policies: readonly XfrmPolicy[]): Set<string> {
-  const traps = tunnelTraps(policies);
+export function trapsMissing(cables: readonly LibreswanCable[], policies: readonly XfrmPolicy[]): Set<string> {
+  const tunnel = tunnelTraps(policies);
+  const transport = transportTraps(policies);
   const out = new Set<string>();
   for (const c of cables) {
-    if (c.mode !== 'tunnel') continue;
     for (const p of c.connections) {
+      if (!p.route) continue;
+      if (c.mode === 'transport') {
+        if (!transport.has(transportTrapKey(p))) out.add(p.spec.name);
+        continue;
+      }
       const sel = trapSelector(p);
-      if (sel && !traps.has(sel)) out.add(p.spec.name);
+      if (sel && !tunnel.has(sel)) out.add(p.spec.name);
     }
   }
   return out;

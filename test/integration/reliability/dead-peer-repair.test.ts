@@ -5,7 +5,7 @@
  * them in place (Connection.parts_in_place) and the engine's periodic resyncs
  * do not install them again: no repair round, no secrets file, no state file,
  * no "connections added". A part deleted behind the driver's back (a block
- * policy, an overlay route, a connection in pluto) is still noticed (the
+ * policy, an overlay route, pluto's trap policy, a connection in pluto) is still noticed (the
  * driver's audit of the parts of dead cables, 1 min after the install, then
  * doubling) and put back by the repair that follows, checked by an exact
  * comparison of pluto and the datapath with the desired state. Runs as root.
@@ -145,7 +145,7 @@ describe('dead peers: a repair rewrites nothing, yet puts back a missing part (i
     await expectExact('after a repair that found nothing missing', 10000);
   });
 
-  it('should still put back a block policy, an overlay route and a pluto connection deleted behind its back', async () => {
+  it('should still put back a block policy, an overlay route, a trap policy and a pluto connection deleted behind its back', async () => {
     const [a, b, c] = DEAD as [Remote, Remote, Remote];
     // The block policy by its index (its selector carries cabled's tag, which `ip xfrm` cannot name).
     const listed = (
@@ -156,6 +156,18 @@ describe('dead peers: a repair rewrites nothing, yet puts back a missing part (i
     assert.ok(index, `the block policy towards ${a.private_ip}: ${listed}`);
     await run('ip', ['-n', NS, 'xfrm', 'policy', 'delete', 'index', index, 'dir', 'out']);
     await run('ip', ['-n', NS, 'route', 'del', b.subnets[0]!, 'table', '100']);
+    // pluto's trap policy of b's connection towards its VXLAN port: pluto still calls the connection routed.
+    const trapOf = async (): Promise<string | undefined> => {
+      const out = (
+        await run('ip', ['-s', '-n', NS, 'xfrm', 'policy', 'list', 'dst', `${b.private_ip}/32`, 'dir', 'out'])
+      ).stdout;
+      const trap = out.split(/\n(?=src )/).find((p) => /\btmpl\b/.test(p) && /dport 4789\b/.test(p));
+      return trap ? /\bindex (\d+)/.exec(trap)?.[1] : undefined;
+    };
+    const trapIndex = await trapOf();
+    assert.ok(trapIndex, `pluto's trap policy towards ${b.private_ip}`);
+    await run('ip', ['-n', NS, 'xfrm', 'policy', 'delete', 'index', trapIndex, 'dir', 'out']);
+    assert.equal(await trapOf(), undefined, 'the trap policy is gone');
     await run('ip', [
       ...['netns', 'exec', NS, 'ipsec', 'whack', '--ctlsocket', ctl()],
       ...['--delete', '--name', `${cableOf(c)}-0`],
@@ -172,6 +184,12 @@ describe('dead peers: a repair rewrites nothing, yet puts back a missing part (i
     // Noticed at the driver's next audit (1 min after the install, then 2 min after the first audit: the
     // deletions fall in the first or second interval), then repaired by the engine's next resync.
     await expectExact('after the repair that follows', 330000);
+    await waitFor(
+      "pluto's trap policy put back (the repair routes the connection again)",
+      async () => (await trapOf()) !== undefined,
+      60000,
+      500,
+    );
     const conns = await engine.connections();
     assert.ok(conns.length === DEAD.length && conns.every((c) => c.status === 3), 'still in error (dead peers)');
   });

@@ -7,7 +7,7 @@ import {
   plutoNegotiates,
   transportPartsInPlace,
   tunnelPartsInPlace,
-  tunnelTrapsMissing,
+  trapsMissing,
 } from '../../../drivers/libreswan/parts-audit.js';
 import type { XfrmPolicy } from '../../../src/lib/netlink/index.js';
 import { indexStates } from '../../../drivers/libreswan/status.js';
@@ -162,9 +162,17 @@ describe('transportPartsInPlace (unit, the policies 4.10 and cabled install)', (
     noRoute.state.routes = noRoute.state.routes.filter((r) => r.vtep !== '241.202.1.3');
     assert.deepEqual(transportPartsInPlace(cables, noRoute), ['cable1', 'cable2']);
   });
+
+  it('should name for the repair to route again the connection whose trap policy alone is gone', () => {
+    const all = [...complete(1), ...complete(2), ...complete(3)];
+    assert.deepEqual(trapsMissing(cables, all), new Set());
+    const noTrap = all.filter((p) => !(p.dst === '10.202.1.2/32' && p.dport === 4789 && !p.owned));
+    assert.deepEqual(trapsMissing(cables, noTrap), new Set(['c2-1']));
+    assert.deepEqual(trapsMissing(cables, []), new Set(['c1-0', 'c1-1', 'c2-0', 'c2-1', 'c3-0', 'c3-1']));
+  });
 });
 
-describe('tunnelPartsInPlace and tunnelTrapsMissing (unit, the policies and connection list 4.10 shows)', () => {
+describe('tunnelPartsInPlace and trapsMissing (unit, the policies and connection list 4.10 shows)', () => {
   const LOCAL_SUBNET = '10.1.0.0/16';
   // Cable n: remote subnets 10.n.0.0/16 and 10.(n+100).0.0/16, one connection per pair, routed (initiating side).
   const remoteSubnets = (n: number) => [`10.${n}.0.0/16`, `10.${n + 100}.0.0/16`];
@@ -214,7 +222,7 @@ describe('tunnelPartsInPlace and tunnelTrapsMissing (unit, the policies and conn
       'cable3',
       'cable4',
     ]);
-    assert.deepEqual(tunnelTrapsMissing(cables, allTraps), new Set());
+    assert.deepEqual(trapsMissing(cables, allTraps), new Set());
   });
 
   it('should miss a cable whose trap policy, connection, or routing is gone, and never count what it did not see', () => {
@@ -223,7 +231,7 @@ describe('tunnelPartsInPlace and tunnelTrapsMissing (unit, the policies and conn
     loaded.delete('cable3-0-1'); // deleted in pluto
     loaded.set('cable4-0-0', { name: 'cable4-0-0', routing: 'unrouted', oriented: true });
     assert.deepEqual(tunnelPartsInPlace(cables, { policies: noTrap, loaded }), []);
-    assert.deepEqual(tunnelTrapsMissing(cables, noTrap), new Set(['cable2-0-1']));
+    assert.deepEqual(trapsMissing(cables, noTrap), new Set(['cable2-0-1']));
     // Not pluto's: a guard (cabled's own block policy) on the same selector is no trap policy.
     const guard = trap('10.102.0.0/16', { action: 'block', hasTemplates: false, templates: [], owned: true });
     assert.deepEqual(tunnelPartsInPlace([cable(2)], { policies: [...noTrap, guard], loaded: loadedOf(cables) }), []);
@@ -243,7 +251,7 @@ describe('tunnelPartsInPlace and tunnelTrapsMissing (unit, the policies and conn
     const server = [cable(5, false)];
     assert.deepEqual(tunnelPartsInPlace(server, { policies: [], loaded: loadedOf(server, 'unrouted') }), ['cable5']);
     assert.deepEqual(tunnelPartsInPlace(server, { policies: [], loaded: new Map() }), []);
-    assert.deepEqual(tunnelTrapsMissing(server, []), new Set());
+    assert.deepEqual(trapsMissing(server, []), new Set());
   });
 });
 
