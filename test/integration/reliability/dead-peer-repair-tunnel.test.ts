@@ -15,14 +15,9 @@
  * with the desired state. Runs as root.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rename, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { desiredTunnelState, observeTunnelState, waitForExactTunnelState } from '../../../lab/datapath-state.js';
-import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
-import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
-import { canUseNetns, connectVeth, createNetns, run, waitFor } from '../../../lab/netns.js';
+import { DeadPeerGateway, type DeadRemote, deadCableName } from '../../../lab/dead-peer-gateway.js';
+import { run } from '../../../lab/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS = `cbt-tuna-${tag}-dr`;
@@ -31,136 +26,76 @@ const LOCAL = '172.30.66.1';
 const LOCAL_SUBNET = '10.1.0.0/16';
 const PSK = 'cabled-test-psk-tuna-dead-repair-0123456789ab';
 
-interface Remote {
-  cluster_id: string;
-  private_ip: string;
-  subnets: string[];
-  backend: string;
-}
 // On the gateway's own subnet, and nobody answers ARP for them: no IKE answer, ever.
-const remote = (n: number): Remote => ({
+const remote = (n: number): DeadRemote => ({
   cluster_id: `cluster${n}`,
   private_ip: `172.30.66.${n}`,
   subnets: [`10.${n}.0.0/16`, `10.${n + 100}.0.0/16`],
   backend: 'libreswan',
 });
 const DEAD = [remote(2), remote(3), remote(4)];
-const cableOf = (r: Remote) => `submariner-cable-${r.cluster_id}-${r.private_ip.replaceAll('.', '-')}`;
 const DESIRED = desiredTunnelState({
   localSubnets: [LOCAL_SUBNET],
-  remotes: DEAD.map((r) => ({ cableName: cableOf(r), ip: r.private_ip, subnets: r.subnets })),
+  remotes: DEAD.map((r) => ({ cableName: deadCableName(r), ip: r.private_ip, subnets: r.subnets })),
   routed: true,
 });
 
 describe('dead peers, tunnel mode: a repair rewrites nothing, yet puts back a missing part (integration, root, real pluto)', function () {
   this.timeout(420000);
-  let work: string;
-  let engine: EngineProcess;
-  const runDir = () => join(work, 'run');
-  const ctl = () => join(runDir(), 'drivers', 'pluto', 'run', 'pluto.ctl');
-  const mtime = async (path: string) => (await stat(path)).mtimeMs;
-  const stateFile = () => join(runDir(), 'drivers', 'libreswan.state.json');
-  const secretsFile = () => join(runDir(), 'drivers', 'pluto', 'ipsec.secrets');
-  const repairRounds = async () => (await engine.log()).split('\n').filter((l) => l.includes('"reconciling"')).length;
-  const added = async () =>
-    (await engine.log()).split('\n').filter((l) => l.includes('IPsec connections added')).length;
+  let gateway: DeadPeerGateway;
   const expectExact = (what: string, timeoutMs: number) =>
-    waitForExactTunnelState(what, NS, ctl(), DESIRED, timeoutMs, 500);
+    waitForExactTunnelState(what, NS, gateway.ctl, DESIRED, timeoutMs, 500);
 
-  before(async function () {
-    if (!canUseNetns()) throw new Error('integration tests need root (network namespaces)');
-    work = await mkdtemp(join(tmpdir(), `cabled-tuna-${tag}-`));
-    const path = join(work, 'endpoints.yaml');
-    await writeFile(
-      `${path}.new`,
-      stringify([
-        { cluster_id: 'cluster1', private_ip: LOCAL, subnets: [LOCAL_SUBNET], backend: 'libreswan' },
-        ...DEAD,
-      ]),
-    );
-    await rename(`${path}.new`, path);
-    await createNetns(NS);
-    await createNetns(PEER);
-    await connectVeth({ ns: NS, name: 'eth-tu1', cidr: `${LOCAL}/16` }, { ns: PEER, name: 'eth-tu2' });
-    const configDir = join(work, 'config');
-    writeKubeletVolume(configDir, { ceCustomConfig: `ceIPSecPSK: "${PSK}"\n` });
-    engine = new EngineProcess({
+  before(async () => {
+    gateway = await DeadPeerGateway.start({
+      tag: 'tuna',
       ns: NS,
-      clusterId: 'cluster1',
-      privateIp: LOCAL,
-      subnets: [LOCAL_SUBNET],
-      endpointsPath: path,
-      runDir: runDir(),
-      extraArgs: ['--driver', 'libreswan', '--config', configDir, '--no-health-check', '--resync-interval', '3'],
+      peer: PEER,
+      veth: ['eth-tu1', 'eth-tu2'],
+      localIp: LOCAL,
+      localSubnet: LOCAL_SUBNET,
+      dead: DEAD,
+      ceCustomConfig: `ceIPSecPSK: "${PSK}"\n`,
     });
-    engine.start();
-    await waitFor(
-      'every cable reported in error (no answer)',
-      async () => {
-        const conns = await engine.connections().catch(() => []);
-        return conns.length === DEAD.length && conns.every((c) => c.status === 3);
-      },
-      90000,
-      500,
-    );
     await expectExact('installed', 30000);
   });
 
   after(async function () {
-    await engine?.stopPluto();
-    await tearDownEngines({
-      engines: [engine],
-      namespaces: [NS, PEER],
-      work,
-      failed: this.currentTest?.state === 'failed',
-      signal: 'SIGKILL',
-    });
+    await gateway?.stop(this.currentTest?.state === 'failed');
   });
 
   it('should not install again cables whose every part is in place: no repair round, no rewrite of the secrets, the state file or pluto', async () => {
-    await waitFor(
-      'every cable reported in error with every part in place',
-      async () => {
-        const conns = await engine.connections().catch(() => []);
-        return conns.length === DEAD.length && conns.every((c) => c.status === 3 && c.partsInPlace === true);
-      },
-      90000,
-      500,
-    );
-    const before = {
-      rounds: await repairRounds(),
-      added: await added(),
-      state: await mtime(stateFile()),
-      secrets: await mtime(secretsFile()),
-    };
+    await gateway.waitForPartsInPlace();
+    const before = await gateway.traces();
     // 25 s: about 8 resyncs (every 3 s), and the driver's status readings in between.
     await new Promise((r) => setTimeout(r, 25000));
-    assert.equal(await repairRounds(), before.rounds, 'no repair round');
-    assert.equal(await added(), before.added, 'no connection added again');
-    assert.equal(await mtime(secretsFile()), before.secrets, 'the secrets file was not rewritten');
-    assert.equal(await mtime(stateFile()), before.state, 'the state file was not rewritten');
+    const after = await gateway.traces();
+    assert.equal(after.rounds, before.rounds, 'no repair round');
+    assert.equal(after.added, before.added, 'no connection added again');
+    assert.equal(after.secrets, before.secrets, 'the secrets file was not rewritten');
+    assert.equal(after.state, before.state, 'the state file was not rewritten');
     await expectExact('after a repair that found nothing missing', 10000);
   });
 
   it('should still put back a trap policy deleted with ip xfrm and a pluto connection deleted with whack', async () => {
-    const [a, b] = DEAD as [Remote, Remote, Remote];
+    const [a, b] = DEAD as [DeadRemote, DeadRemote, DeadRemote];
     // a: the trap policy of its second subnet pair (pluto still calls the connection routed).
     await run('ip', ['-n', NS, 'xfrm', 'policy', 'delete', 'src', LOCAL_SUBNET, 'dst', a.subnets[1]!, 'dir', 'out']);
     // b: its second connection, the one --showstates does not name (pluto lists the pair under the first).
     await run('ip', [
-      ...['netns', 'exec', NS, 'ipsec', 'whack', '--ctlsocket', ctl()],
-      ...['--delete', '--name', `${cableOf(b)}-0-1`],
+      ...['netns', 'exec', NS, 'ipsec', 'whack', '--ctlsocket', gateway.ctl],
+      ...['--delete', '--name', `${deadCableName(b)}-0-1`],
     ]);
-    const observed = await observeTunnelState(NS, ctl());
+    const observed = await observeTunnelState(NS, gateway.ctl);
     const missing = [...DESIRED].filter((l) => !observed.has(l));
     assert.ok(
-      missing.includes(`trap ${LOCAL_SUBNET} -> ${a.subnets[1]}`) && missing.includes(`conn ${cableOf(b)}-0-1`),
+      missing.includes(`trap ${LOCAL_SUBNET} -> ${a.subnets[1]}`) && missing.includes(`conn ${deadCableName(b)}-0-1`),
       `the parts are missing: ${missing.join('; ')}`,
     );
     // Noticed at the driver's next audit (1 min after the install, then 2 min after the first audit: the
     // deletions fall in the first or second interval), then repaired by the engine's next resync.
     await expectExact('after the repair that follows', 330000);
-    const conns = await engine.connections();
+    const conns = await gateway.engine.connections();
     assert.ok(conns.length === DEAD.length && conns.every((c) => c.status === 3), 'still in error (dead peers)');
   });
 });

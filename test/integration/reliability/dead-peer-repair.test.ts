@@ -11,14 +11,9 @@
  * comparison of pluto and the datapath with the desired state. Runs as root.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rename, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { desiredTransportState, diffStates, observeState, waitForExactState } from '../../../lab/datapath-state.js';
-import { EngineProcess, tearDownEngines } from '../../../lab/engine-process.js';
-import { writeKubeletVolume } from '../../../lab/fs-helpers.js';
-import { canUseNetns, connectVeth, createNetns, run, waitFor } from '../../../lab/netns.js';
+import { DeadPeerGateway, type DeadRemote, deadCableName } from '../../../lab/dead-peer-gateway.js';
+import { run, waitFor } from '../../../lab/netns.js';
 
 const tag = `${process.pid % 100000}`;
 const NS = `cbt-d12c-${tag}-dr`;
@@ -26,127 +21,65 @@ const PEER = `cbt-d12c-${tag}-dq`;
 const LOCAL = '172.30.64.1';
 const PSK = 'cabled-test-psk-dead-repair-0123456789abcdef';
 
-interface Remote {
-  cluster_id: string;
-  private_ip: string;
-  subnets: string[];
-  backend: string;
-}
 // On the gateway's own subnet, and nobody answers ARP for them: no IKE answer, ever.
-const remote = (n: number): Remote => ({
+const remote = (n: number): DeadRemote => ({
   cluster_id: `cluster${n}`,
   private_ip: `172.30.64.${n}`,
   subnets: [`10.${n}.0.0/16`],
   backend: 'libreswan',
 });
 const DEAD = [remote(2), remote(3), remote(4)];
-const cableOf = (r: Remote) => `submariner-cable-${r.cluster_id}-${r.private_ip.replaceAll('.', '-')}`;
 
 describe('dead peers: a repair rewrites nothing, yet puts back a missing part (integration, root, real pluto, transport mode)', function () {
   this.timeout(420000);
-  let work: string;
-  let engine: EngineProcess;
-  const runDir = () => join(work, 'run');
-  const ctl = () => join(runDir(), 'drivers', 'pluto', 'run', 'pluto.ctl');
-  const mtime = async (path: string) => (await stat(path)).mtimeMs;
-  const stateFile = () => join(runDir(), 'drivers', 'libreswan.state.json');
-  const secretsFile = () => join(runDir(), 'drivers', 'pluto', 'ipsec.secrets');
-  const repairRounds = async () => (await engine.log()).split('\n').filter((l) => l.includes('"reconciling"')).length;
-  const added = async () =>
-    (await engine.log()).split('\n').filter((l) => l.includes('IPsec connections added')).length;
+  let gateway: DeadPeerGateway;
   const expectExact = (what: string, timeoutMs: number) =>
     waitForExactState(
       what,
       NS,
-      ctl(),
+      gateway.ctl,
       desiredTransportState({
         localIp: LOCAL,
         vxlanPort: 4789,
-        remotes: DEAD.map((r) => ({ cableName: cableOf(r), ip: r.private_ip, subnets: r.subnets })),
+        remotes: DEAD.map((r) => ({ cableName: deadCableName(r), ip: r.private_ip, subnets: r.subnets })),
       }),
       timeoutMs,
       500,
     );
 
-  before(async function () {
-    if (!canUseNetns()) throw new Error('integration tests need root (network namespaces)');
-    work = await mkdtemp(join(tmpdir(), `cabled-d12c-${tag}-`));
-    const path = join(work, 'endpoints.yaml');
-    await writeFile(
-      `${path}.new`,
-      stringify([
-        { cluster_id: 'cluster1', private_ip: LOCAL, subnets: ['10.1.0.0/16'], backend: 'libreswan' },
-        ...DEAD,
-      ]),
-    );
-    await rename(`${path}.new`, path);
-    await createNetns(NS);
-    await createNetns(PEER);
-    await connectVeth({ ns: NS, name: 'eth-dr1', cidr: `${LOCAL}/16` }, { ns: PEER, name: 'eth-dr2' });
-    const configDir = join(work, 'config');
-    writeKubeletVolume(configDir, {
+  before(async () => {
+    gateway = await DeadPeerGateway.start({
+      tag: 'd12c',
+      ns: NS,
+      peer: PEER,
+      veth: ['eth-dr1', 'eth-dr2'],
+      localIp: LOCAL,
+      localSubnet: '10.1.0.0/16',
+      dead: DEAD,
       ceCustomConfig: `ceIPSecMode: "transport",\nceIPSecOverlay: "vxlan",\nceIPSecPSK: "${PSK}"\n`,
     });
-    engine = new EngineProcess({
-      ns: NS,
-      clusterId: 'cluster1',
-      privateIp: LOCAL,
-      subnets: ['10.1.0.0/16'],
-      endpointsPath: path,
-      runDir: runDir(),
-      extraArgs: ['--driver', 'libreswan', '--config', configDir, '--no-health-check', '--resync-interval', '3'],
-    });
-    engine.start();
-    await waitFor(
-      'every cable reported in error (no answer)',
-      async () => {
-        const conns = await engine.connections().catch(() => []);
-        return conns.length === DEAD.length && conns.every((c) => c.status === 3);
-      },
-      90000,
-      500,
-    );
     await expectExact('installed', 30000);
   });
 
   after(async function () {
-    await engine?.stopPluto();
-    await tearDownEngines({
-      engines: [engine],
-      namespaces: [NS, PEER],
-      work,
-      failed: this.currentTest?.state === 'failed',
-      signal: 'SIGKILL',
-    });
+    await gateway?.stop(this.currentTest?.state === 'failed');
   });
 
   it('should not install again cables whose every part is in place: no repair round, no rewrite of the secrets, the state file or pluto', async () => {
-    await waitFor(
-      'every cable reported in error with every part in place',
-      async () => {
-        const conns = await engine.connections().catch(() => []);
-        return conns.length === DEAD.length && conns.every((c) => c.status === 3 && c.partsInPlace === true);
-      },
-      90000,
-      500,
-    );
-    const before = {
-      rounds: await repairRounds(),
-      added: await added(),
-      state: await mtime(stateFile()),
-      secrets: await mtime(secretsFile()),
-    };
+    await gateway.waitForPartsInPlace();
+    const before = await gateway.traces();
     // 25 s: about 8 resyncs (every 3 s), and the driver's status readings in between.
     await new Promise((r) => setTimeout(r, 25000));
-    assert.equal(await repairRounds(), before.rounds, 'no repair round');
-    assert.equal(await added(), before.added, 'no connection added again');
-    assert.equal(await mtime(secretsFile()), before.secrets, 'the secrets file was not rewritten');
-    assert.equal(await mtime(stateFile()), before.state, 'the state file was not rewritten');
+    const after = await gateway.traces();
+    assert.equal(after.rounds, before.rounds, 'no repair round');
+    assert.equal(after.added, before.added, 'no connection added again');
+    assert.equal(after.secrets, before.secrets, 'the secrets file was not rewritten');
+    assert.equal(after.state, before.state, 'the state file was not rewritten');
     await expectExact('after a repair that found nothing missing', 10000);
   });
 
   it('should still put back a block policy, an overlay route, a trap policy and a pluto connection deleted behind its back', async () => {
-    const [a, b, c] = DEAD as [Remote, Remote, Remote];
+    const [a, b, c] = DEAD as [DeadRemote, DeadRemote, DeadRemote];
     // The block policy by its index (its selector carries cabled's tag, which `ip xfrm` cannot name).
     const listed = (
       await run('ip', ['-s', '-n', NS, 'xfrm', 'policy', 'list', 'dst', `${a.private_ip}/32`, 'dir', 'out'])
@@ -169,16 +102,16 @@ describe('dead peers: a repair rewrites nothing, yet puts back a missing part (i
     await run('ip', ['-n', NS, 'xfrm', 'policy', 'delete', 'index', trapIndex, 'dir', 'out']);
     assert.equal(await trapOf(), undefined, 'the trap policy is gone');
     await run('ip', [
-      ...['netns', 'exec', NS, 'ipsec', 'whack', '--ctlsocket', ctl()],
-      ...['--delete', '--name', `${cableOf(c)}-0`],
+      ...['netns', 'exec', NS, 'ipsec', 'whack', '--ctlsocket', gateway.ctl],
+      ...['--delete', '--name', `${deadCableName(c)}-0`],
     ]);
     const diff = diffStates(
       desiredTransportState({
         localIp: LOCAL,
         vxlanPort: 4789,
-        remotes: DEAD.map((r) => ({ cableName: cableOf(r), ip: r.private_ip, subnets: r.subnets })),
+        remotes: DEAD.map((r) => ({ cableName: deadCableName(r), ip: r.private_ip, subnets: r.subnets })),
       }),
-      await observeState(NS, ctl()),
+      await observeState(NS, gateway.ctl),
     );
     assert.ok(diff.length >= 3, `the three parts are missing: ${diff.join('; ')}`);
     // Noticed at the driver's next audit (1 min after the install, then 2 min after the first audit: the
@@ -190,7 +123,7 @@ describe('dead peers: a repair rewrites nothing, yet puts back a missing part (i
       60000,
       500,
     );
-    const conns = await engine.connections();
+    const conns = await gateway.engine.connections();
     assert.ok(conns.length === DEAD.length && conns.every((c) => c.status === 3), 'still in error (dead peers)');
   });
 });
