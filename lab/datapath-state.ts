@@ -74,12 +74,17 @@ export async function observeState(ns: string, plutoCtl?: string): Promise<Set<s
       if (peer !== '0.0.0.0/0' && peer !== '::/0') out.add(`xfrm-peer ${peer}`);
     }
   }
-  if (plutoCtl) {
-    const status = await text(WHACK_PATH, ['--ctlsocket', plutoCtl, '--status']);
-    for (const line of status.split('\n')) {
-      const m = /^(?:000 )?"([^"]+)"(?:\[\d+\])?:/.exec(line);
-      if (m) out.add(`conn ${m[1]}`);
-    }
+  if (plutoCtl) for (const name of await plutoConnections(plutoCtl)) out.add(`conn ${name}`);
+  return out;
+}
+
+/** The names of the connections pluto at `plutoCtl` holds (`whack --status`). */
+async function plutoConnections(plutoCtl: string): Promise<string[]> {
+  const status = (await run(WHACK_PATH, ['--ctlsocket', plutoCtl, '--status'], 15000)).stdout;
+  const out: string[] = [];
+  for (const line of status.split('\n')) {
+    const m = /^(?:000 )?"([^"]+)"(?:\[\d+\])?:/.exec(line);
+    if (m) out.push(m[1]!);
   }
   return out;
 }
@@ -131,15 +136,11 @@ export async function observeTunnelState(ns: string, plutoCtl: string): Promise<
     else if (p.src === '::/0' || p.src === '0.0.0.0/0') continue;
     else out.add(`policy ${p.dir} ${p.src} -> ${p.dst}`);
   }
-  const status = await text(WHACK_PATH, ['--ctlsocket', plutoCtl, '--status']);
-  for (const line of status.split('\n')) {
-    const m = /^(?:000 )?"([^"]+)"(?:\[\d+\])?:/.exec(line);
-    if (m) out.add(`conn ${m[1]}`);
-  }
+  for (const name of await plutoConnections(plutoCtl)) out.add(`conn ${name}`);
   return out;
 }
 
-/** Polls until the tunnel-mode namespace `ns` and its pluto hold exactly `desired` (plain set difference). */
+/** Polls until the tunnel-mode namespace `ns` and its pluto hold exactly `desired`. */
 export async function waitForExactTunnelState(
   what: string,
   ns: string,
@@ -148,22 +149,13 @@ export async function waitForExactTunnelState(
   timeoutMs: number,
   intervalMs: number,
 ): Promise<void> {
-  let diff: string[] = [];
-  await waitFor(
+  await waitForExact(
     `${what}: the policies and pluto exactly as desired`,
-    async () => {
-      const observed = await observeTunnelState(ns, plutoCtl);
-      diff = [
-        ...[...observed].filter((l) => !desired.has(l)).map((l) => `leaked: ${l}`),
-        ...[...desired].filter((l) => !observed.has(l)).map((l) => `missing: ${l}`),
-      ].sort();
-      return diff.length === 0;
-    },
+    () => observeTunnelState(ns, plutoCtl),
+    desired,
     timeoutMs,
     intervalMs,
-  ).catch((err: unknown) => {
-    throw new Error(`${String(err)}\n  differences: ${diff.join('\n  ')}`);
-  });
+  );
 }
 
 interface PolicyText {
@@ -234,11 +226,28 @@ export async function waitForExactState(
   timeoutMs: number,
   intervalMs: number,
 ): Promise<void> {
+  await waitForExact(
+    `${what}: the datapath and pluto exactly as desired`,
+    () => observeState(ns, plutoCtl),
+    desired,
+    timeoutMs,
+    intervalMs,
+  );
+}
+
+/** Polls `observe` until it gives exactly `desired` (diffStates); on timeout the error lists the last differences. */
+async function waitForExact(
+  what: string,
+  observe: () => Promise<Set<string>>,
+  desired: Set<string>,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<void> {
   let diff: string[] = [];
   await waitFor(
-    `${what}: the datapath and pluto exactly as desired`,
+    what,
     async () => {
-      diff = diffStates(desired, await observeState(ns, plutoCtl));
+      diff = diffStates(desired, await observe());
       return diff.length === 0;
     },
     timeoutMs,
