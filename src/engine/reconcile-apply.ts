@@ -169,7 +169,7 @@ async function applyBatch(
       last: cables.length > SUMMARY_NAMES ? cables[cables.length - 1] : undefined,
     };
     if (kind === 'connect') {
-      if (reason.startsWith('repair: ')) logger.debug('cables installed', fields);
+      if (reason.startsWith(REPAIR_PREFIX)) logger.debug('cables installed', fields);
       else logger.info('cables installed', fields);
     } else logger.info('cables removed', fields);
   }
