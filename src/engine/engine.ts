@@ -344,6 +344,9 @@ export class Engine implements GatewayView {
     if (Array.isArray(observed)) {
       this.driverConns = new Map(observed.map((c) => [connectionKey(c), c]));
       this.publishConnections();
+      // Watch from now on, although nothing is installed yet (the first reconcile of an engine started
+      // without endpoints): else the first change's burst meets the status timer's full reading halfway.
+      if (!this.stopped && client) this.watchDriver(client);
     } else if (observed === undefined) await this.refreshConnections();
     this.healthChanged();
   }

@@ -77,7 +77,9 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   const result: ApplyResult = { applied: 0, failures: [] };
   if (options.batch) {
-    for (const batch of splitBatches(plan)) await applyBatch(driver, batch, logger, result);
+    // Every batch but the last says more follow: the driver reads the cables' status back once, after the last.
+    const batches = splitBatches(plan);
+    for (const [i, batch] of batches.entries()) await applyBatch(driver, batch, logger, result, i < batches.length - 1);
     return result;
   }
   const run = async (action: ReconcileAction): Promise<void> => {
@@ -116,6 +118,7 @@ async function applyBatch(
   plan: readonly ReconcileAction[],
   logger: Logger,
   result: ApplyResult,
+  more: boolean,
 ): Promise<void> {
   const disconnects = plan.filter(
     (a): a is Extract<ReconcileAction, { kind: 'disconnect' }> => a.kind === 'disconnect',
@@ -127,6 +130,7 @@ async function applyBatch(
     results = await driver.applyCables(
       disconnects.map((a) => a.endpoint),
       connects.map((a) => a.remote),
+      more,
     );
   } catch (err) {
     const error = errorMessage(err);

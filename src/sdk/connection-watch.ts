@@ -46,17 +46,23 @@ export class ConnectionWatch {
 
   /**
    * A batch of changes starts: refreshes wait until every hold is released
-   * and `settleMs` passed without a new one, then one runs. Returns "release".
+   * and `settleMs` passed without a new one, then one runs. Returns "release";
+   * release(true) says the burst is over (its caller said so): the refresh
+   * runs at once instead of after the settle time.
    */
-  hold(): () => void {
+  hold(): (over?: boolean) => void {
     this.holds++;
     clearTimeout(this.settleTimer);
     this.settleTimer = undefined;
     let released = false;
-    return () => {
+    return (over = false) => {
       if (released) return;
       released = true;
       if (--this.holds > 0) return;
+      if (over) {
+        void this.poke();
+        return;
+      }
       this.settleTimer = setTimeout(
         () => {
           this.settleTimer = undefined;

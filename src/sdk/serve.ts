@@ -14,6 +14,7 @@ import { errorMessage } from '../lib/errors.js';
 import { serveHealth } from '../lib/grpc/health.js';
 import { bindServer } from '../lib/grpc/listen.js';
 import { ConnectionWatch } from './connection-watch.js';
+import { SharedReading } from './shared-reading.js';
 import type { CableDriver } from './driver.js';
 import { COOKIE_ENV, COOKIE_VALUE, PARENT_STDIN_ENV, SOCKET_ENV, formatHandshake } from './handshake.js';
 import { driverService } from './service.js';
@@ -56,9 +57,10 @@ export async function serveDriver(
   }
 
   const driver = create({ socketPath, stateDir: dirname(socketPath), logger });
-  const watch = new ConnectionWatch(() => driver.getConnections(), logger, options.watchIntervalMs);
+  const readings = new SharedReading(() => driver.getConnections());
+  const watch = new ConnectionWatch(() => readings.read(), logger, options.watchIntervalMs);
   const server = new Server();
-  server.addService(CableDriverServiceService, driverService(driver, watch, logger));
+  server.addService(CableDriverServiceService, driverService(driver, watch, readings, logger));
   const health = serveHealth(server, { '': 'SERVING', 'cabled.driver.v1.CableDriverService': 'SERVING' });
   // Creates the directory 0700, replaces a stale socket (refuses a live one), chmods the socket 0600.
   await bindServer(server, `unix://${socketPath}`);

@@ -1,7 +1,8 @@
 /**
  * Maps cabled.driver.v1 calls onto a CableDriver: checks requests, holds the
  * per-cable lock (Init and Cleanup alone), converts errors to gRPC statuses
- * in one place, and tells the connection watch after every change.
+ * in one place, and tells the connection watch and the shared status reading
+ * about every change.
  */
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import {
@@ -17,6 +18,7 @@ import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../
 import { toStatus } from '../lib/grpc/status.js';
 import type { Logger } from '../lib/logger.js';
 import type { ConnectionWatch } from './connection-watch.js';
+import type { SharedReading } from './shared-reading.js';
 import type { CableDriver } from './driver.js';
 import { PROTOCOL_VERSION } from './handshake.js';
 import { HeapTrim } from './heap-trim.js';
@@ -26,10 +28,33 @@ import { mapLimited } from '../lib/concurrency.js';
 
 type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
-export function driverService(driver: CableDriver, watch: ConnectionWatch, logger: Logger): CableDriverServiceServer {
+/**
+ * How long the watch stays on hold after an ApplyCables call marked `more`
+ * when the burst's next call does not come (a caller that died mid-burst):
+ * the status refresh then runs anyway.
+ */
+const BURST_GAP_MS = 5000;
+
+export function driverService(
+  driver: CableDriver,
+  watch: ConnectionWatch,
+  readings: SharedReading,
+  logger: Logger,
+  options: { burstGapMs?: number } = {},
+): CableDriverServiceServer {
   const lock = new KeyedLock();
   const trim = new HeapTrim();
+  const burst = new BurstHolds(options.burstGapMs ?? BURST_GAP_MS);
   let initialised = false;
+  /** `fn` changes what the driver holds: a status reading under way before or during it is not shared after it. */
+  const changing = async <T>(fn: () => Promise<T>): Promise<T> => {
+    readings.changed();
+    try {
+      return await fn();
+    } finally {
+      readings.changed();
+    }
+  };
 
   const unary =
     <Req, Res>(name: string, fn: (req: Req) => Promise<Res>): Handler<Req, Res> =>
@@ -65,7 +90,7 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
     }),
     init: unary('Init', (req) =>
       lock.exclusive(async () => {
-        const res = await driver.init(req);
+        const res = await changing(() => driver.init(req));
         initialised = true;
         void watch.poke();
         return res;
@@ -75,7 +100,7 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
       needInit();
       const cable = cableOf(req.remote?.endpoint?.cableName);
       return lock.run(cable, async () => {
-        const usingIp = await driver.connectToEndpoint(req.remote!);
+        const usingIp = await changing(() => driver.connectToEndpoint(req.remote!));
         void watch.poke();
         return { usingIp };
       });
@@ -84,7 +109,7 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
       needInit();
       const cable = cableOf(req.remote?.cableName);
       return lock.run(cable, async () => {
-        await driver.disconnectFromEndpoint(req.remote!);
+        await changing(() => driver.disconnectFromEndpoint(req.remote!));
         void watch.poke();
         return {};
       });
@@ -93,24 +118,30 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
       needInit();
       for (const ep of req.disconnect) cableOf(ep.cableName);
       for (const r of req.connect) cableOf(r.endpoint?.cableName);
-      const release = watch.hold(); // one status refresh after the burst, not one per batch
+      // One status refresh after the burst, not one per batch: this call's hold is taken before the
+      // holds of the burst's earlier calls (marked `more`) go, and stays while this one is marked too.
+      const release = watch.hold();
+      const ending = burst.end();
       try {
-        const results = driver.applyCables
-          ? await lock.exclusive(() => driver.applyCables!(req.disconnect, req.connect))
-          : await applyOneByOne(driver, lock, req.disconnect, req.connect);
+        const results = await changing(() =>
+          driver.applyCables
+            ? lock.exclusive(() => driver.applyCables!(req.disconnect, req.connect))
+            : applyOneByOne(driver, lock, req.disconnect, req.connect),
+        );
         trim.afterWork();
         return { results };
       } finally {
-        release();
+        if (req.more) burst.carry(release);
+        else release(ending);
       }
     }),
     getActiveConnections: unary('GetActiveConnections', async () => ({
       connections: await driver.getActiveConnections(),
     })),
-    getConnections: unary('GetConnections', async () => ({ connections: await driver.getConnections() })),
+    getConnections: unary('GetConnections', async () => ({ connections: await readings.read() })),
     cleanup: unary('Cleanup', () =>
       lock.exclusive(async () => {
-        await driver.cleanup();
+        await changing(() => driver.cleanup());
         initialised = false;
         void watch.poke();
         return {};
@@ -136,6 +167,32 @@ export function driverService(driver: CableDriver, watch: ConnectionWatch, logge
       );
     },
   };
+}
+
+/** The watch holds of a burst's calls marked `more`, kept until its last call (or `gapMs` without one). */
+class BurstHolds {
+  private held: ((over?: boolean) => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly gapMs: number) {}
+
+  /** Keeps `release` until the burst's next call ends it. */
+  carry(release: (over?: boolean) => void): void {
+    this.held.push(release);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.end(), this.gapMs);
+    this.timer.unref();
+  }
+
+  /** Releases what the burst holds; true when it held anything (a burst's later call). */
+  end(): boolean {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
+    return held.length > 0;
+  }
 }
 
 /** ApplyCables for a driver without a batch path: the single-cable calls, a few at a time. */

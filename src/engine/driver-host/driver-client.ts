@@ -71,11 +71,14 @@ export class DriverClient {
     await call(this.client.disconnectFromEndpoint.bind(this.client), { remote }, { timeoutMs: this.timeouts.longMs });
   }
 
-  /** Many disconnects then connects in one call (drivers with CAPABILITY_BATCH). */
-  async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[]): Promise<CableResult[]> {
+  /**
+   * Many disconnects then connects in one call (drivers with CAPABILITY_BATCH).
+   * `more`: another call of the same burst follows at once.
+   */
+  async applyCables(disconnect: Endpoint[], connect: NatEndpointInfo[], more = false): Promise<CableResult[]> {
     const res = await call(
       this.client.applyCables.bind(this.client),
-      { disconnect, connect },
+      { disconnect, connect, more },
       { timeoutMs: this.timeouts.longMs * 4 },
     );
     return res.results;

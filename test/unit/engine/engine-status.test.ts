@@ -60,7 +60,12 @@ class WatchingDriver extends FakeDriver {
   }
 }
 
-function watchingEngine(driver: WatchingDriver, resyncIntervalMs = 60000): Engine {
+function watchingEngine(
+  driver: WatchingDriver,
+  resyncIntervalMs = 60000,
+  endpoints = [ep('cluster2', '172.30.0.2')],
+  statusIntervalMs = 20,
+): Engine {
   const local = ep('cluster1', '172.30.0.1');
   const supervisor = fakeSupervisor(driver);
   supervisor.driverInfo!.capabilities.push(Capability.CAPABILITY_WATCH_CONNECTIONS);
@@ -70,11 +75,11 @@ function watchingEngine(driver: WatchingDriver, resyncIntervalMs = 60000): Engin
     supervisor,
     logger: silentLogger(),
     version: 'test',
-    statusIntervalMs: 20,
+    statusIntervalMs,
     resyncIntervalMs,
   });
   engine.setSettings({ config: {}, secrets: {} });
-  engine.setEndpoints(snapshotOf(ep('cluster2', '172.30.0.2')));
+  engine.setEndpoints(snapshotOf(...endpoints));
   return engine;
 }
 
@@ -94,6 +99,22 @@ describe('engine status reporting', () => {
       assert.equal(driver.polls, polls);
       driver.push!({ kind: ConnectionEvent_Kind.KIND_REMOVED, connection: changed });
       await until(() => engine.connections().length === 0);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('should watch the driver from its first reconcile when it starts with no endpoints, and not poll during the first burst', async () => {
+    const driver = new WatchingDriver();
+    // A status timer that does not tick during the test: only the reconciles read the driver.
+    const engine = watchingEngine(driver, 60000, [], 60000);
+    engine.start();
+    try {
+      await until(() => driver.push !== undefined);
+      const polls = driver.polls;
+      engine.setEndpoints(snapshotOf(ep('cluster2', '172.30.0.2'), ep('cluster3', '172.30.0.3')));
+      await until(() => engine.connections().length === 2);
+      assert.equal(driver.polls, polls + 1); // the reconcile's own reading after it installed them
     } finally {
       await engine.stop();
     }

@@ -1,6 +1,11 @@
-/** ApplyCables batches: bounded by count and by encoded size, whatever the endpoints hold. */
+/**
+ * ApplyCables batches: bounded by count and by encoded size, whatever the
+ * endpoints hold, and each but a burst's last marked `more`.
+ */
 import assert from 'node:assert/strict';
-import { BATCH_BYTES, BATCH_SIZE, splitBatches } from '../../../src/engine/reconcile-apply.js';
+import type { DriverClient } from '../../../src/engine/driver-host/driver-client.js';
+import { applyPlan, BATCH_BYTES, BATCH_SIZE, splitBatches } from '../../../src/engine/reconcile-apply.js';
+import { silentLogger } from '../../../src/lib/logger.js';
 import type { ReconcileAction } from '../../../src/engine/reconcile-plan.js';
 import { ApplyCablesRequest, type Endpoint } from '../../../src/generated/cabled/driver/v1/driver.js';
 
@@ -37,9 +42,33 @@ describe('splitBatches', () => {
       const bytes = ApplyCablesRequest.encode({
         disconnect: [],
         connect: b.map((a) => (a.kind === 'connect' ? a.remote : { endpoint: undefined, useNat: false, useIp: '' })),
+        more: true,
       }).finish().length;
       assert.ok(bytes <= BATCH_BYTES + 64 * b.length, `${bytes} bytes`);
       assert.ok(bytes < 4 * 1024 * 1024);
     }
+  });
+});
+
+describe('applyPlan in batches (a recording driver client)', () => {
+  it('should mark every ApplyCables call of a burst but the last `more`, and a lone call not', async () => {
+    const calls: { cables: number; more: boolean }[] = [];
+    const driver = {
+      applyCables: async (_down: unknown[], up: { endpoint?: Endpoint }[], more = false) => {
+        calls.push({ cables: up.length, more });
+        return up.map((r) => ({ cableName: r.endpoint!.cableName, usingIp: '172.30.0.2', error: '' }));
+      },
+    } as unknown as DriverClient;
+    const plan = Array.from({ length: 1200 }, (_, i) => connect(i, 1, false));
+    const result = await applyPlan(driver, plan, silentLogger(), { batch: true });
+    assert.equal(result.applied, 1200);
+    assert.deepEqual(calls, [
+      { cables: BATCH_SIZE, more: true },
+      { cables: BATCH_SIZE, more: true },
+      { cables: 200, more: false },
+    ]);
+    calls.length = 0;
+    await applyPlan(driver, plan.slice(0, 3), silentLogger(), { batch: true });
+    assert.deepEqual(calls, [{ cables: 3, more: false }]);
   });
 });

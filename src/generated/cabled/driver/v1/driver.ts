@@ -401,6 +401,15 @@ export interface ApplyCablesRequest {
   disconnect: Endpoint[];
   /** Then installed, each as ConnectToEndpoint would. */
   connect: NatEndpointInfo[];
+  /**
+   * The caller sends another ApplyCables call of the same burst as soon as
+   * this one is answered (a large change cut into batches). A driver may put
+   * off work that covers all its cables (reading every cable's status back,
+   * rewriting its state file) until a call of the burst comes without it,
+   * and should not wait longer than a few seconds for one. It changes
+   * nothing about this call: it is applied and answered as without it.
+   */
+  more: boolean;
 }
 
 /** The outcome for one cable of an ApplyCables call. */
@@ -2426,7 +2435,7 @@ export const GetConnectionsResponse: MessageFns<GetConnectionsResponse> = {
 };
 
 function createBaseApplyCablesRequest(): ApplyCablesRequest {
-  return { disconnect: [], connect: [] };
+  return { disconnect: [], connect: [], more: false };
 }
 
 export const ApplyCablesRequest: MessageFns<ApplyCablesRequest> = {
@@ -2436,6 +2445,9 @@ export const ApplyCablesRequest: MessageFns<ApplyCablesRequest> = {
     }
     for (const v of message.connect) {
       NatEndpointInfo.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.more !== false) {
+      writer.uint32(24).bool(message.more);
     }
     return writer;
   },
@@ -2469,6 +2481,14 @@ export const ApplyCablesRequest: MessageFns<ApplyCablesRequest> = {
             message.connect.push(NatEndpointInfo.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.more = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2489,6 +2509,7 @@ export const ApplyCablesRequest: MessageFns<ApplyCablesRequest> = {
       connect: globalThis.Array.isArray(object?.connect)
         ? object.connect.map((e: any) => NatEndpointInfo.fromJSON(e))
         : [],
+      more: isSet(object.more) ? globalThis.Boolean(object.more) : false,
     };
   },
 
@@ -2500,6 +2521,9 @@ export const ApplyCablesRequest: MessageFns<ApplyCablesRequest> = {
     if (message.connect?.length) {
       obj.connect = message.connect.map((e) => NatEndpointInfo.toJSON(e));
     }
+    if (message.more !== false) {
+      obj.more = message.more;
+    }
     return obj;
   },
 
@@ -2510,6 +2534,7 @@ export const ApplyCablesRequest: MessageFns<ApplyCablesRequest> = {
     const message = createBaseApplyCablesRequest();
     message.disconnect = object.disconnect?.map((e) => Endpoint.fromPartial(e)) || [];
     message.connect = object.connect?.map((e) => NatEndpointInfo.fromPartial(e)) || [];
+    message.more = object.more ?? false;
     return message;
   },
 };
