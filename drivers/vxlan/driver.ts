@@ -23,7 +23,13 @@ import type { DriverContext } from '../../src/sdk/serve.js';
 import { cableConnection, type CableRecord } from '../../src/sdk/cable-record.js';
 import { singleResult } from '../../src/sdk/results.js';
 import { StateStore } from '../../src/sdk/state-store.js';
-import { cableStatus, indexOverlayState } from './status.js';
+import {
+  type CableKernelView,
+  cableSignature,
+  cableStatus,
+  type IndexedOverlayState,
+  indexOverlayState,
+} from './status.js';
 
 export const VXLAN_DRIVER_VERSION = '0.1.0';
 const DEFAULT_PORT = 4500;
@@ -34,6 +40,13 @@ export class VxlanDriver implements CableDriver {
   private nl: NetlinkAdapter | undefined;
   private readonly cables: StateStore<CableRecord>;
   private readonly log: Logger;
+  /**
+   * Each cable's connection as the last reading built it, with the record and
+   * the kernel signature it came from: a reading that finds the same keeps the
+   * same object, so a watched driver's reading every 2 s of 1000 unchanged
+   * cables builds nothing that outlives it (issue 15, P4).
+   */
+  private built = new Map<string, { record: CableRecord; signature: string; connection: Connection }>();
 
   constructor(
     context: DriverContext,
@@ -199,16 +212,25 @@ export class VxlanDriver implements CableDriver {
     const overlay = this.overlay;
     if (!overlay) return [];
     const state = indexOverlayState(await overlay.listRemotes());
-    return this.cables.values().map((c) => {
+    const built = new Map<string, { record: CableRecord; signature: string; connection: Connection }>();
+    const list = this.cables.values().map((c) => {
       const view = {
         remoteIp: c.usingIp,
         vtep: vtepIpFor(c.endpoint.privateIp),
         subnets: c.endpoint.subnets,
         deviceName: overlay.options.deviceName,
       };
-      const s = cableStatus(view, state);
-      return cableConnection(c, s.status, s.message, s.sas);
+      const signature = cableSignature(view, state);
+      const before = this.built.get(c.endpoint.cableName);
+      const connection =
+        before && before.record === c && before.signature === signature
+          ? before.connection
+          : statusConnection(c, view, state);
+      built.set(c.endpoint.cableName, { record: c, signature, connection });
+      return connection;
     });
+    this.built = built;
+    return list;
   }
 
   async cleanup(): Promise<void> {
@@ -221,6 +243,7 @@ export class VxlanDriver implements CableDriver {
       );
     await overlay.cleanup();
     this.cables.clear();
+    this.built.clear();
     await this.cables.flush();
     this.overlay = undefined;
   }
@@ -234,6 +257,11 @@ export class VxlanDriver implements CableDriver {
     if (!this.overlay) throw new FailedPreconditionError('VXLAN driver not initialised: call Init first');
     return this.overlay;
   }
+}
+
+function statusConnection(c: CableRecord, view: CableKernelView, state: IndexedOverlayState): Connection {
+  const s = cableStatus(view, state);
+  return cableConnection(c, s.status, s.message, s.sas);
 }
 
 /** The VXLAN UDP port: the local endpoint's udp-port, else ceIPSecNATTPort, else 4500 (as Submariner). */

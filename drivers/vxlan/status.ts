@@ -37,6 +37,21 @@ export function indexOverlayState(state: OverlayState): IndexedOverlayState {
   return { device: state.device, fdbDsts: new Set(state.fdbDsts), routesByVtep };
 }
 
+/**
+ * What cableStatus reads of the kernel for one cable, as a short string: the
+ * device (up, down or missing, and its name), the FDB entry, and which of the
+ * subnets are routed. Two readings with the same signature, of the same
+ * cable record, give the same status: the driver then keeps the connection
+ * it built before (the watch compares it by identity, nothing is allocated).
+ */
+export function cableSignature(cable: CableKernelView, state: IndexedOverlayState): string {
+  const device = state.device;
+  const routed = state.routesByVtep.get(cable.vtep);
+  let sig = `${device ? (device.up ? 'u' : 'd') : 'm'}${state.fdbDsts.has(cable.remoteIp) ? 'f' : '-'}`;
+  for (const subnet of cable.subnets) sig += routed?.has(subnet) ? 'r' : '-';
+  return `${sig}${cable.deviceName}`;
+}
+
 export function cableStatus(
   cable: CableKernelView,
   state: IndexedOverlayState,

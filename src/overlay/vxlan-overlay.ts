@@ -26,10 +26,14 @@ export class VxlanOverlay {
   private queue: Promise<unknown> = Promise.resolve();
   /**
    * What this overlay last read from or wrote to the kernel, so installing N
-   * remotes costs N small writes rather than N full dumps. Refreshed by every
-   * listRemotes() (the drivers' status refresh) and dropped by ensureDevice()
-   * and cleanup(); installs are idempotent writes, so a stale entry can only
-   * delay the deletion of a route someone else added, never leave one missing.
+   * remotes costs N small writes rather than N full dumps: read at the first
+   * install after it was dropped (one dump per burst), kept up to date by the
+   * installs, and dropped by every listRemotes() (the drivers' status
+   * reading: what it read is indexed for the status and then let go, so a
+   * watched driver's reading every 2 s leaves nothing behind that lives long
+   * enough to grow its heap; issue 15, P4), by ensureDevice() and cleanup().
+   * Installs are idempotent writes, so a stale entry can only delay the
+   * deletion of a route someone else added, never leave one missing.
    */
   private cache: KernelView | undefined;
 
@@ -213,7 +217,6 @@ export class VxlanOverlay {
       const link = await this.nl.getLink(this.options.deviceName);
       if (!link) return { fdbDsts: [], routes: [] };
       const ctx = await this.context(link);
-      this.cache = new KernelView(link, this.options.table, this.options.routeMetric, ctx.fdb, ctx.routes);
       const byVtep = new Map<string, string[]>();
       for (const r of ctx.routes) {
         if (r.oif !== link.index || !r.gateway) continue;

@@ -169,7 +169,10 @@ describe('VXLAN driver process: the driver contract (integration, root)', functi
     assert.deepEqual(await routes(), ['10.3.0.0/16']);
   });
 
-  it('should report a cable in error, saying what is missing, when its kernel state is gone', async () => {
+  it('should report a cable in error, saying what is missing, when its kernel state is gone, and connected once it is back', async () => {
+    // Read while connected first: the driver keeps the connection it built while the kernel shows the same.
+    const [before] = await client.connections();
+    assert.equal(before?.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
     await ipJson(NS, 'route', 'del', '10.3.0.0/16', 'table', '100').catch(() => undefined);
     const [conn] = await client.connections();
     assert.equal(conn?.status, ConnectionStatus.CONNECTION_STATUS_ERROR);
@@ -177,6 +180,16 @@ describe('VXLAN driver process: the driver contract (integration, root)', functi
     await client.connect(nat(R3));
     const [fixed] = await client.connections();
     assert.equal(fixed?.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
+    await ipJson(NS, 'link', 'set', 'vxlan-tunnel', 'down');
+    const [down] = await client.connections();
+    assert.equal(down?.status, ConnectionStatus.CONNECTION_STATUS_ERROR);
+    assert.match(down?.statusMessage ?? '', /device vxlan-tunnel: device is down/);
+    await ipJson(NS, 'link', 'set', 'vxlan-tunnel', 'up');
+    const [routeless] = await client.connections(); // the kernel dropped the device's routes with it
+    assert.match(routeless?.statusMessage ?? '', /route missing/);
+    await client.connect(nat(R3));
+    const [up] = await client.connections();
+    assert.equal(up?.status, ConnectionStatus.CONNECTION_STATUS_CONNECTED);
   });
 
   it('should remove everything on Cleanup, and allow it twice', async () => {
