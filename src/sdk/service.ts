@@ -118,10 +118,10 @@ export function driverService(
       needInit();
       for (const ep of req.disconnect) cableOf(ep.cableName);
       for (const r of req.connect) cableOf(r.endpoint?.cableName);
-      // One status refresh after the burst, not one per batch: this call's hold is taken before the
-      // holds of the burst's earlier calls (marked `more`) go, and stays while this one is marked too.
+      // One status refresh after the burst, not one per batch: a call marked `more` keeps its hold until
+      // a call of the burst without it ends (calls may overlap: a caller may send the next before this
+      // one is answered).
       const release = watch.hold();
-      const ending = burst.end();
       try {
         const results = await changing(() =>
           driver.applyCables
@@ -132,7 +132,7 @@ export function driverService(
         return { results };
       } finally {
         if (req.more) burst.carry(release);
-        else release(ending);
+        else release(burst.end());
       }
     }),
     getActiveConnections: unary('GetActiveConnections', async () => ({

@@ -136,6 +136,19 @@ describe('ApplyCables bursts and status readings (SDK service, a counting driver
     s.watch.close();
   });
 
+  it('should refresh once, right after the last, when the calls of a burst overlap (the next sent before one is answered)', async () => {
+    const s = await serviceWith(1);
+    const before = s.counts.readings;
+    const started = performance.now();
+    await Promise.all([s.apply(['cable-0'], true), s.apply(['cable-1'], true), s.apply(['cable-2'], false)]);
+    for (let i = 0; i < 200 && s.seen.length < 3; i++) await sleep(5);
+    assert.deepEqual(s.seen.sort(), ['cable-0', 'cable-1', 'cable-2']);
+    assert.equal(s.counts.readings, before + 1);
+    // Not after the 5 s a burst's next call is waited for: no hold of the burst is left behind.
+    assert.ok(performance.now() - started < 2000, `refreshed ${(performance.now() - started).toFixed(0)} ms after`);
+    s.watch.close();
+  });
+
   it('should refresh anyway when the call after one marked `more` never comes', async () => {
     const s = await serviceWith(1, 150);
     await s.apply(['cable-0'], true);
