@@ -41,12 +41,13 @@ export class VxlanDriver implements CableDriver {
   private readonly cables: StateStore<CableRecord>;
   private readonly log: Logger;
   /**
-   * Each cable's connection as the last reading built it, with the record and
-   * the kernel signature it came from: a reading that finds the same keeps the
-   * same object, so a watched driver's reading every 2 s of 1000 unchanged
-   * cables builds nothing that outlives it (issue 15, P4).
+   * Each cable's connection as the last reading built it, with the record,
+   * the kernel view and the kernel signature it came from: a reading that
+   * finds the same keeps the same object, so a watched driver's reading every
+   * 2 s of 1000 unchanged cables builds nothing that outlives it (issue 15, P4).
    */
-  private built = new Map<string, { record: CableRecord; signature: string; connection: Connection }>();
+  private readonly built = new Map<string, BuiltConnection>();
+  private readings = 0;
 
   constructor(
     context: DriverContext,
@@ -212,24 +213,29 @@ export class VxlanDriver implements CableDriver {
     const overlay = this.overlay;
     if (!overlay) return [];
     const state = indexOverlayState(await overlay.listRemotes());
-    const built = new Map<string, { record: CableRecord; signature: string; connection: Connection }>();
+    const reading = ++this.readings;
+    const deviceName = overlay.options.deviceName;
     const list = this.cables.values().map((c) => {
-      const view = {
-        remoteIp: c.usingIp,
-        vtep: vtepIpFor(c.endpoint.privateIp),
-        subnets: c.endpoint.subnets,
-        deviceName: overlay.options.deviceName,
-      };
-      const signature = cableSignature(view, state);
-      const before = this.built.get(c.endpoint.cableName);
-      const connection =
-        before && before.record === c && before.signature === signature
-          ? before.connection
-          : statusConnection(c, view, state);
-      built.set(c.endpoint.cableName, { record: c, signature, connection });
-      return connection;
+      let b = this.built.get(c.endpoint.cableName);
+      if (!b || b.record !== c || b.view.deviceName !== deviceName) {
+        const view = {
+          remoteIp: c.usingIp,
+          vtep: vtepIpFor(c.endpoint.privateIp),
+          subnets: c.endpoint.subnets,
+          deviceName,
+        };
+        b = { record: c, view, signature: '', connection: undefined, reading };
+        this.built.set(c.endpoint.cableName, b);
+      }
+      b.reading = reading;
+      const signature = cableSignature(b.view, state);
+      if (b.connection === undefined || b.signature !== signature) {
+        b.signature = signature;
+        b.connection = statusConnection(c, b.view, state);
+      }
+      return b.connection;
     });
-    this.built = built;
+    for (const [name, b] of this.built) if (b.reading !== reading) this.built.delete(name);
     return list;
   }
 
@@ -257,6 +263,15 @@ export class VxlanDriver implements CableDriver {
     if (!this.overlay) throw new FailedPreconditionError('VXLAN driver not initialised: call Init first');
     return this.overlay;
   }
+}
+
+interface BuiltConnection {
+  record: CableRecord;
+  view: CableKernelView;
+  signature: string;
+  connection: Connection | undefined;
+  /** The reading that last found the cable. */
+  reading: number;
 }
 
 function statusConnection(c: CableRecord, view: CableKernelView, state: IndexedOverlayState): Connection {

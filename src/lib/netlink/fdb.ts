@@ -8,29 +8,24 @@ import netlink from 'netlink';
 import type { rt } from 'netlink';
 import { InvalidArgumentError } from '../errors.js';
 import { isErrno } from './errors.js';
-import { assertIpv4, bufferToIpv4, bufferToMac, ipv4ToBuffer, ipv4Value, macToBuffer, ZERO_MAC } from './ip.js';
+import { assertIpv4, ipv4ToBuffer, ipv4Value, macToBuffer, ZERO_MAC } from './ip.js';
 import { attrSpace, putAttrHeader, putIpv4Attr, putS32, putU16, zeroed } from './wire.js';
-import { AF_BRIDGE, type EncodedWrite, NLM_F, type NetlinkSession } from './session.js';
+import { fdbDumpRequest, readFdb } from './dump-read.js';
+import { AF_BRIDGE, DUMP, type EncodedWrite, NLM_F, type NetlinkSession } from './session.js';
 import type { FdbEntry } from './types.js';
 
 /** FDB entries of one device (the dump is filtered here: the kernel returns every port's). */
 export async function listFdb(s: NetlinkSession, linkIndex: number): Promise<FdbEntry[]> {
-  const msgs = await s.run(
+  // Read field by field (dump-read.ts), not through the package's generic decoder: a watched driver
+  // dumps its FDB every 2 s.
+  const [msgs] = await s.run(
     async () => `list FDB entries of ${await s.linkLabel(linkIndex)}`,
-    () => s.sock.getNeighbors({ family: AF_BRIDGE, ifindex: linkIndex }, {}, s.opts()),
+    () => s.sock.socket.request(netlink.rt.MessageType.GETNEIGH, fdbDumpRequest(linkIndex), s.opts(DUMP)),
   );
   const out: FdbEntry[] = [];
   for (const m of msgs) {
-    if (m.data.family !== AF_BRIDGE || m.data.ifindex !== linkIndex) continue;
-    const mac = bufferToMac(m.attrs.lladdr);
-    if (!mac) continue;
-    out.push({
-      linkIndex,
-      mac,
-      dst: bufferToIpv4(m.attrs.dst),
-      permanent: Boolean(m.data.state?.permanent),
-      self: Boolean(m.data.flags?.self),
-    });
+    const e = readFdb(m.data, linkIndex);
+    if (e) out.push(e);
   }
   return out;
 }

@@ -10,7 +10,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { isErrno } from './errors.js';
 import { assertIpv4, bufferToIpv4, ipv4ToBuffer, ipv4Value, parseCidr } from './ip.js';
 import { putIpv4Attr, putU32Attr, zeroed } from './wire.js';
-import { AF_INET, type EncodedWrite, NLM_F, type NetlinkSession } from './session.js';
+import { readRoute, routeDumpRequest } from './dump-read.js';
+import { AF_INET, DUMP, type EncodedWrite, NLM_F, type NetlinkSession } from './session.js';
 import type { RouteInfo, RouteLookup, RouteMatch, RouteSpec } from './types.js';
 
 const RT_TABLE_MAIN = 254;
@@ -28,32 +29,6 @@ function headerTable(table: number): number {
   return table < 256 ? table : 0;
 }
 
-function enumName(value: unknown, names: Record<number, string>): string {
-  return typeof value === 'number' ? (names[value] ?? String(value)) : String(value ?? 'UNSPEC');
-}
-
-function enumNumber(value: unknown, values: Record<string, number | string>): number {
-  if (typeof value === 'number') return value;
-  const n = typeof value === 'string' ? values[value] : undefined;
-  return typeof n === 'number' ? n : 0;
-}
-
-/** Plain view of one RTM_NEWROUTE message (IPv4). */
-export function toRouteInfo(m: rt.RouteMessage): RouteInfo {
-  const table = m.attrs.table ?? m.data.table ?? 0;
-  const dst = bufferToIpv4(m.attrs.dst) ?? '0.0.0.0';
-  return {
-    dst: `${dst}/${m.data.dstLen ?? 0}`,
-    gateway: bufferToIpv4(m.attrs.gateway),
-    oif: m.attrs.oif,
-    table,
-    src: bufferToIpv4(m.attrs.prefsrc),
-    priority: m.attrs.priority,
-    type: enumName(m.data.type, netlink.rt.RouteType).toLowerCase(),
-    protocol: enumNumber(m.data.protocol, netlink.rt.RouteProtocol),
-  };
-}
-
 function describeRoute(
   r: { dst: string; gateway?: string; src?: string; priority?: number; table: number },
   dev?: string,
@@ -67,14 +42,18 @@ function describeRoute(
 /** IPv4 routes of `table` (filtered here: the kernel dumps every table). */
 export async function listRoutes(s: NetlinkSession, table: number): Promise<RouteInfo[]> {
   checkTable(table);
-  const msgs = await s.run(
+  // Read field by field (dump-read.ts), not through the package's generic decoder: a watched driver
+  // dumps its table every 2 s.
+  const [msgs] = await s.run(
     () => `list routes of table ${table}`,
-    () => s.sock.getRoutes({ family: AF_INET, table: headerTable(table) }, {}, s.opts()),
+    () => s.sock.socket.request(netlink.rt.MessageType.GETROUTE, routeDumpRequest(table), s.opts(DUMP)),
   );
-  return msgs
-    .filter((m) => m.data.family === AF_INET)
-    .map(toRouteInfo)
-    .filter((r) => r.table === table);
+  const out: RouteInfo[] = [];
+  for (const m of msgs) {
+    const r = readRoute(m.data);
+    if (r?.table === table) out.push(r);
+  }
+  return out;
 }
 
 type RouteParts = { data: rt.RouteMessage['data']; attrs: rt.RouteAttrs };

@@ -22,6 +22,9 @@ export const NLM_F = {
   APPEND: netlink.FlagsNew.APPEND,
 } as const;
 
+/** NLM_F_DUMP, for the get requests whose answer is every object of the kind. */
+export const DUMP = netlink.FlagsGet.DUMP;
+
 /** Address families used in message headers. */
 export const AF_INET = 2;
 export const AF_BRIDGE = 7;
