@@ -36,13 +36,23 @@ export class ConnectionWatch {
   private settleTimer: NodeJS.Timeout | undefined;
   /** How long the last refresh took, ms. */
   private lastRefreshMs = 0;
+  /** The wait before the next periodic refresh: intervalMs after a change, doubling up to maxIntervalMs. */
+  private delayMs: number;
 
+  /**
+   * `intervalMs`: how soon a refresh follows one that found a change (or
+   * failed); each that finds nothing doubles the wait, up to `maxIntervalMs`
+   * (the same as intervalMs unless given: a fixed period).
+   */
   constructor(
     private readonly fetch: () => Promise<Connection[]>,
     private readonly logger: Logger,
     private readonly intervalMs = 2000,
     private readonly settleMs = 50,
-  ) {}
+    private readonly maxIntervalMs = intervalMs,
+  ) {
+    this.delayMs = intervalMs;
+  }
 
   /**
    * A batch of changes starts: refreshes wait until every hold is released
@@ -76,15 +86,15 @@ export class ConnectionWatch {
   /** Adds a watcher; it gets the current list first. Returns "unsubscribe". */
   async subscribe(listener: Listener): Promise<{ snapshot: Connection[]; unsubscribe: () => void }> {
     this.listeners.add(listener);
-    if (!this.timer) this.timer = setInterval(() => this.poke(), this.intervalMs).unref();
     await this.poke();
     return {
       snapshot: this.last,
       unsubscribe: () => {
         this.listeners.delete(listener);
-        if (this.listeners.size === 0 && this.timer) {
-          clearInterval(this.timer);
+        if (this.listeners.size === 0) {
+          clearTimeout(this.timer);
           this.timer = undefined;
+          this.delayMs = this.intervalMs;
         }
       },
     };
@@ -111,28 +121,41 @@ export class ConnectionWatch {
   close(): void {
     clearTimeout(this.settleTimer);
     this.settleTimer = undefined;
-    if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
     this.listeners.clear();
   }
 
   private async refresh(): Promise<void> {
     const started = performance.now();
+    let changed = true;
     try {
-      await this.read();
+      changed = await this.read();
     } finally {
       this.lastRefreshMs = performance.now() - started;
+      // The next periodic refresh counts from this one, whatever started it (the timer, a change, a watcher).
+      this.delayMs = changed ? this.intervalMs : Math.min(this.delayMs * 2, this.maxIntervalMs);
+      clearTimeout(this.timer);
+      this.timer =
+        this.listeners.size > 0
+          ? setTimeout(() => {
+              this.timer = undefined;
+              void this.poke();
+            }, this.delayMs).unref()
+          : undefined;
     }
   }
 
-  private async read(): Promise<void> {
+  /** One refresh; true when it found a change or could not read. */
+  private async read(): Promise<boolean> {
     try {
       const now = await this.fetch();
       // The same list object: a driver answering from its last reading (nothing read since), so nothing changed.
-      if (now === this.last) return;
+      if (now === this.last) return false;
       const events = diffConnections(this.last, now);
       this.last = now;
       if (events.length) for (const l of this.listeners) l(events);
+      return events.length > 0;
     } catch (err) {
       const why = errorMessage(err);
       this.logger.warn('refreshing connections for watchers failed', { error: why });
@@ -146,6 +169,7 @@ export class ConnectionWatch {
       const events = diffConnections(this.last, unknown);
       this.last = unknown;
       if (events.length) for (const l of this.listeners) l(events);
+      return true;
     }
   }
 }

@@ -23,8 +23,13 @@ export interface ServeOptions {
   /** @default process.env.CABLED_DRIVER_SOCKET, or --socket PATH */
   socketPath?: string;
   logger?: Logger;
-  /** How often watchers get refreshed connections. @default 2000 */
+  /** How soon watchers get refreshed connections after a change. @default 2000 */
   watchIntervalMs?: number;
+  /**
+   * While refreshes find nothing new, each waits twice as long as the last,
+   * up to this. @default watchIntervalMs (a fixed period)
+   */
+  watchMaxIntervalMs?: number;
 }
 
 /** What a driver gets from the SDK when it is created. */
@@ -58,7 +63,13 @@ export async function serveDriver(
 
   const driver = create({ socketPath, stateDir: dirname(socketPath), logger });
   const readings = new SharedReading(() => driver.getConnections());
-  const watch = new ConnectionWatch(() => readings.read(), logger, options.watchIntervalMs);
+  const watch = new ConnectionWatch(
+    () => readings.read(),
+    logger,
+    options.watchIntervalMs,
+    undefined,
+    options.watchMaxIntervalMs,
+  );
   const server = new Server();
   server.addService(CableDriverServiceService, driverService(driver, watch, readings, logger));
   const health = serveHealth(server, { '': 'SERVING', 'cabled.driver.v1.CableDriverService': 'SERVING' });

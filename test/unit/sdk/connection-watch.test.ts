@@ -79,6 +79,33 @@ describe('connection watch (no driver, a counted fetch)', () => {
     watch.close();
   });
 
+  it('should wait twice as long after each refresh that finds nothing, up to the most, and briefly again after a change', async () => {
+    const times: number[] = [];
+    let installed = [connection('cable-a')];
+    const watch = new ConnectionWatch(
+      async () => {
+        times.push(performance.now());
+        return installed;
+      },
+      silentLogger(),
+      30,
+      10,
+      240,
+    );
+    await watch.subscribe(() => undefined); // finds cable-a: a change
+    while (times.length < 5) await sleep(5);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    // Timers never fire early: each wait is at least what was planned (a busy machine only adds).
+    for (const [i, least] of [30, 60, 120, 240].entries())
+      assert.ok(gaps[i]! >= least - 2, `wait ${i + 1}: ${gaps[i]!.toFixed(0)} ms, planned ${least}`);
+    installed = [connection('cable-b')];
+    const seen = times.length;
+    while (times.length < seen + 2) await sleep(5); // the refresh that finds the change, then the next
+    const after = times[seen + 1]! - times[seen]!;
+    assert.ok(after < 200, `the refresh after a change came ${after.toFixed(0)} ms later, not about 30`);
+    watch.close();
+  });
+
   it('should refresh right away when nothing is held', async () => {
     let fetches = 0;
     const watch = new ConnectionWatch(
