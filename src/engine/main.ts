@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * The cabled gateway process. Wires the sources (config, endpoints file), the
  * driver supervisor, the engine and its API together, and handles signals.
@@ -7,9 +7,15 @@
  * (`cablectl shutdown [--cleanup]`) does the same with its own choice.
  *
  * The V8 flag on the first line (also in deploy/systemd/cabled.service and
- * lab/engine-process.ts): a young generation of 1 MB instead of 16 keeps the
- * engine's RSS near its live data after a burst (measured holding 1000 VXLAN
- * endpoints: 105 -> 84 MB).
+ * lab/engine-process.ts): a young generation of at most 4 MB instead of 16
+ * keeps the engine's RSS near its live data after a burst (measured holding
+ * 1000 VXLAN endpoints: 105 -> 84 MB at 1 MB). 4 MB rather than 1: with 1 MB
+ * the engine collected its young generation every ~35 ms under 2000 health
+ * checks a second and ListConnections(1000) calls (31 % of its CPU), and its
+ * ListConnections p99 was 21.1 ms against 11.9 ms of a bare grpc-js server
+ * answering the same bytes; with 4 MB 16.1 against 16.1 ms, for 75.5-76.1
+ * against 69.0-70.0 MB of RSS holding 1000 endpoints (target 80; issue 15,
+ * P3 and P4, docs/benchmarks.md).
  *
  * Modules load on demand: this file imports only the flag parser, so
  * `cabled version` and `--help` start like bare Node; `run` and `cleanup`

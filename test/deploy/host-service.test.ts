@@ -86,10 +86,10 @@ describe('standalone host service (deploy/systemd, deploy/etc/cabled)', function
     const [node, v8flag, main, ...args] = (execStart ?? '').split(/\s+/);
     assert.equal(node, '/usr/bin/node');
     // The V8 flag the engine's own first line (its shebang) gives it: a small young generation (issue 15, P4).
-    assert.equal(v8flag, '--max-semi-space-size=1');
+    assert.equal(v8flag, '--max-semi-space-size=4');
     assert.match(
       readFileSync(join(ROOT, 'src', 'engine', 'main.ts'), 'utf8').split('\n')[0] ?? '',
-      / --max-semi-space-size=1$/,
+      / --max-semi-space-size=4$/,
     );
     assert.equal(main, '/opt/cabled/dist/src/engine/main.js');
     const { command, settings } = parseEngineArgs(args, env);
