@@ -113,6 +113,7 @@ async function measureP3(opts: BenchOptions): Promise<Row[]> {
   const load = new LoadProcess();
   const engineSock = lab.engine.socket;
   let window: [number, number] = [0, 0];
+  let listWindow: [number, number] = [0, 0];
   try {
     await load.ready;
     await new Promise<void>((resolve, reject) => {
@@ -165,6 +166,7 @@ async function measureP3(opts: BenchOptions): Promise<Row[]> {
     const listP99: number[] = [];
     const bareListP99: number[] = [];
     let listBytes = 0;
+    const listFrom = nowUs();
     for (let round = 0; round < opts.runs; round++) {
       const order = round % 2 === 0 ? ['bare', 'engine'] : ['engine', 'bare'];
       for (const which of order) {
@@ -183,6 +185,7 @@ async function measureP3(opts: BenchOptions): Promise<Row[]> {
         `  P3 ListConnections(${count}) round ${round + 1}/${opts.runs}, ${lists} calls each (${(listBytes / 1024).toFixed(0)} KB): engine p50 ${quantile(listMs.slice(-lists), 0.5).toFixed(1)} p99 ${listP99.at(-1)!.toFixed(1)} ms; bare server, same bytes: p50 ${quantile(bareListMs.slice(-lists), 0.5).toFixed(1)} p99 ${bareListP99.at(-1)!.toFixed(1)} ms`,
       );
     }
+    listWindow = [listFrom, nowUs()];
     const ratio = eng.map((e, i) => e.p99 / base[i]!.p99);
     const cmd = `npm run bench -- --only P3 --runs ${opts.runs}`;
     const errors = [...eng, ...base].reduce((n, w) => n + w.errors, 0);
@@ -277,6 +280,13 @@ async function measureP3(opts: BenchOptions): Promise<Row[]> {
       opts.say(`  CPU profile and event loop, the Check windows (${((window[1] - window[0]) / 1000).toFixed(0)} ms):`);
       for (const line of summariseProfiles(profDir, window[0], window[1], 15)) opts.say(`  ${line}`);
       for (const line of summariseLoop(profDir, window[0], window[1])) opts.say(`  ${line}`);
+      if (listWindow[1] > 0) {
+        opts.say(
+          `  CPU profile and event loop, the ListConnections calls (${((listWindow[1] - listWindow[0]) / 1000).toFixed(0)} ms):`,
+        );
+        for (const line of summariseProfiles(profDir, listWindow[0], listWindow[1], 15)) opts.say(`  ${line}`);
+        for (const line of summariseLoop(profDir, listWindow[0], listWindow[1])) opts.say(`  ${line}`);
+      }
     }
   }
 }
