@@ -12,6 +12,7 @@ import { endianness } from 'node:os';
 import netlink from 'netlink';
 import { ZERO_MAC } from './ip.js';
 import type { FdbEntry, RouteInfo } from './types.js';
+import { RTA } from './wire.js';
 
 const LE = endianness() === 'LE';
 
@@ -20,12 +21,6 @@ const RTMSG_LEN = 12;
 const NDMSG_LEN = 12;
 const NLA_TYPE_MASK = 0x3fff;
 
-const RTA_DST = 1;
-const RTA_OIF = 4;
-const RTA_GATEWAY = 5;
-const RTA_PRIORITY = 6;
-const RTA_PREFSRC = 7;
-const RTA_TABLE = 15;
 const NDA_DST = 1;
 const NDA_LLADDR = 2;
 const NUD_PERMANENT = 0x80;
@@ -95,12 +90,12 @@ export function readRoute(b: Uint8Array): RouteInfo | undefined {
   let src: string | undefined;
   let priority: number | undefined;
   forEachAttr(b, RTMSG_LEN, (type, at, len) => {
-    if (type === RTA_TABLE && len >= 4) table = u32(b, at);
-    else if (type === RTA_DST && len === 4) dst = ipv4(b, at);
-    else if (type === RTA_GATEWAY && len === 4) gateway = ipv4(b, at);
-    else if (type === RTA_OIF && len >= 4) oif = u32(b, at);
-    else if (type === RTA_PREFSRC && len === 4) src = ipv4(b, at);
-    else if (type === RTA_PRIORITY && len >= 4) priority = u32(b, at);
+    if (type === RTA.TABLE && len >= 4) table = u32(b, at);
+    else if (type === RTA.DST && len === 4) dst = ipv4(b, at);
+    else if (type === RTA.GATEWAY && len === 4) gateway = ipv4(b, at);
+    else if (type === RTA.OIF && len >= 4) oif = u32(b, at);
+    else if (type === RTA.PREFSRC && len === 4) src = ipv4(b, at);
+    else if (type === RTA.PRIORITY && len >= 4) priority = u32(b, at);
   });
   return {
     dst: `${dst}/${dstLen}`,

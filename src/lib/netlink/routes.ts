@@ -9,7 +9,7 @@ import type { rt } from 'netlink';
 import { InvalidArgumentError } from '../errors.js';
 import { isErrno } from './errors.js';
 import { assertIpv4, bufferToIpv4, ipv4ToBuffer, ipv4Value, parseCidr } from './ip.js';
-import { putIpv4Attr, putU32Attr, zeroed } from './wire.js';
+import { putIpv4Attr, putU32Attr, RTA, zeroed } from './wire.js';
 import { readRoute, routeDumpRequest } from './dump-read.js';
 import { AF_INET, DUMP, type EncodedWrite, NLM_F, type NetlinkSession } from './session.js';
 import type { RouteInfo, RouteLookup, RouteMatch, RouteSpec } from './types.js';
@@ -98,12 +98,6 @@ function deleteRouteMessage(match: RouteMatch): RouteParts {
   return { data, attrs };
 }
 
-const RTA_DST = 1;
-const RTA_OIF = 4;
-const RTA_GATEWAY = 5;
-const RTA_PRIORITY = 6;
-const RTA_PREFSRC = 7;
-const RTA_TABLE = 15;
 const RTN_UNICAST = 1;
 
 /**
@@ -137,20 +131,20 @@ export function encodeRoute(route: RouteSpec | RouteMatch, replace: boolean): En
     body[6] = route.gateway ? 0 : RT_SCOPE_LINK;
     body[7] = RTN_UNICAST;
   } else body[6] = RT_SCOPE_NOWHERE;
-  let at = putIpv4Attr(body, RTA_DST, ipv4Value(address), 12);
+  let at = putIpv4Attr(body, RTA.DST, ipv4Value(address), 12);
   if (replace) {
     // replaceRouteMessage's order: dst, oif, table, gateway, prefsrc, priority.
-    if (oif !== undefined) at = putU32Attr(body, RTA_OIF, oif, at);
-    at = putU32Attr(body, RTA_TABLE, route.table, at);
-    if (gateway !== undefined) at = putIpv4Attr(body, RTA_GATEWAY, gateway, at);
-    if (prefsrc !== undefined) at = putIpv4Attr(body, RTA_PREFSRC, prefsrc, at);
+    if (oif !== undefined) at = putU32Attr(body, RTA.OIF, oif, at);
+    at = putU32Attr(body, RTA.TABLE, route.table, at);
+    if (gateway !== undefined) at = putIpv4Attr(body, RTA.GATEWAY, gateway, at);
+    if (prefsrc !== undefined) at = putIpv4Attr(body, RTA.PREFSRC, prefsrc, at);
   } else {
     // deleteRouteMessage's order: dst, table, gateway, oif, priority.
-    at = putU32Attr(body, RTA_TABLE, route.table, at);
-    if (gateway !== undefined) at = putIpv4Attr(body, RTA_GATEWAY, gateway, at);
-    if (oif !== undefined) at = putU32Attr(body, RTA_OIF, oif, at);
+    at = putU32Attr(body, RTA.TABLE, route.table, at);
+    if (gateway !== undefined) at = putIpv4Attr(body, RTA.GATEWAY, gateway, at);
+    if (oif !== undefined) at = putU32Attr(body, RTA.OIF, oif, at);
   }
-  if (priority !== undefined) putU32Attr(body, RTA_PRIORITY, priority, at);
+  if (priority !== undefined) putU32Attr(body, RTA.PRIORITY, priority, at);
   return {
     type: replace ? netlink.rt.MessageType.NEWROUTE : netlink.rt.MessageType.DELROUTE,
     flags: replace ? NLM_F.CREATE | NLM_F.REPLACE : 0,

@@ -14,6 +14,9 @@ const LE = endianness() === 'LE';
 /** Bytes of struct nlmsghdr. */
 export const NLMSG_HDRLEN = 16;
 
+/** Route attribute types (linux/rtnetlink.h), for the routes written and read byte by byte. */
+export const RTA = { DST: 1, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, TABLE: 15 } as const;
+
 // Plain byte stores rather than Buffer's write methods: the VXLAN driver runs with --lite-mode (no
 // optimising compiler), where each of those is several interpreted calls (argument and bounds checks).
 // Every caller writes inside a buffer it sized itself.
