@@ -13,9 +13,11 @@
  * the engine collected its young generation every ~35 ms under 2000 health
  * checks a second and ListConnections(1000) calls (31 % of its CPU), and its
  * ListConnections p99 was 21.1 ms against 11.9 ms of a bare grpc-js server
- * answering the same bytes; with 4 MB 16.1 against 16.1 ms, for 75.5-76.1
- * against 69.0-70.0 MB of RSS holding 1000 endpoints (target 80; issue 15,
- * P3 and P4, docs/benchmarks.md).
+ * answering the same bytes; with 4 MB 16.1 against 16.1 ms in the same
+ * P3-only run (a full run later: 22.6 against 9.0 ms, set by the engine's
+ * major collections, not its young generation), for 74.8-78.1 against
+ * 69.0-70.0 MB of RSS holding 1000 endpoints (target 80; issue 15, P3 and
+ * P4, docs/benchmarks.md).
  *
  * Modules load on demand: this file imports only the flag parser, so
  * `cabled version` and `--help` start like bare Node; `run` and `cleanup`

@@ -5,8 +5,9 @@
  * value and wraps every read in argument checks: ~15 MB of garbage per
  * reading of 1000 routes and 1000 FDB entries, which a watched VXLAN driver
  * made every 2 s (issue 15, P4: its heap grew by that much). What is read
- * here is what toRouteInfo and listFdb read through the package, checked
- * against it and against iproute2 by the tests.
+ * here is what listRoutes and listFdb used to read through the package:
+ * dump-read.test.ts reads back messages the package's encoder wrote, and the
+ * adapter's integration tests compare the results with the kernel's state.
  */
 import { endianness } from 'node:os';
 import netlink from 'netlink';

@@ -17,7 +17,7 @@ import type { FdbEntry } from './types.js';
 /** FDB entries of one device (the dump is filtered here: the kernel returns every port's). */
 export async function listFdb(s: NetlinkSession, linkIndex: number): Promise<FdbEntry[]> {
   // Read field by field (dump-read.ts), not through the package's generic decoder: a watched driver
-  // dumps its FDB every 2 s.
+  // dumps its FDB as often as every 2 s.
   const [msgs] = await s.run(
     async () => `list FDB entries of ${await s.linkLabel(linkIndex)}`,
     () => s.sock.socket.request(netlink.rt.MessageType.GETNEIGH, fdbDumpRequest(linkIndex), s.opts(DUMP)),

@@ -43,7 +43,7 @@ function describeRoute(
 export async function listRoutes(s: NetlinkSession, table: number): Promise<RouteInfo[]> {
   checkTable(table);
   // Read field by field (dump-read.ts), not through the package's generic decoder: a watched driver
-  // dumps its table every 2 s.
+  // dumps its table as often as every 2 s.
   const [msgs] = await s.run(
     () => `list routes of table ${table}`,
     () => s.sock.socket.request(netlink.rt.MessageType.GETROUTE, routeDumpRequest(table), s.opts(DUMP)),
