@@ -9,13 +9,10 @@
  * dump-read.test.ts reads back messages the package's encoder wrote, and the
  * adapter's integration tests compare the results with the kernel's state.
  */
-import { endianness } from 'node:os';
 import netlink from 'netlink';
-import { ZERO_MAC } from './ip.js';
+import { ipv4At, macAt } from './ip.js';
 import type { FdbEntry, RouteInfo } from './types.js';
-import { RTA } from './wire.js';
-
-const LE = endianness() === 'LE';
+import { getU16, getU32, putS32, RTA } from './wire.js';
 
 /** Bytes of struct rtmsg and of struct ndmsg: their attributes follow. */
 const RTMSG_LEN = 12;
@@ -27,27 +24,6 @@ const NDA_LLADDR = 2;
 const NUD_PERMANENT = 0x80;
 const NTF_SELF = 0x02;
 
-function u16(b: Uint8Array, o: number): number {
-  return LE ? b[o]! | (b[o + 1]! << 8) : (b[o]! << 8) | b[o + 1]!;
-}
-
-function u32(b: Uint8Array, o: number): number {
-  return LE
-    ? (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
-    : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
-function ipv4(b: Uint8Array, o: number): string {
-  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
-}
-
-function mac(b: Uint8Array, o: number): string {
-  if ((b[o]! | b[o + 1]! | b[o + 2]! | b[o + 3]! | b[o + 4]! | b[o + 5]!) === 0) return ZERO_MAC;
-  let out = '';
-  for (let i = 0; i < 6; i++) out += `${i ? ':' : ''}${b[o + i]!.toString(16).padStart(2, '0')}`;
-  return out;
-}
-
 /**
  * Calls `fn(type, offset, length)` for each attribute from `from` on (the
  * payload's offset and length); stops at a malformed length rather than
@@ -56,18 +32,21 @@ function mac(b: Uint8Array, o: number): string {
 function forEachAttr(b: Uint8Array, from: number, fn: (type: number, at: number, len: number) => void): void {
   let o = from;
   while (o + 4 <= b.length) {
-    const len = u16(b, o);
+    const len = getU16(b, o);
     if (len < 4 || o + len > b.length) return;
-    fn(u16(b, o + 2) & NLA_TYPE_MASK, o + 4, len - 4);
+    fn(getU16(b, o + 2) & NLA_TYPE_MASK, o + 4, len - 4);
     o += (len + 3) & ~3;
   }
 }
 
-/** The RTM_GETROUTE dump request of IPv4 routes (the table is filtered by the reader: the kernel dumps all). */
-export function routeDumpRequest(table: number): Buffer {
+/**
+ * The RTM_GETROUTE dump request of IPv4 routes; `headerTable` is rtm_table (tables from 256 on are only in
+ * RTA_TABLE: the reader filters, the kernel dumps every table).
+ */
+export function routeDumpRequest(headerTable: number): Buffer {
   const b = Buffer.alloc(RTMSG_LEN);
   b[0] = 2; // AF_INET
-  b[4] = table < 256 ? table : 0;
+  b[4] = headerTable;
   return b;
 }
 
@@ -75,8 +54,7 @@ export function routeDumpRequest(table: number): Buffer {
 export function fdbDumpRequest(linkIndex: number): Buffer {
   const b = Buffer.alloc(NDMSG_LEN);
   b[0] = 7; // AF_BRIDGE
-  if (LE) b.writeInt32LE(linkIndex, 4);
-  else b.writeInt32BE(linkIndex, 4);
+  putS32(b, linkIndex, 4);
   return b;
 }
 
@@ -91,12 +69,12 @@ export function readRoute(b: Uint8Array): RouteInfo | undefined {
   let src: string | undefined;
   let priority: number | undefined;
   forEachAttr(b, RTMSG_LEN, (type, at, len) => {
-    if (type === RTA.TABLE && len >= 4) table = u32(b, at);
-    else if (type === RTA.DST && len === 4) dst = ipv4(b, at);
-    else if (type === RTA.GATEWAY && len === 4) gateway = ipv4(b, at);
-    else if (type === RTA.OIF && len >= 4) oif = u32(b, at);
-    else if (type === RTA.PREFSRC && len === 4) src = ipv4(b, at);
-    else if (type === RTA.PRIORITY && len >= 4) priority = u32(b, at);
+    if (type === RTA.TABLE && len >= 4) table = getU32(b, at);
+    else if (type === RTA.DST && len === 4) dst = ipv4At(b, at);
+    else if (type === RTA.GATEWAY && len === 4) gateway = ipv4At(b, at);
+    else if (type === RTA.OIF && len >= 4) oif = getU32(b, at);
+    else if (type === RTA.PREFSRC && len === 4) src = ipv4At(b, at);
+    else if (type === RTA.PRIORITY && len >= 4) priority = getU32(b, at);
   });
   return {
     dst: `${dst}/${dstLen}`,
@@ -113,16 +91,22 @@ export function readRoute(b: Uint8Array): RouteInfo | undefined {
 /** One RTM_NEWNEIGH message's payload as an FdbEntry when it is an AF_BRIDGE entry of `linkIndex` with a MAC. */
 export function readFdb(b: Uint8Array, linkIndex: number): FdbEntry | undefined {
   if (b.length < NDMSG_LEN || b[0] !== 7) return undefined;
-  const ifindex = u32(b, 4) | 0;
+  const ifindex = getU32(b, 4) | 0;
   if (ifindex !== linkIndex) return undefined;
   let lladdr: string | undefined;
   let dst: string | undefined;
   forEachAttr(b, NDMSG_LEN, (type, at, len) => {
-    if (type === NDA_LLADDR && len === 6) lladdr = mac(b, at);
-    else if (type === NDA_DST && len === 4) dst = ipv4(b, at);
+    if (type === NDA_LLADDR && len === 6) lladdr = macAt(b, at);
+    else if (type === NDA_DST && len === 4) dst = ipv4At(b, at);
   });
   if (!lladdr) return undefined;
-  return { linkIndex, mac: lladdr, dst, permanent: (u16(b, 8) & NUD_PERMANENT) !== 0, self: (b[10]! & NTF_SELF) !== 0 };
+  return {
+    linkIndex,
+    mac: lladdr,
+    dst,
+    permanent: (getU16(b, 8) & NUD_PERMANENT) !== 0,
+    self: (b[10]! & NTF_SELF) !== 0,
+  };
 }
 
 const ROUTE_TYPES = new Map<number, string>();

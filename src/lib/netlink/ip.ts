@@ -75,7 +75,12 @@ export function ipv4ToBuffer(ip: string): Buffer {
 /** Dotted string of a 4-byte buffer, or undefined for a missing / non-IPv4 buffer. */
 export function bufferToIpv4(buf: Buffer | undefined): string | undefined {
   if (buf?.length !== 4) return undefined;
-  return `${buf[0]}.${buf[1]}.${buf[2]}.${buf[3]}`;
+  return ipv4At(buf, 0);
+}
+
+/** Dotted string of the 4 bytes at `offset` (no view of them made: the dump reader's hot path). */
+export function ipv4At(buf: Uint8Array, offset: number): string {
+  return `${buf[offset]}.${buf[offset + 1]}.${buf[offset + 2]}.${buf[offset + 3]}`;
 }
 
 /** An IPv4 prefix split into its parts. */
@@ -123,8 +128,16 @@ export function formatCidr(c: Ipv4Cidr): string {
 /** Lower-case colon-separated text of a MAC buffer, or undefined. */
 export function bufferToMac(buf: Buffer | undefined): string | undefined {
   if (buf?.length !== 6) return undefined;
-  if ((buf[0]! | buf[1]! | buf[2]! | buf[3]! | buf[4]! | buf[5]!) === 0) return ZERO_MAC; // every VXLAN remote's
-  return [...buf].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  return macAt(buf, 0);
+}
+
+/** Lower-case colon-separated text of the 6 bytes at `offset`. */
+export function macAt(buf: Uint8Array, offset: number): string {
+  const b = (i: number): number => buf[offset + i]!;
+  if ((b(0) | b(1) | b(2) | b(3) | b(4) | b(5)) === 0) return ZERO_MAC; // every VXLAN remote's
+  let out = '';
+  for (let i = 0; i < 6; i++) out += `${i ? ':' : ''}${b(i).toString(16).padStart(2, '0')}`;
+  return out;
 }
 
 /** 6-byte buffer of a MAC written "aa:bb:cc:dd:ee:ff". */

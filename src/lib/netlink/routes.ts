@@ -46,7 +46,7 @@ export async function listRoutes(s: NetlinkSession, table: number): Promise<Rout
   // dumps its table as often as every 2 s.
   const [msgs] = await s.run(
     () => `list routes of table ${table}`,
-    () => s.sock.socket.request(netlink.rt.MessageType.GETROUTE, routeDumpRequest(table), s.opts(DUMP)),
+    () => s.sock.socket.request(netlink.rt.MessageType.GETROUTE, routeDumpRequest(headerTable(table)), s.opts(DUMP)),
   );
   const out: RouteInfo[] = [];
   for (const m of msgs) {

@@ -1,5 +1,6 @@
 /**
- * Writing netlink messages straight into a buffer, for the batch path's hot
+ * Writing netlink messages straight into a buffer (and reading numbers out of
+ * dumped ones, dump-read.ts), for the batch path's hot
  * messages (FDB entries and routes: issue 15, P2). The package's generic
  * encoder builds a Buffer per header, attribute and value and an array per
  * level for each message; at thousands of writes per burst that garbage cost
@@ -34,6 +35,18 @@ export function putU16(buf: Uint8Array, value: number, offset: number): void {
 export function putU32(buf: Uint8Array, value: number, offset: number): void {
   if (LE) putU32LE(buf, value, offset);
   else putU32BE(buf, value, offset);
+}
+
+/** A 16-bit number in host order at `offset` (the dump reader's; plain byte loads, as the stores above). */
+export function getU16(buf: Uint8Array, offset: number): number {
+  return LE ? buf[offset]! | (buf[offset + 1]! << 8) : (buf[offset]! << 8) | buf[offset + 1]!;
+}
+
+/** An unsigned 32-bit number in host order at `offset`. */
+export function getU32(buf: Uint8Array, offset: number): number {
+  const lo = getU16(buf, LE ? offset : offset + 2);
+  const hi = getU16(buf, LE ? offset + 2 : offset);
+  return (lo | (hi << 16)) >>> 0;
 }
 
 /** A signed 32-bit number (two's complement) in host order. */
