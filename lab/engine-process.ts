@@ -20,7 +20,7 @@ export const DIST = fileURLToPath(new URL('../', import.meta.url));
 export const ENGINE_MAIN = join(DIST, 'src/engine/main.js');
 export const CABLECTL_MAIN = join(DIST, 'src/cli/main.js');
 /** The V8 flags deployments start the engine with (main.ts's first line, deploy/systemd/cabled.service). */
-export const ENGINE_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const ENGINE_NODE_FLAGS = ['--max-semi-space-size=4', '--no-incremental-marking'];
 
 export interface EngineSpec {
   ns: string;

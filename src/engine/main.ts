@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --no-incremental-marking
 /**
  * The cabled gateway process. Wires the sources (config, endpoints file), the
  * driver supervisor, the engine and its API together, and handles signals.
@@ -6,18 +6,24 @@
  * adopts it), unless --cleanup-on-exit is set; the API's Shutdown RPC
  * (`cablectl shutdown [--cleanup]`) does the same with its own choice.
  *
- * The V8 flag on the first line (also in deploy/systemd/cabled.service and
- * lab/engine-process.ts): a young generation of at most 4 MB instead of 16
- * keeps the engine's RSS near its live data after a burst (measured holding
- * 1000 VXLAN endpoints: 105 -> 84 MB at 1 MB). 4 MB rather than 1: with 1 MB
- * the engine collected its young generation every ~35 ms under 2000 health
- * checks a second and ListConnections(1000) calls (31 % of its CPU), and its
- * ListConnections p99 was 21.1 ms against 11.9 ms of a bare grpc-js server
- * answering the same bytes; with 4 MB 16.1 against 16.1 ms in the same
- * P3-only run (a full run later: 22.6 against 9.0 ms, set by the engine's
- * major collections, not its young generation), for 74.8-78.1 against
- * 69.0-70.0 MB of RSS holding 1000 endpoints (target 80; issue 15, P3 and
- * P4, docs/benchmarks.md).
+ * The V8 flags on the first line (also in deploy/systemd/cabled.service and
+ * lab/engine-process.ts):
+ * - A young generation of at most 4 MB instead of 16 keeps the engine's RSS
+ *   near its live data after a burst (measured holding 1000 VXLAN endpoints:
+ *   105 -> 84 MB at 1 MB). 4 MB rather than 1: with 1 MB the engine collected
+ *   its young generation every ~35 ms under 2000 health checks a second and
+ *   ListConnections(1000) calls (31 % of its CPU); 74.8-78.1 against 69-70 MB
+ *   of RSS holding 1000 endpoints (target 80; issue 15, P3 and P4).
+ * - No incremental marking: its old generation is collected in one pause
+ *   instead of many steps. Each ListConnections(1000) answer makes grpc-js
+ *   copy ~320 KB into a new buffer outside the heap, and that memory drives
+ *   the collections: in 500 calls the engine made a dozen marking steps of
+ *   up to 10 ms on its main thread, and the slowest answers were the ones
+ *   under way during them. Without incremental marking: one full collection
+ *   of ~20 ms in the same calls.
+ *   ListConnections p99 24.0 and 23.4 -> 10.0 and 8.8 ms (a bare grpc-js
+ *   server answering the same bytes: 12.1-14.4 ms), 500 calls each, 2026-12-02
+ *   10:55 UTC (docs/benchmarks.md).
  *
  * Modules load on demand: this file imports only the flag parser, so
  * `cabled version` and `--help` start like bare Node; `run` and `cleanup`

@@ -83,13 +83,14 @@ describe('standalone host service (deploy/systemd, deploy/etc/cabled)', function
     assert.equal(envFile, `${INSTALLED_ETC}/cabled.env`);
     const env = parseEnvFile(readFileSync(inRepo(envFile), 'utf8'));
     const [execStart] = directive('Service', 'ExecStart');
-    const [node, v8flag, main, ...args] = (execStart ?? '').split(/\s+/);
+    const [node, semiSpace, marking, main, ...args] = (execStart ?? '').split(/\s+/);
     assert.equal(node, '/usr/bin/node');
-    // The V8 flag the engine's own first line (its shebang) gives it: a small young generation (issue 15, P4).
-    assert.equal(v8flag, '--max-semi-space-size=4');
+    // The V8 flags the engine's own first line (its shebang) gives it: a small young generation (issue 15, P4)
+    // and no incremental marking (P3's ListConnections p99).
+    assert.deepEqual([semiSpace, marking], ['--max-semi-space-size=4', '--no-incremental-marking']);
     assert.match(
       readFileSync(join(ROOT, 'src', 'engine', 'main.ts'), 'utf8').split('\n')[0] ?? '',
-      / --max-semi-space-size=4$/,
+      / --max-semi-space-size=4 --no-incremental-marking$/,
     );
     assert.equal(main, '/opt/cabled/dist/src/engine/main.js');
     const { command, settings } = parseEngineArgs(args, env);
