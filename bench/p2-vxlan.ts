@@ -5,6 +5,10 @@
  * in alternating order; the clocks start at the endpoints file's rename
  * (cabled) or the first batch command (baseline), and stop when every FDB
  * entry, route and the rule is in the kernel.
+ * Two reference rows say where cabled's time goes: the engine's own log marks
+ * when it had planned the burst and when its last ApplyCables was answered,
+ * and each round also times the VXLAN driver's kernel writes alone
+ * (overlay-only.ts), the part of the work the batch tools do.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -12,12 +16,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchOptions, median, type Row, rssMb, sleep, spread } from './common.js';
-import { batchRun, remotes, startVxlanEngine, untilInKernel } from './vxlan-lab.js';
+import { batchRun, overlayOnlyRun, remotes, startVxlanEngine, untilInKernel } from './vxlan-lab.js';
+import { BATCH_SIZE } from '../src/engine/reconcile-apply.js';
 import { waitFor } from '../lab/netns.js';
 import { nowUs, profileEnv, summariseProfiles } from './profile-summary.js';
 
 interface EngineSample {
   ms: number;
+  /** From the engine's log, ms after the file's rename: its first ApplyCables planned ('reconciling'). */
+  planned: number;
+  /** The same: the answer to the burst's last ApplyCables ('cables installed'), before the kernel was seen complete. */
+  answered: number;
   engineMb: number;
   driverMb: number;
 }
@@ -33,9 +42,12 @@ async function engineRound(opts: BenchOptions, count: number, memory: boolean, f
   try {
     const from = nowUs();
     const t = await lab.publish(list);
+    // The rename's time on the wall clock the engine's log uses.
+    const renamed = Date.now() - (performance.now() - t);
     await untilInKernel(`cbb-${opts.tag}-p2-eng`, list);
     const ms = performance.now() - t;
     window = [from, nowUs()];
+    const { planned, answered } = burstMarks(await lab.engine.log(), renamed, renamed + ms);
     let engineMb = Number.NaN;
     let driverMb = Number.NaN;
     if (memory) {
@@ -53,7 +65,7 @@ async function engineRound(opts: BenchOptions, count: number, memory: boolean, f
       engineMb = await rssMb(lab.engine.pid);
       driverMb = await rssMb(st.driver?.pid ?? 0);
     }
-    return { ms, engineMb, driverMb };
+    return { ms, planned, answered, engineMb, driverMb };
   } finally {
     await lab.stop(opts.keep);
     if (opts.keep) opts.say(`  kept: ${lab.work}`);
@@ -66,6 +78,27 @@ async function engineRound(opts: BenchOptions, count: number, memory: boolean, f
       for (const line of summariseProfiles(profDir, window[0], window[1])) opts.say(`  ${line}`);
     }
   }
+}
+
+/**
+ * Where a burst's time went, from the engine's own log (JSON lines, ms timestamps): when it had planned
+ * the burst (its 'reconciling' line: the file read and checked, the desired state and the plan made, no
+ * ApplyCables sent yet) and when the burst's last ApplyCables was answered (its last 'cables installed'
+ * line before the kernel was seen complete), each in ms after `renamed`.
+ */
+function burstMarks(log: string, renamed: number, seen: number): { planned: number; answered: number } {
+  let planned = Number.NaN;
+  let answered = Number.NaN;
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const { message, timestamp } = JSON.parse(line) as { message?: string; timestamp?: string };
+    const at = Date.parse(timestamp ?? '');
+    // The log's ms against the bench's sub-ms clock: a line may read up to 1 ms early.
+    if (!(at >= renamed - 1 && at <= seen + 1)) continue;
+    if (message === 'reconciling' && Number.isNaN(planned)) planned = at - renamed;
+    if (message === 'cables installed') answered = at - renamed;
+  }
+  return { planned, answered };
 }
 
 /** RSS of a bare Node process (what Node itself costs on this machine), MB. */
@@ -81,30 +114,39 @@ export async function runP2(opts: BenchOptions): Promise<Row[]> {
   const batch: Record<number, number[]> = { [small]: [], [large]: [] };
   const cabled: Record<number, number[]> = { [small]: [], [large]: [] };
   const ratios: Record<number, number[]> = { [small]: [], [large]: [] };
+  const overlay: Record<number, number[]> = { [small]: [], [large]: [] };
+  const planned: Record<number, number[]> = { [small]: [], [large]: [] };
+  const answered: Record<number, number[]> = { [small]: [], [large]: [] };
   const engineMb: number[] = [];
   const driverMb: number[] = [];
   try {
     for (let round = 0; round < opts.runs; round++) {
       for (const count of [small, large]) {
         let b = 0;
+        let o = 0;
         let e: EngineSample | undefined;
         // Alternate which goes first, so a trend in the machine's load does not favour one side.
         if (round % 2 === 0) {
           b = await batchRun(`${opts.tag}-p2`, remotes(count), work);
+          o = await overlayOnlyRun(`${opts.tag}-p2`, remotes(count));
           e = await engineRound(opts, count, count === small, round === 0);
         } else {
           e = await engineRound(opts, count, count === small, round === 0);
+          o = await overlayOnlyRun(`${opts.tag}-p2`, remotes(count));
           b = await batchRun(`${opts.tag}-p2`, remotes(count), work);
         }
         batch[count]!.push(b);
+        overlay[count]!.push(o);
         cabled[count]!.push(e.ms);
         ratios[count]!.push(e.ms / b);
+        planned[count]!.push(e.planned);
+        answered[count]!.push(e.answered);
         if (count === small) {
           engineMb.push(e.engineMb);
           driverMb.push(e.driverMb);
         }
         opts.say(
-          `  P2 round ${round + 1}/${opts.runs}, ${count} endpoints: batch ${b.toFixed(1)} ms, cabled ${e.ms.toFixed(1)} ms (${(e.ms / b).toFixed(2)}x)` +
+          `  P2 round ${round + 1}/${opts.runs}, ${count} endpoints: batch ${b.toFixed(1)} ms, cabled ${e.ms.toFixed(1)} ms (${(e.ms / b).toFixed(2)}x; planned at ${e.planned.toFixed(0)}, last batch answered at ${e.answered.toFixed(0)}), the driver's kernel writes alone ${o.toFixed(1)} ms` +
             (count === small ? `; RSS engine ${e.engineMb.toFixed(1)} MB, driver ${e.driverMb.toFixed(1)} MB` : ''),
         );
       }
@@ -141,6 +183,30 @@ export async function runP2(opts: BenchOptions): Promise<Row[]> {
       met: growth <= 1.2,
       command: cmd,
     },
+    ...[small, large].map(
+      (count): Row => ({
+        id: 'P2',
+        what: `where cabled's time went at ${count}, from the engine's log (ms after the rename): burst planned (file read and checked, desired state, plan; nothing sent yet) / last ApplyCables answered / kernel seen complete (the bench's poll)`,
+        target: '-',
+        measured: `${spread(planned[count]!, 0, ' ms')} / ${spread(answered[count]!, 0, ' ms')} / ${spread(cabled[count]!, 0, ' ms')}`,
+        met: undefined,
+        command: cmd,
+      }),
+    ),
+    ...[small, large].map(
+      (count): Row => ({
+        id: 'P2',
+        what: `floor at ${count}: the VXLAN driver's kernel writes alone (its overlay code in a fresh process with its V8 flags, batches of ${BATCH_SIZE}; no engine, file, gRPC or status; timed once its process has started, while the batch tools' time includes starting theirs) / batch tools, same rounds`,
+        target: '-',
+        measured: `${spread(
+          overlay[count]!.map((o, i) => o / batch[count]![i]!),
+          2,
+          'x',
+        )}; ${spread(overlay[count]!, 0, ' ms')}`,
+        met: undefined,
+        command: cmd,
+      }),
+    ),
     {
       id: 'P4',
       what: `engine RSS holding ${small} endpoints (bare node: ${nodeMb.toFixed(0)} MB)`,

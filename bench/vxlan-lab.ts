@@ -7,8 +7,10 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EngineProcess } from '../lab/engine-process.js';
 import { connectVeth, createNetns, deleteNetns, nsExec, run, waitFor } from '../lab/netns.js';
+import { driverNodeFlags } from '../src/engine/driver-registry.js';
 
 export const LOCAL_IP = '172.30.7.1';
 
@@ -157,6 +159,30 @@ export async function untilInKernel(ns: string, list: readonly Remote[], timeout
     timeoutMs,
     10,
   );
+}
+
+/**
+ * P2's floor: the VXLAN driver's overlay code alone (overlay-only.ts) installing `list` in a fresh
+ * namespace, in a fresh process with the driver's V8 flags; ms, checked against the kernel.
+ */
+export async function overlayOnlyRun(tag: string, list: readonly Remote[]): Promise<number> {
+  const ns = `cbb-${tag}-ovl`;
+  await createNetns(ns);
+  try {
+    await run('ip', ['-n', ns, 'link', 'add', 'eth-o', 'type', 'veth', 'peer', 'name', 'eth-o2']);
+    await run('ip', ['-n', ns, 'addr', 'add', `${LOCAL_IP}/8`, 'dev', 'eth-o']);
+    await run('ip', ['-n', ns, 'link', 'set', 'eth-o', 'up']);
+    await run('ip', ['-n', ns, 'link', 'set', 'eth-o2', 'up']);
+    const program = fileURLToPath(new URL('./overlay-only.js', import.meta.url));
+    const out = await nsExec(ns, process.execPath, [...driverNodeFlags('vxlan'), program, String(list.length)], 120000);
+    const { ms } = JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '{}') as { ms?: number };
+    const c = await kernelCounts(ns);
+    if (typeof ms !== 'number' || c.fdb !== list.length || c.routes !== list.length || !c.rule)
+      throw new Error(`overlay-only left ${JSON.stringify(c)} (${out.stdout.trim()})`);
+    return ms;
+  } finally {
+    await deleteNetns(ns);
+  }
 }
 
 /** The baseline: `bridge -batch` (FDB entries) then `ip -batch` (rule and routes) in a fresh namespace; ms. */

@@ -62,6 +62,11 @@ const DRIVER_NODE_FLAGS: Record<string, string[]> = {
 };
 const DEFAULT_DRIVER_NODE_FLAGS = ['--max-semi-space-size=2'];
 
+/** The V8 flags the named driver's process is started with. */
+export function driverNodeFlags(name: string): string[] {
+  return DRIVER_NODE_FLAGS[name] ?? DEFAULT_DRIVER_NODE_FLAGS;
+}
+
 /** How to start the named driver as a child process of this node. */
 export function driverLaunch(name: string): DriverLaunch {
   const entry = DRIVERS[name];
@@ -71,6 +76,6 @@ export function driverLaunch(name: string): DriverLaunch {
   return {
     kind: 'spawn',
     command: process.execPath,
-    args: [...(DRIVER_NODE_FLAGS[name] ?? DEFAULT_DRIVER_NODE_FLAGS), distRoot + entry.main],
+    args: [...driverNodeFlags(name), distRoot + entry.main],
   };
 }
