@@ -15,6 +15,7 @@ import { serveHealth } from '../lib/grpc/health.js';
 import { bindServer } from '../lib/grpc/listen.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { SharedReading } from './shared-reading.js';
+import { HeapTrim } from './heap-trim.js';
 import type { CableDriver } from './driver.js';
 import { COOKIE_ENV, COOKIE_VALUE, PARENT_STDIN_ENV, SOCKET_ENV, formatHandshake } from './handshake.js';
 import { driverService } from './service.js';
@@ -62,7 +63,9 @@ export async function serveDriver(
   }
 
   const driver = create({ socketPath, stateDir: dirname(socketPath), logger });
-  const readings = new SharedReading(() => driver.getConnections());
+  // A reading of every cable leaves garbage behind, some of it promoted: trimmed like a burst's (P4).
+  const trim = new HeapTrim();
+  const readings = new SharedReading(trim.around(() => driver.getConnections()));
   const watch = new ConnectionWatch(
     () => readings.read(),
     logger,
@@ -71,7 +74,7 @@ export async function serveDriver(
     options.watchMaxIntervalMs,
   );
   const server = new Server();
-  server.addService(CableDriverServiceService, driverService(driver, watch, readings, logger));
+  server.addService(CableDriverServiceService, driverService(driver, watch, readings, logger, { trim }));
   const health = serveHealth(server, { '': 'SERVING', 'cabled.driver.v1.CableDriverService': 'SERVING' });
   // Creates the directory 0700, replaces a stale socket (refuses a live one), chmods the socket 0600.
   await bindServer(server, `unix://${socketPath}`);

@@ -40,10 +40,10 @@ export function driverService(
   watch: ConnectionWatch,
   readings: SharedReading,
   logger: Logger,
-  options: { burstGapMs?: number } = {},
+  options: { burstGapMs?: number; trim?: HeapTrim } = {},
 ): CableDriverServiceServer {
   const lock = new KeyedLock();
-  const trim = new HeapTrim();
+  const trim = options.trim ?? new HeapTrim();
   const burst = new BurstHolds(options.burstGapMs ?? BURST_GAP_MS);
   let initialised = false;
   /** `fn` changes what the driver holds: a status reading under way before or during it is not shared after it. */

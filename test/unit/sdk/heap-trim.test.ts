@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
+import { HeapTrim } from '../../../src/sdk/heap-trim.js';
+
 const run = promisify(execFile);
 const MODULE = new URL('../../../src/sdk/heap-trim.js', import.meta.url).href;
 
@@ -31,5 +33,38 @@ describe('heap trim after a burst (child node processes)', function () {
   it('should shrink the heap to what is live once quiet, with --expose-gc', async () => {
     const m = await measure(['--max-semi-space-size=1', '--expose-gc']);
     assert.ok(m.after < m.before / 2, `heap ${m.before.toFixed(1)} MB -> ${m.after.toFixed(1)} MB`);
+  });
+});
+
+describe('heap trim after status readings', () => {
+  const until = async (what: string, ok: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 10000;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  it('should collect once after readings in a row, when they have been quiet for a moment', async () => {
+    let collections = 0;
+    const trim = new HeapTrim(50, () => collections++);
+    const read = trim.around(async () => ['cable']);
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) assert.deepEqual(await read(), ['cable']);
+    assert.equal(collections, 0, 'no collection while readings follow each other');
+    await until('the trim', () => collections > 0);
+    assert.ok(Date.now() - started >= 50);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(collections, 1);
+  });
+
+  it('should count a failed reading as work, and pass its error on', async () => {
+    let collections = 0;
+    const trim = new HeapTrim(10, () => collections++);
+    const read = trim.around(async () => {
+      throw new Error('netlink dump failed');
+    });
+    await assert.rejects(read(), /netlink dump failed/);
+    await until('the trim', () => collections === 1);
   });
 });
