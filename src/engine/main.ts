@@ -16,14 +16,14 @@
  *   of RSS holding 1000 endpoints (target 80; issue 15, P3 and P4).
  * - No incremental marking: its old generation is collected in one pause
  *   instead of many steps. Each ListConnections(1000) answer makes grpc-js
- *   copy ~320 KB into a new buffer outside the heap, and that memory drives
- *   the collections: in 500 calls the engine made a dozen marking steps of
- *   up to 10 ms on its main thread, and the slowest answers were the ones
- *   under way during them. Without incremental marking: one full collection
- *   of ~20 ms in the same calls.
+ *   copy ~320 KB into a new buffer outside the heap, and that memory keeps
+ *   starting collections: in 500 calls the engine made a dozen incremental
+ *   marking steps of 3-11 ms on its main thread, and four of its six slowest
+ *   answers were under way during one. Without incremental marking: one full
+ *   collection of ~20 ms in the same calls, which moves no p99.
  *   ListConnections p99 24.0 and 23.4 -> 10.0 and 8.8 ms (a bare grpc-js
- *   server answering the same bytes: 12.1-14.4 ms), 500 calls each, 2026-12-02
- *   10:55 UTC (docs/benchmarks.md).
+ *   server answering the same bytes: 10.5-14.4 ms), 500 calls each, 2026-12-02
+ *   10:38 UTC (docs/benchmarks.md, sixth pass).
  *
  * Modules load on demand: this file imports only the flag parser, so
  * `cabled version` and `--help` start like bare Node; `run` and `cleanup`
