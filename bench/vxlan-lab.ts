@@ -161,6 +161,14 @@ export async function untilInKernel(ns: string, list: readonly Remote[], timeout
   );
 }
 
+/** A veth pair inside `ns`, both ends up, `name` holding LOCAL_IP: the underlay a VXLAN device needs. */
+async function addUnderlay(ns: string, name: string): Promise<void> {
+  await run('ip', ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `${name}2`]);
+  await run('ip', ['-n', ns, 'addr', 'add', `${LOCAL_IP}/8`, 'dev', name]);
+  await run('ip', ['-n', ns, 'link', 'set', name, 'up']);
+  await run('ip', ['-n', ns, 'link', 'set', `${name}2`, 'up']);
+}
+
 /**
  * P2's floor: the VXLAN driver's overlay code alone (overlay-only.ts) installing `list` in a fresh
  * namespace, in a fresh process with the driver's V8 flags; ms, checked against the kernel.
@@ -169,10 +177,7 @@ export async function overlayOnlyRun(tag: string, list: readonly Remote[]): Prom
   const ns = `cbb-${tag}-ovl`;
   await createNetns(ns);
   try {
-    await run('ip', ['-n', ns, 'link', 'add', 'eth-o', 'type', 'veth', 'peer', 'name', 'eth-o2']);
-    await run('ip', ['-n', ns, 'addr', 'add', `${LOCAL_IP}/8`, 'dev', 'eth-o']);
-    await run('ip', ['-n', ns, 'link', 'set', 'eth-o', 'up']);
-    await run('ip', ['-n', ns, 'link', 'set', 'eth-o2', 'up']);
+    await addUnderlay(ns, 'eth-o');
     const program = fileURLToPath(new URL('./overlay-only.js', import.meta.url));
     const out = await nsExec(ns, process.execPath, [...driverNodeFlags('vxlan'), program, String(list.length)], 120000);
     const { ms } = JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '{}') as { ms?: number };
@@ -190,10 +195,7 @@ export async function batchRun(tag: string, list: readonly Remote[], work: strin
   const ns = `cbb-${tag}-bat`;
   await createNetns(ns);
   try {
-    await run('ip', ['-n', ns, 'link', 'add', 'eth-b', 'type', 'veth', 'peer', 'name', 'eth-b2']);
-    await run('ip', ['-n', ns, 'addr', 'add', `${LOCAL_IP}/8`, 'dev', 'eth-b']);
-    await run('ip', ['-n', ns, 'link', 'set', 'eth-b', 'up']);
-    await run('ip', ['-n', ns, 'link', 'set', 'eth-b2', 'up']);
+    await addUnderlay(ns, 'eth-b');
     await run('ip', [
       ...['-n', ns, 'link', 'add', 'vxlan-tunnel', 'type', 'vxlan', 'id', '1000', 'dstport', '4500'],
       ...['local', LOCAL_IP, 'dev', 'eth-b', 'nolearning'],

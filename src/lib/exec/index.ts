@@ -123,12 +123,16 @@ export interface ExitResult {
 
 /**
  * A long-running child with piped stdio, which is also a promise of how it
- * ended (it never rejects): `await child`, `child.then(...)`.
+ * ended (it never rejects): `await child`, `child.then(...)`. It settles once
+ * the child has exited and what it wrote has been read (see STDIO_DRAIN_MS).
  */
 export type ChildProcess = ChildProcessWithoutNullStreams &
   PromiseLike<ExitResult> & {
     catch(onRejected: (reason: unknown) => unknown): Promise<unknown>;
   };
+
+/** How long a spawned child's promise waits, after it exited, for its stdout and stderr to be read to the end. */
+export const STDIO_DRAIN_MS = 1000;
 
 /** Children that die with this process (spawn's contract); daemons are not in here. */
 const children = new Set<ChildProcessWithoutNullStreams>();
@@ -143,9 +147,18 @@ export function spawn(file: string, args: readonly string[], options: SpawnOptio
   const child = spawnChild(file, [...args], { stdio: 'pipe', env });
   const ended = new Promise<ExitResult>((resolve) => {
     child.once('error', (error) => resolve({ shortMessage: error.message }));
-    child.once('exit', (code, signal) =>
-      resolve({ ...(code !== null ? { exitCode: code } : {}), ...(signal ? { signal } : {}) }),
-    );
+    child.once('exit', (code, signal) => {
+      const result = { ...(code !== null ? { exitCode: code } : {}), ...(signal ? { signal } : {}) };
+      // What it wrote last may still be in the pipes when it exits (a ping's "unknown host" line reached
+      // the pinger after its exit, once in a CI run): settle once they are read ('close'), or after
+      // STDIO_DRAIN_MS when another process (a child it left behind) still holds them open.
+      const drained = setTimeout(() => resolve(result), STDIO_DRAIN_MS);
+      drained.unref();
+      child.once('close', () => {
+        clearTimeout(drained);
+        resolve(result);
+      });
+    });
   });
   children.add(child);
   void ended.then(() => children.delete(child));
