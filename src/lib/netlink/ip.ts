@@ -133,10 +133,11 @@ export function bufferToMac(buf: Buffer | undefined): string | undefined {
 
 /** Lower-case colon-separated text of the 6 bytes at `offset`. */
 export function macAt(buf: Uint8Array, offset: number): string {
-  const b = (i: number): number => buf[offset + i]!;
-  if ((b(0) | b(1) | b(2) | b(3) | b(4) | b(5)) === 0) return ZERO_MAC; // every VXLAN remote's
+  let any = 0;
+  for (let i = offset; i < offset + 6; i++) any |= buf[i]!;
+  if (any === 0) return ZERO_MAC; // every VXLAN remote's
   let out = '';
-  for (let i = 0; i < 6; i++) out += `${i ? ':' : ''}${b(i).toString(16).padStart(2, '0')}`;
+  for (let i = 0; i < 6; i++) out += `${i ? ':' : ''}${buf[offset + i]!.toString(16).padStart(2, '0')}`;
   return out;
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
+import { waitFor } from '../../../lab/netns.js';
 import { HeapTrim } from '../../../src/sdk/heap-trim.js';
 
 const run = promisify(execFile);
@@ -37,14 +38,6 @@ describe('heap trim after a burst (child node processes)', function () {
 });
 
 describe('heap trim after status readings', () => {
-  const until = async (what: string, ok: () => boolean): Promise<void> => {
-    const deadline = Date.now() + 10000;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-
   it('should collect once after readings in a row, when they have been quiet for a moment', async () => {
     let collections = 0;
     const trim = new HeapTrim(50, () => collections++);
@@ -52,7 +45,7 @@ describe('heap trim after status readings', () => {
     const started = Date.now();
     for (let i = 0; i < 3; i++) assert.deepEqual(await read(), ['cable']);
     assert.equal(collections, 0, 'no collection while readings follow each other');
-    await until('the trim', () => collections > 0);
+    await waitFor('the trim', async () => collections > 0, 10000, 5);
     assert.ok(Date.now() - started >= 50);
     await new Promise((r) => setTimeout(r, 120));
     assert.equal(collections, 1);
@@ -65,6 +58,6 @@ describe('heap trim after status readings', () => {
       throw new Error('netlink dump failed');
     });
     await assert.rejects(read(), /netlink dump failed/);
-    await until('the trim', () => collections === 1);
+    await waitFor('the trim', async () => collections === 1, 10000, 5);
   });
 });
